@@ -1,0 +1,36 @@
+// Storing events: idempotent multi-row inserts, chunked under D1's bound-parameter limit.
+
+import { getTableColumns } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { TrackingEvent } from "../domain/events";
+import { chunk, rowsPerStatement } from "./chunk";
+import type { Db } from "./client";
+import { events } from "./schema";
+
+type EventRow = typeof events.$inferInsert;
+
+const EVENT_COLUMNS = Object.keys(getTableColumns(events)).length;
+
+export function toRow(e: TrackingEvent, receivedAt: number): EventRow {
+  return {
+    id: e.id,
+    type: e.type,
+    campaignId: e.campaignId,
+    contactId: e.contactId,
+    email: e.email,
+    sesMessageId: e.sesMessageId,
+    occurredAt: Math.round(e.occurredAt),
+    receivedAt,
+    link: e.link ?? null,
+    linkIndex: e.linkIndex ?? null,
+    userAgent: e.userAgent ?? null,
+    ip: e.ip ?? null,
+    metadata: e.metadata ?? null,
+  };
+}
+
+/** Statements that insert the events, each skipping ids already stored (a redelivery adds nothing). */
+export function insertEventStatements(db: Db, list: readonly TrackingEvent[], receivedAt = Date.now()): BatchItem<"sqlite">[] {
+  const rows = list.map((e) => toRow(e, receivedAt));
+  return chunk(rows, rowsPerStatement(EVENT_COLUMNS)).map((part) => db.insert(events).values(part).onConflictDoNothing());
+}

@@ -1,0 +1,26 @@
+// Shared validation schemas (valibot) for identifiers that appear in URLs, tokens and the API.
+
+import * as v from "valibot";
+import { MAX_EMAIL_LENGTH } from "./email";
+import { normalizeDestination } from "../tracking/token";
+
+/** Campaign ids appear in API paths and tokens: short, URL-safe. */
+export const CampaignId = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 characters of letters, digits, '.', '_' or '-'"),
+);
+
+export const Email = v.pipe(v.string(), v.trim(), v.maxLength(MAX_EMAIL_LENGTH), v.email("must be an email address"));
+
+export const HttpUrl = v.pipe(
+  v.string(),
+  v.maxLength(4096),
+  v.check((u) => normalizeDestination(u) !== null, "must be an absolute http or https URL"),
+);
+
+/** What minting tracked links takes: the API's `POST /api/links` body and the CLI's flags. */
+export const LinksRequest = v.object({
+  campaignId: CampaignId,
+  contact: Email,
+  url: v.optional(HttpUrl),
+});

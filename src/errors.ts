@@ -1,0 +1,50 @@
+// Typed errors with a reason code; mapped to HTTP in one place (app.ts).
+
+export type ErrorCode =
+  | "bad_request"
+  | "invalid_json"
+  | "validation_failed"
+  | "payload_too_large"
+  | "unauthorized"
+  | "not_found"
+  | "forbidden"
+  | "conflict"
+  | "suppressed"
+  | "upstream_rejected"
+  | "upstream_unavailable"
+  | "unavailable"
+  | "internal";
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  invalid_json: 400,
+  validation_failed: 400,
+  payload_too_large: 413,
+  unauthorized: 401,
+  not_found: 404,
+  forbidden: 403,
+  conflict: 409,
+  suppressed: 409,
+  upstream_rejected: 422,
+  upstream_unavailable: 502,
+  unavailable: 503,
+  internal: 500,
+};
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = "AppError";
+    this.status = STATUS[code];
+  }
+}
+
+/** The JSON body every API error answers with: `{ error, message }`, plus any details. */
+export function errorBody(err: AppError): Record<string, unknown> {
+  return { error: err.code, message: err.message, ...err.details };
+}

@@ -1,0 +1,24 @@
+// The authenticated API: every route group under /api shares bearer auth and JSON errors.
+
+import { Hono } from "hono";
+import { LinksRequest } from "../domain/schemas";
+import { keyRing } from "../tracking/keys";
+import { mintLinks } from "../tracking/links";
+import { requireApiToken } from "./auth";
+import { readJson } from "./body";
+import type { AppEnv } from "../app-env";
+
+/** Where minted links point: the configured tracking origin, else the origin this request reached. */
+export function trackingOrigin(env: Env, requestUrl: string): string {
+  return (env.TRACKING_ORIGIN || new URL(requestUrl).origin).replace(/\/+$/, "");
+}
+
+export const api = new Hono<AppEnv>();
+
+api.use("*", requireApiToken);
+
+api.post("/links", async (c) => {
+  const body = await readJson(c.req.raw, LinksRequest);
+  const links = await mintLinks(trackingOrigin(c.env, c.req.url), await keyRing(c.env.TRACKING_KEYS), body);
+  return c.json(links);
+});

@@ -1,0 +1,64 @@
+// Reading request bodies: bounded in size before they are read whole, then validated with a schema.
+
+import * as v from "valibot";
+import { AppError } from "../errors";
+
+/** Read at most `limit` bytes of the body as text; refuse (413) as soon as it is exceeded. */
+export async function readBoundedText(request: Request, limit: number): Promise<string> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) {
+    throw new AppError("payload_too_large", `the body is larger than ${limit} bytes`);
+  }
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new AppError("payload_too_large", `the body is larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/** Parse JSON text and validate it; client mistakes become 400 with the first problem named. */
+export function parseJsonWith<S extends v.GenericSchema>(schema: S, text: string): v.InferOutput<S> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new AppError("invalid_json", "the body is not valid JSON");
+  }
+  return validateWith(schema, data);
+}
+
+export function validateWith<S extends v.GenericSchema>(schema: S, data: unknown): v.InferOutput<S> {
+  const result = v.safeParse(schema, data);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = issue.path?.map((p) => String(p.key)).join(".");
+    throw new AppError("validation_failed", path ? `${path}: ${issue.message}` : issue.message);
+  }
+  return result.output;
+}
+
+export const DEFAULT_JSON_LIMIT = 64 * 1024;
+
+export async function readJson<S extends v.GenericSchema>(
+  request: Request,
+  schema: S,
+  limit = DEFAULT_JSON_LIMIT,
+): Promise<v.InferOutput<S>> {
+  return parseJsonWith(schema, await readBoundedText(request, limit));
+}

@@ -1,0 +1,55 @@
+// The tracking edge: open pixel, click redirect and health check. Answers never wait for storage.
+
+import { Hono } from "hono";
+import { enqueueInBackground } from "../pipeline/enqueue";
+import { eventFromToken, requestFacts } from "../tracking/edge-event";
+import { keyRing } from "../tracking/keys";
+import { pixelResponse } from "../tracking/pixel";
+import { verifyToken } from "../tracking/token";
+import type { AppEnv } from "../app-env";
+
+const NOT_FOUND_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
+<title>Link not found</title></head>
+<body><h1>Link not found</h1><p>This link is not valid. If you copied it from an email, check that it was copied whole.</p></body></html>`;
+
+function linkNotFound(): Response {
+  return new Response(NOT_FOUND_PAGE, {
+    status: 404,
+    headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "X-Robots-Tag": "noindex" },
+  });
+}
+
+export const edge = new Hono<AppEnv>();
+
+edge.get("/healthz", () => new Response("ok", { headers: { "Content-Type": "text/plain", "Cache-Control": "no-store" } }));
+
+edge.get("/o/:token", async (c) => {
+  const raw = c.req.param("token");
+  const token = raw.endsWith(".gif") ? raw.slice(0, -4) : raw;
+  // The image is answered whatever happens: a broken image in an inbox helps nobody.
+  if (c.req.method === "GET") {
+    try {
+      const result = await verifyToken(token, await keyRing(c.env.TRACKING_KEYS));
+      if (result.ok && result.payload.kind === "open") {
+        enqueueInBackground(c.executionCtx, c.env.EVENTS, [eventFromToken(result.payload, requestFacts(c.req.raw.headers))]);
+      }
+    } catch (err) {
+      console.error(JSON.stringify({ msg: "open not recorded", error: String(err) }));
+    }
+  }
+  return pixelResponse();
+});
+
+edge.get("/c/:token", async (c) => {
+  const result = await verifyToken(c.req.param("token"), await keyRing(c.env.TRACKING_KEYS));
+  // Only a signed destination is ever followed; a bad token gets a page, never a redirect.
+  if (!result.ok || result.payload.kind !== "click" || !result.payload.url) return linkNotFound();
+  if (c.req.method === "GET") {
+    enqueueInBackground(c.executionCtx, c.env.EVENTS, [eventFromToken(result.payload, requestFacts(c.req.raw.headers))]);
+  }
+  return new Response(null, {
+    status: 302,
+    headers: { Location: result.payload.url, "Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer" },
+  });
+});

@@ -1,0 +1,46 @@
+// Fault injection for tests: a D1 binding that fails the statements a predicate picks, like a real outage would.
+
+/** Wrap `db` so that any batch or statement whose SQL or bound values match `fails` throws. */
+export function faultyD1(db: D1Database, fails: (sql: string, values: unknown[]) => boolean): D1Database {
+  const described = new WeakMap<D1PreparedStatement, { sql: string; values: unknown[] }>();
+  const wrap = (stmt: D1PreparedStatement, sql: string, values: unknown[]): D1PreparedStatement => {
+    const proxy: D1PreparedStatement = new Proxy(stmt, {
+      get(target, prop) {
+        if (prop === "bind") return (...more: unknown[]) => wrap(target.bind(...more), sql, more);
+        const check = () => {
+          if (fails(sql, values)) throw new Error("D1_ERROR: injected fault");
+        };
+        if (prop === "run" || prop === "all" || prop === "first" || prop === "raw") {
+          return (...args: unknown[]) => {
+            check();
+            return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    described.set(proxy, { sql, values });
+    return proxy;
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") return (sql: string) => wrap(target.prepare(sql), sql, []);
+      if (prop === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          for (const s of statements) {
+            const d = described.get(s);
+            if (d && fails(d.sql, d.values)) throw new Error("D1_ERROR: injected fault");
+          }
+          // The real batch needs the real statements: unwrap by re-preparing from what was recorded.
+          return target.batch(statements.map((s) => {
+            const d = described.get(s);
+            return d ? target.prepare(d.sql).bind(...d.values) : s;
+          }));
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,81 @@
+// Helpers shared by the tests: minting tokens with the test keys, fetching the worker, reading D1.
+import { env, exports } from "cloudflare:workers";
+import { vi } from "vitest";
+import type { TrackingEvent } from "../src/domain/events";
+import { keyRing } from "../src/tracking/keys";
+import { signToken, type TokenPayload } from "../src/tracking/token";
+import { TEST_API_TOKEN } from "./secrets";
+
+export const ORIGIN = "https://track.example.test";
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+export async function mint(payload: TokenPayload, keys = env.TRACKING_KEYS): Promise<string> {
+  return signToken(payload, await keyRing(keys));
+}
+
+export function get(path: string, init?: RequestInit): Promise<Response> {
+  // Redirects are answers under test, never followed.
+  return exports.default.fetch(new Request(ORIGIN + path, { redirect: "manual", ...init }));
+}
+
+export function api(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("authorization")) headers.set("authorization", `Bearer ${TEST_API_TOKEN}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return exports.default.fetch(new Request(ORIGIN + "/api" + path, { ...init, headers, body }));
+}
+
+export interface EventRow {
+  id: string;
+  type: string;
+  campaign_id: string | null;
+  contact_id: string | null;
+  email: string | null;
+  ses_message_id: string | null;
+  occurred_at: number;
+  link: string | null;
+  link_index: number | null;
+  user_agent: string | null;
+  ip: string | null;
+  metadata: string | null;
+}
+
+export async function eventsFor(campaignId: string): Promise<EventRow[]> {
+  const { results } = await env.DB.prepare("SELECT * FROM events WHERE campaign_id = ? ORDER BY occurred_at, id")
+    .bind(campaignId)
+    .all<EventRow>();
+  return results;
+}
+
+/** Wait until the campaign has at least `count` stored events (the queue consumer runs on its own). */
+export async function waitForEvents(campaignId: string, count: number, timeout = 15_000): Promise<EventRow[]> {
+  return vi.waitUntil(
+    async () => {
+      const rows = await eventsFor(campaignId);
+      return rows.length >= count ? rows : false;
+    },
+    { timeout, interval: 100 },
+  );
+}
+
+let seq = 0;
+export function sampleEvent(overrides: Partial<TrackingEvent> = {}): TrackingEvent {
+  seq++;
+  return {
+    id: `evt-${crypto.randomUUID()}`,
+    type: "open",
+    campaignId: "campaign-sample",
+    contactId: `user${seq}@example.com`,
+    email: `user${seq}@example.com`,
+    sesMessageId: null,
+    occurredAt: 1_700_000_000_000 + seq,
+    ...overrides,
+  };
+}

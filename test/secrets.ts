@@ -1,0 +1,8 @@
+// Test-only secrets, shared by the vitest config (Node) and the tests (workerd). Never used outside tests.
+
+export const TEST_API_TOKEN = "test-api-token-0123456789abcdef";
+
+/** Key 2 signs; key 1 is an older key that still verifies (rotation). Each secret is 32 bytes, base64url. */
+export const TEST_KEY_1 = "1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE";
+export const TEST_KEY_2 = "2:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI";
+export const TEST_TRACKING_KEYS = `${TEST_KEY_2},${TEST_KEY_1}`;
