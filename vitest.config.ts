@@ -2,11 +2,17 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_API_TOKEN, TEST_TRACKING_KEYS } from "./test/secrets.ts";
+import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "./test/secrets.ts";
 
-// Wrangler reads the required secrets from process.env when there is no .dev.vars; tests use fixed ones.
-process.env.API_TOKEN = TEST_API_TOKEN;
-process.env.TRACKING_KEYS = TEST_TRACKING_KEYS;
+// Tests use fixed secrets, whatever a developer's .dev.vars holds: the bindings below override it.
+const TEST_SECRETS = {
+  API_TOKEN: TEST_API_TOKEN,
+  TRACKING_KEYS: TEST_TRACKING_KEYS,
+  AWS_ACCESS_KEY_ID: TEST_AWS_ACCESS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY: TEST_AWS_SECRET_ACCESS_KEY,
+};
+// Without a .dev.vars (CI), wrangler looks for required secrets in process.env: give it the same ones.
+Object.assign(process.env, TEST_SECRETS);
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -17,6 +23,7 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            ...TEST_SECRETS,
             TRACKING_ORIGIN: "https://track.example.test",
           },
         },

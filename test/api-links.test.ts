@@ -40,9 +40,14 @@ describe("POST /api/links", () => {
     expect(rows.every((r) => r.contact_id === "Reader@example.com")).toBe(true);
   });
 
-  it("mints only a pixel when no url is given", async () => {
+  it("mints no click URL when no url is given, and always the unsubscribe URL and headers", async () => {
     const res = await api("/links", { method: "POST", json: { campaignId: "c1", contact: "a@example.com" } });
-    expect(await res.json()).toEqual({ pixel: expect.stringMatching(/\/o\//) });
+    const body = await res.json<Record<string, unknown>>();
+    expect(body).toEqual({
+      pixel: expect.stringMatching(new RegExp(`^${ORIGIN}/o/`)),
+      unsubscribe: expect.stringMatching(new RegExp(`^${ORIGIN}/u/[A-Za-z0-9_-]+$`)),
+      headers: { "List-Unsubscribe": `<${body.unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
+    });
   });
 
   it("answers 400 with the reason for bad input", async () => {

@@ -6,3 +6,7 @@ export const TEST_API_TOKEN = "test-api-token-0123456789abcdef";
 export const TEST_KEY_1 = "1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE";
 export const TEST_KEY_2 = "2:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI";
 export const TEST_TRACKING_KEYS = `${TEST_KEY_2},${TEST_KEY_1}`;
+
+/** Credentials for signing SES requests in tests; requests only ever go to the local emulator or an interceptor. */
+export const TEST_AWS_ACCESS_KEY_ID = "AKIATESTEXAMPLE00001";
+export const TEST_AWS_SECRET_ACCESS_KEY = "test/secret/key/for/sigv4/only/000000000";

@@ -1,7 +1,7 @@
 // The D1 schema (Drizzle). Migrations in migrations/ are generated from this file by drizzle-kit.
 
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Every event, once: the primary key is the id fixed where the event was born. */
 export const events = sqliteTable(
@@ -44,3 +44,46 @@ export const deadLetters = sqliteTable("dead_letters", {
     .notNull()
     .default(sql`(unixepoch() * 1000)`),
 });
+
+/**
+ * Who must not be mailed, one row per normalised address. Permanent reasons have no expiry; a soft-bounce
+ * suppression expires. A manual lift deletes the row and is remembered in suppression_lifts.
+ */
+export const suppressions = sqliteTable(
+  "suppressions",
+  {
+    email: text("email").primaryKey(),
+    reason: text("reason").notNull(),
+    since: integer("since").notNull(),
+    expiresAt: integer("expires_at"),
+    /** The event that caused it; null for a manual add. */
+    eventId: text("event_id"),
+    /** When it was mirrored to the SES account-level suppression list; null while not (yet) mirrored. */
+    sesSyncedAt: integer("ses_synced_at"),
+  },
+  (t) => [index("suppressions_event").on(t.eventId)],
+);
+
+/** The last manual lift per address: events that happened before it never suppress the address again. */
+export const suppressionLifts = sqliteTable("suppression_lifts", {
+  email: text("email").primaryKey(),
+  liftedAt: integer("lifted_at").notNull(),
+});
+
+/** Every change to an address's suppression state, for audit. */
+export const suppressionHistory = sqliteTable(
+  "suppression_history",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    email: text("email").notNull(),
+    action: text("action").notNull(),
+    reason: text("reason"),
+    at: integer("at").notNull(),
+    eventId: text("event_id"),
+  },
+  (t) => [
+    index("suppression_history_email").on(t.email, t.at),
+    // An event suppresses at most once in the history, however often it is replayed.
+    uniqueIndex("suppression_history_event_action").on(t.eventId, t.action),
+  ],
+);

@@ -19,6 +19,6 @@ api.use("*", requireApiToken);
 
 api.post("/links", async (c) => {
   const body = await readJson(c.req.raw, LinksRequest);
-  const links = await mintLinks(trackingOrigin(c.env, c.req.url), await keyRing(c.env.TRACKING_KEYS), body);
+  const links = await mintLinks(trackingOrigin(c.env, c.req.url), await keyRing(c.env.TRACKING_KEYS), body, c.env.UNSUBSCRIBE_MAILTO || undefined);
   return c.json(links);
 });

@@ -1,4 +1,4 @@
-// Minting tracked URLs for a recipient: shared by the API, the CLI and HTML instrumentation.
+// Minting tracked URLs for a recipient: shared by the API, the CLI, HTML instrumentation and sending.
 
 import type { KeyRing } from "./keys";
 import { signToken } from "./token";
@@ -14,6 +14,13 @@ export interface LinkRequest {
 export interface MintedLinks {
   pixel: string;
   click?: string;
+  unsubscribe: string;
+  headers: ListUnsubscribeHeaders;
+}
+
+export interface ListUnsubscribeHeaders {
+  "List-Unsubscribe": string;
+  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click";
 }
 
 export function pixelPath(token: string): string {
@@ -24,12 +31,26 @@ export function clickPath(token: string): string {
   return `/c/${token}`;
 }
 
+export function unsubscribePath(token: string): string {
+  return `/u/${token}`;
+}
+
+/**
+ * RFC 8058 one-click headers: the https URL first (what Gmail and Yahoo use), then a mailto when one is
+ * configured, for clients that only know RFC 2369.
+ */
+export function listUnsubscribeHeaders(unsubscribeUrl: string, mailto?: string): ListUnsubscribeHeaders {
+  const targets = [`<${unsubscribeUrl}>`];
+  if (mailto) targets.push(`<mailto:${mailto}?subject=unsubscribe>`);
+  return { "List-Unsubscribe": targets.join(", "), "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
+}
+
 /** `origin` is scheme://host[:port] with no trailing slash. */
-export async function mintLinks(origin: string, ring: KeyRing, req: LinkRequest): Promise<MintedLinks> {
+export async function mintLinks(origin: string, ring: KeyRing, req: LinkRequest, mailto?: string): Promise<MintedLinks> {
   const base = { campaignId: req.campaignId, contact: req.contact, messageId: req.messageId };
-  const links: MintedLinks = {
-    pixel: origin + pixelPath(await signToken({ ...base, kind: "open" }, ring)),
-  };
+  const pixel = origin + pixelPath(await signToken({ ...base, kind: "open" }, ring));
+  const unsubscribe = origin + unsubscribePath(await signToken({ ...base, kind: "unsubscribe" }, ring));
+  const links: MintedLinks = { pixel, unsubscribe, headers: listUnsubscribeHeaders(unsubscribe, mailto) };
   if (req.url !== undefined) {
     links.click = origin + clickPath(await signToken({ ...base, kind: "click", url: req.url, linkIndex: req.linkIndex }, ring));
   }
