@@ -5,7 +5,9 @@ import { LinksRequest } from "../domain/schemas";
 import { keyRing } from "../tracking/keys";
 import { mintLinks } from "../tracking/links";
 import { requireApiToken } from "./auth";
+import { campaigns } from "./campaigns";
 import { readJson } from "./body";
+import { segments } from "./segments";
 import type { AppEnv } from "../app-env";
 
 /** Where minted links point: the configured tracking origin, else the origin this request reached. */
@@ -16,6 +18,9 @@ export function trackingOrigin(env: Env, requestUrl: string): string {
 export const api = new Hono<AppEnv>();
 
 api.use("*", requireApiToken);
+
+api.route("/campaigns", campaigns);
+api.route("/segments", segments);
 
 api.post("/links", async (c) => {
   const body = await readJson(c.req.raw, LinksRequest);
