@@ -1,6 +1,6 @@
 // The campaigns list: kept beside the events (one upsert per campaign per batch) and read newest first.
 
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, lt, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { TrackingEvent } from "../domain/events";
 import { chunk, rowsPerStatement } from "./chunk";
@@ -25,9 +25,11 @@ export function campaignSpans(list: readonly Pick<TrackingEvent, "campaignId" | 
   return [...spans.values()];
 }
 
+const CAMPAIGN_COLUMNS = Object.keys(getTableColumns(campaigns)).length;
+
 /** Upserts that only widen a campaign's span, so replaying them changes nothing. */
 export function upsertCampaignStatements(db: Db, rows: readonly CampaignRow[]): BatchItem<"sqlite">[] {
-  return chunk(rows, rowsPerStatement(3)).map((part) =>
+  return chunk(rows, rowsPerStatement(CAMPAIGN_COLUMNS)).map((part) =>
     db
       .insert(campaigns)
       .values(part)
