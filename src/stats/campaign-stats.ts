@@ -87,10 +87,10 @@ export class CampaignStats extends DurableObject<Env> {
     return row.first === null || row.last === null ? null : { first: row.first, last: row.last };
   }
 
-  /** Hourly values in [fromHour, toHour); hours with nothing are absent. */
+  /** Hourly values in [fromHour, toHour); hours with nothing are absent. O(hours in the range). */
   hours(fromHour: number, toHour: number): HourRow[] {
     return this.sql
-      .exec<{ hour: number; name: string; n: number }>("SELECT hour, name, n FROM hours WHERE hour >= ? AND hour < ? AND n <> 0 ORDER BY hour", fromHour, toHour)
+      .exec<{ hour: number; name: string; n: number }>("SELECT hour, name, n FROM hours WHERE hour >= ? AND hour < ? ORDER BY hour", fromHour, toHour)
       .toArray()
       .filter((r): r is HourRow => COUNTER_SET.has(r.name));
   }
@@ -175,6 +175,8 @@ export class CampaignStats extends DurableObject<Env> {
 
   private bumpHour(name: Counter, hour: number, delta: number): void {
     this.sql.exec("INSERT INTO hours (hour, name, n) VALUES (?, ?, ?) ON CONFLICT (hour, name) DO UPDATE SET n = n + excluded.n", hour, name, delta);
+    // A unique count that moved to an earlier hour leaves nothing behind: the timeline's range stays tight.
+    if (delta < 0) this.sql.exec("DELETE FROM hours WHERE hour = ? AND name = ? AND n = 0", hour, name);
   }
 
   /**
