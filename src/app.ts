@@ -5,11 +5,13 @@ import { AppError, errorBody } from "./errors";
 import { KeyConfigError } from "./tracking/keys";
 import { api } from "./routes/api";
 import { edge } from "./routes/edge";
+import { unsubscribe } from "./routes/unsubscribe";
 import type { AppEnv } from "./app-env";
 
 export const app = new Hono<AppEnv>();
 
 app.route("/", edge);
+app.route("/u", unsubscribe);
 app.route("/api", api);
 
 app.notFound((c) => {

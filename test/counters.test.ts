@@ -48,7 +48,9 @@ function everyKind(campaignId: string): TrackingEvent[] {
     ev("delivery_delay", "b"),
     ev("delivery_delay", "b"),
     ev("rendering_failure", "a"),
-    ev("subscription", "a"),
+    ev("subscription", "a", { metadata: { unsubscribeAll: false } }),
+    // Unsubscribed through SES's list management as well as through ours: one unsubscriber.
+    ev("subscription", "c", { metadata: { unsubscribeAll: true } }),
     ev("unsubscribe", "c"),
     ev("unsubscribe", "c"),
     ev("open", "a"),
@@ -79,7 +81,7 @@ const EVERY_KIND_STATS = {
   unsubscribes: 1,
   deliveryDelays: 2,
   renderingFailures: 1,
-  subscriptionChanges: 1,
+  subscriptionChanges: 2,
   rates: { delivery: 0.75, open: 0.6667, click: 0.6667, clickToOpen: 1, bounce: 0.75, complaint: 0.3333, unsubscribe: 0.3333 },
 };
 

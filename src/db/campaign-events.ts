@@ -20,13 +20,15 @@ interface Row {
   bounce_type: unknown;
   source: unknown;
   machine: unknown;
+  unsubscribe_all: unknown;
 }
 
 /** Only the metadata fields the counters read are extracted, so a page stays small whatever the metadata holds. */
 export const CAMPAIGN_EVENTS_PAGE_SQL = `SELECT rowid AS seq, id, type, contact_id, occurred_at, link, link_index,
   json_extract(metadata, '$.bounceType') AS bounce_type,
   json_extract(metadata, '$.source') AS source,
-  json_extract(metadata, '$.machine') AS machine
+  json_extract(metadata, '$.machine') AS machine,
+  json_extract(metadata, '$.unsubscribeAll') AS unsubscribe_all
 FROM events
 WHERE campaign_id = ?1 AND (occurred_at, rowid) > (?2, ?3)
 ORDER BY occurred_at, rowid
@@ -55,6 +57,7 @@ export async function campaignEventsPage(
       source: typeof r.source === "string" ? r.source : null,
       // json_extract gives JSON true as 1.
       machine: r.machine === 1,
+      unsubscribeAll: r.unsubscribe_all === 1,
     })),
     next: last && results.length === limit ? { occurredAt: last.occurred_at, seq: last.seq } : null,
   };

@@ -1,10 +1,9 @@
 // The campaigns list: kept beside the events (one upsert per campaign per batch) and read newest first.
 
 import { and, desc, eq, getTableColumns, lt, or, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { TrackingEvent } from "../domain/events";
 import { chunk, rowsPerStatement } from "./chunk";
-import type { Db } from "./client";
+import { database, prepare, type Db } from "./client";
 import { campaigns } from "./schema";
 
 export type CampaignRow = typeof campaigns.$inferSelect;
@@ -28,18 +27,22 @@ export function campaignSpans(list: readonly Pick<TrackingEvent, "campaignId" | 
 const CAMPAIGN_COLUMNS = Object.keys(getTableColumns(campaigns)).length;
 
 /** Upserts that only widen a campaign's span, so replaying them changes nothing. */
-export function upsertCampaignStatements(db: Db, rows: readonly CampaignRow[]): BatchItem<"sqlite">[] {
+export function upsertCampaignStatements(d1: D1Database, rows: readonly CampaignRow[]): D1PreparedStatement[] {
+  const db = database(d1);
   return chunk(rows, rowsPerStatement(CAMPAIGN_COLUMNS)).map((part) =>
-    db
-      .insert(campaigns)
-      .values(part)
-      .onConflictDoUpdate({
-        target: campaigns.id,
-        set: {
-          firstEventAt: sql`min(${campaigns.firstEventAt}, excluded.first_event_at)`,
-          lastEventAt: sql`max(${campaigns.lastEventAt}, excluded.last_event_at)`,
-        },
-      }),
+    prepare(
+      d1,
+      db
+        .insert(campaigns)
+        .values(part)
+        .onConflictDoUpdate({
+          target: campaigns.id,
+          set: {
+            firstEventAt: sql`min(${campaigns.firstEventAt}, excluded.first_event_at)`,
+            lastEventAt: sql`max(${campaigns.lastEventAt}, excluded.last_event_at)`,
+          },
+        }),
+    ),
   );
 }
 

@@ -7,7 +7,9 @@ import { mintLinks } from "../tracking/links";
 import { requireApiToken } from "./auth";
 import { campaigns } from "./campaigns";
 import { readJson } from "./body";
+import { contactsApi } from "./contacts";
 import { segments } from "./segments";
+import { suppressionsApi } from "./suppressions";
 import type { AppEnv } from "../app-env";
 
 /** Where minted links point: the configured tracking origin, else the origin this request reached. */
@@ -27,3 +29,6 @@ api.post("/links", async (c) => {
   const links = await mintLinks(trackingOrigin(c.env, c.req.url), await keyRing(c.env.TRACKING_KEYS), body, c.env.UNSUBSCRIBE_MAILTO || undefined);
   return c.json(links);
 });
+
+api.route("/suppressions", suppressionsApi);
+api.route("/contacts", contactsApi);

@@ -10,7 +10,8 @@ import { campaignStats } from "../stats/counters";
 import { HOUR_MS } from "../stats/counting";
 import { linksReport, statsReport, timelinePoints, timelineRange, type Bucket } from "../stats/report";
 import { validateWith } from "./body";
-import { decodeCursor, encodeCursor, Instant, pageLimit } from "./query";
+import { decodeCursor, encodeCursor } from "./pagination";
+import { Instant, pageLimit } from "./query";
 import type { AppEnv } from "../app-env";
 
 const ListQuery = v.object({ cursor: v.optional(v.string()), limit: pageLimit(20, 100) });
@@ -29,7 +30,7 @@ export const campaigns = new Hono<AppEnv>();
 /** Newest activity first, each with the same numbers as its stats; the numbers come from the counters, not D1. */
 campaigns.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
-  const rows = await listCampaigns(database(c.env.DB), decodeCursor(ListCursor, query.cursor), query.limit);
+  const rows = await listCampaigns(database(c.env.DB), decodeCursor(query.cursor, ListCursor), query.limit);
   const items = await Promise.all(
     rows.map(async (row) => ({
       ...statsReport(row.id, await campaignStats(c.env.CAMPAIGN_STATS, row.id).counts()),
@@ -84,8 +85,7 @@ campaigns.post("/:id/rebuild", async (c) => {
   const result = await stub.rebuild(campaignId);
   if (result.firstAt !== null && result.lastAt !== null) {
     // Campaigns with events stored before the campaigns table existed join the list here.
-    const db = database(c.env.DB);
-    await runBatch(db, upsertCampaignStatements(db, [{ id: campaignId, firstEventAt: result.firstAt, lastEventAt: result.lastAt }]));
+    await runBatch(c.env.DB, upsertCampaignStatements(c.env.DB, [{ id: campaignId, firstEventAt: result.firstAt, lastEventAt: result.lastAt }]));
   }
   return c.json({ rebuilt: { events: result.events }, stats: statsReport(campaignId, await stub.counts()) });
 });

@@ -7,7 +7,8 @@ import { EVENT_TYPES } from "../domain/events";
 import { CampaignId } from "../domain/schemas";
 import { AppError } from "../errors";
 import { validateWith } from "./body";
-import { decodeCursor, encodeCursor, pageLimit } from "./query";
+import { decodeCursor, encodeCursor } from "./pagination";
+import { pageLimit } from "./query";
 import type { AppEnv } from "../app-env";
 
 const DAY_MS = 86_400_000;
@@ -45,7 +46,7 @@ segments.get("/", async (c) => {
     type: (query.did ?? query.didNot)!,
     since,
     campaignId: query.campaignId ?? null,
-    after: decodeCursor(Cursor, query.cursor)?.after ?? "",
+    after: decodeCursor(query.cursor, Cursor)?.after ?? "",
     limit: query.limit,
   };
   const rows = await segmentPage(c.env.DB, spec);

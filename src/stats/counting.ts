@@ -19,6 +19,8 @@ export interface CountedEvent {
   source: string | null;
   /** Set by bot detection (a later issue) for opens and clicks made by machines, not people. */
   machine: boolean;
+  /** An SES Subscription event that unsubscribed the contact from everything (as the suppression rules read it). */
+  unsubscribeAll: boolean;
 }
 
 /** Every counter a campaign keeps; the timeline has one value of each per hour. */
@@ -76,6 +78,7 @@ export function countedEvent(e: TrackingEvent): CountedEvent {
     bounceType: asString(meta.bounceType),
     source: asString(meta.source),
     machine: meta.machine === true,
+    unsubscribeAll: meta.unsubscribeAll === true,
   };
 }
 
@@ -101,7 +104,8 @@ export function effectOf(e: CountedEvent): Effect | null {
     case "rendering_failure":
       return { counter: "renderingFailures" };
     case "subscription":
-      return { counter: "subscriptionChanges" };
+      // Unsubscribing through SES's list management is an unsubscribe too; per contact, so never twice.
+      return { counter: "subscriptionChanges", unique: e.unsubscribeAll ? "unsubscribes" : undefined };
     case "unsubscribe":
       return { counter: "unsubscribeEvents", unique: "unsubscribes" };
     case "open":
