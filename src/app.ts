@@ -5,12 +5,14 @@ import { AppError, errorBody } from "./errors";
 import { KeyConfigError } from "./tracking/keys";
 import { api } from "./routes/api";
 import { edge } from "./routes/edge";
+import { sns } from "./routes/sns";
 import type { AppEnv } from "./app-env";
 
 export const app = new Hono<AppEnv>();
 
 app.route("/", edge);
 app.route("/api", api);
+app.route("/sns", sns);
 
 app.notFound((c) => {
   if (c.req.path.startsWith("/api/")) {
