@@ -93,7 +93,10 @@ const Subscription = v.looseObject({
 const Reject = v.looseObject({ reason: str });
 const Failure = v.looseObject({ errorMessage: str, templateName: str });
 
-const Envelope = v.looseObject({ eventType: v.optional(v.string()), notificationType: v.optional(v.string()), mail: Mail });
+/** Event publishing names the type in eventType, identity notifications in notificationType. */
+const Kind = v.looseObject({ eventType: v.optional(v.string()), notificationType: v.optional(v.string()) });
+
+const Envelope = v.looseObject({ mail: Mail });
 
 export type SesParseResult =
   | { kind: "events"; sesType: string; events: TrackingEvent[] }
@@ -227,13 +230,15 @@ export async function parseSesMessage(message: string, sns: SnsContext): Promise
   } catch {
     return { kind: "invalid", reason: "the message is not JSON" };
   }
-  const envelope = v.safeParse(Envelope, data);
-  if (!envelope.success) return { kind: "invalid", reason: "the message is not an SES event (no mail.messageId)" };
-  const { eventType, notificationType, mail } = envelope.output;
-  const sesType = eventType ?? notificationType;
+  const kind = v.safeParse(Kind, data);
+  const sesType = kind.success ? (kind.output.eventType ?? kind.output.notificationType) : undefined;
   if (sesType === undefined) return { kind: "invalid", reason: "the message has neither eventType nor notificationType" };
+  // Checked before the rest: SES's own notices (AmazonSnsSubscriptionSucceeded…) carry no mail object.
   const type = Object.hasOwn(SES_TYPES, sesType) ? SES_TYPES[sesType] : undefined;
   if (!type) return { kind: "unknown_type", sesType };
+  const envelope = v.safeParse(Envelope, data);
+  if (!envelope.success) return { kind: "invalid", reason: "the SES event has no valid mail object" };
+  const { mail } = envelope.output;
 
   const destination = mail.destination ?? [];
   let list: Draft[];
