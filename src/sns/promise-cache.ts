@@ -11,7 +11,10 @@ export class PromiseCache<T> {
     if (!entry) {
       entry = make();
       // Only successes are kept, so a transient failure is tried again next time.
-      entry.catch(() => this.entries.delete(key));
+      const mine = entry;
+      entry.catch(() => {
+        if (this.entries.get(key) === mine) this.entries.delete(key);
+      });
       if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(key, entry);
     }
