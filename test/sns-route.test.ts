@@ -192,6 +192,14 @@ describe("POST /sns refusals", () => {
     expect((await post(await notify(campaignId), {}, allowed)).status).toBe(200);
   });
 
+  it("checks the certificate's dates against the real clock", async () => {
+    const expired = await createTestSigner({ notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
+    served.set(expired.certUrl, () => new Response(expired.certificatePem));
+    const res = await post(await signedNotification(expired, { topicArn: TOPIC, message: "{}" }));
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ reason: "certificate_expired" });
+  });
+
   it("refuses stale messages, and answers 503 when the certificate cannot be fetched", async () => {
     const stale = await signedNotification(signer, { topicArn: TOPIC, message: "{}", timestamp: new Date(Date.now() - 2 * 3600_000) });
     expect(await (await post(stale)).json()).toMatchObject({ reason: "stale_message" });
