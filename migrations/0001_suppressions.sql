@@ -23,4 +23,5 @@ CREATE TABLE `suppressions` (
 	`ses_synced_at` integer
 );
 --> statement-breakpoint
-CREATE INDEX `suppressions_event` ON `suppressions` (`event_id`);
+CREATE INDEX `suppressions_event` ON `suppressions` (`event_id`);--> statement-breakpoint
+CREATE INDEX `suppressions_ses_pending` ON `suppressions` (`ses_synced_at`);

@@ -1,4 +1,4 @@
-// `npm run link -- --campaign <id> --contact <email> [--url <destination>]`: prints tracked URLs, as POST /api/links does.
+// `npm run link -- --campaign <id> --contact <email> [--url <destination>]`: prints what POST /api/links answers.
 import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { LinksRequest } from "../src/domain/schemas";
@@ -33,7 +33,8 @@ const devVars = readDevVars();
 const keys = process.env.TRACKING_KEYS || devVars.TRACKING_KEYS;
 const origin = (values.origin || process.env.TRACKING_ORIGIN || devVars.TRACKING_ORIGIN || "http://127.0.0.1:8787").replace(/\/+$/, "");
 try {
-  const links = await mintLinks(origin, await keyRing(keys), parsed.output);
+  const mailto = process.env.UNSUBSCRIBE_MAILTO || devVars.UNSUBSCRIBE_MAILTO || undefined;
+  const links = await mintLinks(origin, await keyRing(keys), parsed.output, mailto);
   console.log(JSON.stringify(links, null, 2));
 } catch (err) {
   console.error(`error: ${(err as Error).message}`);

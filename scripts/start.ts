@@ -52,6 +52,7 @@ mail-tracker is running on ${ORIGIN}
 
   Tracked pixel (campaign "demo"):  ${links.pixel}
   Tracked click (campaign "demo"):  ${links.click}
+  Unsubscribe page:                 ${links.unsubscribe}
 
   API token: API_TOKEN in ${DEV_VARS} (send it as "Authorization: Bearer <token>")
   Mint your own: npm run link -- --campaign demo --contact you@example.com --url https://example.com/

@@ -6,11 +6,13 @@ import { KeyConfigError } from "./tracking/keys";
 import { api } from "./routes/api";
 import { edge } from "./routes/edge";
 import { sns } from "./routes/sns";
+import { unsubscribe } from "./routes/unsubscribe";
 import type { AppEnv } from "./app-env";
 
 export const app = new Hono<AppEnv>();
 
 app.route("/", edge);
+app.route("/u", unsubscribe);
 app.route("/api", api);
 app.route("/sns", sns);
 

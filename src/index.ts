@@ -1,6 +1,9 @@
 // Worker entry: HTTP through the Hono app, queue batches to their consumers.
 
 import { app } from "./app";
+import { suppressionConfig } from "./config";
+import { database } from "./db/client";
+import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
 import { consumeEvents } from "./pipeline/consumer";
 import { EVENTS_DLQ } from "./pipeline/queues";
@@ -10,5 +13,9 @@ export default {
   async queue(batch, env, _ctx) {
     if (batch.queue === EVENTS_DLQ) return consumeDeadLetters(batch, env);
     return consumeEvents(batch, env);
+  },
+  async scheduled(_controller, env, _ctx) {
+    // Retries mirroring what failed inline (SES down, throttled) until it goes through.
+    if (suppressionConfig(env).syncToSes) await syncPendingSuppressions(env, database(env.DB));
   },
 } satisfies ExportedHandler<Env, unknown>;

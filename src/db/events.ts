@@ -1,10 +1,9 @@
 // Storing events: idempotent multi-row inserts, chunked under D1's bound-parameter limit.
 
 import { getTableColumns } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { TrackingEvent } from "../domain/events";
 import { chunk, rowsPerStatement } from "./chunk";
-import type { Db } from "./client";
+import { database, prepare } from "./client";
 import { events } from "./schema";
 
 type EventRow = typeof events.$inferInsert;
@@ -30,7 +29,8 @@ export function toRow(e: TrackingEvent, receivedAt: number): EventRow {
 }
 
 /** Statements that insert the events, each skipping ids already stored (a redelivery adds nothing). */
-export function insertEventStatements(db: Db, list: readonly TrackingEvent[], receivedAt = Date.now()): BatchItem<"sqlite">[] {
+export function insertEventStatements(d1: D1Database, list: readonly TrackingEvent[], receivedAt = Date.now()): D1PreparedStatement[] {
+  const db = database(d1);
   const rows = list.map((e) => toRow(e, receivedAt));
-  return chunk(rows, rowsPerStatement(EVENT_COLUMNS)).map((part) => db.insert(events).values(part).onConflictDoNothing());
+  return chunk(rows, rowsPerStatement(EVENT_COLUMNS)).map((part) => prepare(d1, db.insert(events).values(part).onConflictDoNothing()));
 }

@@ -61,7 +61,7 @@ export const suppressions = sqliteTable(
     /** When it was mirrored to the SES account-level suppression list; null while not (yet) mirrored. */
     sesSyncedAt: integer("ses_synced_at"),
   },
-  (t) => [index("suppressions_event").on(t.eventId)],
+  (t) => [index("suppressions_event").on(t.eventId), index("suppressions_ses_pending").on(t.sesSyncedAt)],
 );
 
 /** The last manual lift per address: events that happened before it never suppress the address again. */

@@ -10,7 +10,9 @@ export const CampaignId = v.pipe(
   v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 characters of letters, digits, '.', '_' or '-'"),
 );
 
-export const Email = v.pipe(v.string(), v.trim(), v.maxLength(MAX_EMAIL_LENGTH), v.email("must be an email address"));
+// The HTML spec's address grammar (valibot rfcEmail): accepts real addresses like o'brien@example.com that stricter
+// patterns refuse.
+export const Email = v.pipe(v.string(), v.trim(), v.maxLength(MAX_EMAIL_LENGTH), v.rfcEmail("must be an email address"));
 
 export const HttpUrl = v.pipe(
   v.string(),

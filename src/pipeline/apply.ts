@@ -1,15 +1,25 @@
 // Applying events to storage: the one function every consumer path calls, idempotent on event ids.
 
+import { suppressionConfig } from "../config";
 import { database, runBatch } from "../db/client";
 import { insertEventStatements } from "../db/events";
+import { suppressionStatements } from "../db/suppression-statements";
 import type { TrackingEvent } from "../domain/events";
+import { decide } from "../domain/suppression-rules";
+import { syncPendingSuppressions } from "../ses/suppression-sync";
 
 /**
- * Store the events in one D1 batch (one round trip, one transaction). Replaying the same
- * events, in whole or in part, changes nothing.
+ * Store the events and apply the suppression rules in one D1 batch (one round trip, one transaction).
+ * Replaying the same events, in whole or in part, changes nothing.
  */
 export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Promise<void> {
   if (list.length === 0) return;
-  const db = database(env.DB);
-  await runBatch(db, insertEventStatements(db, list));
+  const config = suppressionConfig(env);
+  await runBatch(env.DB, [...insertEventStatements(env.DB, list), ...suppressionStatements(env.DB, decide(list), config)]);
+  // The SES mirror is best-effort here: what fails stays pending and the scheduled handler tries again.
+  if (config.syncToSes && list.some((e) => e.type === "bounce" || e.type === "complaint")) {
+    await syncPendingSuppressions(env, database(env.DB)).catch((err: unknown) => {
+      console.error(JSON.stringify({ msg: "SES suppression sync failed; will retry on schedule", error: String(err) }));
+    });
+  }
 }

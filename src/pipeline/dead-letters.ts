@@ -2,7 +2,7 @@
 
 import { getTableColumns } from "drizzle-orm";
 import { chunk, rowsPerStatement } from "../db/chunk";
-import { database, runBatch } from "../db/client";
+import { database, prepare, runBatch } from "../db/client";
 import { deadLetters } from "../db/schema";
 
 function bodyText(body: unknown): string {
@@ -29,9 +29,9 @@ async function storeDeadLetters(env: Env, queue: string, messages: readonly Mess
   const db = database(env.DB);
   const rows = messages.map((m) => deadLetterRow(queue, m, reason));
   const statements = chunk(rows, rowsPerStatement(Object.keys(getTableColumns(deadLetters)).length)).map((part) =>
-    db.insert(deadLetters).values(part).onConflictDoNothing(),
+    prepare(env.DB, db.insert(deadLetters).values(part).onConflictDoNothing()),
   );
-  await runBatch(db, statements);
+  await runBatch(env.DB, statements);
 }
 
 /** Keep one message that can never be applied (it is stored once, however often it comes). */

@@ -6,6 +6,8 @@ import { keyRing } from "../tracking/keys";
 import { mintLinks } from "../tracking/links";
 import { requireApiToken } from "./auth";
 import { readJson } from "./body";
+import { contactsApi } from "./contacts";
+import { suppressionsApi } from "./suppressions";
 import type { AppEnv } from "../app-env";
 
 /** Where minted links point: the configured tracking origin, else the origin this request reached. */
@@ -22,3 +24,6 @@ api.post("/links", async (c) => {
   const links = await mintLinks(trackingOrigin(c.env, c.req.url), await keyRing(c.env.TRACKING_KEYS), body, c.env.UNSUBSCRIBE_MAILTO || undefined);
   return c.json(links);
 });
+
+api.route("/suppressions", suppressionsApi);
+api.route("/contacts", contactsApi);

@@ -5,11 +5,16 @@ import { AppError } from "../errors";
 
 /** Read at most `limit` bytes of the body as text; refuse (413) as soon as it is exceeded. */
 export async function readBoundedText(request: Request, limit: number): Promise<string> {
+  return new TextDecoder().decode(await readBoundedBytes(request, limit));
+}
+
+/** Read at most `limit` bytes of the body; refuse (413) as soon as it is exceeded. */
+export async function readBoundedBytes(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) {
     throw new AppError("payload_too_large", `the body is larger than ${limit} bytes`);
   }
-  if (!request.body) return "";
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -29,7 +34,7 @@ export async function readBoundedText(request: Request, limit: number): Promise<
     all.set(chunk, at);
     at += chunk.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }
 
 /** Parse JSON text and validate it; client mistakes become 400 with the first problem named. */

@@ -1,0 +1,25 @@
+// Typed configuration read from wrangler vars, with the documented defaults.
+
+export interface SuppressionConfig {
+  /** Soft bounces in a row (no delivery between) that suppress an address. */
+  softBounceLimit: number;
+  /** How long a soft-bounce suppression lasts, in milliseconds. */
+  softBounceTtlMs: number;
+  /** Mirror hard bounces and complaints to the SES account-level suppression list. */
+  syncToSes: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+export function suppressionConfig(env: Env): SuppressionConfig {
+  return {
+    softBounceLimit: positiveInt(env.SOFT_BOUNCE_LIMIT, 5),
+    softBounceTtlMs: positiveInt(env.SOFT_BOUNCE_SUPPRESSION_DAYS, 30) * DAY_MS,
+    syncToSes: env.SES_SYNC_SUPPRESSIONS === "true",
+  };
+}

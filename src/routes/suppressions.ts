@@ -1,0 +1,46 @@
+// /api/suppressions: read one or a page, add by hand, lift by hand (paths and shapes are a contract).
+
+import { Hono } from "hono";
+import * as v from "valibot";
+import { database } from "../db/client";
+import { addSuppression, liftSuppression, listSuppressions } from "../db/suppression-admin";
+import { findSuppression } from "../db/suppressions";
+import { normalizeEmail } from "../domain/email";
+import { Email } from "../domain/schemas";
+import { suppressionJson } from "../domain/suppression";
+import { AppError } from "../errors";
+import { readJson, validateWith } from "./body";
+import { decodeCursor, page, PageQuery } from "./pagination";
+import type { AppEnv } from "../app-env";
+
+const ManualReason = v.picklist(["manual", "hard_bounce", "complaint", "unsubscribe"]);
+const AddRequest = v.object({ email: Email, reason: v.optional(ManualReason, "manual") });
+const ListQuery = v.object({ ...PageQuery.entries, email: v.optional(Email) });
+const EmailCursor = v.object({ after: v.string() });
+
+export const suppressionsApi = new Hono<AppEnv>();
+
+suppressionsApi.get("/", async (c) => {
+  const query = validateWith(ListQuery, c.req.query());
+  const db = database(c.env.DB);
+  if (query.email !== undefined) {
+    const found = await findSuppression(db, query.email);
+    if (!found) throw new AppError("not_found", `${normalizeEmail(query.email)} is not suppressed`);
+    return c.json(suppressionJson(found));
+  }
+  const after = decodeCursor(query.cursor, EmailCursor)?.after ?? null;
+  const result = page(await listSuppressions(db, after, query.limit), query.limit, (last) => ({ after: last.email }));
+  return c.json({ items: result.items.map(suppressionJson), cursor: result.cursor });
+});
+
+suppressionsApi.post("/", async (c) => {
+  const body = await readJson(c.req.raw, AddRequest);
+  const suppression = await addSuppression(c.env.DB, normalizeEmail(body.email), body.reason);
+  return c.json(suppressionJson(suppression), 201);
+});
+
+suppressionsApi.delete("/:email", async (c) => {
+  const email = validateWith(Email, c.req.param("email"));
+  await liftSuppression(c.env.DB, normalizeEmail(email));
+  return c.body(null, 204);
+});

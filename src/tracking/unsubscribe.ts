@@ -1,0 +1,74 @@
+// One-click unsubscribe (RFC 8058): the event it records and the pages a person sees.
+
+import { normalizeEmail } from "../domain/email";
+import type { TrackingEvent } from "../domain/events";
+import type { TokenPayload } from "./token";
+import type { RequestFacts } from "./edge-event";
+
+/**
+ * One unsubscribe per address per campaign, however often the button is pressed or the mailbox
+ * provider retries: the id is derived from the campaign and the address, not drawn at random.
+ */
+export async function unsubscribeEvent(payload: TokenPayload, facts: RequestFacts, via: "one-click" | "page"): Promise<TrackingEvent> {
+  const contactId = normalizeEmail(payload.contact);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${payload.campaignId}\n${contactId}`));
+  const hex = [...new Uint8Array(digest, 0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return {
+    id: `unsub-${hex}`,
+    type: "unsubscribe",
+    campaignId: payload.campaignId,
+    contactId,
+    email: payload.contact,
+    sesMessageId: null,
+    occurredAt: facts.now,
+    userAgent: facts.userAgent,
+    ip: facts.ip,
+    metadata: { via, ...(payload.messageId ? { messageId: payload.messageId } : {}) },
+  };
+}
+
+/** The body RFC 8058 requires of a one-click POST (the confirm form sends it too). */
+export function isOneClickBody(form: FormData): boolean {
+  return form.get("List-Unsubscribe") === "One-Click";
+}
+
+/** The confirm page marks its own posts, so the two ways in can be told apart in the event. */
+export function unsubscribeVia(form: FormData): "page" | "one-click" {
+  return form.get("source") === "page" ? "page" : "one-click";
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}
+button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#1a56db;color:#fff;cursor:pointer}
+button:focus{outline:3px solid #f59e0b;outline-offset:2px}</style></head>
+<body><main>${body}</main></body></html>`;
+}
+
+/** The confirm page a GET shows: nothing happens until the person presses the button (scanners only GET). */
+export function confirmPage(payload: TokenPayload): string {
+  return page(
+    "Unsubscribe",
+    `<h1>Unsubscribe</h1>
+<p>Stop email from <strong>${escapeHtml(payload.campaignId)}</strong> to <strong>${escapeHtml(payload.contact)}</strong>?</p>
+<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><input type="hidden" name="source" value="page">
+<button type="submit">Unsubscribe</button></form>`,
+  );
+}
+
+export function donePage(payload: TokenPayload): string {
+  return page(
+    "Unsubscribed",
+    `<h1>You are unsubscribed</h1><p><strong>${escapeHtml(payload.contact)}</strong> will not receive these emails again.</p>`,
+  );
+}
+
+export function notFoundPage(): string {
+  return page("Link not found", `<h1>Link not found</h1><p>This link is not valid.</p>`);
+}
