@@ -1,4 +1,5 @@
 // Vitest in the Workers runtime: the worker from wrangler.toml, local D1/Queues, test-only secrets.
+import fs from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -14,6 +15,25 @@ const TEST_SECRETS = {
 // Without a .dev.vars (CI), wrangler looks for required secrets in process.env: give it the same ones.
 Object.assign(process.env, TEST_SECRETS);
 
+/**
+ * The shared SNS/SES fixtures live beside the repository (`../shared/fixtures`, as CI lays it out), or where
+ * MAIL_TRACKER_FIXTURES points. They are read here, on the Node side, and handed to the tests as a binding.
+ * When none is found the binding carries the reason, and the tests that need them fail saying so.
+ */
+function readFixtures(): { files: Record<string, string> } | { missing: string } {
+  const candidates = process.env.MAIL_TRACKER_FIXTURES
+    ? [process.env.MAIL_TRACKER_FIXTURES]
+    : [path.join(import.meta.dirname, "..", "shared", "fixtures"), "/work/shared/fixtures"];
+  const dir = candidates.find((d) => fs.existsSync(path.join(d, "sns", "index.json")));
+  if (!dir) return { missing: `no fixtures at ${candidates.join(" or ")} (set MAIL_TRACKER_FIXTURES)` };
+  const files: Record<string, string> = {};
+  for (const rel of fs.readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+    const full = path.join(dir, rel);
+    if (fs.statSync(full).isFile()) files[rel.split(path.sep).join("/")] = fs.readFileSync(full, "utf8");
+  }
+  return { files };
+}
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
@@ -23,6 +43,7 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            TEST_FIXTURES: readFixtures(),
             ...TEST_SECRETS,
             TRACKING_ORIGIN: "https://track.example.test",
           },

@@ -5,6 +5,7 @@ import { AppError, errorBody } from "./errors";
 import { KeyConfigError } from "./tracking/keys";
 import { api } from "./routes/api";
 import { edge } from "./routes/edge";
+import { sns } from "./routes/sns";
 import { unsubscribe } from "./routes/unsubscribe";
 import type { AppEnv } from "./app-env";
 
@@ -13,6 +14,7 @@ export const app = new Hono<AppEnv>();
 app.route("/", edge);
 app.route("/u", unsubscribe);
 app.route("/api", api);
+app.route("/sns", sns);
 
 app.notFound((c) => {
   if (c.req.path.startsWith("/api/")) {

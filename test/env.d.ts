@@ -2,5 +2,7 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** The shared fixtures by path relative to the fixtures folder, or why they could not be found. */
+    TEST_FIXTURES: { files: Record<string, string> } | { missing: string };
   }
 }

@@ -105,3 +105,13 @@ export const suppressionHistory = sqliteTable(
     uniqueIndex("suppression_history_event_action").on(t.eventId, t.action),
   ],
 );
+
+/**
+ * SNS messages whose events were enqueued: a redelivery (same MessageId) is acknowledged without enqueueing
+ * again. Recorded only after the enqueue succeeded; event ids keep storage idempotent even without it.
+ */
+export const snsMessages = sqliteTable("sns_messages", {
+  messageId: text("message_id").primaryKey(),
+  topicArn: text("topic_arn").notNull(),
+  receivedAt: integer("received_at").notNull(),
+});

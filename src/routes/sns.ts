@@ -1,0 +1,93 @@
+// POST /sns: Amazon SNS HTTPS deliveries of SES events; nothing in a message is trusted before it is verified.
+
+import { Hono } from "hono";
+import { AppError } from "../errors";
+import { fetchSnsCertificate } from "../sns/certificate-fetch";
+import { ingestNotification } from "../sns/ingest";
+import { confirmSubscription } from "../sns/subscription";
+import { isTopicAllowed, parseTopicAllowList } from "../sns/topics";
+import { SnsVerificationError, verifySnsMessage, type SnsMessage } from "../sns/verify";
+import { readBoundedText } from "./body";
+import type { AppEnv } from "../app-env";
+
+/** SNS messages are at most 256 KB. */
+export const SNS_BODY_LIMIT = 256 * 1024;
+
+/** 400 for what no retry fixes in the body, 503 when the certificate could not be had now, 403 for the rest. */
+function verificationFailure(err: SnsVerificationError): AppError {
+  const details = { reason: err.reason };
+  switch (err.reason) {
+    case "malformed":
+    case "unsupported_type":
+      return new AppError("bad_request", err.message, details);
+    case "certificate_unavailable":
+      return new AppError("unavailable", err.message, details);
+    default:
+      return new AppError("forbidden", `verification failed: ${err.message}`, details);
+  }
+}
+
+/** Parse just enough of the body to check the topic before anything else is looked at. */
+function parseBody(text: string): Record<string, unknown> & { TopicArn: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new AppError("invalid_json", "the body is not valid JSON");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body) || typeof (body as { TopicArn?: unknown }).TopicArn !== "string") {
+    throw new AppError("bad_request", "the body is not an SNS message (no TopicArn)", { reason: "malformed" });
+  }
+  return body as Record<string, unknown> & { TopicArn: string };
+}
+
+export const sns = new Hono<AppEnv>();
+
+sns.post("/", async (c) => {
+  if (c.req.header("x-amz-sns-rawdelivery")?.toLowerCase() === "true") {
+    throw new AppError("bad_request", "raw message delivery is unsigned and not accepted: turn RawMessageDelivery off on the subscription", {
+      reason: "raw_delivery",
+    });
+  }
+  // SNS posts text/plain; the Content-Type is not looked at.
+  const body = parseBody(await readBoundedText(c.req.raw, SNS_BODY_LIMIT));
+  const headerTopic = c.req.header("x-amz-sns-topic-arn");
+  if (headerTopic !== undefined && headerTopic !== body.TopicArn) {
+    throw new AppError("forbidden", "the x-amz-sns-topic-arn header does not match the TopicArn", { reason: "topic_mismatch" });
+  }
+  if (!isTopicAllowed(parseTopicAllowList(c.env.SNS_TOPIC_ARNS), body.TopicArn)) {
+    console.warn(JSON.stringify({ msg: "sns topic not allowed", topicArn: body.TopicArn }));
+    throw new AppError("forbidden", "the topic is not on the SNS_TOPIC_ARNS allow-list", { reason: "topic_not_allowed" });
+  }
+
+  let message: SnsMessage;
+  try {
+    message = await verifySnsMessage(body, { fetchCertificate: fetchSnsCertificate });
+  } catch (err) {
+    if (!(err instanceof SnsVerificationError)) throw err;
+    console.warn(JSON.stringify({ msg: "sns verification failed", reason: err.reason, error: err.message, topicArn: body.TopicArn }));
+    throw verificationFailure(err);
+  }
+
+  const ids = { messageId: message.MessageId, topicArn: message.TopicArn };
+  switch (message.Type) {
+    case "Notification":
+      return c.json(await ingestNotification(c.env, message));
+    case "SubscriptionConfirmation": {
+      const result = await confirmSubscription(message);
+      console.log(JSON.stringify({ msg: "sns subscription confirmation", ...ids, ...result }));
+      if (result.outcome === "confirmed") return c.json({ status: "confirmed" });
+      if (result.outcome === "refused") {
+        throw new AppError("forbidden", "the SubscribeURL is not an SNS ConfirmSubscription URL for this topic", {
+          reason: "untrusted_subscribe_url",
+        });
+      }
+      if (result.retryable) throw new AppError("unavailable", `confirming the subscription failed (${result.status ?? "network error"})`);
+      throw new AppError("upstream_rejected", `SNS refused the confirmation (${result.status})`);
+    }
+    case "UnsubscribeConfirmation":
+      // Acknowledged only: re-subscribing is a decision for a person, not for this endpoint.
+      console.log(JSON.stringify({ msg: "sns unsubscribe confirmation acknowledged", ...ids }));
+      return c.json({ status: "acknowledged" });
+  }
+});

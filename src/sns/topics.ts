@@ -1,0 +1,15 @@
+// The SNS topic allow-list (SNS_TOPIC_ARNS): which topics may deliver events to this deployment.
+
+/** Comma-separated ARNs; blanks ignored. An empty list means no allow-list is configured. */
+export function parseTopicAllowList(value: string | undefined): ReadonlySet<string> {
+  return new Set(
+    (value ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+}
+
+export function isTopicAllowed(allowList: ReadonlySet<string>, topicArn: string): boolean {
+  return allowList.size === 0 || allowList.has(topicArn);
+}

@@ -1,0 +1,300 @@
+// POST /sns through the Worker: signed messages (test key pair, self-made certificate, intercepted fetch) into D1.
+import { createExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
+import worker from "../src/index";
+import { fetchSnsCertificate } from "../src/sns/certificate-fetch";
+import { SnsVerificationError } from "../src/sns/verify";
+import { trustedSubscribeUrl } from "../src/sns/trusted-urls";
+import { encodeTagValue, CAMPAIGN_TAG } from "../src/ses/tags";
+import { fixtureJson, fixturePaths, fixtureText, snsIndex } from "./fixtures";
+import { eventsFor, ORIGIN, uniqueId, waitForEvents } from "./helpers";
+import { createTestSigner, signedNotification, type TestSigner } from "./sns-signer";
+
+const TOPIC = "arn:aws:sns:us-east-1:123456789012:mail-tracker-ses";
+const CONFIRM_PREFIX = "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription";
+
+let signer: TestSigner;
+let fetchSpy: MockInstance<typeof fetch>;
+/** Certificate URLs the intercepted fetch serves, and what it serves there. */
+const served = new Map<string, () => Response>();
+
+function urlOf(input: RequestInfo | URL): string {
+  return typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+}
+
+beforeAll(async () => {
+  signer = await createTestSigner();
+});
+
+beforeEach(() => {
+  served.set(signer.certUrl, () => new Response(signer.certificatePem));
+  // Nothing leaves the machine: every URL the worker may fetch is answered here, anything else fails the test.
+  fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
+    const url = urlOf(input);
+    const serve = served.get(url);
+    if (serve) return serve();
+    if (url.startsWith(CONFIRM_PREFIX)) return new Response("<ConfirmSubscriptionResponse/>", { status: 200 });
+    throw new Error(`unexpected fetch of ${url}`);
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function fetchedUrls(): string[] {
+  return fetchSpy.mock.calls.map(([input]) => urlOf(input));
+}
+
+function post(body: unknown, headers: Record<string, string> = {}, bindings?: Env): Promise<Response> {
+  const topic = typeof body === "object" && body !== null ? (body as { TopicArn?: unknown }).TopicArn : undefined;
+  const request = new Request(`${ORIGIN}/sns`, {
+    method: "POST",
+    // As SNS sends it: text/plain, whatever the body is.
+    headers: { "content-type": "text/plain; charset=UTF-8", ...(typeof topic === "string" ? { "x-amz-sns-topic-arn": topic } : {}), ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  if (!bindings) return exports.default.fetch(request);
+  return Promise.resolve(worker.fetch(request, bindings, createExecutionContext()));
+}
+
+/** An SES fixture payload tagged for the campaign, as the Message of a notification. */
+function sesMessage(path: string, campaignId: string, change?: (payload: Record<string, any>) => void): string {
+  const payload = fixtureJson<Record<string, any>>(path);
+  payload.mail.tags = { ...payload.mail.tags, [CAMPAIGN_TAG]: [encodeTagValue(campaignId)] };
+  change?.(payload);
+  return JSON.stringify(payload);
+}
+
+async function notify(campaignId: string, path = "ses/event-publishing__send-record.json") {
+  return signedNotification(signer, { topicArn: TOPIC, message: sesMessage(path, campaignId) });
+}
+
+describe("POST /sns notifications", () => {
+  it("stores every SES event type from signed notifications, fetching the certificate without following redirects", async () => {
+    const campaignId = uniqueId("sns-all");
+    const paths = fixturePaths("ses/event-publishing__");
+    expect(paths).toHaveLength(10);
+    for (const path of [...paths, "ses/notification__bounce-notification-without-a-dsn.json"]) {
+      const res = await post(await notify(campaignId, path));
+      expect(res.status, path).toBe(200);
+      expect(await res.json()).toMatchObject({ status: "enqueued" });
+    }
+    const rows = await waitForEvents(campaignId, 12);
+    expect(rows).toHaveLength(12);
+    expect(new Set(rows.map((r) => r.type))).toEqual(
+      new Set(["send", "reject", "bounce", "complaint", "delivery", "open", "click", "rendering_failure", "delivery_delay", "subscription"]),
+    );
+    const click = rows.find((r) => r.type === "click")!;
+    expect(click).toMatchObject({ link: "http://docs.aws.amazon.com/ses/latest/DeveloperGuide/send-email-smtp.html", ip: "192.0.2.1", contact_id: "recipient@example.com" });
+    expect(JSON.parse(click.metadata!)).toMatchObject({ source: "ses", linkTags: { samplekey0: ["samplevalue0"] } });
+    expect(rows.filter((r) => r.type === "bounce").map((r) => r.email).sort()).toEqual(["jane@example.com", "recipient@example.com", "richard@example.com"]);
+
+    // Fetched once for all eleven messages (cached per URL), and not allowed to redirect.
+    const certFetches = fetchSpy.mock.calls.filter(([input]) => urlOf(input) === signer.certUrl);
+    expect(certFetches).toHaveLength(1);
+    expect(certFetches[0]![1]?.redirect).toBe("manual");
+  });
+
+  it("acknowledges a replayed message without storing anything new", async () => {
+    const campaignId = uniqueId("sns-replay");
+    const body = await notify(campaignId, "ses/notification__bounce-notification-without-a-dsn.json");
+    expect((await post(body)).status).toBe(200);
+    await waitForEvents(campaignId, 2);
+
+    const again = await post(body);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ status: "duplicate" });
+
+    // Even when the seen-mark is lost, the same message yields the same ids: storage adds nothing.
+    await env.DB.prepare("DELETE FROM sns_messages WHERE message_id = ?").bind(body.MessageId).run();
+    expect(await (await post(body)).json()).toMatchObject({ status: "enqueued", events: 2 });
+
+    // A later message for the campaign marks the point by which a re-enqueued replay would have landed too.
+    expect((await post(await notify(campaignId))).status).toBe(200);
+    await waitForEvents(campaignId, 3);
+    expect((await eventsFor(campaignId)).map((r) => r.type).sort()).toEqual(["bounce", "bounce", "send"]);
+  });
+
+  it("stores nothing from a forged message", async () => {
+    const campaignId = uniqueId("sns-forged");
+    const genuine = await notify(campaignId, "ses/event-publishing__complaint-record.json");
+    const tampered = { ...genuine, Message: String(genuine.Message).replace("abuse", "not-spam") };
+    const res = await post(tampered);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: "forbidden", reason: "bad_signature" });
+
+    // Signed by another key, claiming this signer's certificate.
+    const impostor = await createTestSigner();
+    const other = await signedNotification(impostor, { topicArn: TOPIC, message: sesMessage("ses/event-publishing__complaint-record.json", campaignId) });
+    const res2 = await post({ ...other, SigningCertURL: signer.certUrl });
+    expect(res2.status).toBe(403);
+    expect(await res2.json()).toMatchObject({ reason: "bad_signature" });
+
+    expect((await post(await notify(campaignId))).status).toBe(200);
+    await waitForEvents(campaignId, 1);
+    expect((await eventsFor(campaignId)).map((r) => r.type)).toEqual(["send"]);
+  });
+
+  it("answers 503 when the queue fails, and does not mark the message seen", async () => {
+    const campaignId = uniqueId("sns-queue");
+    const body = await notify(campaignId);
+    const broken = { ...env, EVENTS: { send: () => Promise.reject(new Error("queue down")), sendBatch: () => Promise.reject(new Error("queue down")) } } as unknown as Env;
+    const res = await post(body, {}, broken);
+    expect(res.status).toBe(503);
+    const retry = await post(body);
+    expect(await retry.json()).toMatchObject({ status: "enqueued" });
+    await waitForEvents(campaignId, 1);
+  });
+
+  it("acknowledges an unknown SES event type with 200, and refuses a notification that is not an SES event", async () => {
+    const unknown = await signedNotification(signer, { topicArn: TOPIC, message: JSON.stringify({ eventType: "Teleport", mail: { messageId: "m" } }) });
+    const res = await post(unknown);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ignored", sesType: "Teleport" });
+    const hello = await post(await signedNotification(signer, { topicArn: TOPIC, message: "Hello world" }));
+    expect(hello.status).toBe(400);
+    expect(await hello.json()).toMatchObject({ reason: "invalid_ses_event" });
+  });
+});
+
+describe("POST /sns refusals", () => {
+  it("answers 400 for bodies that are not SNS messages, and 413 beyond 256 KB", async () => {
+    expect((await post("{not json")).status).toBe(400);
+    expect(await (await post({ Type: "Notification" })).json()).toMatchObject({ error: "bad_request", reason: "malformed" });
+    const big = await signedNotification(signer, { topicArn: TOPIC, message: "x".repeat(256 * 1024) });
+    expect((await post(big)).status).toBe(413);
+    expect(fetchedUrls()).toEqual([]);
+  });
+
+  it("refuses raw message delivery with a reason", async () => {
+    const res = await post(fixtureText("ses/event-publishing__send-record.json"), { "x-amz-sns-rawdelivery": "true", "x-amz-sns-topic-arn": TOPIC });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ reason: "raw_delivery" });
+  });
+
+  it("refuses a topic header that differs from the body's TopicArn", async () => {
+    const body = await notify(uniqueId("sns-hdr"));
+    const res = await post(body, { "x-amz-sns-topic-arn": `${TOPIC}-other` });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ reason: "topic_mismatch" });
+  });
+
+  it("refuses topics not on SNS_TOPIC_ARNS before verifying anything", async () => {
+    const campaignId = uniqueId("sns-allow");
+    const allowed = { ...env, SNS_TOPIC_ARNS: ` arn:aws:sns:eu-west-1:123456789012:other , ${TOPIC}` } as Env;
+    const elsewhere = await signedNotification(signer, { topicArn: "arn:aws:sns:us-east-1:999999999999:someone-else", message: sesMessage("ses/event-publishing__send-record.json", campaignId) });
+    const res = await post(elsewhere, {}, allowed);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ reason: "topic_not_allowed" });
+    expect(fetchedUrls()).toEqual([]);
+    expect((await post(await notify(campaignId), {}, allowed)).status).toBe(200);
+  });
+
+  it("checks the certificate's dates against the real clock", async () => {
+    const expired = await createTestSigner({ notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
+    served.set(expired.certUrl, () => new Response(expired.certificatePem));
+    const res = await post(await signedNotification(expired, { topicArn: TOPIC, message: "{}" }));
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ reason: "certificate_expired" });
+  });
+
+  it("refuses stale messages, and answers 503 when the certificate cannot be fetched", async () => {
+    const stale = await signedNotification(signer, { topicArn: TOPIC, message: "{}", timestamp: new Date(Date.now() - 2 * 3600_000) });
+    expect(await (await post(stale)).json()).toMatchObject({ reason: "stale_message" });
+
+    const unreachable = await createTestSigner();
+    served.set(unreachable.certUrl, () => new Response("busy", { status: 503 }));
+    const res = await post(await signedNotification(unreachable, { topicArn: TOPIC, message: "{}" }));
+    expect(res.status).toBe(503);
+    served.set(unreachable.certUrl, () => new Response(null, { status: 302, headers: { location: "https://evil.example/cert.pem" } }));
+    const redirected = await post(await signedNotification(unreachable, { topicArn: TOPIC, message: "{}" }));
+    expect(redirected.status).toBe(403);
+    expect(await redirected.json()).toMatchObject({ reason: "certificate_refused" });
+    expect(fetchedUrls().filter((u) => u.includes("evil"))).toEqual([]);
+  });
+});
+
+describe("POST /sns subscriptions", () => {
+  function confirmation(subscribeUrl: string, token = "2336412f37fb687f5d51e6e2425ba1f2", type = "SubscriptionConfirmation") {
+    return signer.sign({
+      Type: type,
+      MessageId: crypto.randomUUID(),
+      Token: token,
+      TopicArn: TOPIC,
+      Message: `You have chosen to subscribe to the topic ${TOPIC}.`,
+      SubscribeURL: subscribeUrl,
+      Timestamp: new Date().toISOString(),
+    });
+  }
+  const token = "2336412f37fb687f5d51e6e2425ba1f2";
+  const good = `${CONFIRM_PREFIX}&TopicArn=${TOPIC}&Token=${token}`;
+
+  it("confirms by fetching exactly SNS's ConfirmSubscription URL, without following redirects", async () => {
+    const res = await post(await confirmation(good));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "confirmed" });
+    const call = fetchSpy.mock.calls.find(([input]) => urlOf(input).startsWith(CONFIRM_PREFIX))!;
+    expect(urlOf(call[0])).toBe(good);
+    expect(call[1]?.redirect).toBe("manual");
+  });
+
+  // Each breaks one part of: https://sns.<TopicArn's region>.amazonaws.com/?Action=ConfirmSubscription&TopicArn=<topic>&Token=<token>
+  const broken: [string, string][] = [
+    ["http", good.replace("https:", "http:")],
+    ["another region's host", good.replace("sns.us-east-1", "sns.eu-west-1")],
+    ["another host", good.replace("sns.us-east-1.amazonaws.com", "evil.example")],
+    ["a look-alike host", good.replace("amazonaws.com/", "amazonaws.com.evil.example/")],
+    ["userinfo", good.replace("https://", "https://me@")],
+    ["a port", good.replace(".com/", ".com:8443/")],
+    ["a path", good.replace(".com/?", ".com/x?")],
+    ["a fragment", `${good}#frag`],
+    ["another Action", good.replace("ConfirmSubscription", "Unsubscribe")],
+    ["another topic", good.replace("mail-tracker-ses&", "other-topic&")],
+    ["another token", good.replace(token, "0000")],
+    ["an extra parameter", `${good}&Redirect=https://evil.example/`],
+    ["a repeated parameter", `${good}&Action=ConfirmSubscription`],
+  ];
+
+  it.each(broken)("refuses a SubscribeURL with %s and makes no request", async (_, url) => {
+    expect(trustedSubscribeUrl(url, TOPIC, token)).toBeNull();
+    const res = await post(await confirmation(url));
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ reason: "untrusted_subscribe_url" });
+    expect(fetchedUrls().filter((u) => u !== signer.certUrl)).toEqual([]);
+  });
+
+  it("accepts the SubscribeURLs of the genuine SubscriptionConfirmations", () => {
+    for (const f of snsIndex().filter((x) => x.type === "SubscriptionConfirmation")) {
+      const m = fixtureJson<{ SubscribeURL: string; TopicArn: string; Token: string }>(`sns/${f.message}`);
+      expect(trustedSubscribeUrl(m.SubscribeURL, m.TopicArn, m.Token)?.href, f.message).toBe(m.SubscribeURL);
+    }
+  });
+
+  it("acknowledges an UnsubscribeConfirmation without acting on it", async () => {
+    const res = await post(await confirmation(good, token, "UnsubscribeConfirmation"));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "acknowledged" });
+    expect(fetchedUrls().filter((u) => u !== signer.certUrl)).toEqual([]);
+  });
+});
+
+describe("fetchSnsCertificate", () => {
+  it("fetches once per exact URL without following redirects, and forgets failures", async () => {
+    const a = await createTestSigner();
+    const b = await createTestSigner();
+    served.set(a.certUrl, () => new Response(a.certificatePem));
+    served.set(b.certUrl, () => new Response(null, { status: 301, headers: { location: a.certUrl } }));
+    expect(await fetchSnsCertificate(a.certUrl)).toBe(a.certificatePem);
+    expect(await fetchSnsCertificate(a.certUrl)).toBe(a.certificatePem);
+    expect(fetchedUrls()).toEqual([a.certUrl]);
+    expect(fetchSpy.mock.calls[0]![1]?.redirect).toBe("manual");
+
+    await expect(fetchSnsCertificate(b.certUrl)).rejects.toMatchObject({ reason: "certificate_refused" });
+    served.set(b.certUrl, () => new Response(b.certificatePem));
+    expect(await fetchSnsCertificate(b.certUrl)).toBe(b.certificatePem);
+    expect(fetchedUrls()).toEqual([a.certUrl, b.certUrl, b.certUrl]);
+    await expect(fetchSnsCertificate("https://sns.us-east-1.amazonaws.com/SimpleNotificationService-00.pem")).rejects.toBeInstanceOf(SnsVerificationError);
+  });
+});
