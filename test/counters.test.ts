@@ -7,7 +7,9 @@ import { EVENTS_QUEUE } from "../src/pipeline/queues";
 import { APPLIED_ID_RETENTION_MS, type CampaignStats } from "../src/stats/campaign-stats";
 import { campaignStats } from "../src/stats/counters";
 import { COUNTERS, countedEvent } from "../src/stats/counting";
+import { parseSesMessage } from "../src/ses/events";
 import { faultyCounters, faultyD1 } from "./faults";
+import { fixturePaths, fixtureText } from "./fixtures";
 import { api, eventsFor, sampleEvent, uniqueId } from "./helpers";
 import { deliver, messages } from "./queue";
 
@@ -114,6 +116,32 @@ describe("what the counters count", () => {
     await deliver(EVENTS_QUEUE, batch.slice(0, 10));
     await deliver(EVENTS_QUEUE, messages([envelope(list.slice(5, 25))]));
     expect(await stats(campaignId)).toEqual({ campaignId, ...EVERY_KIND_STATS });
+  });
+
+  it("counts SES's events as parsed from SNS, keeping SES's own opens and clicks out of the headline", async () => {
+    const campaignId = uniqueId("ses");
+    const parsed: TrackingEvent[] = [];
+    for (const path of fixturePaths("ses/event-publishing__")) {
+      const result = await parseSesMessage(fixtureText(path), { messageId: crypto.randomUUID(), timestamp: "2024-05-01T12:00:00.000Z" });
+      if (result.kind === "events") parsed.push(...result.events.map((e) => ({ ...e, campaignId })));
+    }
+    const n = (type: TrackingEvent["type"]) => parsed.filter((e) => e.type === type).length;
+    expect(n("open")).toBeGreaterThan(0);
+    expect(n("click")).toBeGreaterThan(0);
+    await deliver(EVENTS_QUEUE, asBatch(parsed));
+    expect(await stats(campaignId)).toMatchObject({
+      sent: n("send"),
+      delivered: n("delivery"),
+      rejected: n("reject"),
+      // The sample bounce is Permanent.
+      bounces: { hard: n("bounce"), soft: 0 },
+      complaints: n("complaint"),
+      deliveryDelays: n("delivery_delay"),
+      renderingFailures: n("rendering_failure"),
+      subscriptionChanges: n("subscription"),
+      opens: { total: 0, unique: 0, machine: 0, ses: n("open") },
+      clicks: { total: 0, unique: 0, machine: 0, ses: n("click") },
+    });
   });
 
   it("answers zeros for a campaign it has never heard of", async () => {
