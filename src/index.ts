@@ -1,4 +1,4 @@
-// Worker entry: HTTP through the Hono app, queue batches to their consumers.
+// Worker entry: HTTP through the Hono app, queue batches to their consumers, and the Durable Object classes.
 
 import { app } from "./app";
 import { suppressionConfig } from "./config";
@@ -7,6 +7,8 @@ import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
 import { consumeEvents } from "./pipeline/consumer";
 import { EVENTS_DLQ } from "./pipeline/queues";
+
+export { CampaignStats } from "./stats/campaign-stats";
 
 export default {
   fetch: app.fetch,

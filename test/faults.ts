@@ -44,3 +44,27 @@ export function faultyD1(db: D1Database, fails: (sql: string, values: unknown[])
     },
   });
 }
+
+/**
+ * Wrap the CampaignStats namespace so that `record` calls for the campaigns `fails` picks throw before
+ * reaching the object (an unreachable or overloaded Durable Object); everything else passes through.
+ */
+export function faultyCounters(ns: Env["CAMPAIGN_STATS"], fails: (campaignId: string) => boolean): Env["CAMPAIGN_STATS"] {
+  return new Proxy(ns, {
+    get(target, prop) {
+      if (prop === "get") {
+        return (id: DurableObjectId) => {
+          const stub = target.get(id);
+          return new Proxy(stub, {
+            get(s, p) {
+              if (p === "record" && fails(id.name ?? "")) return () => Promise.reject(new Error("injected fault: counters unavailable"));
+              return Reflect.get(s, p);
+            },
+          });
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}

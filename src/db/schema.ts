@@ -27,7 +27,25 @@ export const events = sqliteTable(
     index("events_campaign_time").on(t.campaignId, t.occurredAt),
     index("events_contact_time").on(t.contactId, t.occurredAt),
     index("events_ses_message").on(t.sesMessageId),
+    // Segments: walk one event type's contacts in order, the time check answered from the index itself.
+    index("events_type_contact_time").on(t.type, t.contactId, t.occurredAt),
+    index("events_campaign_type_contact_time").on(t.campaignId, t.type, t.contactId, t.occurredAt),
   ],
+);
+
+/**
+ * The campaigns that have events, for listing them without scanning events. Upserted in the same D1
+ * batch as the events (idempotent: first/last only widen), so it is exactly as current as events.
+ */
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    id: text("id").primaryKey(),
+    /** Milliseconds since the epoch: the earliest and latest occurred_at of its events. */
+    firstEventAt: integer("first_event_at").notNull(),
+    lastEventAt: integer("last_event_at").notNull(),
+  },
+  (t) => [index("campaigns_recent").on(t.lastEventAt, t.id)],
 );
 
 /** Queue messages that exhausted their retries: kept whole so nothing vanishes. */

@@ -1,21 +1,31 @@
 // Applying events to storage: the one function every consumer path calls, idempotent on event ids.
 
 import { suppressionConfig } from "../config";
+import { campaignSpans, upsertCampaignStatements } from "../db/campaigns";
 import { database, runBatch } from "../db/client";
 import { insertEventStatements } from "../db/events";
 import { suppressionStatements } from "../db/suppression-statements";
 import type { TrackingEvent } from "../domain/events";
 import { decide } from "../domain/suppression-rules";
 import { syncPendingSuppressions } from "../ses/suppression-sync";
+import { countEvents } from "../stats/counters";
 
 /**
- * Store the events and apply the suppression rules in one D1 batch (one round trip, one transaction).
- * Replaying the same events, in whole or in part, changes nothing.
+ * Store the events, the campaigns they name and the suppression rules' effects in one D1 batch (one
+ * round trip, one transaction), then count them: one call per campaign's counters. D1 comes first so a
+ * rebuild from D1 can always reach what was counted. If either step fails the whole message is retried;
+ * D1 skips stored ids and the counters skip applied ids, so replaying the same events, in whole or in
+ * part, changes nothing.
  */
 export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Promise<void> {
   if (list.length === 0) return;
   const config = suppressionConfig(env);
-  await runBatch(env.DB, [...insertEventStatements(env.DB, list), ...suppressionStatements(env.DB, decide(list), config)]);
+  await runBatch(env.DB, [
+    ...insertEventStatements(env.DB, list),
+    ...upsertCampaignStatements(env.DB, campaignSpans(list)),
+    ...suppressionStatements(env.DB, decide(list), config),
+  ]);
+  await countEvents(env.CAMPAIGN_STATS, list);
   // The SES mirror is best-effort here: what fails stays pending and the scheduled handler tries again.
   if (config.syncToSes && list.some((e) => e.type === "bounce" || e.type === "complaint")) {
     await syncPendingSuppressions(env, database(env.DB)).catch((err: unknown) => {

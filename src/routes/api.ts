@@ -5,8 +5,10 @@ import { LinksRequest } from "../domain/schemas";
 import { keyRing } from "../tracking/keys";
 import { mintLinks } from "../tracking/links";
 import { requireApiToken } from "./auth";
+import { campaigns } from "./campaigns";
 import { readJson } from "./body";
 import { contactsApi } from "./contacts";
+import { segments } from "./segments";
 import { suppressionsApi } from "./suppressions";
 import type { AppEnv } from "../app-env";
 
@@ -18,6 +20,9 @@ export function trackingOrigin(env: Env, requestUrl: string): string {
 export const api = new Hono<AppEnv>();
 
 api.use("*", requireApiToken);
+
+api.route("/campaigns", campaigns);
+api.route("/segments", segments);
 
 api.post("/links", async (c) => {
   const body = await readJson(c.req.raw, LinksRequest);

@@ -1,0 +1,64 @@
+// Reading a campaign's stored events back in pages, in the shape the counters take (for a rebuild).
+
+import type { EventType } from "../domain/events";
+import type { CountedEvent } from "../stats/counting";
+
+/** Where the next page starts: keyset on (occurred_at, rowid), which the events_campaign_time index holds in order. */
+export interface PageCursor {
+  occurredAt: number;
+  seq: number;
+}
+
+interface Row {
+  seq: number;
+  id: string;
+  type: EventType;
+  contact_id: string | null;
+  occurred_at: number;
+  link: string | null;
+  link_index: number | null;
+  bounce_type: unknown;
+  source: unknown;
+  machine: unknown;
+  unsubscribe_all: unknown;
+}
+
+/** Only the metadata fields the counters read are extracted, so a page stays small whatever the metadata holds. */
+export const CAMPAIGN_EVENTS_PAGE_SQL = `SELECT rowid AS seq, id, type, contact_id, occurred_at, link, link_index,
+  json_extract(metadata, '$.bounceType') AS bounce_type,
+  json_extract(metadata, '$.source') AS source,
+  json_extract(metadata, '$.machine') AS machine,
+  json_extract(metadata, '$.unsubscribeAll') AS unsubscribe_all
+FROM events
+WHERE campaign_id = ?1 AND (occurred_at, rowid) > (?2, ?3)
+ORDER BY occurred_at, rowid
+LIMIT ?4`;
+
+export async function campaignEventsPage(
+  d1: D1Database,
+  campaignId: string,
+  after: PageCursor | null,
+  limit: number,
+): Promise<{ events: CountedEvent[]; next: PageCursor | null }> {
+  const { results } = await d1
+    .prepare(CAMPAIGN_EVENTS_PAGE_SQL)
+    .bind(campaignId, after?.occurredAt ?? Number.MIN_SAFE_INTEGER, after?.seq ?? Number.MIN_SAFE_INTEGER, limit)
+    .all<Row>();
+  const last = results.at(-1);
+  return {
+    events: results.map((r) => ({
+      id: r.id,
+      type: r.type,
+      contactId: r.contact_id,
+      occurredAt: r.occurred_at,
+      link: r.link,
+      linkIndex: r.link_index,
+      bounceType: typeof r.bounce_type === "string" ? r.bounce_type : null,
+      source: typeof r.source === "string" ? r.source : null,
+      // json_extract gives JSON true as 1.
+      machine: r.machine === 1,
+      unsubscribeAll: r.unsubscribe_all === 1,
+    })),
+    next: last && results.length === limit ? { occurredAt: last.occurred_at, seq: last.seq } : null,
+  };
+}

@@ -1,0 +1,59 @@
+// /api/segments: who did (or, among those sent to, did not do) an event within a window, cursor-paginated.
+
+import { Hono } from "hono";
+import * as v from "valibot";
+import { segmentPage, type SegmentSpec } from "../db/segments";
+import { EVENT_TYPES } from "../domain/events";
+import { CampaignId } from "../domain/schemas";
+import { AppError } from "../errors";
+import { validateWith } from "./body";
+import { decodeCursor, encodeCursor } from "./pagination";
+import { pageLimit } from "./query";
+import type { AppEnv } from "../app-env";
+
+const DAY_MS = 86_400_000;
+const EventType = v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(", ")}`);
+
+const SegmentQuery = v.object({
+  did: v.optional(EventType),
+  didNot: v.optional(EventType),
+  /** A window ending now: hours or days, e.g. 30d, 12h; absent for any time. */
+  within: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,5}[hd]$/, "must be a number of hours or days, e.g. 30d or 12h"),
+      v.transform((s) => Number(s.slice(0, -1)) * (s.endsWith("d") ? DAY_MS : DAY_MS / 24)),
+      v.maxValue(3660 * DAY_MS, "must be at most 3660d"),
+    ),
+  ),
+  campaignId: v.optional(CampaignId),
+  cursor: v.optional(v.string()),
+  limit: pageLimit(100, 1000),
+});
+
+const Cursor = v.object({ after: v.pipe(v.string(), v.minLength(1), v.maxLength(300)) });
+
+export const segments = new Hono<AppEnv>();
+
+segments.get("/", async (c) => {
+  const query = validateWith(SegmentQuery, c.req.query());
+  if ((query.did === undefined) === (query.didNot === undefined)) {
+    throw new AppError("validation_failed", "give exactly one of did or didNot");
+  }
+  const since = query.within === undefined ? 0 : Date.now() - query.within;
+  const spec: SegmentSpec = {
+    mode: query.did !== undefined ? "did" : "didNot",
+    type: (query.did ?? query.didNot)!,
+    since,
+    campaignId: query.campaignId ?? null,
+    after: decodeCursor(query.cursor, Cursor)?.after ?? "",
+    limit: query.limit,
+  };
+  const rows = await segmentPage(c.env.DB, spec);
+  const last = rows.at(-1);
+  return c.json({
+    segment: { [spec.mode]: spec.type, campaignId: spec.campaignId, since: new Date(since).toISOString() },
+    contacts: rows.map((r) => ({ contactId: r.contact_id, lastAt: new Date(r.last_at).toISOString() })),
+    nextCursor: last && rows.length === spec.limit ? encodeCursor({ after: last.contact_id }) : null,
+  });
+});

@@ -1,0 +1,32 @@
+// Reaching the counters: one CampaignStats object per campaign, one call per campaign per batch.
+
+import type { TrackingEvent } from "../domain/events";
+import type { CampaignStats } from "./campaign-stats";
+import { countedEvent, type CountedEvent } from "./counting";
+
+export function campaignStats(ns: DurableObjectNamespace<CampaignStats>, campaignId: string): DurableObjectStub<CampaignStats> {
+  return ns.get(ns.idFromName(campaignId));
+}
+
+/** The events grouped by campaign, in arrival order; events that name no campaign are not counted anywhere. */
+export function byCampaign(list: readonly TrackingEvent[]): Map<string, CountedEvent[]> {
+  const groups = new Map<string, CountedEvent[]>();
+  for (const e of list) {
+    if (e.campaignId === null) continue;
+    let group = groups.get(e.campaignId);
+    if (!group) groups.set(e.campaignId, (group = []));
+    group.push(countedEvent(e));
+  }
+  return groups;
+}
+
+/**
+ * Count the events: every campaign's object is called once, all in parallel. If any call fails this
+ * throws, the queue message is retried, and the objects that did count skip the ids they already applied.
+ */
+export async function countEvents(ns: DurableObjectNamespace<CampaignStats>, list: readonly TrackingEvent[]): Promise<void> {
+  const calls = [...byCampaign(list)].map(([campaignId, events]) => campaignStats(ns, campaignId).record(events));
+  const results = await Promise.allSettled(calls);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
