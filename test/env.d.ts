@@ -4,3 +4,9 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }
+
+// Vite's ?raw imports (fixtures read as text).
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}
