@@ -6,12 +6,11 @@ import { keyRing } from "../tracking/keys";
 import { mintLinks } from "../tracking/links";
 import { requireApiToken } from "./auth";
 import { readJson } from "./body";
+import { trackingOrigin } from "./origin";
+import { sending } from "./sending";
 import type { AppEnv } from "../app-env";
 
-/** Where minted links point: the configured tracking origin, else the origin this request reached. */
-export function trackingOrigin(env: Env, requestUrl: string): string {
-  return (env.TRACKING_ORIGIN || new URL(requestUrl).origin).replace(/\/+$/, "");
-}
+export { trackingOrigin };
 
 export const api = new Hono<AppEnv>();
 
@@ -22,3 +21,5 @@ api.post("/links", async (c) => {
   const links = await mintLinks(trackingOrigin(c.env, c.req.url), await keyRing(c.env.TRACKING_KEYS), body, c.env.UNSUBSCRIBE_MAILTO || undefined);
   return c.json(links);
 });
+
+api.route("/", sending);

@@ -1,0 +1,120 @@
+// The send queue consumer: one recipient per message, paced under SEND_RATE_PER_SECOND, suppressed ones skipped.
+//
+// Outcomes per message: sent → a `send` event and ack; suppressed → logged and ack (nothing sent, nothing
+// counted); rejected by SES (a 4xx such as MessageRejected) → a `reject` event carrying SES's reason, and ack, since
+// sending again would be rejected again; throttled, 5xx or network → retried with a growing delay, and after
+// max_retries kept in the dead-letter table. Once SES throttles, the rest of the batch is retried rather than sent.
+
+import { eq } from "drizzle-orm";
+import { database } from "../db/client";
+import { campaignTracking } from "../db/campaign-settings";
+import { sendJobs } from "../db/schema";
+import { findSuppression } from "../db/suppressions";
+import { normalizeEmail } from "../domain/email";
+import type { TrackingEvent } from "../domain/events";
+import { enqueueEvents } from "../pipeline/enqueue";
+import { storeDeadLetter } from "../pipeline/dead-letters";
+import { retryDelaySeconds } from "../pipeline/queues";
+import { SesConfigError, SesError, type RetryPolicy } from "../ses/client";
+import { keyRing } from "../tracking/keys";
+import { parseSendTask, type SendJob, type SendTask } from "./jobs";
+import { composeContextFrom, deliver, sendEvent } from "./message";
+import { createPacer, REAL_CLOCK, sendRate, type Clock } from "./pace";
+import { effectiveTracking } from "./tracking";
+
+/** Retries belong to the queue here (with delays that do not hold the consumer), not to the HTTP client. */
+const NO_RETRY: RetryPolicy = { retries: 0, baseDelayMs: 0, sleep: async () => {} };
+
+export function rejectEventId(task: SendTask): string {
+  return `reject:${task.jobId}:${task.n}`;
+}
+
+function rejectEvent(job: SendJob, task: SendTask, err: SesError, now: number): TrackingEvent {
+  return {
+    id: rejectEventId(task),
+    type: "reject",
+    campaignId: job.campaignId,
+    contactId: normalizeEmail(task.to),
+    email: task.to,
+    sesMessageId: null,
+    occurredAt: now,
+    metadata: { source: "send", jobId: job.id, status: err.status, sesError: err.type, reason: err.message },
+  };
+}
+
+function log(msg: string, fields: Record<string, unknown>): void {
+  console.log(JSON.stringify({ msg, ...fields }));
+}
+
+export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock: Clock = REAL_CLOCK): Promise<void> {
+  const db = database(env.DB);
+  const ring = await keyRing(env.TRACKING_KEYS);
+  const jobs = new Map<string, Promise<SendJob | undefined>>();
+  const loadJob = (id: string) => {
+    let job = jobs.get(id);
+    if (!job) jobs.set(id, (job = db.select().from(sendJobs).where(eq(sendJobs.id, id)).get()));
+    return job;
+  };
+  const pacer = createPacer(sendRate(env.SEND_RATE_PER_SECOND), clock);
+  const events: TrackingEvent[] = [];
+  const inFlight: Promise<void>[] = [];
+  let throttled = false;
+
+  const sendOne = async (message: Message<unknown>, job: SendJob, task: SendTask) => {
+    const campaign = await campaignTracking(db, job.campaignId);
+    const track = effectiveTracking(campaign, { opens: job.trackOpens, clicks: job.trackClicks });
+    try {
+      const messageId = await deliver(
+        env,
+        composeContextFrom(env, job.origin, ring),
+        { campaignId: job.campaignId, to: task.to, from: job.fromAddress, subject: job.subject, html: job.html, text: job.text, replyTo: job.replyTo, tags: job.tags, track },
+        NO_RETRY,
+      );
+      events.push(sendEvent({ campaignId: job.campaignId, to: task.to }, messageId, clock.now(), { jobId: job.id }));
+      message.ack();
+    } catch (err) {
+      if (err instanceof SesError && !err.retryable && err.status !== 401 && err.status !== 403) {
+        events.push(rejectEvent(job, task, err, clock.now()));
+        log("send rejected by SES", { jobId: job.id, n: task.n, status: err.status, type: err.type, reason: err.message });
+        message.ack();
+        return;
+      }
+      // Throttling, 5xx, network, and credentials or configuration that an operator can fix: try again later.
+      if (err instanceof SesError && err.status === 429) throttled = true;
+      if (!(err instanceof SesError) && !(err instanceof SesConfigError)) console.error(JSON.stringify({ msg: "send failed", jobId: job.id, n: task.n, error: String(err) }));
+      else log("send will be retried", { jobId: job.id, n: task.n, error: String(err) });
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  };
+
+  for (const message of batch.messages) {
+    const task = parseSendTask(message.body);
+    const job = task ? await loadJob(task.jobId) : undefined;
+    if (!task || !job) {
+      // Neither will ever become sendable: keep it where it can be read, and stop redelivery.
+      await storeDeadLetter(env, batch.queue, message, task ? "send job not found" : "not a send task");
+      message.ack();
+      continue;
+    }
+    if (throttled) {
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      continue;
+    }
+    const suppression = await findSuppression(db, task.to, clock.now());
+    if (suppression) {
+      log("send skipped: recipient suppressed", { jobId: job.id, n: task.n, reason: suppression.reason });
+      message.ack();
+      continue;
+    }
+    await pacer.next();
+    inFlight.push(sendOne(message, job, task));
+  }
+  await Promise.all(inFlight);
+  // The mail is out: a failure to record it must not send it again, so it is logged with the events, never retried.
+  try {
+    await enqueueEvents(env.EVENTS, events);
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "send events not enqueued", events, error: String(err) }));
+  }
+  await pacer.finish();
+}
