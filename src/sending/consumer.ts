@@ -15,10 +15,11 @@ import type { TrackingEvent } from "../domain/events";
 import { enqueueEvents } from "../pipeline/enqueue";
 import { storeDeadLetter } from "../pipeline/dead-letters";
 import { retryDelaySeconds } from "../pipeline/queues";
-import { SesConfigError, SesError, type RetryPolicy } from "../ses/client";
+import { SesError, sesConfig, type RetryPolicy } from "../ses/client";
+import { sendEmail, type OutboundEmail } from "../ses/send-email";
 import { keyRing } from "../tracking/keys";
 import { parseSendTask, type SendJob, type SendTask } from "./jobs";
-import { composeContextFrom, deliver, sendEvent } from "./message";
+import { composeContextFrom, composeEmail, sendEvent } from "./message";
 import { createPacer, REAL_CLOCK, sendRate, type Clock } from "./pace";
 import { effectiveTracking } from "./tracking";
 
@@ -55,21 +56,30 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
     if (!job) jobs.set(id, (job = db.select().from(sendJobs).where(eq(sendJobs.id, id)).get()));
     return job;
   };
+  const config = sesConfig(env);
   const pacer = createPacer(sendRate(env.SEND_RATE_PER_SECOND), clock);
   const events: TrackingEvent[] = [];
   const inFlight: Promise<void>[] = [];
   let throttled = false;
 
-  const sendOne = async (message: Message<unknown>, job: SendJob, task: SendTask) => {
-    const campaign = await campaignTracking(db, job.campaignId);
-    const track = effectiveTracking(campaign, { opens: job.trackOpens, clicks: job.trackClicks });
+  const prepare = async (job: SendJob, task: SendTask): Promise<OutboundEmail> => {
+    const track = effectiveTracking(await campaignTracking(db, job.campaignId), { opens: job.trackOpens, clicks: job.trackClicks });
+    return composeEmail(composeContextFrom(env, job.origin, ring), {
+      campaignId: job.campaignId,
+      to: task.to,
+      from: job.fromAddress,
+      subject: job.subject,
+      html: job.html,
+      text: job.text,
+      replyTo: job.replyTo,
+      tags: job.tags,
+      track,
+    });
+  };
+
+  const submit = async (message: Message<unknown>, job: SendJob, task: SendTask, email: OutboundEmail) => {
     try {
-      const messageId = await deliver(
-        env,
-        composeContextFrom(env, job.origin, ring),
-        { campaignId: job.campaignId, to: task.to, from: job.fromAddress, subject: job.subject, html: job.html, text: job.text, replyTo: job.replyTo, tags: job.tags, track },
-        NO_RETRY,
-      );
+      const messageId = await sendEmail(config, email, NO_RETRY);
       events.push(sendEvent({ campaignId: job.campaignId, to: task.to }, messageId, clock.now(), { jobId: job.id }));
       message.ack();
     } catch (err) {
@@ -79,10 +89,9 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
         message.ack();
         return;
       }
-      // Throttling, 5xx, network, and credentials or configuration that an operator can fix: try again later.
+      // Throttling, 5xx, network, refused credentials (an operator can fix them): try again later.
       if (err instanceof SesError && err.status === 429) throttled = true;
-      if (!(err instanceof SesError) && !(err instanceof SesConfigError)) console.error(JSON.stringify({ msg: "send failed", jobId: job.id, n: task.n, error: String(err) }));
-      else log("send will be retried", { jobId: job.id, n: task.n, error: String(err) });
+      log("send will be retried", { jobId: job.id, n: task.n, error: String(err) });
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   };
@@ -106,8 +115,15 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
       message.ack();
       continue;
     }
+    // Composing (instrumentation) happens before the slot, so the pace is the pace of calls to SES.
+    const email = await prepare(job, task);
     await pacer.next();
-    inFlight.push(sendOne(message, job, task));
+    if (throttled) {
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      continue;
+    }
+    // Not awaited: SES's latency must not lower the rate; the pacer alone spaces the calls.
+    inFlight.push(submit(message, job, task, email));
   }
   await Promise.all(inFlight);
   // The mail is out: a failure to record it must not send it again, so it is logged with the events, never retried.

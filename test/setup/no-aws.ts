@@ -14,6 +14,11 @@ globalThis.fetch = function guardedFetch(input: RequestInfo | URL, init?: Reques
   return realFetch(input, init);
 } as typeof fetch;
 
+/** For the test that checks this guard: the attempts so far, cleared. */
+export function takeAwsAttempts(): string[] {
+  return attempts.splice(0);
+}
+
 afterEach(() => {
   if (attempts.length > 0) throw new Error(`requests to AWS were attempted: ${attempts.splice(0).join(", ")}`);
 });
