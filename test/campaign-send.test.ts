@@ -8,6 +8,7 @@ import { SEND_QUEUE } from "../src/pipeline/queues";
 import { consumeSends } from "../src/sending/consumer";
 import { createSendJob, SEND_BATCH_SIZE, type SendTask } from "../src/sending/jobs";
 import type { Clock } from "../src/sending/pace";
+import { faultyD1 } from "./faults";
 import { api, eventsFor, ORIGIN, uniqueId, waitForEvents } from "./helpers";
 import { header, receivedEmails } from "./ses-emulator";
 
@@ -194,6 +195,20 @@ describe("send queue consumer", () => {
     expect(reject).toMatchObject({ email: bad, id: `reject:${tasks[1]!.jobId}:1` });
     expect(JSON.parse(reject.metadata!)).toMatchObject({ reason: "Illegal address", sesError: "BadRequestException", status: 400 });
     expect(events.find((e) => e.type === "send")!.email).toBe(good);
+  });
+
+  it("retries only the message whose lookup failed; the ones already sent are not sent again", async () => {
+    const campaignId = uniqueId("d1fault");
+    const recipients = Array.from({ length: 3 }, (_, i) => `${uniqueId(`f${i}`)}@example.com`);
+    const tasks = await jobTasks(campaignId, recipients);
+    const clock = virtualClock();
+    const calls = watchSes(clock);
+    // D1 fails the suppression lookup of the last recipient, after the first two have gone to SES.
+    const db = faultyD1(env.DB, (sql, values) => sql.includes("suppressions") && values.includes(recipients[2]));
+    const { messages, result } = await consume(tasks, clock, { ...env, DB: db });
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([messages[2]!.id]);
+    expect(result.explicitAcks.sort()).toEqual([messages[0]!.id, messages[1]!.id].sort());
+    expect(calls.map((c) => c.to)).toEqual(recipients.slice(0, 2));
   });
 
   it("keeps a task whose job does not exist, or that is not a task, in dead_letters", async () => {

@@ -26,13 +26,10 @@ import { effectiveTracking } from "./tracking";
 /** Retries belong to the queue here (with delays that do not hold the consumer), not to the HTTP client. */
 const NO_RETRY: RetryPolicy = { retries: 0, baseDelayMs: 0, sleep: async () => {} };
 
-export function rejectEventId(task: SendTask): string {
-  return `reject:${task.jobId}:${task.n}`;
-}
-
 function rejectEvent(job: SendJob, task: SendTask, err: SesError, now: number): TrackingEvent {
   return {
-    id: rejectEventId(task),
+    // One per recipient of a job: a redelivered rejection is stored and counted once.
+    id: `reject:${task.jobId}:${task.n}`,
     type: "reject",
     campaignId: job.campaignId,
     contactId: normalizeEmail(task.to),
@@ -47,15 +44,25 @@ function log(msg: string, fields: Record<string, unknown>): void {
   console.log(JSON.stringify({ msg, ...fields }));
 }
 
+function retryLater(message: Message<unknown>): void {
+  message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+}
+
+/** One lookup per key per batch: a batch is usually many recipients of one job. */
+function memo<T>(load: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return (key) => {
+    let value = cache.get(key);
+    if (!value) cache.set(key, (value = load(key)));
+    return value;
+  };
+}
+
 export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock: Clock = REAL_CLOCK): Promise<void> {
   const db = database(env.DB);
   const ring = await keyRing(env.TRACKING_KEYS);
-  const jobs = new Map<string, Promise<SendJob | undefined>>();
-  const loadJob = (id: string) => {
-    let job = jobs.get(id);
-    if (!job) jobs.set(id, (job = db.select().from(sendJobs).where(eq(sendJobs.id, id)).get()));
-    return job;
-  };
+  const loadJob = memo((id: string) => db.select().from(sendJobs).where(eq(sendJobs.id, id)).get());
+  const loadTracking = memo((campaignId: string) => campaignTracking(db, campaignId));
   const config = sesConfig(env);
   const pacer = createPacer(sendRate(env.SEND_RATE_PER_SECOND), clock);
   const events: TrackingEvent[] = [];
@@ -63,7 +70,7 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
   let throttled = false;
 
   const prepare = async (job: SendJob, task: SendTask): Promise<OutboundEmail> => {
-    const track = effectiveTracking(await campaignTracking(db, job.campaignId), { opens: job.trackOpens, clicks: job.trackClicks });
+    const track = effectiveTracking(await loadTracking(job.campaignId), { opens: job.trackOpens, clicks: job.trackClicks });
     return composeEmail(composeContextFrom(env, job.origin, ring), {
       campaignId: job.campaignId,
       to: task.to,
@@ -92,38 +99,43 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
       // Throttling, 5xx, network, refused credentials (an operator can fix them): try again later.
       if (err instanceof SesError && err.status === 429) throttled = true;
       log("send will be retried", { jobId: job.id, n: task.n, error: String(err) });
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      retryLater(message);
     }
   };
 
-  for (const message of batch.messages) {
+  // Everything before a message's SES call is caught per message: once a send has gone out, this handler must
+  // not throw, or the whole batch (sent messages too) would be delivered again.
+  const take = async (message: Message<unknown>) => {
     const task = parseSendTask(message.body);
     const job = task ? await loadJob(task.jobId) : undefined;
     if (!task || !job) {
       // Neither will ever become sendable: keep it where it can be read, and stop redelivery.
       await storeDeadLetter(env, batch.queue, message, task ? "send job not found" : "not a send task");
       message.ack();
-      continue;
+      return;
     }
-    if (throttled) {
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-      continue;
-    }
+    if (throttled) return retryLater(message);
     const suppression = await findSuppression(db, task.to, clock.now());
     if (suppression) {
       log("send skipped: recipient suppressed", { jobId: job.id, n: task.n, reason: suppression.reason });
       message.ack();
-      continue;
+      return;
     }
     // Composing (instrumentation) happens before the slot, so the pace is the pace of calls to SES.
     const email = await prepare(job, task);
     await pacer.next();
-    if (throttled) {
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-      continue;
-    }
+    if (throttled) return retryLater(message);
     // Not awaited: SES's latency must not lower the rate; the pacer alone spaces the calls.
     inFlight.push(submit(message, job, task, email));
+  };
+
+  for (const message of batch.messages) {
+    try {
+      await take(message);
+    } catch (err) {
+      console.error(JSON.stringify({ msg: "send task failed before sending", message: message.id, error: String(err) }));
+      retryLater(message);
+    }
   }
   await Promise.all(inFlight);
   // The mail is out: a failure to record it must not send it again, so it is logged with the events, never retried.
