@@ -153,6 +153,17 @@ describe("POST /api/send", () => {
     expect(rows.map((r) => r.type)).toEqual(["send"]);
   });
 
+  it("retries throttling a bounded number of times, then answers 503 with SES's reason", async () => {
+    const spy = vi.spyOn(globalThis, "fetch").mockImplementation(
+      async () => new Response(JSON.stringify({ message: "Maximum sending rate exceeded." }), { status: 429, headers: { "x-amzn-ErrorType": "TooManyRequestsException" } }),
+    );
+    const res = await api("/send", { method: "POST", json: sendBody() });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: "unavailable", sesError: "TooManyRequestsException", reason: "Maximum sending rate exceeded." });
+    // The first attempt and DEFAULT_RETRY's 3 retries.
+    expect(spy).toHaveBeenCalledTimes(4);
+  });
+
   it("turns off open and click tracking per send", async () => {
     const res = await api("/send", { method: "POST", json: sendBody({ track: { opens: false, clicks: false } }) });
     const email = await receivedEmail(((await res.json()) as { messageId: string }).messageId);
