@@ -38,7 +38,8 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     plugins: [
-      cloudflareTest({
+      // `inject` reads what the globalSetup provided: the SES emulator's URL, never an AWS endpoint.
+      cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: {
@@ -46,12 +47,16 @@ export default defineConfig(async () => {
             TEST_FIXTURES: readFixtures(),
             ...TEST_SECRETS,
             TRACKING_ORIGIN: "https://track.example.test",
+            SES_ENDPOINT: inject("sesEndpoint"),
+            SES_CONFIGURATION_SET: "mail-tracker-test",
+            SEND_RATE_PER_SECOND: "50",
           },
         },
-      }),
+      })),
     ],
     test: {
-      setupFiles: ["./test/setup/apply-migrations.ts"],
+      globalSetup: ["./test/node/ses-emulator.setup.ts"],
+      setupFiles: ["./test/setup/no-aws.ts", "./test/setup/apply-migrations.ts"],
       include: ["test/**/*.test.ts"],
       testTimeout: 30_000,
     },

@@ -4,6 +4,8 @@ import { encodeBase64Url } from "../src/tracking/base64url";
 import { newKeySecret } from "../src/tracking/keys";
 
 export const DEV_VARS = ".dev.vars";
+/** The local SES v2 emulator's default address (aws-ses-v2-local), run by `npm start`. */
+export const LOCAL_SES_ENDPOINT = "http://127.0.0.1:8005";
 
 export function parseDevVars(text: string): Record<string, string> {
   const vars: Record<string, string> = {};
@@ -24,9 +26,11 @@ const GENERATORS: Record<string, () => string> = {
   // Placeholders: the local SES emulator accepts any signature; real ones come from `wrangler secret put`.
   AWS_ACCESS_KEY_ID: () => "AKIALOCALDEVELOPMENT",
   AWS_SECRET_ACCESS_KEY: () => encodeBase64Url(crypto.getRandomValues(new Uint8Array(30))),
+  // Not a secret, but local only: sends go to the emulator that `npm start` runs, never to AWS.
+  SES_ENDPOINT: () => LOCAL_SES_ENDPOINT,
 };
 
-/** Create .dev.vars from the example, filling every empty secret we know how to generate; keep an existing file. */
+/** Create .dev.vars from the example, filling every empty value we know how to generate; keep an existing file. */
 export function ensureDevVars(): { created: boolean; filled: string[] } {
   const existing = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : null;
   const text = existing ?? readFileSync(".dev.vars.example", "utf8");

@@ -1,8 +1,9 @@
-// `npm start`: local secrets, local D1 migrations, then `wrangler dev` on 127.0.0.1:8787 and a working example.
+// `npm start`: local secrets, local D1 migrations, the local SES emulator, then `wrangler dev` on 127.0.0.1:8787.
 import { spawn, spawnSync } from "node:child_process";
 import { keyRing } from "../src/tracking/keys";
 import { mintLinks } from "../src/tracking/links";
-import { DEV_VARS, ensureDevVars, readDevVars } from "./dev-vars";
+import { DEV_VARS, ensureDevVars, LOCAL_SES_ENDPOINT, readDevVars } from "./dev-vars";
+import { startSesEmulator, type RunningEmulator } from "./ses-emulator";
 
 const HOST = "127.0.0.1";
 const PORT = 8787;
@@ -18,14 +19,24 @@ if (migrate.status !== 0) {
   process.exit(migrate.status ?? 1);
 }
 
+// Sending goes to the SES emulator (its default address, which .dev.vars names as SES_ENDPOINT), never to AWS.
+const sesUrl = new URL(LOCAL_SES_ENDPOINT);
+let ses: RunningEmulator | null = null;
+try {
+  ses = await startSesEmulator(sesUrl.hostname, Number(sesUrl.port));
+} catch (err) {
+  console.warn(`The SES emulator could not listen on ${LOCAL_SES_ENDPOINT} (${(err as Error).message}); if one is already running there, sending still works.`);
+}
+
 const children = [spawn("wrangler", ["dev", "--ip", HOST, "--port", String(PORT)], { stdio: "inherit" })];
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     for (const child of children) child.kill(signal);
   });
 }
-children[0]!.on("exit", (code) => {
+children[0]!.on("exit", async (code) => {
   for (const child of children) child.kill();
+  await ses?.close();
   process.exit(code ?? 0);
 });
 
@@ -53,6 +64,7 @@ mail-tracker is running on ${ORIGIN}
   Tracked pixel (campaign "demo"):  ${links.pixel}
   Tracked click (campaign "demo"):  ${links.click}
   Unsubscribe page:                 ${links.unsubscribe}
+  Local SES (emails sent via POST /api/send land here, with a web viewer): ${LOCAL_SES_ENDPOINT}
 
   API token: API_TOKEN in ${DEV_VARS} (send it as "Authorization: Bearer <token>")
   Mint your own: npm run link -- --campaign demo --contact you@example.com --url https://example.com/

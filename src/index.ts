@@ -6,14 +6,16 @@ import { database } from "./db/client";
 import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
 import { consumeEvents } from "./pipeline/consumer";
-import { EVENTS_DLQ } from "./pipeline/queues";
+import { EVENTS_DLQ, SEND_DLQ, SEND_QUEUE } from "./pipeline/queues";
+import { consumeSends } from "./sending/consumer";
 
 export { CampaignStats } from "./stats/campaign-stats";
 
 export default {
   fetch: app.fetch,
   async queue(batch, env, _ctx) {
-    if (batch.queue === EVENTS_DLQ) return consumeDeadLetters(batch, env);
+    if (batch.queue === EVENTS_DLQ || batch.queue === SEND_DLQ) return consumeDeadLetters(batch, env);
+    if (batch.queue === SEND_QUEUE) return consumeSends(batch, env);
     return consumeEvents(batch, env);
   },
   async scheduled(_controller, env, _ctx) {

@@ -6,3 +6,9 @@ declare namespace Cloudflare {
     TEST_FIXTURES: { files: Record<string, string> } | { missing: string };
   }
 }
+
+// Vite's ?raw imports (fixtures read as text).
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}

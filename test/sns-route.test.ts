@@ -7,6 +7,8 @@ import { fetchSnsCertificate } from "../src/sns/certificate-fetch";
 import { SnsVerificationError } from "../src/sns/verify";
 import { trustedSubscribeUrl } from "../src/sns/trusted-urls";
 import { encodeTagValue, CAMPAIGN_TAG } from "../src/ses/tags";
+import { applyEvents } from "../src/pipeline/apply";
+import { sendEvent } from "../src/sending/message";
 import { fixtureJson, fixturePaths, fixtureText, snsIndex } from "./fixtures";
 import { eventsFor, ORIGIN, uniqueId, waitForEvents } from "./helpers";
 import { createTestSigner, signedNotification, type TestSigner } from "./sns-signer";
@@ -63,6 +65,9 @@ function post(body: unknown, headers: Record<string, string> = {}, bindings?: En
 function sesMessage(path: string, campaignId: string, change?: (payload: Record<string, any>) => void): string {
   const payload = fixtureJson<Record<string, any>>(path);
   payload.mail.tags = { ...payload.mail.tags, [CAMPAIGN_TAG]: [encodeTagValue(campaignId)] };
+  // SES MessageIds are unique per message; the fixtures' one id, reused across campaigns, would make their
+  // Send events one event (a Send's id comes from the SES MessageId).
+  payload.mail.messageId = `${payload.mail.messageId}-${campaignId}`;
   change?.(payload);
   return JSON.stringify(payload);
 }
@@ -135,6 +140,27 @@ describe("POST /sns notifications", () => {
     expect((await post(await notify(campaignId))).status).toBe(200);
     await waitForEvents(campaignId, 1);
     expect((await eventsFor(campaignId)).map((r) => r.type)).toEqual(["send"]);
+  });
+
+  it("counts SES's own Send for a message our sender already recorded once", async () => {
+    const campaignId = uniqueId("sns-send-dedupe");
+    const sesMessageId = `0100-${campaignId}`;
+    // What POST /api/send records when SES accepts the message.
+    await applyEvents(env, [sendEvent({ campaignId, to: "recipient@example.com" }, sesMessageId, Date.now())]);
+    const message = sesMessage("ses/event-publishing__send-record.json", campaignId, (payload) => {
+      payload.mail.messageId = sesMessageId;
+    });
+    expect((await post(await signedNotification(signer, { topicArn: TOPIC, message }))).status).toBe(200);
+    // A later message marks the point by which the Send would have been stored.
+    expect((await post(await notify(campaignId, "ses/event-publishing__delivery-record.json"))).status).toBe(200);
+    await waitForEvents(campaignId, 2);
+    const rows = (await eventsFor(campaignId)).map((r) => [r.type, r.id]).sort();
+    expect(rows).toEqual([
+      ["delivery", expect.stringMatching(/^sns:/)],
+      ["send", `send:${sesMessageId}`],
+    ]);
+    const stats = await env.CAMPAIGN_STATS.get(env.CAMPAIGN_STATS.idFromName(campaignId)).counts();
+    expect(stats).toMatchObject({ sent: 1 });
   });
 
   it("answers 503 when the queue fails, and does not mark the message seen", async () => {

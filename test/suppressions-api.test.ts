@@ -123,7 +123,8 @@ describe("mirroring to the SES suppression list", () => {
       return new Response("{}", { status: 200, headers: { "content-type": "application/json" } });
     });
     const email = `${uniqueId("sync")}@example.com`;
-    const syncing = { ...env, SES_SYNC_SUPPRESSIONS: "true", SES_REGION: "eu-west-1" };
+    // No endpoint override: the request is built for the real regional endpoint, and intercepted.
+    const syncing = { ...env, SES_SYNC_SUPPRESSIONS: "true", SES_REGION: "eu-west-1", SES_ENDPOINT: "" };
     const bounce = sampleEvent({ type: "bounce", email, contactId: email, metadata: { bounceType: "Permanent" } });
     await applyEvents(syncing, [bounce]);
     await applyEvents(syncing, [bounce]);

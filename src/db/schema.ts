@@ -115,3 +115,35 @@ export const snsMessages = sqliteTable("sns_messages", {
   topicArn: text("topic_arn").notNull(),
   receivedAt: integer("received_at").notNull(),
 });
+/** Per-campaign tracking switches; a campaign without a row tracks opens and clicks. */
+export const campaignSettings = sqliteTable("campaign_settings", {
+  campaignId: text("campaign_id").primaryKey(),
+  trackOpens: integer("track_opens", { mode: "boolean" }).notNull().default(true),
+  trackClicks: integer("track_clicks", { mode: "boolean" }).notNull().default(true),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * One campaign send request: the message is stored once here, and each recipient travels the send queue as a
+ * small message naming this row (a 100 KB newsletter per queue message would not fit Queues' limits).
+ */
+export const sendJobs = sqliteTable(
+  "send_jobs",
+  {
+    id: text("id").primaryKey(),
+    campaignId: text("campaign_id").notNull(),
+    /** Origin of the tracking links, fixed when the job was accepted (the consumer has no request to take it from). */
+    origin: text("origin").notNull(),
+    fromAddress: text("from_address").notNull(),
+    replyTo: text("reply_to", { mode: "json" }).$type<string[]>(),
+    subject: text("subject").notNull(),
+    html: text("html"),
+    text: text("text"),
+    tags: text("tags", { mode: "json" }).$type<Record<string, string>>(),
+    trackOpens: integer("track_opens", { mode: "boolean" }).notNull(),
+    trackClicks: integer("track_clicks", { mode: "boolean" }).notNull(),
+    recipients: integer("recipients").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("send_jobs_campaign").on(t.campaignId, t.createdAt)],
+);

@@ -27,8 +27,9 @@ export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Pro
   ]);
   await countEvents(env.CAMPAIGN_STATS, list);
   // The SES mirror is best-effort here: what fails stays pending and the scheduled handler tries again.
-  if (config.syncToSes && list.some((e) => e.type === "bounce" || e.type === "complaint")) {
-    await syncPendingSuppressions(env, database(env.DB)).catch((err: unknown) => {
+  const candidates = list.filter((e) => e.type === "bounce" || e.type === "complaint").map((e) => e.id);
+  if (config.syncToSes && candidates.length > 0) {
+    await syncPendingSuppressions(env, database(env.DB), { eventIds: candidates }).catch((err: unknown) => {
       console.error(JSON.stringify({ msg: "SES suppression sync failed; will retry on schedule", error: String(err) }));
     });
   }

@@ -10,12 +10,11 @@ import { readJson } from "./body";
 import { contactsApi } from "./contacts";
 import { segments } from "./segments";
 import { suppressionsApi } from "./suppressions";
+import { trackingOrigin } from "./origin";
+import { sending } from "./sending";
 import type { AppEnv } from "../app-env";
 
-/** Where minted links point: the configured tracking origin, else the origin this request reached. */
-export function trackingOrigin(env: Env, requestUrl: string): string {
-  return (env.TRACKING_ORIGIN || new URL(requestUrl).origin).replace(/\/+$/, "");
-}
+export { trackingOrigin };
 
 export const api = new Hono<AppEnv>();
 
@@ -32,3 +31,4 @@ api.post("/links", async (c) => {
 
 api.route("/suppressions", suppressionsApi);
 api.route("/contacts", contactsApi);
+api.route("/", sending);

@@ -5,7 +5,8 @@ import { normalizeEmail } from "../domain/email";
 import type { EventType, TrackingEvent } from "../domain/events";
 import { CampaignId } from "../domain/schemas";
 import { encodeBase64Url } from "../tracking/base64url";
-import { CAMPAIGN_TAG, CONTACT_TAG, decodeTagValue } from "./tags";
+import { sendEventId } from "../domain/event-ids";
+import { attributionFromTags } from "./tags";
 import { parseSesTimestamp } from "./timestamp";
 
 /** SES's names (eventType for event publishing, notificationType for identity notifications) → domain types. */
@@ -200,16 +201,13 @@ function firstTag(tags: Record<string, string[]> | null | undefined, name: strin
   return tags?.[name]?.[0] ?? null;
 }
 
-function campaignFromTags(tags: Record<string, string[]> | null | undefined): string | null {
-  const raw = firstTag(tags, CAMPAIGN_TAG);
-  const decoded = raw === null ? null : decodeTagValue(raw);
-  return decoded !== null && v.is(CampaignId, decoded) ? decoded : null;
-}
-
-function contactFromTags(tags: Record<string, string[]> | null | undefined): string | null {
-  const raw = firstTag(tags, CONTACT_TAG);
-  const decoded = raw === null ? null : decodeTagValue(raw);
-  return decoded !== null && decoded.includes("@") ? decoded : null;
+/** Campaign and contact as the sender tagged them; a value that is not a campaign id or an address is ignored. */
+function attribution(tags: Record<string, string[]> | null | undefined): { campaignId: string | null; contact: string | null } {
+  const { campaignId, contact } = attributionFromTags(tags ?? undefined);
+  return {
+    campaignId: campaignId !== null && v.is(CampaignId, campaignId) ? campaignId : null,
+    contact: contact !== null && contact.includes("@") ? contact : null,
+  };
 }
 
 function withoutEmpty(record: Record<string, unknown>): Record<string, unknown> {
@@ -249,8 +247,7 @@ export async function parseSesMessage(message: string, sns: SnsContext): Promise
     throw err;
   }
 
-  const campaignId = campaignFromTags(mail.tags);
-  const taggedContact = contactFromTags(mail.tags);
+  const { campaignId, contact: taggedContact } = attribution(mail.tags);
   // Opens and clicks name no recipient: the contact tag says who, else the only recipient there was.
   const messageContact = taggedContact ?? (destination.length === 1 ? destination[0]! : null);
   const mailTime = parseSesTimestamp(mail.timestamp);
@@ -262,7 +259,11 @@ export async function parseSesMessage(message: string, sns: SnsContext): Promise
       const email = d.recipient ?? messageContact;
       const contactId = email === null ? null : normalizeEmail(email);
       return {
-        id: await sesEventId(sns.messageId, type, d.recipient === null ? null : normalizeEmail(d.recipient)),
+        // SES's Send for a one-recipient message is the send our own sender already recorded: same id.
+        id:
+          type === "send" && destination.length === 1
+            ? sendEventId(mail.messageId)
+            : await sesEventId(sns.messageId, type, d.recipient === null ? null : normalizeEmail(d.recipient)),
         type,
         campaignId,
         contactId,

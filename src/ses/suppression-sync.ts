@@ -10,12 +10,25 @@ const SES_REASON: Record<string, "BOUNCE" | "COMPLAINT"> = { hard_bounce: "BOUNC
 
 const PER_RUN = 25;
 
-/** Push suppressions not mirrored yet (oldest first, a bounded number per run); returns how many were. */
-export async function syncPendingSuppressions(env: Env, db: Db, policy?: RetryPolicy): Promise<number> {
+/**
+ * Push suppressions not mirrored yet, a bounded number per run; returns how many were. With `eventIds`, only
+ * the ones those events caused (the consumer's own batch, mirrored at once); without, the oldest backlog first
+ * (the scheduled run).
+ */
+export async function syncPendingSuppressions(env: Env, db: Db, options: { eventIds?: string[]; policy?: RetryPolicy } = {}): Promise<number> {
+  const { eventIds, policy } = options;
+  if (eventIds?.length === 0) return 0;
   const pending = await db
     .select({ email: suppressions.email, reason: suppressions.reason })
     .from(suppressions)
-    .where(and(isNull(suppressions.sesSyncedAt), inArray(suppressions.reason, Object.keys(SES_REASON))))
+    .where(
+      and(
+        isNull(suppressions.sesSyncedAt),
+        inArray(suppressions.reason, Object.keys(SES_REASON)),
+        // Kept under D1's 100 bound parameters; any beyond stay pending for the scheduled run.
+        eventIds ? inArray(suppressions.eventId, eventIds.slice(0, 90)) : undefined,
+      ),
+    )
     .orderBy(suppressions.since)
     .limit(PER_RUN);
   if (pending.length === 0) return 0;

@@ -1,0 +1,31 @@
+// Per-campaign tracking switches in D1: read with defaults, written as a whole.
+
+import { eq } from "drizzle-orm";
+import type { TrackSwitches } from "../tracking/instrument";
+import type { Db } from "./client";
+import { campaignSettings } from "./schema";
+
+/** A campaign nobody configured tracks opens and clicks. */
+export const DEFAULT_TRACKING: TrackSwitches = { opens: true, clicks: true };
+
+export async function campaignTracking(db: Db, campaignId: string): Promise<TrackSwitches> {
+  const row = await db.select().from(campaignSettings).where(eq(campaignSettings.campaignId, campaignId)).get();
+  return row ? { opens: row.trackOpens, clicks: row.trackClicks } : { ...DEFAULT_TRACKING };
+}
+
+/** Change the switches given; the others keep their value. Returns the switches now in force. */
+export async function updateCampaignTracking(db: Db, campaignId: string, change: Partial<TrackSwitches>, now = Date.now()): Promise<TrackSwitches> {
+  const next = { ...(await campaignTracking(db, campaignId)), ...definedOnly(change) };
+  await db
+    .insert(campaignSettings)
+    .values({ campaignId, trackOpens: next.opens, trackClicks: next.clicks, updatedAt: now })
+    .onConflictDoUpdate({
+      target: campaignSettings.campaignId,
+      set: { trackOpens: next.opens, trackClicks: next.clicks, updatedAt: now },
+    });
+  return next;
+}
+
+function definedOnly(change: Partial<TrackSwitches>): Partial<TrackSwitches> {
+  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
+}

@@ -1,0 +1,78 @@
+// Sending routes under /api: instrument only, send one, send a campaign, and the campaign's tracking switches.
+
+import { Hono } from "hono";
+import { campaignTracking, updateCampaignTracking } from "../db/campaign-settings";
+import { database } from "../db/client";
+import { findSuppression } from "../db/suppressions";
+import { CampaignId } from "../domain/schemas";
+import { AppError } from "../errors";
+import { enqueueEvents } from "../pipeline/enqueue";
+import { instrumentHtml } from "../tracking/instrument";
+import { keyRing } from "../tracking/keys";
+import { mintLinks } from "../tracking/links";
+import { createSendJob } from "../sending/jobs";
+import { composeContextFrom, deliver, sendEvent } from "../sending/message";
+import { CampaignSendRequest, CampaignSettingsRequest, InstrumentRequest, MAX_HTML_BYTES, SendRequest } from "../sending/schemas";
+import { effectiveTracking } from "../sending/tracking";
+import { readJson, validateWith } from "./body";
+import { trackingOrigin } from "./origin";
+import type { AppEnv } from "../app-env";
+
+/** A message body is mostly its HTML; the JSON around it is small. */
+const MESSAGE_BODY_LIMIT = MAX_HTML_BYTES + 320 * 1024;
+/** 10,000 recipients of up to 254 characters each, plus a message. */
+const CAMPAIGN_BODY_LIMIT = MESSAGE_BODY_LIMIT + 3 * 1024 * 1024;
+
+export const sending = new Hono<AppEnv>();
+
+sending.post("/instrument", async (c) => {
+  const body = await readJson(c.req.raw, InstrumentRequest, MESSAGE_BODY_LIMIT);
+  const db = database(c.env.DB);
+  const track = effectiveTracking(await campaignTracking(db, body.campaignId), body.track);
+  const origin = trackingOrigin(c.env, c.req.url);
+  const ring = await keyRing(c.env.TRACKING_KEYS);
+  const { html, stats } = await instrumentHtml(body.html, { origin, ring, campaignId: body.campaignId, contact: body.contact, track });
+  const links = await mintLinks(origin, ring, { campaignId: body.campaignId, contact: body.contact }, c.env.UNSUBSCRIBE_MAILTO || undefined);
+  return c.json({ html, headers: links.headers, unsubscribe: links.unsubscribe, trackedLinks: stats.trackedLinks, pixel: stats.pixel, track });
+});
+
+sending.post("/send", async (c) => {
+  const body = await readJson(c.req.raw, SendRequest, MESSAGE_BODY_LIMIT);
+  const db = database(c.env.DB);
+  const suppression = await findSuppression(db, body.to);
+  if (suppression) {
+    throw new AppError("suppressed", `${body.to} is suppressed (${suppression.reason}); nothing was sent`, { reason: suppression.reason });
+  }
+  const track = effectiveTracking(await campaignTracking(db, body.campaignId), body.track);
+  const ctx = composeContextFrom(c.env, trackingOrigin(c.env, c.req.url), await keyRing(c.env.TRACKING_KEYS));
+  const messageId = await deliver(c.env, ctx, { ...body, track });
+  const event = sendEvent(body, messageId, Date.now());
+  try {
+    await enqueueEvents(c.env.EVENTS, [event]);
+  } catch (err) {
+    // The mail is out: answering 5xx would invite the caller to send it again. Log the event whole instead.
+    console.error(JSON.stringify({ msg: "send event not enqueued", event, error: String(err) }));
+  }
+  return c.json({ messageId });
+});
+
+sending.post("/campaigns/:id/send", async (c) => {
+  const campaignId = validateWith(CampaignId, c.req.param("id"));
+  const body = await readJson(c.req.raw, CampaignSendRequest, CAMPAIGN_BODY_LIMIT);
+  const db = database(c.env.DB);
+  // The send's own switches are kept with the job; the campaign's are read again when each message goes out.
+  const track = effectiveTracking({ opens: true, clicks: true }, body.track);
+  const result = await createSendJob(db, c.env.SEND_QUEUE, campaignId, trackingOrigin(c.env, c.req.url), body, track);
+  return c.json({ campaignId, ...result }, 202);
+});
+
+sending.get("/campaigns/:id/settings", async (c) => {
+  const campaignId = validateWith(CampaignId, c.req.param("id"));
+  return c.json({ campaignId, track: await campaignTracking(database(c.env.DB), campaignId) });
+});
+
+sending.put("/campaigns/:id/settings", async (c) => {
+  const campaignId = validateWith(CampaignId, c.req.param("id"));
+  const body = await readJson(c.req.raw, CampaignSettingsRequest);
+  return c.json({ campaignId, track: await updateCampaignTracking(database(c.env.DB), campaignId, body.track) });
+});

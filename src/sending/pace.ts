@@ -1,0 +1,36 @@
+// Spacing sends so that no more than `ratePerSecond` start in any second, with an injectable clock.
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const REAL_CLOCK: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** SEND_RATE_PER_SECOND as a positive number; a missing or invalid value falls back to SES's sandbox rate, 1. */
+export function sendRate(value: string | undefined): number {
+  const rate = Number(value);
+  return Number.isFinite(rate) && rate > 0 ? rate : 1;
+}
+
+/**
+ * Slot i starts no earlier than start + i / rate. `finish()` waits out the last slot's interval, so a following
+ * batch (the send consumer runs one batch at a time) cannot start its first send too early either.
+ */
+export function createPacer(ratePerSecond: number, clock: Clock) {
+  const interval = 1000 / ratePerSecond;
+  const start = clock.now();
+  let slots = 0;
+  const waitFor = async (at: number) => {
+    const wait = at - clock.now();
+    if (wait > 0) await clock.sleep(wait);
+  };
+  return {
+    /** Resolves when the next send may start. */
+    next: () => waitFor(start + slots++ * interval),
+    finish: () => (slots === 0 ? Promise.resolve() : waitFor(start + slots * interval)),
+  };
+}

@@ -1,0 +1,76 @@
+// Request bodies of the sending API (valibot): one send, a campaign send, instrumentation, campaign settings.
+
+import * as v from "valibot";
+import { CampaignId, Email } from "../domain/schemas";
+import { fitsInTag, RESERVED_TAGS, TAG_TEXT } from "../ses/tags";
+import { mailboxAddress } from "./mailbox";
+
+/** The most recipients one campaign send call takes. */
+export const MAX_RECIPIENTS = 10_000;
+/** Gmail clips messages over ~102 KB; this leaves room for far larger HTML while bounding what we store. */
+export const MAX_HTML_BYTES = 512 * 1024;
+export const MAX_TEXT_BYTES = 256 * 1024;
+export const MAX_USER_TAGS = 10;
+
+const noLineBreaks = v.check((s: string) => !/[\r\n]/.test(s), "must not contain line breaks");
+
+/** A recipient: a bare address, short enough to travel in an SES tag (it attributes every SES event). */
+export const Recipient = v.pipe(Email, v.check(fitsInTag, "is too long to carry in an SES message tag"));
+
+/** A sender or reply-to mailbox: `ann@example.com` or `Ann Lee <ann@example.com>`. */
+export const Mailbox = v.pipe(
+  v.string(),
+  v.trim(),
+  v.maxLength(320),
+  noLineBreaks,
+  v.check((s) => mailboxAddress(s) !== null, 'must be an email address or "Name <address>"'),
+);
+
+const Subject = v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLength(998), noLineBreaks);
+const Html = v.pipe(v.string(), v.maxBytes(MAX_HTML_BYTES));
+const Text = v.pipe(v.string(), v.maxBytes(MAX_TEXT_BYTES));
+
+export const Track = v.object({ opens: v.optional(v.boolean()), clicks: v.optional(v.boolean()) });
+
+const UserTags = v.pipe(
+  v.record(
+    v.pipe(v.string(), v.regex(TAG_TEXT, "tag names may hold only letters, digits, '_' and '-'"), v.check((n) => !RESERVED_TAGS.has(n), "is a reserved tag name")),
+    v.pipe(v.string(), v.regex(TAG_TEXT, "tag values may hold only letters, digits, '_' and '-' (at most 256)")),
+  ),
+  v.check((tags) => Object.keys(tags).length <= MAX_USER_TAGS, `at most ${MAX_USER_TAGS} tags`),
+);
+
+const messageFields = {
+  from: Mailbox,
+  subject: Subject,
+  html: v.optional(Html),
+  text: v.optional(Text),
+  replyTo: v.optional(v.union([Mailbox, v.pipe(v.array(Mailbox), v.maxLength(10))])),
+  tags: v.optional(UserTags),
+  track: v.optional(Track),
+};
+
+function hasBody<T extends { html?: string; text?: string }>() {
+  return v.check<T, string>((b) => b.html !== undefined || b.text !== undefined, "html or text is required");
+}
+
+/** `POST /api/send` (a contract). */
+export const SendRequest = v.pipe(v.object({ campaignId: CampaignId, to: Recipient, ...messageFields }), hasBody());
+
+/** `POST /api/campaigns/<id>/send`. */
+export const CampaignSendRequest = v.pipe(
+  v.object({
+    ...messageFields,
+    recipients: v.pipe(v.array(v.object({ to: Recipient })), v.minLength(1, "must list a recipient"), v.maxLength(MAX_RECIPIENTS)),
+  }),
+  hasBody(),
+);
+
+/** `POST /api/instrument`. */
+export const InstrumentRequest = v.object({ campaignId: CampaignId, contact: Recipient, html: Html, track: v.optional(Track) });
+
+/** `PUT /api/campaigns/<id>/settings`. */
+export const CampaignSettingsRequest = v.object({ track: Track });
+
+export type SendRequest = v.InferOutput<typeof SendRequest>;
+export type CampaignSendRequest = v.InferOutput<typeof CampaignSendRequest>;
