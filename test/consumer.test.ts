@@ -1,23 +1,11 @@
 // The events queue consumer: whole batches stored in one pass, idempotently; bad messages isolated.
-import { createExecutionContext, createMessageBatch, getQueueResult, type MessageBatchMessage } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
 import { EVENT_TYPES, envelope, type TrackingEvent } from "../src/domain/events";
 import { EVENTS_DLQ, EVENTS_QUEUE } from "../src/pipeline/queues";
 import { faultyD1 } from "./faults";
 import { eventsFor, sampleEvent, uniqueId } from "./helpers";
-
-function messages(bodies: unknown[], attempts = 1): MessageBatchMessage[] {
-  return bodies.map((body, i) => ({ id: `msg-${crypto.randomUUID()}-${i}`, timestamp: new Date(1_700_000_000_000), attempts, body }));
-}
-
-async function deliver(queue: string, list: MessageBatchMessage[], bindings: Env = env) {
-  const batch = createMessageBatch(queue, list);
-  const ctx = createExecutionContext();
-  await worker.queue(batch, bindings, ctx);
-  return getQueueResult(batch, ctx);
-}
+import { deliver, messages } from "./queue-helpers";
 
 /** 100 messages cycling through every event type, with every optional field filled in on some. */
 function mixedEvents(campaignId: string): TrackingEvent[] {

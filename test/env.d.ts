@@ -2,5 +2,7 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** max_retries of the events queue consumer, read from wrangler.toml. */
+    TEST_EVENTS_MAX_RETRIES: number;
   }
 }
