@@ -19,7 +19,7 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // The fault tests replay a poison message through as many attempts as the deployed queue allows.
   const wrangler = unstable_readConfig({ config: path.join(import.meta.dirname, "wrangler.toml") });
-  const eventsConsumer = wrangler.queues.consumers?.find((c) => c.queue === "mail-tracker-events");
+  const eventsConsumer = wrangler.queues.consumers?.find((c: { queue: string }) => c.queue === "mail-tracker-events");
   return {
     plugins: [
       cloudflareTest({

@@ -293,7 +293,7 @@ describe("oversized bodies", () => {
     return { body, pulled: () => pulled };
   }
 
-  const cases = [
+  const cases: Array<{ name: string; path: string; limit: number; headers: Record<string, string> }> = [
     { name: "POST /api/links", path: "/api/links", limit: 64 * 1024, headers: { authorization: `Bearer ${TEST_API_TOKEN}`, "content-type": "application/json" } },
     { name: "POST /api/suppressions", path: "/api/suppressions", limit: 64 * 1024, headers: { authorization: `Bearer ${TEST_API_TOKEN}`, "content-type": "application/json" } },
     { name: "POST /u/<token>", path: "/u/", limit: 8 * 1024, headers: { "content-type": "application/x-www-form-urlencoded" } },
