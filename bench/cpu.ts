@@ -106,7 +106,7 @@ export async function cpuPerRequest(
       if (c.stores) {
         while ((await storedEvents(worker)) < storedBefore + requests) await new Promise((r) => setTimeout(r, 250));
       }
-      // wrangler d1 execute runs in its own process (not in the tree); the tree's idle CPU over the same time is taken off.
+      // Polling reads the SQLite file from this process (not in the tree); the tree's idle CPU over the same time is taken off.
       const idleMs = (idleMsPerSecond * (performance.now() - started)) / 1000;
       const ms = ((cpuSeconds(tree(worker.pid)) - before) * 1000 - idleMs) / requests;
       if (c.name.startsWith("GET /healthz")) healthz = ms;

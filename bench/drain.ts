@@ -9,9 +9,10 @@ export interface DrainResult {
 }
 
 /** Stored events per "campaign|type" for the campaigns whose id starts with `prefix` (letters, digits, dashes). */
-export async function storedCounts(worker: LocalWorker, prefix: string): Promise<Map<string, number>> {
+export async function storedCounts(worker: LocalWorker, prefix: string, via: "file" | "wrangler" = "file"): Promise<Map<string, number>> {
   if (!/^[A-Za-z0-9-]+$/.test(prefix)) throw new Error(`unsafe campaign prefix ${prefix}`);
-  const rows = await worker.query<{ c: string; t: string; n: number }>(
+  const read = via === "file" ? worker.query.bind(worker) : worker.queryWithWrangler.bind(worker);
+  const rows = await read<{ c: string; t: string; n: number }>(
     `SELECT campaign_id AS c, type AS t, count(*) AS n FROM events WHERE campaign_id LIKE '${prefix}%' GROUP BY campaign_id, type`,
   );
   return new Map(rows.map((r) => [`${r.c}|${r.t}`, r.n]));
@@ -38,7 +39,7 @@ export async function waitForDrain(
   worker: LocalWorker,
   prefix: string,
   expected: ReadonlyMap<string, number>,
-  { timeoutSeconds = 300, stableSeconds = 20, intervalMs = 1000 } = {},
+  { timeoutSeconds = 300, stableSeconds = 20, intervalMs = 250 } = {},
 ): Promise<DrainResult> {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;

@@ -49,17 +49,24 @@ async function measure(worker: LocalWorker, paths: readonly string[], status: nu
   };
 }
 
-/** Wait until the stored events reach `atLeast` and stop changing: the run's backlog must not bleed into the next. */
+/**
+ * Wait until the stored events reach `atLeast` and have not changed for longer than the queue's batch timeout:
+ * a run's backlog must not bleed into the next run.
+ */
 async function drain(worker: LocalWorker, atLeast: number): Promise<number> {
   const started = performance.now();
   let last = -1;
+  let changedAt = started;
   for (;;) {
-    const [row] = await worker.query<{ n: number }>("SELECT count(*) AS n FROM events");
-    const n = row?.n ?? 0;
-    if (n >= atLeast && n === last) return (performance.now() - started) / 1000;
-    if (performance.now() - started > 180_000) throw new Error(`queue did not drain: ${n} of ${atLeast} events stored`);
-    last = n;
-    await new Promise((r) => setTimeout(r, 500));
+    const n = (await worker.query<{ n: number }>("SELECT count(*) AS n FROM events"))[0]?.n ?? 0;
+    const now = performance.now();
+    if (n !== last) {
+      last = n;
+      changedAt = now;
+    }
+    if (n >= atLeast && now - changedAt > 2500) return (changedAt - started) / 1000;
+    if (now - started > 180_000) throw new Error(`queue did not drain: ${n} of ${atLeast} events stored`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

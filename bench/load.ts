@@ -4,7 +4,7 @@
 // Environment: LOAD_REQUESTS (default 50000), LOAD_CONCURRENCY (default 64). Loopback only; stops by itself.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { total, waitForDrain } from "./drain.ts";
+import { sameCounts, storedCounts, total, waitForDrain } from "./drain.ts";
 import { fire } from "./fire.ts";
 import { startLocalWorker } from "./local-worker.ts";
 import { expectedCounts, mintTokenSet, planRequests } from "./traffic.ts";
@@ -14,10 +14,11 @@ const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 64);
 const RESULTS = path.resolve(import.meta.dirname, "results");
 
 /**
- * Slot for signed SNS notifications (issue #4: POST /sns). When it lands: build M signed Notifications with the test
- * certificate (served to the worker by an intercepted certificate fetch is not possible through wrangler dev, so
- * the load run will need a test topic/certificate configuration), replay a share of them, and add their expected
- * events (one per recipient, ids derived from MessageId) to the expected counts. Until then it adds nothing.
+ * Slot for signed SNS notifications (issue #4: POST /sns). When it lands: sign M Notifications carrying SES events
+ * with a test key (a fetch interceptor is not available in wrangler dev, so the local worker must be configured to
+ * trust a test certificate it can fetch on loopback), post them concurrently with the pixel and click traffic,
+ * post a share of them a second time (SNS redelivers), and add their expected events (one per recipient, ids derived
+ * from the MessageId, so replays add nothing) to the expected counts. Until then it adds nothing.
  */
 async function snsNotifications(): Promise<{ sent: number; replayed: number; expected: Map<string, number> }> {
   return { sent: 0, replayed: 0, expected: new Map() };
@@ -32,6 +33,11 @@ async function countersMatchD1(): Promise<{ checked: number; mismatches: string[
 }
 
 const log = (line: string) => console.log(`[load] ${line}`);
+// A hard stop: the run ends by itself whatever happens to the local worker.
+setTimeout(() => {
+  console.error("[load] took longer than 15 minutes; giving up");
+  process.exit(2);
+}, 15 * 60_000).unref();
 const runId = `load-${Date.now().toString(36)}`;
 const worker = await startLocalWorker({ log });
 let passed = false;
@@ -46,8 +52,11 @@ try {
   const expected = expectedCounts(fired.answered);
   for (const [k, v] of sns.expected) expected.set(k, (expected.get(k) ?? 0) + v);
   log(`waiting for the queue to drain: expecting ${total(expected)} events in ${expected.size} campaign/type groups`);
-  const drained = await waitForDrain(worker, runId, expected);
-  const deadLetters = await worker.query<{ n: number }>("SELECT count(*) AS n FROM dead_letters");
+  const polled = await waitForDrain(worker, runId, expected);
+  // The verdict is read through D1's own tooling, not only the direct file reads used for polling.
+  const drained = { ...polled, stored: await storedCounts(worker, runId, "wrangler") };
+  drained.exact = sameCounts(drained.stored, expected);
+  const deadLetters = await worker.queryWithWrangler<{ n: number }>("SELECT count(*) AS n FROM dead_letters");
   const counters = await countersMatchD1();
 
   const mismatches = [...new Set([...expected.keys(), ...drained.stored.keys()])]

@@ -8,6 +8,7 @@ import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "../test/secrets.ts";
 
 export const HOST = "127.0.0.1";
@@ -27,8 +28,13 @@ export interface LocalWorker {
   stateDir: string;
   /** The wrangler dev process (its workerd children run the worker). */
   pid: number;
-  /** Rows from the local D1 database, read through `wrangler d1 execute --local` on the same state. */
+  /**
+   * Rows from the local D1 database, read directly from its SQLite file (read-only; WAL mode lets a reader see
+   * committed transactions while workerd writes). Milliseconds per poll instead of seconds.
+   */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** The same through `wrangler d1 execute --local --persist-to` (D1's own tooling; slow: a process per call). */
+  queryWithWrangler<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   /** The workerd processes serving the worker (for CPU accounting). */
   workerdPids(): number[];
   stop(): Promise<void>;
@@ -92,6 +98,14 @@ export function descendantsNamed(root: number, name: string): number[] {
   return out;
 }
 
+/** The local D1 database file miniflare keeps under the persist directory (one D1 binding: one file). */
+function d1File(stateDir: string): string {
+  const dir = path.join(stateDir, "v3", "d1", "miniflare-D1DatabaseObject");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
+  if (files.length !== 1) throw new Error(`expected one D1 database file in ${dir}, found ${files.join(", ")}`);
+  return path.join(dir, files[0]!);
+}
+
 async function waitForHealth(origin: string, child: ChildProcess, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
@@ -137,7 +151,26 @@ export async function startLocalWorker(options: { log?: (line: string) => void }
   child.stderr!.pipe(out);
   log(`wrangler dev (pid ${child.pid}) on ${origin}; log: ${path.join(stateDir, "wrangler-dev.log")}`);
 
+  // The child has its own process group, so Ctrl-C or a hard exit here would leave it running: end it then too.
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  const onSignal = () => {
+    killGroup();
+    process.exit(130);
+  };
+  process.once("exit", killGroup);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
   const stop = async () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("exit", killGroup);
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once("exit", r));
       try {
@@ -170,6 +203,14 @@ export async function startLocalWorker(options: { log?: (line: string) => void }
     stateDir,
     pid: child.pid!,
     async query<T>(sql: string): Promise<T[]> {
+      const db = new DatabaseSync(d1File(stateDir), { readOnly: true });
+      try {
+        return db.prepare(sql).all() as T[];
+      } finally {
+        db.close();
+      }
+    },
+    async queryWithWrangler<T>(sql: string): Promise<T[]> {
       const text = run(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql], ROOT);
       const parsed = JSON.parse(text) as Array<{ results: T[] }>;
       return parsed.flatMap((p) => p.results);

@@ -150,7 +150,7 @@ Method: autocannon, ${r.options.connections} connections, ${r.options.runs} pair
 Each pair is one tracking run and one \`GET /healthz\` run, in alternating order (A B, B A, …) so drift in the machine's
 load hits both alike; the ratio is computed per pair, then summarised. Tracking requests cycle through
 ${n(100)} signed tokens (10 campaigns × 10 contacts). After every tracking run the bench waits until the queue has stored
-all its events in D1 (polled with \`wrangler d1 execute --local\`), so one run's backlog never slows the next;
+all its events in D1 (polled by reading the local D1 SQLite file read-only), so one run's backlog never slows the next;
 ${pixel && click ? `that drain took ${s(pixel.drainSeconds, 1)} s after pixel runs and ${s(click.drainSeconds, 1)} s after click runs` : ""}.
 Unexpected answers (anything but 200 for pixel and healthz, 302 for click) or errors: ${r.http.map((h) => h.unexpected).join(", ")}.
 
