@@ -2,11 +2,12 @@
 // exactly one event per valid request, per campaign and type, and nothing from the invalid ones.
 //
 // Environment: LOAD_REQUESTS (default 50000), LOAD_CONCURRENCY (default 64). Loopback only; stops by itself.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sameCounts, storedCounts, total, waitForDrain } from "./drain.ts";
 import { fire } from "./fire.ts";
 import { startLocalWorker } from "./local-worker.ts";
+import { renderReport } from "./report.ts";
 import { expectedCounts, mintTokenSet, planRequests } from "./traffic.ts";
 
 const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 50_000);
@@ -87,6 +88,11 @@ try {
   };
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(path.join(RESULTS, "load-latest.json"), JSON.stringify(summary, null, 2) + "\n");
+  // docs/BENCHMARKS.md shows the latest load run beside the latest benchmark numbers (which are not re-measured).
+  const bench = path.join(RESULTS, "latest.json");
+  if (existsSync(bench) && !process.env.BENCH_NO_DOC) {
+    writeFileSync(path.resolve(RESULTS, "..", "..", "docs", "BENCHMARKS.md"), renderReport(JSON.parse(readFileSync(bench, "utf8")), summary));
+  }
   log(`stored ${summary.storedEvents} of ${summary.expectedEvents} expected events; exact: ${drained.exact}; dead letters: ${summary.deadLetters}; drained ${summary.drainSecondsAfterLastAnswer} s after the last answer`);
   for (const m of mismatches.slice(0, 10)) log(`  mismatch ${m}`);
   console.log(passed ? "load: 1 passed, 0 failed" : "load: 0 passed, 1 failed");
