@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
 import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "./test/secrets.ts";
 
 // Tests use fixed secrets, whatever a developer's .dev.vars holds: the bindings below override it.
@@ -36,6 +37,9 @@ function readFixtures(): { files: Record<string, string> } | { missing: string }
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // The fault tests replay a poison message through as many attempts as the deployed queue allows.
+  const wrangler = unstable_readConfig({ config: path.join(import.meta.dirname, "wrangler.toml") });
+  const eventsConsumer = wrangler.queues.consumers?.find((c: { queue: string }) => c.queue === "mail-tracker-events");
   return {
     plugins: [
       // `inject` reads what the globalSetup provided: the SES emulator's URL, never an AWS endpoint.
@@ -45,6 +49,7 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             TEST_FIXTURES: readFixtures(),
+            TEST_EVENTS_MAX_RETRIES: eventsConsumer?.max_retries ?? 3,
             ...TEST_SECRETS,
             TRACKING_ORIGIN: "https://track.example.test",
             SES_ENDPOINT: inject("sesEndpoint"),

@@ -68,3 +68,33 @@ export function faultyCounters(ns: Env["CAMPAIGN_STATS"], fails: (campaignId: st
     },
   });
 }
+
+/** `db` with its batch() replaced; everything else passes through. */
+function withBatch(db: D1Database, batch: (target: D1Database, statements: D1PreparedStatement[]) => Promise<D1Result[]>): D1Database {
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "batch") return (statements: D1PreparedStatement[]) => batch(target, statements);
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * Wrap `db` so that every batch fails inside its transaction: the batch's own statements run, then a statement
+ * that violates a NOT NULL constraint fails in SQLite, and D1 rolls the whole batch back (a real D1 error, not a
+ * thrown stand-in).
+ */
+export function failingInsideBatch(db: D1Database): D1Database {
+  return withBatch(db, (target, statements) =>
+    target.batch([...statements, target.prepare("INSERT INTO events (id) VALUES ('fault-inside-batch')")]),
+  );
+}
+
+/** Wrap `db` so that every batch commits, then its answer is lost (the caller sees an error after the write). */
+export function failingAfterCommit(db: D1Database): D1Database {
+  return withBatch(db, async (target, statements) => {
+    await target.batch(statements);
+    throw new Error("D1_ERROR: connection lost after commit (injected)");
+  });
+}

@@ -7,6 +7,11 @@ export function messages(bodies: unknown[], attempts = 1): MessageBatchMessage[]
   return bodies.map((body, i) => ({ id: `msg-${crypto.randomUUID()}-${i}`, timestamp: new Date(1_700_000_000_000), attempts, body }));
 }
 
+/** The same messages delivered again, as Queues redelivers them: same ids and bodies, the next attempt number. */
+export function redelivered(list: readonly MessageBatchMessage[], attempts: number): MessageBatchMessage[] {
+  return list.map((m) => ({ ...m, attempts }));
+}
+
 export async function deliver(queue: string, list: MessageBatchMessage[], bindings: Env = env) {
   const batch = createMessageBatch(queue, list);
   const ctx = createExecutionContext();

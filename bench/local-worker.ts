@@ -1,0 +1,221 @@
+// A throwaway local deployment for benchmarks and load runs: `wrangler dev` on 127.0.0.1, its own D1/Queues state.
+//
+// State lives in a fresh temporary directory (`--persist-to`), migrated with `wrangler d1 migrations apply --local`,
+// so a run never reads or changes the developer's `.wrangler/` state, and secrets come from an env file of test-only
+// values (test/secrets.ts) so a developer's `.dev.vars` is never used or needed.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "../test/secrets.ts";
+
+export const HOST = "127.0.0.1";
+const ROOT = path.resolve(import.meta.dirname, "..");
+const WRANGLER = path.join(ROOT, "node_modules", ".bin", "wrangler");
+
+export const LOCAL_SECRETS = {
+  API_TOKEN: TEST_API_TOKEN,
+  TRACKING_KEYS: TEST_TRACKING_KEYS,
+  AWS_ACCESS_KEY_ID: TEST_AWS_ACCESS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY: TEST_AWS_SECRET_ACCESS_KEY,
+};
+
+export interface LocalWorker {
+  origin: string;
+  /** The `--persist-to` directory holding this run's D1 and Queues state. */
+  stateDir: string;
+  /** The wrangler dev process (its workerd children run the worker). */
+  pid: number;
+  /**
+   * Rows from the local D1 database, read directly from its SQLite file (read-only; WAL mode lets a reader see
+   * committed transactions while workerd writes). Milliseconds per poll instead of seconds.
+   */
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** The same through `wrangler d1 execute --local --persist-to` (D1's own tooling; slow: a process per call). */
+  queryWithWrangler<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** The workerd processes serving the worker (for CPU accounting). */
+  workerdPids(): number[];
+  stop(): Promise<void>;
+}
+
+/** wrangler also reads required secrets from the environment: give it the same test-only values as the env file. */
+function childEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, ...LOCAL_SECRETS, CI: "1" };
+}
+
+/** A TCP port that was free a moment ago on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(args: string[], cwd: string): string {
+  const result = spawnSync(WRANGLER, args, { cwd, encoding: "utf8", env: childEnv(), maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Parent pid of a process, from /proc (Linux). */
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 2 (comm) may contain spaces: fields are counted after its closing parenthesis.
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** Pids of the processes named `name` that descend from `root`. */
+export function descendantsNamed(root: number, name: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+    } catch {
+      continue;
+    }
+    if (comm !== name) continue;
+    for (let p: number | null = pid, hops = 0; p && p > 1 && hops < 16; p = parentOf(p), hops++) {
+      if (p === root) {
+        out.push(pid);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The local D1 database file miniflare keeps under the persist directory (one D1 binding: one file). */
+function d1File(stateDir: string): string {
+  const dir = path.join(stateDir, "v3", "d1", "miniflare-D1DatabaseObject");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
+  if (files.length !== 1) throw new Error(`expected one D1 database file in ${dir}, found ${files.join(", ")}`);
+  return path.join(dir, files[0]!);
+}
+
+async function waitForHealth(origin: string, child: ChildProcess, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${origin}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`wrangler dev did not answer ${origin}/healthz in time`);
+}
+
+/** Start the worker with fresh local state; resolves once /healthz answers. */
+export async function startLocalWorker(options: { log?: (line: string) => void } = {}): Promise<LocalWorker> {
+  const log = options.log ?? (() => {});
+  const stateDir = mkdtempSync(path.join(tmpdir(), "mail-tracker-local-"));
+  const envFile = path.join(stateDir, "secrets.env");
+  writeFileSync(envFile, Object.entries(LOCAL_SECRETS).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+
+  log(`applying migrations into ${stateDir}`);
+  run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], ROOT);
+
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const origin = `http://${HOST}:${port}`;
+  const out = createWriteStream(path.join(stateDir, "wrangler-dev.log"));
+  const child = spawn(
+    WRANGLER,
+    [
+      "dev",
+      "--ip", HOST,
+      "--port", String(port),
+      "--inspector-port", String(inspectorPort),
+      "--persist-to", stateDir,
+      "--env-file", envFile,
+      "--show-interactive-dev-session=false",
+      "--log-level", "warn",
+    ],
+    // Its own process group, so stopping it ends the workerd children it started and nothing else.
+    { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: childEnv() },
+  );
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  log(`wrangler dev (pid ${child.pid}) on ${origin}; log: ${path.join(stateDir, "wrangler-dev.log")}`);
+
+  // The child has its own process group, so Ctrl-C or a hard exit here would leave it running: end it then too.
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  const onSignal = () => {
+    killGroup();
+    process.exit(130);
+  };
+  process.once("exit", killGroup);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  const stop = async () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("exit", killGroup);
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        // already gone
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    }
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitForHealth(origin, child, Date.now() + 120_000);
+  } catch (err) {
+    const tail = readFileSync(path.join(stateDir, "wrangler-dev.log"), "utf8").slice(-4000);
+    await stop();
+    throw new Error(`${(err as Error).message}\n${tail}`);
+  }
+
+  return {
+    origin,
+    stateDir,
+    pid: child.pid!,
+    async query<T>(sql: string): Promise<T[]> {
+      const db = new DatabaseSync(d1File(stateDir), { readOnly: true });
+      try {
+        return db.prepare(sql).all() as T[];
+      } finally {
+        db.close();
+      }
+    },
+    async queryWithWrangler<T>(sql: string): Promise<T[]> {
+      const text = run(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql], ROOT);
+      const parsed = JSON.parse(text) as Array<{ results: T[] }>;
+      return parsed.flatMap((p) => p.results);
+    },
+    workerdPids: () => descendantsNamed(child.pid!, "workerd"),
+    stop,
+  };
+}

@@ -1,0 +1,85 @@
+// `npm run bench`: every benchmark in one run on this machine, written to bench/results/latest.json and
+// docs/BENCHMARKS.md. Loopback only; bounded counts and durations (about 6 minutes on 2 cores).
+//
+// Environment: BENCH_RUNS (default 5), BENCH_SECONDS per HTTP run (default 5), BENCH_CONNECTIONS (default 16),
+// BENCH_CPU_REQUESTS per CPU case and round (default 1000), BENCH_NO_DOC=1 to skip rewriting docs/BENCHMARKS.md.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { cpuPerRequest } from "./cpu.ts";
+import { pairedRuns } from "./http.ts";
+import { startLocalWorker } from "./local-worker.ts";
+import { describeMachine } from "./machine.ts";
+import { runPipelineBench } from "./pipeline.ts";
+import { renderReport, type BenchResults } from "./report.ts";
+import { pendingSlots } from "./slots.ts";
+import { loadSnsFixtures, snsValidatorBench } from "./sns-node.ts";
+import { mintTokenSet } from "./traffic.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const RESULTS = path.join(ROOT, "bench", "results");
+const options = {
+  runs: Number(process.env.BENCH_RUNS ?? 5),
+  seconds: Number(process.env.BENCH_SECONDS ?? 5),
+  connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
+  cpuRequests: Number(process.env.BENCH_CPU_REQUESTS ?? 1000),
+};
+const log = (line: string) => console.log(`[bench] ${line}`);
+const started = performance.now();
+// A hard stop: the run must end by itself whatever happens to the local worker.
+const deadline = setTimeout(() => {
+  console.error("[bench] took longer than 15 minutes; giving up");
+  process.exit(2);
+}, 15 * 60_000);
+deadline.unref();
+
+const machine = describeMachine();
+log(`${machine.cores} cores, ${machine.cpuModel}, load ${machine.loadAverageAtStart.join(" ")}`);
+
+const worker = await startLocalWorker({ log });
+let http: BenchResults["http"];
+let cpu: BenchResults["cpu"];
+try {
+  const set = await mintTokenSet({ runId: "bench", campaigns: 10, contactsPerCampaign: 10 });
+  http = [
+    await pairedRuns(worker, "GET /o/<token>.gif (pixel)", set.opens, options, log),
+    await pairedRuns(worker, "GET /c/<token> (click)", set.clicks, options, log),
+  ];
+  const paths = (list: typeof set.opens) => list.map((r) => r.path);
+  cpu = await cpuPerRequest(
+    worker,
+    [
+      { name: "GET /healthz", method: "GET", paths: ["/healthz"] },
+      { name: "HEAD /o/<token> (verify only)", method: "HEAD", paths: paths(set.opens) },
+      { name: "GET /o/<token> (verify, enqueue, consumer, D1)", method: "GET", paths: paths(set.opens), stores: true },
+      { name: "HEAD /c/<token> (verify only)", method: "HEAD", paths: paths(set.clicks) },
+      { name: "GET /c/<token> (verify, enqueue, consumer, D1)", method: "GET", paths: paths(set.clicks), stores: true },
+    ],
+    { rounds: 3, requests: options.cpuRequests, concurrency: 4 },
+    log,
+  );
+} finally {
+  await worker.stop();
+}
+
+log("pipeline benchmark inside workerd (vitest.bench.config.ts)");
+const pipeline = runPipelineBench();
+log("sns-validator on Node over the SNS fixtures");
+const snsNode = await snsValidatorBench(loadSnsFixtures());
+
+const results: BenchResults = {
+  machine,
+  options,
+  seconds: Math.round((performance.now() - started) / 1000),
+  http,
+  cpu,
+  pipeline,
+  snsNode,
+  pending: pendingSlots(),
+};
+mkdirSync(RESULTS, { recursive: true });
+writeFileSync(path.join(RESULTS, "latest.json"), JSON.stringify(results, null, 2) + "\n");
+const loadFile = path.join(RESULTS, "load-latest.json");
+const load = existsSync(loadFile) ? JSON.parse(readFileSync(loadFile, "utf8")) : null;
+if (!process.env.BENCH_NO_DOC) writeFileSync(path.join(ROOT, "docs", "BENCHMARKS.md"), renderReport(results, load));
+log(`done in ${results.seconds} s: bench/results/latest.json${process.env.BENCH_NO_DOC ? "" : ", docs/BENCHMARKS.md"}`);
+process.exit(0);

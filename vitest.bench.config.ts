@@ -1,0 +1,12 @@
+// Benchmarks that run inside workerd (bench/workerd/): the test config's worker and bindings, other files, no timeouts
+// that fit tests. Used by `npm run bench` only; `npm test` never picks these files up.
+import { defineConfig } from "vitest/config";
+import testConfig from "./vitest.config.ts";
+
+export default defineConfig(async (configEnv) => {
+  const config = await testConfig(configEnv);
+  return {
+    ...config,
+    test: { ...config.test, include: ["bench/workerd/**/*.bench-test.ts"], testTimeout: 600_000 },
+  };
+});
