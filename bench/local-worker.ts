@@ -12,7 +12,7 @@ import { DatabaseSync } from "node:sqlite";
 import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "../test/secrets.ts";
 
 export const HOST = "127.0.0.1";
-const ROOT = path.resolve(import.meta.dirname, "..");
+export const ROOT = path.resolve(import.meta.dirname, "..");
 const WRANGLER = path.join(ROOT, "node_modules", ".bin", "wrangler");
 
 export const LOCAL_SECRETS = {
@@ -42,7 +42,10 @@ export interface LocalWorker {
 
 /** wrangler also reads required secrets from the environment: give it the same test-only values as the env file. */
 function childEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, ...LOCAL_SECRETS, CI: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...LOCAL_SECRETS, CI: "1" };
+  // `d1 execute --json` prints its answer at the info level: a quieter level set for this process must not reach it.
+  delete env.WRANGLER_LOG;
+  return env;
 }
 
 /** A TCP port that was free a moment ago on the loopback interface. */
@@ -58,7 +61,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function run(args: string[], cwd: string): string {
+export function run(args: string[], cwd: string): string {
   const result = spawnSync(WRANGLER, args, { cwd, encoding: "utf8", env: childEnv(), maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
@@ -117,6 +120,25 @@ async function waitForHealth(origin: string, child: ChildProcess, deadline: numb
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`wrangler dev did not answer ${origin}/healthz in time`);
+}
+
+/** Reading the local D1 database of a `--persist-to` directory: its SQLite file directly, or through wrangler. */
+export function localD1(stateDir: string): Pick<LocalWorker, "query" | "queryWithWrangler"> {
+  return {
+    async query<T>(sql: string): Promise<T[]> {
+      const db = new DatabaseSync(d1File(stateDir), { readOnly: true });
+      try {
+        return db.prepare(sql).all() as T[];
+      } finally {
+        db.close();
+      }
+    },
+    async queryWithWrangler<T>(sql: string): Promise<T[]> {
+      const text = run(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql], ROOT);
+      const parsed = JSON.parse(text) as Array<{ results: T[] }>;
+      return parsed.flatMap((p) => p.results);
+    },
+  };
 }
 
 /** Start the worker with fresh local state; resolves once /healthz answers. */
@@ -202,19 +224,7 @@ export async function startLocalWorker(options: { log?: (line: string) => void }
     origin,
     stateDir,
     pid: child.pid!,
-    async query<T>(sql: string): Promise<T[]> {
-      const db = new DatabaseSync(d1File(stateDir), { readOnly: true });
-      try {
-        return db.prepare(sql).all() as T[];
-      } finally {
-        db.close();
-      }
-    },
-    async queryWithWrangler<T>(sql: string): Promise<T[]> {
-      const text = run(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql], ROOT);
-      const parsed = JSON.parse(text) as Array<{ results: T[] }>;
-      return parsed.flatMap((p) => p.results);
-    },
+    ...localD1(stateDir),
     workerdPids: () => descendantsNamed(child.pid!, "workerd"),
     stop,
   };

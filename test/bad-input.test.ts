@@ -3,11 +3,13 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { normalizeDestination } from "../src/tracking/token";
 import { tamper } from "../bench/traffic";
+import { fixtureJson, fixtureText, snsIndex } from "./fixtures";
 import { mint, ORIGIN, uniqueId } from "./helpers";
+import { createTestSigner, signedNotification, type TestSigner } from "./sns-signer";
 import { TEST_API_TOKEN } from "./secrets";
 
 /** Bounded so the whole file stays a few seconds: fast-check's shrinking still finds a minimal case on failure. */
@@ -275,7 +277,306 @@ describe("bodies", () => {
     );
   });
 
-  it.todo("POST /sns with random and mutated SNS bodies (issue #4): no 5xx, 403 for a bad signature, nothing enqueued");
+});
+
+/** The certificate URL rule, written here independently of src/sns/trusted-urls.ts: nothing else may be fetched. */
+const SNS_CERT_URL = /^https:\/\/sns\.[a-z]{2}(-[a-z]+)+-[0-9]+\.amazonaws\.com(\.cn)?\/SimpleNotificationService-[0-9a-f]+\.pem$/;
+/** Every key AWS signs in any message type, and the signature's own fields: a message is intact only if none changed. */
+const SIGNED_PARTS = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type", "SubscribeURL", "Token", "Signature", "SignatureVersion", "SigningCertURL"];
+const SNS_TOPIC = "arn:aws:sns:us-east-1:123456789012:mail-tracker-ses";
+
+function urlOf(input: RequestInfo | URL): string {
+  return typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+}
+
+describe("POST /sns bodies", () => {
+  /** Genuine messages: the shared fixtures AWS signed (long stale), and fresh ones signed by a test key. */
+  const genuine: Array<Record<string, unknown>> = [];
+  /** What the intercepted fetch serves: the fixtures' certificates and the test signer's. */
+  const certificates = new Map<string, string>();
+  let signer: TestSigner;
+  let fetched: string[] = [];
+
+  beforeAll(async () => {
+    signer = await createTestSigner();
+    certificates.set(signer.certUrl, signer.certificatePem);
+    for (const f of snsIndex().filter((x) => x.format === "http")) {
+      genuine.push(fixtureJson<Record<string, unknown>>(`sns/${f.message}`));
+      certificates.set(f.signingCertUrl, fixtureText(`sns/${f.certificate}`));
+    }
+    for (const path of ["ses/event-publishing__open-record.json", "ses/event-publishing__bounce-record.json", "ses/notification__complaint-notification-without-a-feedback-report.json"]) {
+      genuine.push(await signedNotification(signer, { topicArn: SNS_TOPIC, message: fixtureText(path) }));
+    }
+  });
+
+  beforeEach(() => {
+    fetched = [];
+    // Nothing leaves the machine: a certificate URL that passes the rule is answered here (404 when unknown);
+    // any other URL is recorded and fails the property below.
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
+      const url = urlOf(input);
+      fetched.push(url);
+      if (!SNS_CERT_URL.test(url)) throw new Error(`the worker fetched ${url}`);
+      const pem = certificates.get(url);
+      return pem ? new Response(pem) : new Response("no such certificate", { status: 404 });
+    });
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const FORGED_CERT_URLS = [
+    "https://evil.example/SimpleNotificationService-abc.pem",
+    "http://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem",
+    "https://sns.us-east-1.amazonaws.com.evil.example/SimpleNotificationService-abc.pem",
+    "https://s3.amazonaws.com/sns/SimpleNotificationService-abc.pem",
+    "https://sns.us-east-1.amazonaws.com:8443/SimpleNotificationService-abc.pem",
+    "https://user@sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem",
+    "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem?x=1",
+    "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem#x",
+    "https://sns.us-east-1.amazonaws.com/../SimpleNotificationService-abc.pem",
+    "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem",
+    "file:///etc/passwd",
+    "",
+  ];
+
+  /** A genuine message changed once: a field dropped, replaced, edited by a character, added; or its text edited. */
+  const mutatedMessage = fc
+    .record({
+      which: fc.nat(),
+      op: fc.constantFrom("drop", "set", "char", "add", "certUrl", "version", "text"),
+      key: fc.nat(),
+      at: fc.nat(),
+      value: fc.jsonValue({ maxDepth: 2 }),
+      ch: fc.string({ minLength: 1, maxLength: 2 }),
+      forged: fc.constantFrom(...FORGED_CERT_URLS),
+    })
+    .map(({ which, op, key, at, value, ch, forged }) => {
+      const original = genuine[which % genuine.length]!;
+      const copy: Record<string, unknown> = structuredClone(original);
+      const keys = Object.keys(copy);
+      const k = keys[key % keys.length]!;
+      const edit = (text: string) => text.slice(0, at % (text.length + 1)) + ch + text.slice((at % (text.length + 1)) + 1);
+      if (op === "drop") delete copy[k];
+      else if (op === "set") copy[k] = value;
+      else if (op === "char") copy[k] = edit(typeof copy[k] === "string" ? (copy[k] as string) : JSON.stringify(copy[k]));
+      else if (op === "add") copy[`X${ch}`] = value;
+      else if (op === "certUrl") copy.SigningCertURL = forged;
+      else if (op === "version") copy.SignatureVersion = value;
+      const text = op === "text" ? edit(JSON.stringify(original)) : JSON.stringify(copy);
+      return { original, text };
+    });
+
+  const randomMessage = fc.oneof(
+    fc.jsonValue().map((j) => JSON.stringify(j)),
+    fc.string({ maxLength: 300 }),
+    fc
+      .record(
+        {
+          Type: fc.oneof(fc.constantFrom("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"), fc.string()),
+          MessageId: fc.oneof(fc.uuid(), fc.string()),
+          TopicArn: fc.oneof(fc.constant(SNS_TOPIC), fc.string()),
+          Message: fc.oneof(fc.string(), fc.jsonValue().map((j) => JSON.stringify(j))),
+          Timestamp: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
+          SignatureVersion: fc.oneof(fc.constantFrom("1", "2", "3"), fc.jsonValue()),
+          Signature: fc.oneof(fc.base64String({ maxLength: 344 }), fc.string()),
+          SigningCertURL: fc.oneof(fc.constantFrom(...FORGED_CERT_URLS), fc.webUrl()),
+          SubscribeURL: fc.webUrl(),
+          Token: fc.string(),
+        },
+        { requiredKeys: [] },
+      )
+      .map((o) => JSON.stringify(o)),
+  );
+
+  const headers = fc.dictionary(
+    fc.constantFrom("content-type", "x-amz-sns-message-type", "x-amz-sns-topic-arn", "x-amz-sns-message-id", "x-amz-sns-rawdelivery", "content-encoding"),
+    fc.oneof(
+      fc.constantFrom("text/plain; charset=UTF-8", "application/json", "Notification", "SubscriptionConfirmation", SNS_TOPIC, "true", "false", "gzip", ""),
+      fc.string({ maxLength: 60 }).map((v) => v.replace(/[^\x20-\x7e]/g, "").trim()),
+    ),
+    { maxKeys: 4 },
+  );
+
+  /** The answer to anything posted to /sns: a reasoned 4xx, or 5xx only when a retry could help. */
+  async function expectSafeSns(text: string, h: Record<string, string>, original?: Record<string, unknown>): Promise<void> {
+    const { response, body, enqueued } = await call(new Request(`${ORIGIN}/sns`, { method: "POST", headers: h, body: text }));
+    expect(fetched.filter((u) => !SNS_CERT_URL.test(u))).toEqual([]);
+    if (response.status >= 500) {
+      expect(response.status).toBe(503);
+      expect(JSON.parse(body)).toMatchObject({ reason: "certificate_unavailable" });
+    } else if (response.status >= 400) {
+      expect(JSON.parse(body)).toMatchObject({ error: expect.any(String) });
+    }
+    if (enqueued.length === 0) return;
+    // Only an intact, freshly signed notification is ever enqueued.
+    expect(response.status).toBe(200);
+    expect(original).toBeDefined();
+    let posted: Record<string, unknown> = {};
+    try {
+      posted = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      // not JSON: cannot be intact
+    }
+    for (const k of SIGNED_PARTS) expect(JSON.stringify(posted[k]), k).toBe(JSON.stringify(original![k]));
+  }
+
+  it("random bodies and headers: never a 5xx, nothing enqueued, nothing fetched", async () => {
+    await fc.assert(
+      fc.asyncProperty(randomMessage, headers, async (text, h) => {
+        fetched = [];
+        await expectSafeSns(text, h);
+      }),
+      RUNS,
+    );
+  });
+
+  it("mutated genuine messages: refused with a reason, enqueued only when the signed parts are intact, forged certificate URLs never fetched", async () => {
+    await fc.assert(
+      fc.asyncProperty(mutatedMessage, fc.boolean(), async ({ original, text }, withHeaders) => {
+        fetched = [];
+        const h: Record<string, string> = { "content-type": "text/plain; charset=UTF-8" };
+        if (withHeaders && typeof original.TopicArn === "string") h["x-amz-sns-topic-arn"] = original.TopicArn;
+        await expectSafeSns(text, h, original);
+      }),
+      RUNS,
+    );
+    // The observation above can see an enqueue: a fresh message with an unsigned field added is still AWS's message.
+    const fresh = await signedNotification(signer, { topicArn: SNS_TOPIC, message: fixtureText("ses/event-publishing__delivery-record.json") });
+    const { response, enqueued } = await call(new Request(`${ORIGIN}/sns`, { method: "POST", body: JSON.stringify({ ...fresh, Extra: "x" }) }));
+    expect(response.status).toBe(200);
+    expect(enqueued).toHaveLength(1);
+    expect(fetched.every((u) => u === signer.certUrl)).toBe(true);
+  });
+
+  it("a body over 256 KB is refused with 413 before anything is verified or fetched", async () => {
+    const huge = await signedNotification(signer, { topicArn: SNS_TOPIC, message: "x".repeat(300 * 1024) });
+    const { response, enqueued } = await call(new Request(`${ORIGIN}/sns`, { method: "POST", body: JSON.stringify(huge) }));
+    expect(response.status).toBe(413);
+    expect(enqueued).toEqual([]);
+    expect(fetched).toEqual([]);
+  });
+});
+
+describe("sending bodies", () => {
+  const authed = { authorization: `Bearer ${TEST_API_TOKEN}`, "content-type": "application/json" };
+  /** Requests that reached the SES emulator (SES_ENDPOINT), counted by intercepting the worker's fetch. */
+  let sesCalls: string[] = [];
+
+  beforeEach(() => {
+    sesCalls = [];
+    const real = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+      if (urlOf(input).startsWith(env.SES_ENDPOINT)) sesCalls.push(urlOf(input));
+      return real(input, init);
+    });
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const base = (cid: string) => ({
+    campaignId: cid,
+    to: `${cid}@example.com`,
+    contact: `${cid}@example.com`,
+    from: "Shop <shop@example.com>",
+    subject: "Hello",
+    html: '<p><a href="https://shop.example.com/">Shop</a></p>',
+    text: "Hello",
+    recipients: [{ to: `${cid}@example.com` }],
+  });
+
+  /**
+   * A valid body made invalid for sure (`broken`): a required field removed or of the wrong type, a bad address,
+   * a header injection; or changed in a way that may still be valid (`broken` false).
+   */
+  const required = { "/send": ["campaignId", "to", "from", "subject"], "/instrument": ["campaignId", "contact", "html"], "/campaigns/x/send": ["from", "subject", "recipients"] } as const;
+  function mutatedBody(route: keyof typeof required) {
+    return fc
+      .record({
+        op: fc.constantFrom("drop", "wrongType", "badAddress", "lineBreak", "anyValue", "random"),
+        key: fc.nat(),
+        value: fc.jsonValue({ maxDepth: 2 }),
+        wrong: fc.oneof(fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.integer(), { maxLength: 2 }), fc.object({ maxDepth: 1 })),
+        address: fc.constantFrom("not-an-address", "a@", "@example.com", "a b@example.com", "", "x".repeat(400) + "@example.com", "<script>@x"),
+      })
+      .map(({ op, key, value, wrong, address }) => {
+        const keys = required[route];
+        const k = keys[key % keys.length]!;
+        const body: Record<string, unknown> = base(uniqueId("bad"));
+        const addressKey = route === "/send" ? "to" : route === "/instrument" ? "contact" : "recipients";
+        const setAddress = (a: string) => (addressKey === "recipients" ? (body.recipients = [{ to: a }]) : (body[addressKey] = a));
+        switch (op) {
+          case "drop":
+            delete body[k];
+            return { text: JSON.stringify(body), broken: true };
+          case "wrongType":
+            body[k] = wrong;
+            return { text: JSON.stringify(body), broken: true };
+          case "badAddress":
+            setAddress(address);
+            return { text: JSON.stringify(body), broken: true };
+          case "lineBreak":
+            if (route === "/instrument") {
+              body.campaignId = "bad\r\nid";
+            } else body.subject = "Hello\r\nBcc: victim@example.com";
+            return { text: JSON.stringify(body), broken: true };
+          case "anyValue":
+            body[k] = value;
+            return { text: JSON.stringify(body), broken: false };
+          default:
+            return { text: JSON.stringify(value), broken: typeof value !== "object" || value === null || Array.isArray(value) };
+        }
+      });
+  }
+
+  const routes = [
+    { route: "/send" as const, path: "/api/send", ok: 200 },
+    { route: "/instrument" as const, path: "/api/instrument", ok: 200 },
+    { route: "/campaigns/x/send" as const, path: "", ok: 202 },
+  ];
+
+  /** One sending request with recording queues for events and sends. */
+  async function post(path: string, text: string) {
+    sesCalls = [];
+    const sendQueue = recordingQueue();
+    const events = recordingQueue();
+    const url = ORIGIN + (path || `/api/campaigns/${uniqueId("bad")}/send`);
+    const request = new Request(url, { method: "POST", headers: authed, body: text });
+    const ctx = createExecutionContext();
+    const response = await worker.fetch!(request as Request<unknown, IncomingRequestCfProperties>, { ...env, EVENTS: events.queue, SEND_QUEUE: sendQueue.queue }, ctx);
+    const answer = await response.text();
+    await waitOnExecutionContext(ctx);
+    return { response, answer, sent: sendQueue.sent, events: events.sent };
+  }
+
+  it.each(routes)("POST $route with the valid body it is mutated from is accepted, and the observation sees what it sends", async ({ route, path, ok }) => {
+    const { response, sent, events } = await post(path, JSON.stringify(base(uniqueId("good"))));
+    expect(response.status).toBe(ok);
+    if (route === "/send") expect(sesCalls.length).toBeGreaterThan(0);
+    if (route === "/send") expect(events).toHaveLength(1);
+    if (route === "/campaigns/x/send") expect(sent).toHaveLength(1);
+  });
+
+  it.each(routes)("POST $route with mutated and random bodies: 4xx with a reason, never a 5xx, and nothing sent unless accepted", async ({ route, path, ok }) => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(mutatedBody(route), fc.string({ maxLength: 200 }).map((text) => ({ text, broken: true }))), async ({ text, broken }) => {
+        const { response, answer, sent, events } = await post(path, text);
+        expect(response.status).toBeLessThan(500);
+        if (broken) expect(response.status).toBe(400);
+        if (response.status === ok) return;
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(JSON.parse(answer)).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+        // Refused: nothing reached SES, nothing was queued for sending, no event was born.
+        expect(sesCalls).toEqual([]);
+        expect(sent).toEqual([]);
+        expect(events).toEqual([]);
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
 
 describe("oversized bodies", () => {
@@ -297,6 +598,7 @@ describe("oversized bodies", () => {
     { name: "POST /api/links", path: "/api/links", limit: 64 * 1024, headers: { authorization: `Bearer ${TEST_API_TOKEN}`, "content-type": "application/json" } },
     { name: "POST /api/suppressions", path: "/api/suppressions", limit: 64 * 1024, headers: { authorization: `Bearer ${TEST_API_TOKEN}`, "content-type": "application/json" } },
     { name: "POST /u/<token>", path: "/u/", limit: 8 * 1024, headers: { "content-type": "application/x-www-form-urlencoded" } },
+    { name: "POST /sns", path: "/sns", limit: 256 * 1024, headers: { "content-type": "text/plain; charset=UTF-8" } },
   ];
 
   it.each(cases)("$name: a streamed body over the limit gets 413 after reading little more than the limit", async ({ path, limit, headers }) => {

@@ -4,19 +4,31 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { envelope, type TrackingEvent } from "../src/domain/events";
 import { EVENTS_DLQ, EVENTS_QUEUE } from "../src/pipeline/queues";
-import { failingAfterCommit, failingInsideBatch, faultyD1 } from "./faults";
+import { campaignStats } from "../src/stats/counters";
+import { zeroCounts, type Counts } from "../src/stats/counting";
+import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "../bench/d1-counts";
+import { failingAfterCommit, failingInsideBatch, faultyCounters, faultyD1 } from "./faults";
 import { eventsFor, sampleEvent, uniqueId } from "./helpers";
 import { deliver, messages, redelivered } from "./queue";
 
-/** 20 messages, one event each, as the edge and SNS send them; one is a hard bounce that suppresses its address. */
-function trafficFor(campaignId: string): { events: TrackingEvent[]; batch: MessageBatchMessage[]; bounced: string } {
-  const bounced = `${campaignId}-bounced@example.com`;
-  const events = Array.from({ length: 20 }, (_, i) =>
-    i === 7
-      ? sampleEvent({ campaignId, type: "bounce", email: bounced, contactId: bounced, metadata: { bounceType: "Permanent" } })
-      : sampleEvent({ campaignId, type: i % 2 ? "click" : "open" }),
-  );
-  return { events, batch: messages(events.map((e) => envelope([e]))), bounced };
+/**
+ * 20 messages, one event each, as the edge and SNS send them, over two campaigns (ids starting with `prefix`):
+ * sends, deliveries, opens and clicks by a few contacts (so unique counts differ from totals), and a hard bounce
+ * that suppresses its address.
+ */
+function trafficFor(prefix: string): { events: TrackingEvent[]; batch: MessageBatchMessage[]; bounced: string; campaigns: string[] } {
+  const campaigns = [`${prefix}-a`, `${prefix}-b`];
+  const bounced = `${prefix}-bounced@example.com`;
+  const kinds = ["send", "delivery", "open", "click", "open"] as const;
+  const events = Array.from({ length: 20 }, (_, i) => {
+    const campaignId = campaigns[i % 2]!;
+    if (i === 7) return sampleEvent({ campaignId, type: "bounce", email: bounced, contactId: bounced, metadata: { bounceType: "Permanent" } });
+    const contact = `${prefix}-${i % 3}@example.com`;
+    const type = kinds[i % kinds.length]!;
+    const link = type === "click" ? { link: "https://shop.example.com/", linkIndex: 0 } : {};
+    return sampleEvent({ campaignId, type, contactId: contact, email: contact, ...link });
+  });
+  return { events, batch: messages(events.map((e) => envelope([e]))), bounced, campaigns };
 }
 
 async function suppressionHistoryFor(email: string): Promise<Array<{ action: string; reason: string | null }>> {
@@ -26,12 +38,30 @@ async function suppressionHistoryFor(email: string): Promise<Array<{ action: str
   return results;
 }
 
+async function storedIds(prefix: string): Promise<string[]> {
+  const { results } = await env.DB.prepare("SELECT id FROM events WHERE campaign_id LIKE ? || '%'").bind(prefix).all<{ id: string }>();
+  return results.map((r) => r.id).sort();
+}
+
+/** Every counter of every campaign under `prefix`, recomputed from the events stored in D1. */
+async function countsFromD1(prefix: string): Promise<Map<string, Counts>> {
+  const { results } = await env.DB.prepare(COUNTS_FROM_D1_SQL).bind(prefix).all<CampaignCountsRow>();
+  return countsByCampaign(results);
+}
+
+const countersOf = (campaignId: string): Promise<Counts> => campaignStats(env.CAMPAIGN_STATS, campaignId).counts();
+
 /** What "exact" means after any sequence of faults and redeliveries: each event once, each effect once. */
-async function expectExact(campaignId: string, events: readonly TrackingEvent[], bounced: string): Promise<void> {
-  const rows = await eventsFor(campaignId);
-  expect(rows.map((r) => r.id).sort()).toEqual(events.map((e) => e.id).sort());
+async function expectExact(prefix: string, campaigns: readonly string[], events: readonly TrackingEvent[], bounced: string): Promise<void> {
+  expect(await storedIds(prefix)).toEqual(events.map((e) => e.id).sort());
   expect(await suppressionHistoryFor(bounced)).toEqual([{ action: "suppress", reason: "hard_bounce" }]);
-  // Counters (issue #6): once CampaignStats exists, its opens/clicks/bounces for campaignId must equal the rows above.
+  const fromD1 = await countsFromD1(prefix);
+  expect([...fromD1.keys()].sort()).toEqual([...campaigns].sort());
+  for (const campaignId of campaigns) {
+    // The recount is not vacuous: it sees this campaign's opens.
+    expect(fromD1.get(campaignId)!.opens).toBe(events.filter((e) => e.campaignId === campaignId && e.type === "open").length);
+    expect(await countersOf(campaignId), campaignId).toEqual(fromD1.get(campaignId));
+  }
 }
 
 interface FaultStep {
@@ -40,45 +70,106 @@ interface FaultStep {
   faulty: () => Env;
   /** Whether the events are in D1 after the failed attempt (they are once D1 committed). */
   storedDuringFault: boolean;
+  /** Whose messages fail while the fault lasts (the others are stored alone and acknowledged). */
+  failing: (campaignId: string) => boolean;
+  /** Which campaigns' counters moved during the failed attempt (those whose counter call went through). */
+  countedDuringFault: (campaignId: string) => boolean;
 }
 
 const STEPS: FaultStep[] = [
-  { step: "before D1 (D1 unreachable: nothing executes)", faulty: () => ({ ...env, DB: faultyD1(env.DB, () => true) }), storedDuringFault: false },
-  { step: "inside the D1 batch (a statement fails mid-transaction)", faulty: () => ({ ...env, DB: failingInsideBatch(env.DB) }), storedDuringFault: false },
-  { step: "after D1 committed (the answer is lost)", faulty: () => ({ ...env, DB: failingAfterCommit(env.DB) }), storedDuringFault: true },
-  // Issue #6 adds the counters step; add here: "between D1 and counters" (D1 committed, counter call fails) with
-  // storedDuringFault true, and "after counters" (both done, the consumer fails before acking).
+  {
+    step: "before D1 (D1 unreachable: nothing executes)",
+    faulty: () => ({ ...env, DB: faultyD1(env.DB, () => true) }),
+    storedDuringFault: false,
+    failing: () => true,
+    countedDuringFault: () => false,
+  },
+  {
+    step: "inside the D1 batch (a statement fails mid-transaction)",
+    faulty: () => ({ ...env, DB: failingInsideBatch(env.DB) }),
+    storedDuringFault: false,
+    failing: () => true,
+    countedDuringFault: () => false,
+  },
+  {
+    step: "after D1 committed (the answer is lost)",
+    faulty: () => ({ ...env, DB: failingAfterCommit(env.DB) }),
+    storedDuringFault: true,
+    failing: () => true,
+    countedDuringFault: () => false,
+  },
+  {
+    step: "between D1 and counters (D1 committed, the counter call fails)",
+    faulty: () => ({ ...env, CAMPAIGN_STATS: faultyCounters(env.CAMPAIGN_STATS, () => true) }),
+    storedDuringFault: true,
+    failing: () => true,
+    countedDuringFault: () => false,
+  },
+  {
+    step: "between D1 and counters for one campaign of two (the other counted)",
+    faulty: () => ({ ...env, CAMPAIGN_STATS: faultyCounters(env.CAMPAIGN_STATS, (id) => id.endsWith("-b")) }),
+    storedDuringFault: true,
+    failing: (id) => id.endsWith("-b"),
+    countedDuringFault: (id) => id.endsWith("-a"),
+  },
+  {
+    step: "after counters (both applied, the consumer fails before acking)",
+    faulty: () => ({ ...env, CAMPAIGN_STATS: faultyCounters(env.CAMPAIGN_STATS, () => true, "after") }),
+    storedDuringFault: true,
+    failing: () => true,
+    countedDuringFault: () => true,
+  },
 ];
 
 describe("consumer faults", () => {
-  it.each(STEPS)("fails $step: every message is retried, and redelivery ends exact", async ({ faulty, storedDuringFault }) => {
-    const campaignId = uniqueId("fault");
-    const { events, batch, bounced } = trafficFor(campaignId);
+  it.each(STEPS)("fails $step: every message is retried, and redelivery ends exact", async ({ faulty, storedDuringFault, failing, countedDuringFault }) => {
+    const prefix = uniqueId("fault");
+    const { events, batch, bounced, campaigns } = trafficFor(prefix);
 
     const failed = await deliver(EVENTS_QUEUE, batch, faulty());
-    // Nothing acknowledged that was not stored: Queues will offer every message again, after a delay.
-    expect(failed.explicitAcks).toEqual([]);
+    // Nothing acknowledged that was not stored and counted: Queues will offer those messages again, after a delay.
+    const fails = (m: MessageBatchMessage) => failing(events[batch.indexOf(m)]!.campaignId!);
+    expect(failed.explicitAcks.sort()).toEqual(batch.filter((m) => !fails(m)).map((m) => m.id).sort());
     expect(failed.ackAll).toBe(false);
-    expect(failed.retryMessages.map((m) => m.msgId).sort()).toEqual(batch.map((m) => m.id).sort());
+    expect(failed.retryMessages.map((m) => m.msgId).sort()).toEqual(batch.filter(fails).map((m) => m.id).sort());
     // A failed D1 batch is one rolled-back transaction: all of it or none of it.
-    expect(await eventsFor(campaignId)).toHaveLength(storedDuringFault ? events.length : 0);
+    expect(await storedIds(prefix)).toHaveLength(storedDuringFault ? events.length : 0);
+    // A campaign counted during the fault has applied those ids, and must skip them on redelivery.
+    const fromD1 = await countsFromD1(prefix);
+    for (const campaignId of campaigns) {
+      expect(await countersOf(campaignId), campaignId).toEqual(countedDuringFault(campaignId) ? fromD1.get(campaignId) : zeroCounts());
+    }
 
-    const retried = await deliver(EVENTS_QUEUE, redelivered(batch, 2));
+    const retried = await deliver(EVENTS_QUEUE, redelivered(batch.filter(fails), 2));
     expect(retried.retryMessages).toEqual([]);
-    expect(retried.explicitAcks).toHaveLength(batch.length);
-    await expectExact(campaignId, events, bounced);
+    expect(retried.explicitAcks).toHaveLength(batch.filter(fails).length);
+    await expectExact(prefix, campaigns, events, bounced);
 
     // At-least-once means it can come yet again, whole or in part: still exact.
     await deliver(EVENTS_QUEUE, redelivered(batch.slice(5, 15), 3));
-    await expectExact(campaignId, events, bounced);
+    await expectExact(prefix, campaigns, events, bounced);
+  });
+
+  it("ends exact when a fully applied batch is delivered again (the acknowledgement was lost)", async () => {
+    const prefix = uniqueId("fault-ack");
+    const { events, batch, bounced, campaigns } = trafficFor(prefix);
+    const first = await deliver(EVENTS_QUEUE, batch);
+    expect(first.explicitAcks).toHaveLength(batch.length);
+    await expectExact(prefix, campaigns, events, bounced);
+    const before = await Promise.all(campaigns.map(countersOf));
+
+    // Queues offers the whole batch again, as it does when the ack never reached it; and again split in two.
+    const again = await deliver(EVENTS_QUEUE, redelivered(batch, 2));
+    expect(again.explicitAcks).toHaveLength(batch.length);
+    await deliver(EVENTS_QUEUE, redelivered(batch.slice(0, 10).reverse(), 3));
+    await deliver(EVENTS_QUEUE, redelivered(batch.slice(10), 3));
+    await expectExact(prefix, campaigns, events, bounced);
+    expect(await Promise.all(campaigns.map(countersOf))).toEqual(before);
   });
 
   it("fails inside the D1 batch with a real SQLite error, not a stand-in", async () => {
     await expect(failingInsideBatch(env.DB).batch([env.DB.prepare("SELECT 1")])).rejects.toThrow(/NOT NULL/);
   });
-
-  it.todo("fails between D1 and counters (issue #6): D1 stored, the counter call failed; redelivery → counters exact");
-  it.todo("fails after counters (issue #6): both applied, the consumer failed before acking; redelivery → counters exact");
 
   it("takes a poison message through every retry to the dead-letter table, and stores the rest of its batch", async () => {
     const maxRetries = env.TEST_EVENTS_MAX_RETRIES;

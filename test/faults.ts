@@ -46,10 +46,15 @@ export function faultyD1(db: D1Database, fails: (sql: string, values: unknown[])
 }
 
 /**
- * Wrap the CampaignStats namespace so that `record` calls for the campaigns `fails` picks throw before
- * reaching the object (an unreachable or overloaded Durable Object); everything else passes through.
+ * Wrap the CampaignStats namespace so that `record` calls for the campaigns `fails` picks throw: by default
+ * before reaching the object (an unreachable or overloaded Durable Object); with `when: "after"` once the
+ * object has applied them (the answer is lost on the way back). Everything else passes through.
  */
-export function faultyCounters(ns: Env["CAMPAIGN_STATS"], fails: (campaignId: string) => boolean): Env["CAMPAIGN_STATS"] {
+export function faultyCounters(
+  ns: Env["CAMPAIGN_STATS"],
+  fails: (campaignId: string) => boolean,
+  when: "before" | "after" = "before",
+): Env["CAMPAIGN_STATS"] {
   return new Proxy(ns, {
     get(target, prop) {
       if (prop === "get") {
@@ -57,7 +62,14 @@ export function faultyCounters(ns: Env["CAMPAIGN_STATS"], fails: (campaignId: st
           const stub = target.get(id);
           return new Proxy(stub, {
             get(s, p) {
-              if (p === "record" && fails(id.name ?? "")) return () => Promise.reject(new Error("injected fault: counters unavailable"));
+              if (p === "record" && fails(id.name ?? "")) {
+                if (when === "before") return () => Promise.reject(new Error("injected fault: counters unavailable"));
+                const record = Reflect.get(s, p) as (...args: unknown[]) => Promise<unknown>;
+                return async (...args: unknown[]) => {
+                  await record(...args);
+                  throw new Error("injected fault: counters applied, answer lost");
+                };
+              }
               return Reflect.get(s, p);
             },
           });
