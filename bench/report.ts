@@ -97,7 +97,7 @@ function snsVerifyTable(r: BenchResults): string {
   return [
     "| verifier | runs in | verifications per second | ÷ sns-validator |",
     "| --- | --- | ---: | ---: |",
-    `| \`verifySnsMessage\` (src/sns/verify.ts, WebCrypto) | workerd ${r.machine.workerdVitest} (vitest-pool-workers) | ${s(ours)} | **${n(ours.median / theirs.median, 2)}** |`,
+    `| \`verifySnsMessage\` (src/sns/verify.ts, WebCrypto) | ${r.machine.workerdVitest} (vitest-pool-workers) | ${s(ours)} | **${n(ours.median / theirs.median, 2)}** |`,
     `| \`sns-validator\` ${r.snsNode.version} (Node \`crypto\`) | Node ${r.machine.node} | ${s(theirs)} | 1 |`,
   ].join("\n");
 }

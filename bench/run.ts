@@ -3,7 +3,7 @@
 //
 // Environment: BENCH_RUNS (default 5), BENCH_SECONDS per HTTP run (default 5), BENCH_CONNECTIONS (default 16),
 // BENCH_CPU_REQUESTS per CPU case and round (default 1000), BENCH_STATS_EVENTS for the large stats campaign (default
-// 1,000,000), BENCH_STATS_CHUNK events per record() call when seeding it (default 20,000), BENCH_NO_DOC=1 to skip
+// 1,000,000), BENCH_STATS_CHUNK events per record() call when seeding it (default 50,000), BENCH_NO_DOC=1 to skip
 // rewriting docs/BENCHMARKS.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
