@@ -7,6 +7,7 @@ export default defineConfig(async (configEnv) => {
   const config = await testConfig(configEnv);
   return {
     ...config,
-    test: { ...config.test, include: ["bench/workerd/**/*.bench-test.ts"], testTimeout: 600_000 },
+    // One file at a time: benchmarks running side by side would slow each other down.
+    test: { ...config.test, include: ["bench/workerd/**/*.bench-test.ts"], testTimeout: 600_000, fileParallelism: false },
   };
 });

@@ -141,8 +141,11 @@ export function localD1(stateDir: string): Pick<LocalWorker, "query" | "queryWit
   };
 }
 
-/** Start the worker with fresh local state; resolves once /healthz answers. */
-export async function startLocalWorker(options: { log?: (line: string) => void } = {}): Promise<LocalWorker> {
+/**
+ * Start the worker with fresh local state; resolves once /healthz answers. `script` replaces wrangler.toml's `main`
+ * (bindings unchanged): a bench-only entry that wraps the production worker.
+ */
+export async function startLocalWorker(options: { log?: (line: string) => void; script?: string } = {}): Promise<LocalWorker> {
   const log = options.log ?? (() => {});
   const stateDir = mkdtempSync(path.join(tmpdir(), "mail-tracker-local-"));
   const envFile = path.join(stateDir, "secrets.env");
@@ -158,6 +161,7 @@ export async function startLocalWorker(options: { log?: (line: string) => void }
     WRANGLER,
     [
       "dev",
+      ...(options.script ? [options.script] : []),
       "--ip", HOST,
       "--port", String(port),
       "--inspector-port", String(inspectorPort),

@@ -1,19 +1,22 @@
 // `npm run bench`: every benchmark in one run on this machine, written to bench/results/latest.json and
-// docs/BENCHMARKS.md. Loopback only; bounded counts and durations (about 6 minutes on 2 cores).
+// docs/BENCHMARKS.md. Loopback only; bounded counts and durations (under 10 minutes on 2 cores).
 //
 // Environment: BENCH_RUNS (default 5), BENCH_SECONDS per HTTP run (default 5), BENCH_CONNECTIONS (default 16),
-// BENCH_CPU_REQUESTS per CPU case and round (default 1000), BENCH_NO_DOC=1 to skip rewriting docs/BENCHMARKS.md.
+// BENCH_CPU_REQUESTS per CPU case and round (default 1000), BENCH_STATS_EVENTS for the large stats campaign (default
+// 1,000,000), BENCH_STATS_CHUNK events per record() call when seeding it (default 50,000), BENCH_NO_DOC=1 to skip
+// rewriting docs/BENCHMARKS.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { cpuPerRequest } from "./cpu.ts";
 import { pairedRuns } from "./http.ts";
 import { startLocalWorker } from "./local-worker.ts";
 import { describeMachine } from "./machine.ts";
-import { runPipelineBench } from "./pipeline.ts";
 import { renderReport, type BenchResults } from "./report.ts";
-import { pendingSlots } from "./slots.ts";
 import { loadSnsFixtures, snsValidatorBench } from "./sns-node.ts";
+import { statsReadBench } from "./stats-read.ts";
 import { mintTokenSet } from "./traffic.ts";
+import { runWorkerdBenches } from "./workerd.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const RESULTS = path.join(ROOT, "bench", "results");
@@ -61,10 +64,15 @@ try {
   await worker.stop();
 }
 
-log("pipeline benchmark inside workerd (vitest.bench.config.ts)");
-const pipeline = runPipelineBench();
+log("inside workerd (vitest.bench.config.ts): pipeline, instrumentation, SNS verification, SNS end to end");
+const { pipeline, instrument, snsVerify, snsIngest } = runWorkerdBenches();
 log("sns-validator on Node over the SNS fixtures");
-const snsNode = await snsValidatorBench(loadSnsFixtures());
+const snsNode = await snsValidatorBench(loadSnsFixtures(), { runs: options.runs });
+log("stats read latency: 1,000 vs 1,000,000 events");
+const statsRead = await statsReadBench(
+  { rounds: options.runs, readsPerRound: 200, largeEvents: Number(process.env.BENCH_STATS_EVENTS ?? 1_000_000) },
+  log,
+);
 
 const results: BenchResults = {
   machine,
@@ -73,8 +81,12 @@ const results: BenchResults = {
   http,
   cpu,
   pipeline,
+  instrument,
+  snsVerify,
+  snsIngest,
   snsNode,
-  pending: pendingSlots(),
+  statsRead,
+  loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))),
 };
 mkdirSync(RESULTS, { recursive: true });
 writeFileSync(path.join(RESULTS, "latest.json"), JSON.stringify(results, null, 2) + "\n");

@@ -59,6 +59,8 @@ function validate(validator: MessageValidator, body: Record<string, unknown>): P
 }
 
 export interface SnsNodeResult {
+  /** sns-validator's version. */
+  version: string;
   messages: number;
   accepted: number;
   rejectedFiles: string[];
@@ -85,7 +87,9 @@ export async function snsValidatorBench(fixtures: readonly SnsFixture[], { runs 
     }
     rates.push(done / ((performance.now() - started) / 1000));
   }
+  const pkg = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "..", "node_modules", "sns-validator", "package.json"), "utf8")) as { version: string };
   return {
+    version: pkg.version,
     messages: fixtures.length,
     accepted: accepted.length,
     rejectedFiles,

@@ -1,9 +1,9 @@
 // Pipeline throughput inside workerd with the real local D1: the consumer's batched path versus one write per event.
 //
 // Run by `npm run bench` through vitest.bench.config.ts (never by `npm test`). Prints one line
-// `BENCH_JSON {...}` that bench/pipeline.ts reads. Time is taken with Date.now() around awaited D1 work: workerd's
-// clock stands still while JavaScript runs and moves on at I/O, so each figure is the wall time of the D1 round
-// trips plus the CPU between them as the runtime accounts it (what a consumer invocation would be billed as waiting).
+// `BENCH_JSON {...}` that bench/workerd.ts reads. Time is read just after awaited D1 work (see ./timing.ts): whether or
+// not the runtime moves its clock while JavaScript runs, each figure is the wall time of the D1 round trips plus the
+// CPU between them.
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { insertEventStatements } from "../../src/db/events";
 import { envelope, type TrackingEvent } from "../../src/domain/events";
 import { applyEvents } from "../../src/pipeline/apply";
 import { EVENTS_QUEUE } from "../../src/pipeline/queues";
+import { benchLine } from "./timing";
 
 const EVENTS = 2000;
 const RUNS = 5;
@@ -83,5 +84,5 @@ it(`pipeline: ${EVENTS} events x ${RUNS} runs per variant`, { timeout: 600_000 }
       (results[name] ??= []).push(EVENTS / Math.max(seconds, 0.001));
     }
   }
-  console.log(`BENCH_JSON ${JSON.stringify({ events: EVENTS, runs: RUNS, eventsPerSecond: results })}`);
+  benchLine("pipeline", { events: EVENTS, runs: RUNS, eventsPerSecond: results });
 });

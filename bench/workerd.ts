@@ -1,0 +1,108 @@
+// Runs the in-runtime benchmarks (bench/workerd/*.bench-test.ts) in one vitest run and reads their BENCH_JSON lines.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { summarize, type Summary } from "./stats.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const ARGS = ["vitest", "run", "--config", "vitest.bench.config.ts"];
+export const WORKERD_BENCH_COMMAND = `npx ${ARGS.join(" ")}`;
+
+export interface PipelineResult {
+  events: number;
+  runs: number;
+  command: string;
+  eventsPerSecond: Record<string, Summary>;
+}
+
+export interface ClockFacts {
+  movesWithoutIo: boolean;
+  stepMs: number;
+  anchorMs: number;
+}
+
+export interface InstrumentResult {
+  bytes: number;
+  trackedLinks: number;
+  runs: number;
+  iterations: Record<string, number>;
+  clock: ClockFacts;
+  msPerDocument: Record<string, Summary>;
+  /** Per run: the variant's time ÷ the no-handler rewriter's time in the same run. */
+  ratioToRewriter: Record<string, Summary>;
+}
+
+export interface SnsVerifyResult {
+  messages: number;
+  passes: number;
+  runs: number;
+  verificationsPerSecond: Summary;
+}
+
+export interface SnsIngestResult {
+  notifications: number;
+  inFlight: number;
+  runs: number;
+  postsPerSecond: Summary;
+  endToEndPerSecond: Summary;
+  drainSeconds: Summary;
+}
+
+export interface WorkerdResults {
+  pipeline: PipelineResult;
+  instrument: InstrumentResult;
+  snsVerify: SnsVerifyResult;
+  snsIngest: SnsIngestResult;
+}
+
+type Raw = Record<string, any>;
+
+const summaries = (record: Record<string, number[]>): Record<string, Summary> =>
+  Object.fromEntries(Object.entries(record).map(([k, v]) => [k, summarize(v)]));
+
+export function runWorkerdBenches(): WorkerdResults {
+  const result = spawnSync(path.join(ROOT, "node_modules", ".bin", ARGS[0]!), ARGS.slice(1), {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 8 * 60_000,
+  });
+  const lines = new Map<string, Raw>();
+  for (const line of `${result.stdout}\n${result.stderr}`.split("\n")) {
+    const at = line.indexOf("BENCH_JSON ");
+    if (at < 0) continue;
+    const raw = JSON.parse(line.slice(at + 11)) as Raw;
+    lines.set(raw.bench, raw);
+  }
+  const missing = ["pipeline", "instrument", "snsVerify", "snsIngest"].filter((k) => !lines.has(k));
+  if (result.status !== 0 || missing.length) {
+    throw new Error(`workerd benches failed (${result.status}; missing ${missing.join(", ") || "none"}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`);
+  }
+  const p = lines.get("pipeline")!;
+  const i = lines.get("instrument")!;
+  const v = lines.get("snsVerify")!;
+  const s = lines.get("snsIngest")!;
+  const rewriter = i.msPerDocument.rewriterNoHandlers as number[];
+  return {
+    pipeline: { events: p.events, runs: p.runs, command: WORKERD_BENCH_COMMAND, eventsPerSecond: summaries(p.eventsPerSecond) },
+    instrument: {
+      bytes: i.bytes,
+      trackedLinks: i.trackedLinks,
+      runs: i.runs,
+      iterations: i.iterations,
+      clock: i.clock,
+      msPerDocument: summaries(i.msPerDocument),
+      ratioToRewriter: summaries(
+        Object.fromEntries(Object.entries(i.msPerDocument as Record<string, number[]>).map(([k, list]) => [k, list.map((ms, run) => ms / rewriter[run]!)])),
+      ),
+    },
+    snsVerify: { messages: v.messages, passes: v.passes, runs: v.runs, verificationsPerSecond: summarize(v.verificationsPerSecond) },
+    snsIngest: {
+      notifications: s.notifications,
+      inFlight: s.inFlight,
+      runs: s.runs,
+      postsPerSecond: summarize(s.postsPerSecond),
+      endToEndPerSecond: summarize(s.endToEndPerSecond),
+      drainSeconds: summarize(s.drainSeconds),
+    },
+  };
+}
