@@ -2,8 +2,8 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
-    /** The shared fixtures by path relative to the fixtures folder, or why they could not be found. */
-    TEST_FIXTURES: { files: Record<string, string> } | { missing: string };
+    /** The SNS/SES fixtures of test/fixtures, by path relative to that folder ("sns/index.json"). */
+    TEST_FIXTURES: { files: Record<string, string> };
     /** max_retries of the events queue consumer, read from wrangler.toml. */
     TEST_EVENTS_MAX_RETRIES: number;
   }
