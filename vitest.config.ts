@@ -5,6 +5,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
 import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "./test/secrets.ts";
+import { TEST_SNS_TOPIC_ARN } from "./test/sns-topic.ts";
 
 // Tests use fixed secrets, whatever a developer's .dev.vars holds: the bindings below override it.
 const TEST_SECRETS = {
@@ -55,6 +56,8 @@ export default defineConfig(async () => {
             SES_ENDPOINT: inject("sesEndpoint"),
             SES_CONFIGURATION_SET: "mail-tracker-test",
             SEND_RATE_PER_SECOND: "50",
+            // wrangler.toml ships /sns closed (no topic); the tests open it for their one topic, explicitly.
+            SNS_TOPIC_ARNS: TEST_SNS_TOPIC_ARN,
           },
         },
       })),
