@@ -51,6 +51,7 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             TEST_FIXTURES: readFixtures(),
             TEST_EVENTS_MAX_RETRIES: eventsConsumer?.max_retries ?? 3,
+            TEST_CONSUMED_QUEUES: (wrangler.queues.consumers ?? []).map((c: { queue: string }) => c.queue),
             ...TEST_SECRETS,
             TRACKING_ORIGIN: "https://track.example.test",
             SES_ENDPOINT: inject("sesEndpoint"),

@@ -6,6 +6,8 @@ declare namespace Cloudflare {
     TEST_FIXTURES: { files: Record<string, string> };
     /** max_retries of the events queue consumer, read from wrangler.toml. */
     TEST_EVENTS_MAX_RETRIES: number;
+    /** Every queue wrangler.toml's [[queues.consumers]] names. */
+    TEST_CONSUMED_QUEUES: string[];
   }
 }
 
