@@ -1,6 +1,8 @@
 // Helpers shared by the tests: minting tokens with the test keys, fetching the worker, reading D1.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
+import worker from "../src/index";
 import type { TrackingEvent } from "../src/domain/events";
 import { keyRing } from "../src/tracking/keys";
 import { signToken, type TokenPayload } from "../src/tracking/token";
@@ -19,6 +21,18 @@ export async function mint(payload: TokenPayload, keys = env.TRACKING_KEYS): Pro
 export function get(path: string, init?: RequestInit): Promise<Response> {
   // Redirects are answers under test, never followed.
   return exports.default.fetch(new Request(ORIGIN + path, { redirect: "manual", ...init }));
+}
+
+/**
+ * Like get(), and also waits for the work the response left running (ctx.waitUntil): whatever the request was going
+ * to put on the events queue is on it when this resolves. A sentinel event sent afterwards and seen stored then proves
+ * the queue has drained past this request (the local queue delivers in order, a batch at a time).
+ */
+export async function getSettled(path: string, init?: RequestInit): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch!(new Request(ORIGIN + path, { redirect: "manual", ...init }) as Request<unknown, IncomingRequestCfProperties>, env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
 }
 
 export function api(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
