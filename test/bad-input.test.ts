@@ -8,7 +8,7 @@ import worker from "../src/index";
 import { normalizeDestination } from "../src/tracking/token";
 import { tamper } from "../bench/traffic";
 import { fixtureJson, fixtureText, snsIndex } from "./fixtures";
-import { mint, ORIGIN, uniqueId } from "./helpers";
+import { mint, ORIGIN, recordingQueue, uniqueId } from "./helpers";
 import { createTestSigner, signedNotification, type TestSigner } from "./sns-signer";
 import { TEST_SNS_TOPIC_ARN } from "./sns-topic";
 import { TEST_API_TOKEN } from "./secrets";
@@ -26,16 +26,6 @@ function runs(numRuns: number): { numRuns: number; seed: number } {
 
 /** Bounded so the whole file stays a few seconds: fast-check's shrinking still finds a minimal case on failure. */
 const RUNS = runs(150);
-
-/** A queue binding that keeps what is sent to it: every event born at the edge passes through it. */
-function recordingQueue(): { queue: Queue; sent: unknown[] } {
-  const sent: unknown[] = [];
-  const queue = {
-    send: async (body: unknown) => void sent.push(body),
-    sendBatch: async (batch: Iterable<{ body: unknown }>) => void sent.push(...[...batch].map((m) => m.body)),
-  } as unknown as Queue;
-  return { queue, sent };
-}
 
 /** One request straight into the worker with a recording queue; waits for its background work too. */
 async function call(request: Request, vars: Partial<Env> = {}): Promise<{ response: Response; body: string; enqueued: unknown[] }> {

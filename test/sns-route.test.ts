@@ -11,7 +11,7 @@ import { applyEvents } from "../src/pipeline/apply";
 import { snsSignatureVersions } from "../src/config";
 import { sendEvent } from "../src/sending/message";
 import { fixtureJson, fixturePaths, fixtureText, snsIndex } from "./fixtures";
-import { eventsFor, ORIGIN, uniqueId, waitForEvents } from "./helpers";
+import { eventsFor, ORIGIN, recordingQueue, uniqueId, waitForEvents } from "./helpers";
 import { createTestSigner, signedNotification, type TestSigner } from "./sns-signer";
 import { TEST_SNS_TOPIC_ARN } from "./sns-topic";
 
@@ -62,16 +62,6 @@ function post(body: unknown, headers: Record<string, string> = {}, bindings?: En
   });
   if (!bindings) return exports.default.fetch(request);
   return Promise.resolve(worker.fetch(request, bindings, createExecutionContext()));
-}
-
-/** A queue binding that keeps what is sent to it, so a test can prove that nothing was enqueued. */
-function recordingQueue(): { queue: Queue; sent: unknown[] } {
-  const sent: unknown[] = [];
-  const queue = {
-    send: async (body: unknown) => void sent.push(body),
-    sendBatch: async (batch: Iterable<{ body: unknown }>) => void sent.push(...[...batch].map((m) => m.body)),
-  } as unknown as Queue;
-  return { queue, sent };
 }
 
 /** An SES fixture payload tagged for the campaign, as the Message of a notification. */
