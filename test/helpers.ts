@@ -1,7 +1,9 @@
 // Helpers shared by the tests: minting tokens with the test keys, fetching the worker, reading D1.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
-import type { TrackingEvent } from "../src/domain/events";
+import { envelope, type TrackingEvent } from "../src/domain/events";
+import worker from "../src/index";
 import { keyRing } from "../src/tracking/keys";
 import { signToken, type TokenPayload } from "../src/tracking/token";
 import { TEST_API_TOKEN } from "./secrets";
@@ -19,6 +21,17 @@ export async function mint(payload: TokenPayload, keys = env.TRACKING_KEYS): Pro
 export function get(path: string, init?: RequestInit): Promise<Response> {
   // Redirects are answers under test, never followed.
   return exports.default.fetch(new Request(ORIGIN + path, { redirect: "manual", ...init }));
+}
+
+/**
+ * Like get(), with chosen bindings, answering only once the request's background work (the enqueue in waitUntil)
+ * has finished: whatever it put on the queue is there before anything the test sends next.
+ */
+export async function getSettled(path: string, init?: RequestInit, bindings: Env = env): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(ORIGIN + path, { redirect: "manual", ...init }), bindings, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 export function api(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
@@ -78,4 +91,18 @@ export function sampleEvent(overrides: Partial<TrackingEvent> = {}): TrackingEve
     occurredAt: 1_700_000_000_000 + seq,
     ...overrides,
   };
+}
+
+/**
+ * Proof that the events queue has drained: an event sent now, seen stored. The local queue delivers in order, one
+ * batch at a time, so everything enqueued before it has been delivered by then; a "nothing was recorded" check
+ * made afterwards cannot pass merely because the recording is late. (It is in a campaign of its own.)
+ */
+export async function drainEvents(): Promise<void> {
+  const sentinel = sampleEvent({ campaignId: "queue-sentinel", id: `sentinel-${crypto.randomUUID()}` });
+  await env.EVENTS.send(envelope([sentinel]), { contentType: "json" });
+  await vi.waitUntil(async () => (await env.DB.prepare("SELECT 1 AS found FROM events WHERE id = ?").bind(sentinel.id).first()) !== null, {
+    timeout: 15_000,
+    interval: 50,
+  });
 }
