@@ -38,20 +38,21 @@ function readFixtures(): { files: Record<string, string> } {
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
-  // The fault tests replay a poison message through as many attempts as the deployed queue allows.
+  // The fault and outage tests drive messages through as many attempts as the deployed queues allow.
   const wrangler = unstable_readConfig({ config: path.join(import.meta.dirname, "wrangler.toml") });
-  const eventsConsumer = wrangler.queues.consumers?.find((c: { queue: string }) => c.queue === "mail-tracker-events");
   return {
     plugins: [
       // `inject` reads what the globalSetup provided: the SES emulator's URL, never an AWS endpoint.
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // An empty D1 database on which a test replays the migrations over rows written by older versions.
+          d1Databases: ["MIGRATION_TEST_DB"],
           bindings: {
             TEST_MIGRATIONS: migrations,
             TEST_FIXTURES: readFixtures(),
-            TEST_EVENTS_MAX_RETRIES: eventsConsumer?.max_retries ?? 3,
-            TEST_CONSUMED_QUEUES: (wrangler.queues.consumers ?? []).map((c: { queue: string }) => c.queue),
+            // Every consumer's max_retries, so the retry budgets in src/pipeline/queues.ts are checked against it.
+            TEST_QUEUE_MAX_RETRIES: Object.fromEntries((wrangler.queues.consumers ?? []).map((c: { queue: string; max_retries?: number }) => [c.queue, c.max_retries ?? 3])),
             ...TEST_SECRETS,
             TRACKING_ORIGIN: "https://track.example.test",
             SES_ENDPOINT: inject("sesEndpoint"),

@@ -6,6 +6,7 @@ import { database } from "./db/client";
 import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
 import { consumeEvents } from "./pipeline/consumer";
+import { replayOnSchedule } from "./pipeline/replay";
 import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ, SEND_QUEUE } from "./pipeline/queues";
 import { consumeSends } from "./sending/consumer";
 
@@ -28,6 +29,8 @@ export default {
     return consume(batch, env);
   },
   async scheduled(_controller, env, _ctx) {
+    // Replays dead-lettered events once D1 and the counters answer again (logs, never throws).
+    await replayOnSchedule(env);
     // Retries mirroring what failed inline (SES down, throttled) until it goes through.
     if (suppressionConfig(env).syncToSes) await syncPendingSuppressions(env, database(env.DB));
   },

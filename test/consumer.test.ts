@@ -100,7 +100,7 @@ describe("events consumer", () => {
     const batch = messages([body], 4);
     await deliver(EVENTS_DLQ, batch);
     const second = await deliver(EVENTS_DLQ, batch);
-    expect(second.ackAll).toBe(true);
+    expect(second.explicitAcks).toEqual([batch[0]!.id]);
     const row = await env.DB.prepare("SELECT queue, body, attempts, reason FROM dead_letters WHERE message_id = ?")
       .bind(batch[0]!.id)
       .all();

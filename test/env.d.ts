@@ -4,10 +4,10 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     /** The SNS/SES fixtures of test/fixtures, by path relative to that folder ("sns/index.json"). */
     TEST_FIXTURES: { files: Record<string, string> };
-    /** max_retries of the events queue consumer, read from wrangler.toml. */
-    TEST_EVENTS_MAX_RETRIES: number;
-    /** Every queue wrangler.toml's [[queues.consumers]] names. */
-    TEST_CONSUMED_QUEUES: string[];
+    /** max_retries of every queue consumer in wrangler.toml, by queue name. */
+    TEST_QUEUE_MAX_RETRIES: Record<string, number>;
+    /** An empty D1 database for migration tests. */
+    MIGRATION_TEST_DB: D1Database;
   }
 }
 

@@ -3,13 +3,13 @@ import type { MessageBatchMessage } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { envelope, type TrackingEvent } from "../src/domain/events";
-import { EVENTS_DLQ, EVENTS_QUEUE } from "../src/pipeline/queues";
+import { backoffSeconds, DEAD_LETTER_RETRY, EVENTS_DLQ, EVENTS_QUEUE, EVENTS_RETRY, retryBudgetSeconds, SEND_DLQ } from "../src/pipeline/queues";
 import { campaignStats } from "../src/stats/counters";
 import { zeroCounts, type Counts } from "../src/stats/counting";
 import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "../bench/d1-counts";
 import { failingAfterCommit, failingInsideBatch, faultyCounters, faultyD1 } from "./faults";
 import { eventsFor, sampleEvent, uniqueId } from "./helpers";
-import { deliver, messages, redelivered } from "./queue";
+import { deliver, messages, redelivered, rideOut } from "./queue";
 
 /**
  * 20 messages, one event each, as the edge and SNS send them, over two campaigns (ids starting with `prefix`):
@@ -172,7 +172,7 @@ describe("consumer faults", () => {
   });
 
   it("takes a poison message through every retry to the dead-letter table, and stores the rest of its batch", async () => {
-    const maxRetries = env.TEST_EVENTS_MAX_RETRIES;
+    const maxRetries = env.TEST_QUEUE_MAX_RETRIES[EVENTS_QUEUE]!;
     expect(maxRetries).toBeGreaterThan(0);
     const campaignId = uniqueId("poison");
     const good = Array.from({ length: 9 }, () => sampleEvent({ campaignId }));
@@ -193,7 +193,7 @@ describe("consumer faults", () => {
     }
     // Retries exhausted: Queues hands it to the dead-letter queue, whose consumer keeps it.
     const dlq = await deliver(EVENTS_DLQ, redelivered([poisonMessage], maxRetries + 1));
-    expect(dlq.ackAll).toBe(true);
+    expect(dlq.explicitAcks).toEqual([poisonMessage.id]);
     const { results } = await env.DB.prepare("SELECT queue, body, attempts, reason FROM dead_letters WHERE message_id = ?")
       .bind(poisonMessage.id)
       .all();
@@ -201,5 +201,89 @@ describe("consumer faults", () => {
       { queue: EVENTS_DLQ, body: JSON.stringify(poisonMessage.body), attempts: maxRetries + 1, reason: "retries exhausted" },
     ]);
     expect((await eventsFor(campaignId)).map((r) => r.id).sort()).toEqual(good.map((e) => e.id).sort());
+  });
+});
+
+const OUTAGES: Array<{ what: string; faulty: () => Env }> = [
+  { what: "D1 unreachable", faulty: STEPS[0]!.faulty },
+  { what: "D1 committing but its answers lost", faulty: STEPS[2]!.faulty },
+  { what: "the counters unreachable", faulty: STEPS[3]!.faulty },
+  { what: "the counters applying but their answers lost", faulty: STEPS[5]!.faulty },
+];
+
+describe("an outage longer than an hour", () => {
+  it("is within the events queue's retry budget as wrangler.toml configures it (two hours)", () => {
+    expect(env.TEST_QUEUE_MAX_RETRIES[EVENTS_QUEUE]).toBe(EVENTS_RETRY.maxRetries);
+    expect(retryBudgetSeconds(EVENTS_RETRY)).toBeGreaterThanOrEqual(2 * 3600);
+    // The budget stated in wrangler.toml: 7,215 s.
+    expect(retryBudgetSeconds(EVENTS_RETRY)).toBe(7215);
+    // Delays grow, and never beyond what Queues accepts (12 h) nor beyond 5 minutes (storing resumes soon after).
+    const delays = Array.from({ length: EVENTS_RETRY.maxRetries }, (_, i) => backoffSeconds(EVENTS_RETRY, i + 1));
+    expect(delays).toEqual([...delays].sort((a, b) => a - b));
+    expect(Math.max(...delays)).toBe(300);
+  });
+
+  it.each(OUTAGES)("of $what loses nothing and counts nothing twice", async ({ faulty }) => {
+    const prefix = uniqueId("outage");
+    const { events, batch, bounced, campaigns } = trafficFor(prefix);
+    // 65 minutes: more attempts fail than an hour of retry delays holds.
+    const { clock, delays } = await rideOut(EVENTS_QUEUE, batch, faulty, 65 * 60);
+    expect(clock).toBeGreaterThanOrEqual(65 * 60);
+    expect(delays.slice(0, -1).reduce((a, b) => a + b, 0)).toBeLessThan(65 * 60);
+    await expectExact(prefix, campaigns, events, bounced);
+  });
+
+  it("as long as the whole budget: every delivery but the last fails, the last stores everything once", async () => {
+    const prefix = uniqueId("outage-full");
+    const { events, batch, bounced, campaigns } = trafficFor(prefix);
+    const budget = retryBudgetSeconds(EVENTS_RETRY);
+    const { clock, delays } = await rideOut(EVENTS_QUEUE, batch, STEPS[0]!.faulty, budget);
+    expect(delays).toHaveLength(env.TEST_QUEUE_MAX_RETRIES[EVENTS_QUEUE]!);
+    expect(clock).toBe(budget);
+    await expectExact(prefix, campaigns, events, bounced);
+  });
+});
+
+describe("the dead-letter queue consumer", () => {
+  it("never acknowledges what it could not store: retried with a growing delay, stored once when D1 answers", async () => {
+    const prefix = uniqueId("dlq-down");
+    const bodies = [0, 1, 2].map(() => envelope([sampleEvent({ campaignId: prefix })]));
+    const batch = messages(bodies, EVENTS_RETRY.maxRetries + 1);
+    const down: Env = { ...env, DB: faultyD1(env.DB, () => true) };
+    const stored = async () =>
+      (await env.DB.prepare("SELECT message_id FROM dead_letters WHERE message_id IN (?, ?, ?)").bind(...batch.map((m) => m.id)).all()).results;
+
+    let waited = 0;
+    for (let attempts = 1; attempts <= DEAD_LETTER_RETRY.maxRetries + 1; attempts++) {
+      const result = await deliver(EVENTS_DLQ, redelivered(batch, attempts), down);
+      expect(result.ackAll).toBe(false);
+      expect(result.explicitAcks).toEqual([]);
+      expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual(batch.map((m) => m.id).sort());
+      if (attempts <= DEAD_LETTER_RETRY.maxRetries) waited += result.retryMessages[0]!.delaySeconds!;
+    }
+    // The budget wrangler.toml states for the dead-letter queues: about 48 hours, inside Queues' 4-day retention.
+    expect(env.TEST_QUEUE_MAX_RETRIES[EVENTS_DLQ]).toBe(DEAD_LETTER_RETRY.maxRetries);
+    expect(env.TEST_QUEUE_MAX_RETRIES[SEND_DLQ]).toBe(DEAD_LETTER_RETRY.maxRetries);
+    expect(waited).toBe(retryBudgetSeconds(DEAD_LETTER_RETRY));
+    expect(waited).toBe(172_860);
+    expect(waited).toBeLessThan(4 * 86_400);
+    expect(await stored()).toEqual([]);
+
+    const back = await deliver(EVENTS_DLQ, redelivered(batch, 2));
+    expect(back.explicitAcks.sort()).toEqual(batch.map((m) => m.id).sort());
+    expect(await stored()).toHaveLength(3);
+  });
+
+  it("stores the others when D1 refuses one message, and retries only that one", async () => {
+    const batch = messages([0, 1, 2, 3].map(() => envelope([sampleEvent({ campaignId: uniqueId("dlq-one") })])), 30);
+    const refused = batch[1]!;
+    const result = await deliver(EVENTS_DLQ, batch, { ...env, DB: faultyD1(env.DB, (_sql, values) => values.includes(refused.id)) });
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([refused.id]);
+    expect(result.explicitAcks.sort()).toEqual(batch.filter((m) => m !== refused).map((m) => m.id).sort());
+    const { results } = await env.DB.prepare("SELECT message_id, status FROM dead_letters WHERE message_id IN (?, ?, ?, ?)")
+      .bind(...batch.map((m) => m.id))
+      .all<{ message_id: string; status: string }>();
+    expect(results.map((r) => r.message_id).sort()).toEqual(batch.filter((m) => m !== refused).map((m) => m.id).sort());
+    expect(results.every((r) => r.status === "pending")).toBe(true);
   });
 });

@@ -2,8 +2,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
+import { envelope, type TrackingEvent } from "../src/domain/events";
 import worker from "../src/index";
-import type { TrackingEvent } from "../src/domain/events";
 import { keyRing } from "../src/tracking/keys";
 import { signToken, type TokenPayload } from "../src/tracking/token";
 import { TEST_API_TOKEN } from "./secrets";
@@ -24,15 +24,14 @@ export function get(path: string, init?: RequestInit): Promise<Response> {
 }
 
 /**
- * Like get(), and also waits for the work the response left running (ctx.waitUntil): whatever the request was going
- * to put on the events queue is on it when this resolves. A sentinel event sent afterwards and seen stored then proves
- * the queue has drained past this request (the local queue delivers in order, a batch at a time).
+ * Like get(), with chosen bindings, answering only once the request's background work (the enqueue in waitUntil)
+ * has finished: whatever it put on the queue is there before anything the test sends next.
  */
-export async function getSettled(path: string, init?: RequestInit): Promise<Response> {
+export async function getSettled(path: string, init?: RequestInit, bindings: Env = env): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch!(new Request(ORIGIN + path, { redirect: "manual", ...init }) as Request<unknown, IncomingRequestCfProperties>, env, ctx);
+  const res = await worker.fetch(new Request(ORIGIN + path, { redirect: "manual", ...init }), bindings, ctx);
   await waitOnExecutionContext(ctx);
-  return response;
+  return res;
 }
 
 /** A queue binding that keeps what is sent to it: a test can see every event a request enqueued, or that none was. */
@@ -102,4 +101,18 @@ export function sampleEvent(overrides: Partial<TrackingEvent> = {}): TrackingEve
     occurredAt: 1_700_000_000_000 + seq,
     ...overrides,
   };
+}
+
+/**
+ * Proof that the events queue has drained: an event sent now, seen stored. The local queue delivers in order, one
+ * batch at a time, so everything enqueued before it has been delivered by then; a "nothing was recorded" check
+ * made afterwards cannot pass merely because the recording is late. (It is in a campaign of its own.)
+ */
+export async function drainEvents(): Promise<void> {
+  const sentinel = sampleEvent({ campaignId: "queue-sentinel", id: `sentinel-${crypto.randomUUID()}` });
+  await env.EVENTS.send(envelope([sentinel]), { contentType: "json" });
+  await vi.waitUntil(async () => (await env.DB.prepare("SELECT 1 AS found FROM events WHERE id = ?").bind(sentinel.id).first()) !== null, {
+    timeout: 15_000,
+    interval: 50,
+  });
 }

@@ -187,9 +187,9 @@ describe("POST /sns notifications", () => {
 
 describe("POST /sns with a verified message whose SES payload does not parse", () => {
   async function deadLetters(messageId: string) {
-    const { results } = await env.DB.prepare("SELECT message_id, queue, body, attempts, reason FROM dead_letters WHERE message_id = ?")
+    const { results } = await env.DB.prepare("SELECT message_id, queue, body, attempts, reason, status FROM dead_letters WHERE message_id = ?")
       .bind(`sns:${messageId}`)
-      .all<{ message_id: string; queue: string; body: string; attempts: number; reason: string }>();
+      .all<{ message_id: string; queue: string; body: string; attempts: number; reason: string; status: string }>();
     return results;
   }
 
@@ -205,7 +205,7 @@ describe("POST /sns with a verified message whose SES payload does not parse", (
       }
       const rows = await deadLetters(String(body.MessageId));
       expect(rows, message).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ queue: "sns", reason: expect.stringMatching(/^invalid SES event: ./) });
+      expect(rows[0]).toMatchObject({ queue: "sns", status: "held", reason: expect.stringMatching(/^invalid SES event: ./) });
       // The whole verified message is kept, so it can be read, and replayed once the parser understands it.
       expect(JSON.parse(rows[0]!.body)).toMatchObject({ MessageId: body.MessageId, TopicArn: TOPIC, Message: message, Signature: body.Signature });
     }

@@ -184,10 +184,39 @@ describe("manual lift", () => {
 });
 
 describe("addresses", () => {
-  it("compare the domain case-insensitively and the local part exactly", async () => {
+  it("match whatever the case of the whole address, and are shown as first given", async () => {
+    const a = address(); // Person.N.xxxxxx@Mail.Example.com
+    const complaint = ev(a, "complaint", T0);
+    await applyEvents(env, [complaint]);
+    const shown = a.replace("Mail.Example.com", "mail.example.com");
+    for (const spelling of [a, a.toLowerCase(), a.toUpperCase(), a.replace("Person", "person")]) {
+      expect(await state(spelling), spelling).toMatchObject({ email: shown, reason: "complaint", eventId: complaint.id });
+    }
+    // Another spelling's events change nothing: one row, one history entry, the first reason and spelling stay.
+    await applyEvents(env, [hard(a.toLowerCase(), T0 + 10), ev(a.toUpperCase(), "complaint", T0 + 20)]);
+    const { results } = await env.DB.prepare("SELECT email, reason FROM suppressions WHERE lower(email) = lower(?)").bind(a).all();
+    expect(results).toEqual([{ email: shown, reason: "complaint" }]);
+    expect(await history(a)).toEqual([{ action: "suppress", reason: "complaint", event_id: complaint.id }]);
+  });
+
+  it("a lift in any case lifts it, and old events in another case do not bring it back", async () => {
+    const a = address();
+    const bounce = hard(a, T0);
+    await applyEvents(env, [bounce]);
+    expect((await api(`/suppressions/${encodeURIComponent(a.toUpperCase())}`, { method: "DELETE" })).status).toBe(204);
+    expect(await state(a)).toBeNull();
+    await applyEvents(env, [hard(a.toLowerCase(), T0 + 1)]);
+    expect(await state(a)).toBeNull();
+  });
+
+  it("keep an address that complained in one case from being mailed in another", async () => {
     const a = address();
     await applyEvents(env, [ev(a, "complaint", T0)]);
-    expect(await state(a.replace("Mail.Example.com", "MAIL.EXAMPLE.COM"))).toMatchObject({ reason: "complaint" });
-    expect(await state(a.replace("Person", "person"))).toBeNull();
+    const res = await api("/send", {
+      method: "POST",
+      json: { campaignId: "rules", to: a.toLowerCase(), from: "Shop <shop@example.com>", subject: "Hello", text: "hi" },
+    });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ error: "suppressed", reason: "complaint" });
   });
 });

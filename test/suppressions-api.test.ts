@@ -52,6 +52,17 @@ describe("/api/suppressions", () => {
     ]);
   });
 
+  it("adds one suppression per address whatever its case, shown as first given", async () => {
+    const email = `Ann.${uniqueId("case")}@example.com`;
+    const first = await (await api("/suppressions", { method: "POST", json: { email } })).json<Record<string, unknown>>();
+    const again = await api("/suppressions", { method: "POST", json: { email: email.toLowerCase(), reason: "complaint" } });
+    expect(again.status).toBe(201);
+    expect(await again.json()).toEqual(first);
+    expect(first).toMatchObject({ email, reason: "manual" });
+    const { results } = await env.DB.prepare("SELECT email FROM suppressions WHERE lower(email) = lower(?)").bind(email).all();
+    expect(results).toEqual([{ email }]);
+  });
+
   it("validates input with a reason", async () => {
     const bad = [
       api("/suppressions", { method: "POST", json: { email: "nope" } }),
@@ -164,5 +175,47 @@ describe("mirroring to the SES suppression list", () => {
     fail = false;
     await worker.scheduled(createScheduledController(), syncing, createExecutionContext());
     expect((await pending())!.ses_synced_at).toEqual(expect.any(Number));
+  });
+
+  it("mirrors every other address when SES refuses one, and retries only the refused one later", async () => {
+    const prefix = uniqueId("refused");
+    const emails = [0, 1, 2].map((i) => `${prefix}-${i}@example.com`);
+    const refused = emails[0]!;
+    const puts: string[] = [];
+    let refuse = true;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const req = new Request(input, init);
+      if (!new URL(req.url).hostname.endsWith(".amazonaws.com")) throw new Error(`unexpected request to ${req.url}`);
+      const { EmailAddress } = await req.json<{ EmailAddress: string }>();
+      puts.push(EmailAddress);
+      if (refuse && EmailAddress === refused) {
+        return new Response('{"message":"Invalid email address"}', { status: 400, headers: { "x-amzn-errortype": "BadRequestException" } });
+      }
+      return new Response("{}", { status: 200 });
+    });
+    const syncing = { ...env, SES_SYNC_SUPPRESSIONS: "true", SES_ENDPOINT: "" };
+    // The refused address bounced first, so it is the first one mirrored.
+    const bounces = emails.map((email, i) => sampleEvent({ type: "bounce", email, contactId: email, occurredAt: Date.now() - 1000 + i, metadata: { bounceType: "Permanent" } }));
+    await applyEvents(syncing, bounces);
+
+    const syncState = async () => {
+      const { results } = await env.DB.prepare(`SELECT email, ses_synced_at, ses_sync_error FROM suppressions WHERE email LIKE ? || '%' ORDER BY email`)
+        .bind(prefix)
+        .all<{ email: string; ses_synced_at: number | null; ses_sync_error: string | null }>();
+      return results;
+    };
+    expect(puts.sort()).toEqual([...emails].sort());
+    const after = await syncState();
+    expect(after.map((r) => [r.email, r.ses_synced_at === null])).toEqual(emails.map((e) => [e, e === refused]));
+    expect(after[0]!.ses_sync_error).toMatch(/Invalid email address/);
+
+    // The scheduled run tries the refused one again, and only it among these.
+    refuse = false;
+    puts.length = 0;
+    const { default: worker } = await import("../src/index");
+    const { createScheduledController, createExecutionContext } = await import("cloudflare:test");
+    await worker.scheduled(createScheduledController(), syncing, createExecutionContext());
+    expect(puts.filter((p) => p.startsWith(prefix))).toEqual([refused]);
+    expect((await syncState()).every((r) => r.ses_synced_at !== null && r.ses_sync_error === null)).toBe(true);
   });
 });

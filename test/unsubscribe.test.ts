@@ -1,7 +1,11 @@
 // One-click unsubscribe (RFC 8058) and the confirm page.
+import type { MessageBatchMessage } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, eventsFor, get, mint, uniqueId, waitForEvents } from "./helpers";
+import { EVENTS_QUEUE } from "../src/pipeline/queues";
+import { faultyD1 } from "./faults";
+import { api, drainEvents, eventsFor, get, getSettled, mint, uniqueId, waitForEvents } from "./helpers";
+import { messages, rideOut } from "./queue";
 
 const ONE_CLICK = { "content-type": "application/x-www-form-urlencoded" };
 
@@ -56,7 +60,10 @@ describe("POST /u/<token> (one-click)", () => {
       expect(res.status, body).toBe(400);
       expect((await res.json<{ message: string }>()).message).toMatch(/List-Unsubscribe=One-Click/);
     }
+    // Neither applied nor on its way: whatever these requests enqueued has been stored once the queue has drained.
+    await drainEvents();
     expect(await suppressed(email)).toBeNull();
+    expect(await eventsFor(campaignId)).toEqual([]);
   });
 
   it("answers 404 for a bad token or a token of another kind, and suppresses nothing", async () => {
@@ -71,7 +78,9 @@ describe("POST /u/<token> (one-click)", () => {
       expect(text).not.toContain(email);
       expect(text).not.toContain(campaignId);
     }
+    await drainEvents();
     expect(await suppressed(email)).toBeNull();
+    expect(await eventsFor(campaignId)).toEqual([]);
   });
 });
 
@@ -88,7 +97,9 @@ describe("GET /u/<token> (the page)", () => {
     expect(html).toContain(campaignId);
     expect(html).toContain("o&#39;brien."); // escaped, never raw markup
     expect(html).toMatch(/<form method="post">[\s\S]*name="List-Unsubscribe" value="One-Click"[\s\S]*<button type="submit">Unsubscribe<\/button>/);
+    await drainEvents();
     expect(await suppressed(email)).toBeNull();
+    expect(await eventsFor(campaignId)).toEqual([]);
 
     const confirm = await get(`/u/${token}`, { method: "POST", headers: ONE_CLICK, body: "List-Unsubscribe=One-Click&source=page" });
     expect(confirm.status).toBe(200);
@@ -117,5 +128,63 @@ describe("the unsubscribe event", () => {
     await env.EVENTS.send({ v: 1, events: [{ ...body.events[0], id: `control-${campaignId}`, type: "open" }] });
     await waitForEvents(campaignId, 2);
     expect((await eventsFor(campaignId)).map((r) => r.type).sort()).toEqual(["open", "unsubscribe"]);
+  });
+});
+
+/** A queue binding that keeps what is sent to it (as Queues would, durably), or refuses everything. */
+function queueThat(accepts: boolean) {
+  const sent: unknown[] = [];
+  const queue = {
+    send: async (body: unknown) => {
+      if (!accepts) throw new Error("injected fault: queue unavailable");
+      sent.push(body);
+    },
+    sendBatch: async () => {
+      throw new Error("not used here");
+    },
+  } as unknown as Queue;
+  return { queue, sent };
+}
+
+const d1Down = () => faultyD1(env.DB, () => true);
+
+describe("one-click unsubscribe while storage is down", () => {
+  it("answers 200 once the queue holds it, and the queue stores it after an outage of D1 longer than an hour", async () => {
+    const campaignId = uniqueId("unsub-d1-down");
+    const email = `Outage.${campaignId}@Example.org`;
+    const token = await mint({ kind: "unsubscribe", campaignId, contact: email });
+    const { queue, sent } = queueThat(true);
+
+    const res = await getSettled(`/u/${token}`, { method: "POST", headers: ONE_CLICK, body: "List-Unsubscribe=One-Click" }, { ...env, DB: d1Down(), EVENTS: queue });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("You are unsubscribed");
+    // The "done" page was answered because the queue had the event, not because D1 did.
+    expect(sent).toHaveLength(1);
+    expect(await suppressed(email)).toBeNull();
+
+    // The queue delivers it while D1 stays down for 65 minutes: it must still be there, and stored once, after.
+    const batch: MessageBatchMessage[] = messages(sent);
+    await rideOut(EVENTS_QUEUE, batch, () => ({ ...env, DB: d1Down() }), 65 * 60);
+    expect(await suppressed(email)).toMatchObject({ reason: "unsubscribe" });
+    expect((await eventsFor(campaignId)).map((r) => r.type)).toEqual(["unsubscribe"]);
+  });
+
+  it("answers 503, never the done page, when neither D1 nor the queue can take it; nothing is recorded", async () => {
+    const campaignId = uniqueId("unsub-all-down");
+    const email = `nowhere@${campaignId}.example`;
+    const token = await mint({ kind: "unsubscribe", campaignId, contact: email });
+    const { queue } = queueThat(false);
+
+    const res = await getSettled(`/u/${token}`, { method: "POST", headers: ONE_CLICK, body: "List-Unsubscribe=One-Click" }, { ...env, DB: d1Down(), EVENTS: queue });
+    expect(res.status).toBe(503);
+    expect(await res.text()).not.toContain("You are unsubscribed");
+    await drainEvents();
+    expect(await suppressed(email)).toBeNull();
+    expect(await eventsFor(campaignId)).toEqual([]);
+
+    // The mail client's retry, once storage is back, is the one that unsubscribes.
+    const again = await get(`/u/${token}`, { method: "POST", headers: ONE_CLICK, body: "List-Unsubscribe=One-Click" });
+    expect(again.status).toBe(200);
+    expect(await suppressed(email)).toMatchObject({ reason: "unsubscribe" });
   });
 });

@@ -1,8 +1,8 @@
 // A verified SNS Notification into domain events on the queue: at most once per SNS MessageId.
 
 import { AppError } from "../errors";
-import { database, type Db } from "../db/client";
-import { insertDeadLetter } from "../db/dead-letters";
+import { database } from "../db/client";
+import { insertDeadLetters } from "../db/dead-letters";
 import { recordSnsMessage, snsMessageSeen } from "../db/sns-messages";
 import { enqueueEvents } from "../pipeline/enqueue";
 import { parseSesMessage } from "../ses/events";
@@ -32,7 +32,7 @@ export async function ingestNotification(env: Env, message: SnsNotification): Pr
   const db = database(env.DB);
   if (parsed.kind === "invalid") {
     log("warn", "sns notification is not a valid SES event; kept as a dead letter", { ...ids, reason: parsed.reason });
-    await keepAsDeadLetter(db, message, `invalid SES event: ${parsed.reason}`);
+    await keepAsDeadLetter(env, message, `invalid SES event: ${parsed.reason}`);
     return { status: "dead_lettered", reason: parsed.reason };
   }
   if (parsed.kind === "unknown_type") {
@@ -63,19 +63,23 @@ export async function ingestNotification(env: Env, message: SnsNotification): Pr
  * AWS signed it, so it is kept, not refused: SNS would never redeliver a 4xx, and retrying garbage helps nothing.
  * Only when it cannot be stored is the answer a 503, so that SNS tries again later.
  */
-async function keepAsDeadLetter(db: Db, message: SnsNotification, reason: string): Promise<void> {
+async function keepAsDeadLetter(env: Env, message: SnsNotification, reason: string): Promise<void> {
   const receivedAt = Date.now();
   const sentAt = Date.parse(message.Timestamp);
   try {
-    await insertDeadLetter(db, {
-      messageId: `sns:${message.MessageId}`,
-      queue: SNS_DEAD_LETTER_SOURCE,
-      body: JSON.stringify(message),
-      attempts: 1,
-      enqueuedAt: Number.isFinite(sentAt) ? sentAt : receivedAt,
-      reason,
-      receivedAt,
-    });
+    await insertDeadLetters(env.DB, [
+      {
+        messageId: `sns:${message.MessageId}`,
+        queue: SNS_DEAD_LETTER_SOURCE,
+        body: JSON.stringify(message),
+        attempts: 1,
+        enqueuedAt: Number.isFinite(sentAt) ? sentAt : receivedAt,
+        reason,
+        receivedAt,
+        // It carries no events: replay could never store anything from it, so it waits for a person, not the cron.
+        status: "held",
+      },
+    ]);
   } catch (err) {
     log("error", "sns dead letter not stored", { messageId: message.MessageId, topicArn: message.TopicArn, error: String(err) });
     throw new AppError("unavailable", "the message could not be stored; try again");
