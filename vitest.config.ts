@@ -4,8 +4,8 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
-import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "./test/secrets.ts";
-import { TEST_SNS_TOPIC_ARN } from "./test/sns-topic.ts";
+import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "./test/support/secrets.ts";
+import { TEST_SNS_TOPIC_ARN } from "./test/support/sns-topic.ts";
 
 // Tests use fixed secrets, whatever a developer's .dev.vars holds: the bindings below override it.
 const TEST_SECRETS = {

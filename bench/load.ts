@@ -10,17 +10,17 @@
 // LOAD_CONCURRENCY (default 64). Loopback only; stops by itself.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "./d1-counts.ts";
+import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "../test/support/d1-counts.ts";
 import { sameCounts, storedCounts, total, waitForDrain } from "./drain.ts";
 import { fire } from "./fire.ts";
 import { startInterceptedWorker } from "./intercepted-worker.ts";
 import type { LocalWorker } from "./local-worker.ts";
 import { renderReport } from "./report.ts";
-import { addCounts, planNotifications } from "./sns-traffic.ts";
-import { expectedCounts, mintTokenSet, planRequests } from "./traffic.ts";
+import { addCounts, planNotifications } from "../test/support/sns-traffic.ts";
+import { expectedCounts, mintTokenSet, planRequests } from "../test/support/traffic.ts";
 import type { Counts } from "../src/stats/counting.ts";
-import { createTestSigner } from "../test/sns-signer.ts";
-import { TEST_API_TOKEN } from "../test/secrets.ts";
+import { createTestSigner } from "../test/support/sns-signer.ts";
+import { TEST_API_TOKEN } from "../test/support/secrets.ts";
 
 const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 50_000);
 const NOTIFICATIONS = Number(process.env.LOAD_SNS ?? 5_000);
@@ -76,7 +76,7 @@ function servedCounts(s: Served): Omit<Counts, "unsubscribeEvents"> {
 
 /**
  * Every campaign's counters, read through GET /api/campaigns/<id>/stats, against the counts recomputed from D1
- * (bench/d1-counts.ts) turned into the same answer. The counters follow D1 within the same consumer pass, so
+ * (test/support/d1-counts.ts) turned into the same answer. The counters follow D1 within the same consumer pass, so
  * the comparison is repeated for a while before a difference counts as one.
  */
 async function countersMatchD1(worker: LocalWorker, prefix: string, campaigns: number): Promise<{ checked: number; mismatches: string[] }> {

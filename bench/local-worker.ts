@@ -2,15 +2,15 @@
 //
 // State lives in a fresh temporary directory (`--persist-to`), migrated with `wrangler d1 migrations apply --local`,
 // so a run never reads or changes the developer's `.wrangler/` state, and secrets come from an env file of test-only
-// values (test/secrets.ts) so a developer's `.dev.vars` is never used or needed.
+// values (test/support/secrets.ts) so a developer's `.dev.vars` is never used or needed.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "../test/secrets.ts";
-import { TEST_SNS_TOPIC_ARN } from "../test/sns-topic.ts";
+import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "../test/support/secrets.ts";
+import { TEST_SNS_TOPIC_ARN } from "../test/support/sns-topic.ts";
 
 export const HOST = "127.0.0.1";
 export const ROOT = path.resolve(import.meta.dirname, "..");

@@ -282,7 +282,7 @@ ${snsVerifyTable(r)}
 
 Under \`wrangler dev\` the worker would have to fetch the signing certificate from AWS, which no local server can stand
 in for, so this runs inside the vitest pool (bench/workerd/sns-ingest.bench-test.ts) against the real worker, queue
-and local D1: a test RSA key pair and self-made certificate sign the notifications (test/sns-signer.ts), the
+and local D1: a test RSA key pair and self-made certificate sign the notifications (test/support/sns-signer.ts), the
 worker's certificate fetch is intercepted and answered with that certificate (fetched once, then cached, as in
 production). Messages are signed before the clock starts. Each of ${r.snsIngest.runs} runs POSTs ${n(r.snsIngest.notifications)} fresh
 notifications (SES Send, Delivery, Open and Click records, one event each) with ${r.snsIngest.inFlight} in flight, checks that
@@ -342,7 +342,7 @@ share of them posted twice with the same MessageId. The worker runs in its own w
 destination, 404 page; \`enqueued\` or \`duplicate\`), then polls D1 until the stored events per campaign and type equal
 the expected ones. Each pixel/click request creates an event with its own id, and each distinct SNS message its
 SES events, so the expected count is exact; invalid requests and replays must add nothing. Finally every campaign's
-\`GET /api/campaigns/<id>/stats\` is compared with the counters recomputed from D1 in plain SQL (bench/d1-counts.ts).
+\`GET /api/campaigns/<id>/stats\` is compared with the counters recomputed from D1 in plain SQL (test/support/d1-counts.ts).
 
 ${loadSection(load)}
 

@@ -2,7 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { applyEvents } from "../src/pipeline/apply";
-import { api, get, mint, ORIGIN, sampleEvent, uniqueId } from "./helpers";
+import { api, get, mint, ORIGIN, sampleEvent, uniqueId } from "./support/helpers";
 
 interface ListAnswer {
   campaigns: ({ campaignId: string; firstEventAt: string; lastEventAt: string } & Record<string, unknown>)[];

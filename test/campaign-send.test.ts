@@ -8,9 +8,9 @@ import { SEND_QUEUE } from "../src/pipeline/queues";
 import { consumeSends } from "../src/sending/consumer";
 import { createSendJob, SEND_BATCH_SIZE, type SendTask } from "../src/sending/jobs";
 import type { Clock } from "../src/sending/pace";
-import { faultyD1 } from "./faults";
-import { api, eventsFor, ORIGIN, uniqueId, waitForEvents } from "./helpers";
-import { header, receivedEmails } from "./ses-emulator";
+import { faultyD1 } from "./support/faults";
+import { api, eventsFor, ORIGIN, uniqueId, waitForEvents } from "./support/helpers";
+import { header, receivedEmails } from "./support/ses-emulator";
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -8,10 +8,10 @@ import { APPLIED_ID_RETENTION_MS, type CampaignStats } from "../src/stats/campai
 import { campaignStats } from "../src/stats/counters";
 import { COUNTERS, countedEvent } from "../src/stats/counting";
 import { parseSesMessage } from "../src/ses/events";
-import { faultyCounters, faultyD1 } from "./faults";
-import { fixturePaths, fixtureText } from "./fixtures";
-import { api, eventsFor, sampleEvent, uniqueId } from "./helpers";
-import { deliver, messages } from "./queue";
+import { faultyCounters, faultyD1 } from "./support/faults";
+import { fixturePaths, fixtureText } from "./support/fixtures";
+import { api, eventsFor, sampleEvent, uniqueId } from "./support/helpers";
+import { deliver, messages } from "./support/queue";
 
 const HOUR = 3_600_000;
 /** 2026-01-10T10:00:00Z: an hour boundary well inside a UTC day. */

@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { QUEUE_CONSUMERS } from "../src/index";
 import { envelope } from "../src/domain/events";
 import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ } from "../src/pipeline/queues";
-import { sampleEvent, uniqueId } from "./helpers";
-import { deliver, messages } from "./queue";
+import { sampleEvent, uniqueId } from "./support/helpers";
+import { deliver, messages } from "./support/queue";
 
 async function storedEvent(id: string): Promise<boolean> {
   return (await env.DB.prepare("SELECT 1 FROM events WHERE id = ?").bind(id).first()) !== null;

@@ -5,7 +5,7 @@ import { CAMPAIGN_EVENTS_PAGE_SQL } from "../src/db/campaign-events";
 import { segmentQuery, type SegmentSpec } from "../src/db/segments";
 import type { TrackingEvent } from "../src/domain/events";
 import { applyEvents } from "../src/pipeline/apply";
-import { api, sampleEvent, uniqueId } from "./helpers";
+import { api, sampleEvent, uniqueId } from "./support/helpers";
 
 const DAY = 86_400_000;
 

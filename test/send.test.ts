@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { keyRing } from "../src/tracking/keys";
 import { verifyToken } from "../src/tracking/token";
 import { decodeTagValue } from "../src/ses/tags";
-import { api, get, ORIGIN, uniqueId, waitForEvents } from "./helpers";
-import { header, receivedEmail, receivedEmails } from "./ses-emulator";
+import { api, get, ORIGIN, uniqueId, waitForEvents } from "./support/helpers";
+import { header, receivedEmail, receivedEmails } from "./support/ses-emulator";
 
 const HTML = `<!DOCTYPE html><html><body><p>Hello <a href="https://shop.example/sale?a=1&amp;b=2">sale</a>, <a href="mailto:help@shop.example">help</a></p>
 <!--[if mso]><p>Outlook</p><![endif]--></body></html>`;

@@ -10,10 +10,10 @@ import { encodeTagValue, CAMPAIGN_TAG } from "../src/ses/tags";
 import { applyEvents } from "../src/pipeline/apply";
 import { snsSignatureVersions } from "../src/config";
 import { sendEvent } from "../src/sending/message";
-import { fixtureJson, fixturePaths, fixtureText, snsIndex } from "./fixtures";
-import { eventsFor, ORIGIN, recordingQueue, uniqueId, waitForEvents } from "./helpers";
-import { createTestSigner, signedNotification, type TestSigner } from "./sns-signer";
-import { TEST_SNS_TOPIC_ARN } from "./sns-topic";
+import { fixtureJson, fixturePaths, fixtureText, snsIndex } from "./support/fixtures";
+import { eventsFor, ORIGIN, recordingQueue, uniqueId, waitForEvents } from "./support/helpers";
+import { createTestSigner, signedNotification, type TestSigner } from "./support/sns-signer";
+import { TEST_SNS_TOPIC_ARN } from "./support/sns-topic";
 
 /** The topic vitest.config.ts lists in SNS_TOPIC_ARNS. */
 const TOPIC = TEST_SNS_TOPIC_ARN;

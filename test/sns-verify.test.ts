@@ -2,8 +2,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { SnsVerificationError, verifySnsMessage, type SnsVerificationReason, type VerifyOptions } from "../src/sns/verify";
 import { isCertificateUrlForTopic, isTrustedCertificateUrl } from "../src/sns/trusted-urls";
-import { fixtureJson, fixtureText, snsIndex, type SnsFixture } from "./fixtures";
-import { createTestSigner } from "./sns-signer";
+import { fixtureJson, fixtureText, snsIndex, type SnsFixture } from "./support/fixtures";
+import { createTestSigner } from "./support/sns-signer";
 
 const MINUTE = 60_000;
 

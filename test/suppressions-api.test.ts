@@ -2,8 +2,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { applyEvents } from "../src/pipeline/apply";
-import { api, sampleEvent, uniqueId } from "./helpers";
-import { TEST_AWS_ACCESS_KEY_ID } from "./secrets";
+import { api, sampleEvent, uniqueId } from "./support/helpers";
+import { TEST_AWS_ACCESS_KEY_ID } from "./support/secrets";
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -3,9 +3,9 @@
 // Each notification carries one SES event for one recipient (a Send, Delivery, Open or Click made from the SES
 // fixtures), tagged with its campaign and contact, under a fresh SNS MessageId and SES message id: so each yields
 // exactly one stored event, and a replay (the same body again, as SNS redelivers) must add nothing.
-import { CAMPAIGN_TAG, CONTACT_TAG, encodeTagValue } from "../src/ses/tags.ts";
-import { signedNotification, type TestSigner } from "../test/sns-signer.ts";
-import { TEST_SNS_TOPIC_ARN } from "../test/sns-topic.ts";
+import { CAMPAIGN_TAG, CONTACT_TAG, encodeTagValue } from "../../src/ses/tags.ts";
+import { signedNotification, type TestSigner } from "./sns-signer.ts";
+import { TEST_SNS_TOPIC_ARN } from "./sns-topic.ts";
 
 /** The fixture each SES event type is made from, and the event type it is stored as. */
 export const SES_TEMPLATES = {

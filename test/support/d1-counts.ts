@@ -3,7 +3,7 @@
 // Written independently of src/stats/counting.ts (the rules as the README states them), so the two check each other:
 // SES's own opens and clicks (metadata.source "ses") and machine ones are kept apart, unique counts are distinct
 // contacts, and an unsubscribe is an `unsubscribe` or a `subscription` with metadata.unsubscribeAll, once per contact.
-import { COUNTERS, type Counts } from "../src/stats/counting.ts";
+import { COUNTERS, type Counts } from "../../src/stats/counting.ts";
 
 const SOURCE = "json_extract(metadata, '$.source')";
 const MACHINE = "json_extract(metadata, '$.machine')";

@@ -1,8 +1,8 @@
 // Tracking traffic for benchmarks and load runs: signed pixel and click URLs, invalid ones, and what each must do.
-import { keyRing } from "../src/tracking/keys.ts";
-import { clickPath, pixelPath } from "../src/tracking/links.ts";
-import { signToken } from "../src/tracking/token.ts";
-import { TEST_TRACKING_KEYS } from "../test/secrets.ts";
+import { keyRing } from "../../src/tracking/keys.ts";
+import { clickPath, pixelPath } from "../../src/tracking/links.ts";
+import { signToken } from "../../src/tracking/token.ts";
+import { TEST_TRACKING_KEYS } from "./secrets.ts";
 
 export type Expectation =
   /** A valid open: the GIF, and one `open` event for the campaign. */

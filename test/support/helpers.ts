@@ -2,10 +2,10 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
-import { envelope, type TrackingEvent } from "../src/domain/events";
-import worker from "../src/index";
-import { keyRing } from "../src/tracking/keys";
-import { signToken, type TokenPayload } from "../src/tracking/token";
+import { envelope, type TrackingEvent } from "../../src/domain/events";
+import worker from "../../src/index";
+import { keyRing } from "../../src/tracking/keys";
+import { signToken, type TokenPayload } from "../../src/tracking/token";
 import { TEST_API_TOKEN } from "./secrets";
 
 export const ORIGIN = "https://track.example.test";

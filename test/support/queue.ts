@@ -2,7 +2,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, type MessageBatchMessage } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import worker from "../src/index";
+import worker from "../../src/index";
 
 export function messages(bodies: unknown[], attempts = 1): MessageBatchMessage[] {
   return bodies.map((body, i) => ({ id: `msg-${crypto.randomUUID()}-${i}`, timestamp: new Date(1_700_000_000_000), attempts, body }));
