@@ -17,6 +17,22 @@ const TEST_SECRETS = {
 // Without a .dev.vars (CI), wrangler looks for required secrets in process.env: give it the same ones.
 Object.assign(process.env, TEST_SECRETS);
 
+/**
+ * Where the tests live (test/README.md): unit/ for pure modules, integration/ for everything through the worker. A test
+ * file anywhere else under test/ would silently never run, so the config refuses to start instead. test/cli/, if
+ * present, has its own Node config.
+ */
+const TEST_DIRS = ["unit", "integration"];
+const OTHER_CONFIG_DIRS = ["cli"];
+
+function checkTestLayout(): void {
+  const root = path.join(import.meta.dirname, "test");
+  const stray = fs
+    .readdirSync(root, { recursive: true, encoding: "utf8" })
+    .filter((rel) => rel.endsWith(".test.ts") && ![...TEST_DIRS, ...OTHER_CONFIG_DIRS].includes(rel.split(path.sep)[0]!));
+  if (stray.length) throw new Error(`test files outside test/unit and test/integration would never run: ${stray.map((f) => `test/${f}`).join(", ")} (see test/README.md)`);
+}
+
 /** The SNS/SES fixtures folders (test/fixtures/README.md says where each file came from). */
 const FIXTURE_DIRS = ["sns", "ses"];
 
@@ -37,6 +53,7 @@ function readFixtures(): { files: Record<string, string> } {
 }
 
 export default defineConfig(async () => {
+  checkTestLayout();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // The fault and outage tests drive messages through as many attempts as the deployed queues allow.
   const wrangler = unstable_readConfig({ config: path.join(import.meta.dirname, "wrangler.toml") });
@@ -67,7 +84,7 @@ export default defineConfig(async () => {
     test: {
       globalSetup: ["./test/node/ses-emulator.setup.ts"],
       setupFiles: ["./test/setup/no-aws.ts", "./test/setup/apply-migrations.ts"],
-      include: ["test/**/*.test.ts"],
+      include: TEST_DIRS.map((dir) => `test/${dir}/**/*.test.ts`),
       testTimeout: 30_000,
     },
   };

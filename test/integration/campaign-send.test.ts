@@ -2,15 +2,15 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, type MessageBatchMessage } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../src/index";
-import { database } from "../src/db/client";
-import { SEND_QUEUE } from "../src/pipeline/queues";
-import { consumeSends } from "../src/sending/consumer";
-import { createSendJob, SEND_BATCH_SIZE, type SendTask } from "../src/sending/jobs";
-import type { Clock } from "../src/sending/pace";
-import { faultyD1 } from "./support/faults";
-import { api, eventsFor, ORIGIN, uniqueId, waitForEvents } from "./support/helpers";
-import { header, receivedEmails } from "./support/ses-emulator";
+import worker from "../../src/index";
+import { database } from "../../src/db/client";
+import { SEND_QUEUE } from "../../src/pipeline/queues";
+import { consumeSends } from "../../src/sending/consumer";
+import { createSendJob, SEND_BATCH_SIZE, type SendTask } from "../../src/sending/jobs";
+import type { Clock } from "../../src/sending/pace";
+import { faultyD1 } from "../support/faults";
+import { api, eventsFor, ORIGIN, uniqueId, waitForEvents } from "../support/helpers";
+import { header, receivedEmails } from "../support/ses-emulator";
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -4,14 +4,14 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import worker from "../src/index";
-import { normalizeDestination } from "../src/tracking/token";
-import { tamper } from "./support/traffic";
-import { fixtureJson, fixtureText, snsIndex } from "./support/fixtures";
-import { mint, ORIGIN, recordingQueue, uniqueId } from "./support/helpers";
-import { createTestSigner, signedNotification, type TestSigner } from "./support/sns-signer";
-import { TEST_SNS_TOPIC_ARN } from "./support/sns-topic";
-import { TEST_API_TOKEN } from "./support/secrets";
+import worker from "../../src/index";
+import { normalizeDestination } from "../../src/tracking/token";
+import { tamper } from "../support/traffic";
+import { fixtureJson, fixtureText, snsIndex } from "../support/fixtures";
+import { mint, ORIGIN, recordingQueue, uniqueId } from "../support/helpers";
+import { createTestSigner, signedNotification, type TestSigner } from "../support/sns-signer";
+import { TEST_SNS_TOPIC_ARN } from "../support/sns-topic";
+import { TEST_API_TOKEN } from "../support/secrets";
 
 /**
  * One fixed seed for every property in this file, so CI runs the same cases every time (a red run is never chance).

@@ -2,8 +2,8 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { database } from "../src/db/client";
-import { findSuppression } from "../src/db/suppressions";
+import { database } from "../../src/db/client";
+import { findSuppression } from "../../src/db/suppressions";
 
 /** Migrations named before `name` (they are applied in name order). */
 const before = (name: string) => env.TEST_MIGRATIONS.filter((m) => m.name < name);

@@ -1,9 +1,9 @@
 // SES payloads (test/fixtures/ses) into domain events; expectations written from reading each payload.
 import { describe, expect, it } from "vitest";
-import { parseSesMessage, type SesParseResult } from "../src/ses/events";
-import { CAMPAIGN_TAG, CONTACT_TAG, decodeTagValue, emailTags, encodeTagValue } from "../src/ses/tags";
-import type { TrackingEvent } from "../src/domain/events";
-import { fixturePaths, fixtureText } from "./support/fixtures";
+import { parseSesMessage, type SesParseResult } from "../../src/ses/events";
+import { CAMPAIGN_TAG, CONTACT_TAG, decodeTagValue, emailTags, encodeTagValue } from "../../src/ses/tags";
+import type { TrackingEvent } from "../../src/domain/events";
+import { fixturePaths, fixtureText } from "../support/fixtures";
 
 const SNS = { messageId: "0f1e2d3c-aaaa-bbbb-cccc-000000000001", timestamp: "2024-05-01T12:00:00.000Z" };
 const EXAMPLE_ID = "EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000";

@@ -1,8 +1,8 @@
 // The tracking edge through the worker: pixel, click redirect, HEAD, health check, and what gets recorded.
 import { describe, expect, it } from "vitest";
-import { PIXEL_GIF } from "../src/tracking/pixel";
-import { decodeBase64Url, encodeBase64Url } from "../src/tracking/base64url";
-import { drainEvents, eventsFor, get, getSettled, mint, uniqueId, waitForEvents } from "./support/helpers";
+import { PIXEL_GIF } from "../../src/tracking/pixel";
+import { decodeBase64Url, encodeBase64Url } from "../../src/tracking/base64url";
+import { drainEvents, eventsFor, get, getSettled, mint, uniqueId, waitForEvents } from "../support/helpers";
 
 const GIF_BYTES = [
   0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x21,

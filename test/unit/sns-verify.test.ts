@@ -1,9 +1,9 @@
 // SNS signature verification against genuine AWS-signed messages (test/fixtures/sns) and hostile variants.
 import { describe, expect, it, vi } from "vitest";
-import { SnsVerificationError, verifySnsMessage, type SnsVerificationReason, type VerifyOptions } from "../src/sns/verify";
-import { isCertificateUrlForTopic, isTrustedCertificateUrl } from "../src/sns/trusted-urls";
-import { fixtureJson, fixtureText, snsIndex, type SnsFixture } from "./support/fixtures";
-import { createTestSigner } from "./support/sns-signer";
+import { SnsVerificationError, verifySnsMessage, type SnsVerificationReason, type VerifyOptions } from "../../src/sns/verify";
+import { isCertificateUrlForTopic, isTrustedCertificateUrl } from "../../src/sns/trusted-urls";
+import { fixtureJson, fixtureText, snsIndex, type SnsFixture } from "../support/fixtures";
+import { createTestSigner } from "../support/sns-signer";
 
 const MINUTE = 60_000;
 

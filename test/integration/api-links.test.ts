@@ -1,8 +1,8 @@
 // POST /api/links and the API's bearer auth and JSON errors.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_URL_BYTES, normalizeDestination } from "../src/tracking/token";
-import { api, get, ORIGIN, uniqueId, waitForEvents } from "./support/helpers";
+import { MAX_URL_BYTES, normalizeDestination } from "../../src/tracking/token";
+import { api, get, ORIGIN, uniqueId, waitForEvents } from "../support/helpers";
 
 describe("API authentication", () => {
   it("answers 401 with a JSON reason for a missing, malformed or wrong token", async () => {

@@ -1,11 +1,11 @@
 // The worker's queue handler: each consumed queue goes to its own consumer by exact name; any other name throws.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { QUEUE_CONSUMERS } from "../src/index";
-import { envelope } from "../src/domain/events";
-import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ } from "../src/pipeline/queues";
-import { sampleEvent, uniqueId } from "./support/helpers";
-import { deliver, messages } from "./support/queue";
+import { QUEUE_CONSUMERS } from "../../src/index";
+import { envelope } from "../../src/domain/events";
+import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ } from "../../src/pipeline/queues";
+import { sampleEvent, uniqueId } from "../support/helpers";
+import { deliver, messages } from "../support/queue";
 
 async function storedEvent(id: string): Promise<boolean> {
   return (await env.DB.prepare("SELECT 1 FROM events WHERE id = ?").bind(id).first()) !== null;

@@ -1,11 +1,11 @@
 // POST /api/send and /api/instrument through the worker, with a real SES v2 emulator on loopback.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { keyRing } from "../src/tracking/keys";
-import { verifyToken } from "../src/tracking/token";
-import { decodeTagValue } from "../src/ses/tags";
-import { api, get, ORIGIN, uniqueId, waitForEvents } from "./support/helpers";
-import { header, receivedEmail, receivedEmails } from "./support/ses-emulator";
+import { keyRing } from "../../src/tracking/keys";
+import { verifyToken } from "../../src/tracking/token";
+import { decodeTagValue } from "../../src/ses/tags";
+import { api, get, ORIGIN, uniqueId, waitForEvents } from "../support/helpers";
+import { header, receivedEmail, receivedEmails } from "../support/ses-emulator";
 
 const HTML = `<!DOCTYPE html><html><body><p>Hello <a href="https://shop.example/sale?a=1&amp;b=2">sale</a>, <a href="mailto:help@shop.example">help</a></p>
 <!--[if mso]><p>Outlook</p><![endif]--></body></html>`;

@@ -2,19 +2,19 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext, type MessageBatchMessage } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../src/index";
-import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "./support/d1-counts";
-import { database } from "../src/db/client";
-import { envelope, type TrackingEvent } from "../src/domain/events";
-import { applyEvents } from "../src/pipeline/apply";
-import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ } from "../src/pipeline/queues";
-import { createSendJob, type SendTask } from "../src/sending/jobs";
-import { campaignStats } from "../src/stats/counters";
-import { faultyCounters, faultyD1 } from "./support/faults";
-import { api, getSettled, ORIGIN, sampleEvent, uniqueId } from "./support/helpers";
-import { deliver, messages } from "./support/queue";
-import { receivedEmails } from "./support/ses-emulator";
-import { TEST_API_TOKEN } from "./support/secrets";
+import worker from "../../src/index";
+import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "../support/d1-counts";
+import { database } from "../../src/db/client";
+import { envelope, type TrackingEvent } from "../../src/domain/events";
+import { applyEvents } from "../../src/pipeline/apply";
+import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ } from "../../src/pipeline/queues";
+import { createSendJob, type SendTask } from "../../src/sending/jobs";
+import { campaignStats } from "../../src/stats/counters";
+import { faultyCounters, faultyD1 } from "../support/faults";
+import { api, getSettled, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
+import { deliver, messages } from "../support/queue";
+import { receivedEmails } from "../support/ses-emulator";
+import { TEST_API_TOKEN } from "../support/secrets";
 
 afterEach(() => vi.restoreAllMocks());
 

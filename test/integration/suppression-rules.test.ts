@@ -1,9 +1,9 @@
 // Suppression rules over realistic event sequences: out of order, replayed, and mixed with manual changes.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { TrackingEvent } from "../src/domain/events";
-import { applyEvents } from "../src/pipeline/apply";
-import { api, sampleEvent } from "./support/helpers";
+import type { TrackingEvent } from "../../src/domain/events";
+import { applyEvents } from "../../src/pipeline/apply";
+import { api, sampleEvent } from "../support/helpers";
 
 const DAY = 86_400_000;
 // Recent, so that 30-day and 3-day suppressions are still in force when the test reads them.

@@ -4,14 +4,14 @@
 // large run is `npm run test:load`).
 import { env, exports } from "cloudflare:workers";
 import { afterEach, expect, it, vi } from "vitest";
-import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "./support/d1-counts";
-import { addCounts, planNotifications } from "./support/sns-traffic";
-import { expectedCounts, mintTokenSet, planRequests, type PlannedRequest } from "./support/traffic";
-import { campaignStats } from "../src/stats/counters";
-import type { Counts } from "../src/stats/counting";
-import { fixtureText } from "./support/fixtures";
-import { get, ORIGIN, uniqueId } from "./support/helpers";
-import { createTestSigner } from "./support/sns-signer";
+import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "../support/d1-counts";
+import { addCounts, planNotifications } from "../support/sns-traffic";
+import { expectedCounts, mintTokenSet, planRequests, type PlannedRequest } from "../support/traffic";
+import { campaignStats } from "../../src/stats/counters";
+import type { Counts } from "../../src/stats/counting";
+import { fixtureText } from "../support/fixtures";
+import { get, ORIGIN, uniqueId } from "../support/helpers";
+import { createTestSigner } from "../support/sns-signer";
 
 const REQUESTS = 400;
 const NOTIFICATIONS = 100;

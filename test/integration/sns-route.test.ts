@@ -2,18 +2,18 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import worker from "../src/index";
-import { certificateFetcher, CERTIFICATE_FAILURE_TTL_MS, fetchSnsCertificate } from "../src/sns/certificate-fetch";
-import { SnsVerificationError } from "../src/sns/verify";
-import { trustedSubscribeUrl } from "../src/sns/trusted-urls";
-import { encodeTagValue, CAMPAIGN_TAG } from "../src/ses/tags";
-import { applyEvents } from "../src/pipeline/apply";
-import { snsSignatureVersions } from "../src/config";
-import { sendEvent } from "../src/sending/message";
-import { fixtureJson, fixturePaths, fixtureText, snsIndex } from "./support/fixtures";
-import { eventsFor, ORIGIN, recordingQueue, uniqueId, waitForEvents } from "./support/helpers";
-import { createTestSigner, signedNotification, type TestSigner } from "./support/sns-signer";
-import { TEST_SNS_TOPIC_ARN } from "./support/sns-topic";
+import worker from "../../src/index";
+import { certificateFetcher, CERTIFICATE_FAILURE_TTL_MS, fetchSnsCertificate } from "../../src/sns/certificate-fetch";
+import { SnsVerificationError } from "../../src/sns/verify";
+import { trustedSubscribeUrl } from "../../src/sns/trusted-urls";
+import { encodeTagValue, CAMPAIGN_TAG } from "../../src/ses/tags";
+import { applyEvents } from "../../src/pipeline/apply";
+import { snsSignatureVersions } from "../../src/config";
+import { sendEvent } from "../../src/sending/message";
+import { fixtureJson, fixturePaths, fixtureText, snsIndex } from "../support/fixtures";
+import { eventsFor, ORIGIN, recordingQueue, uniqueId, waitForEvents } from "../support/helpers";
+import { createTestSigner, signedNotification, type TestSigner } from "../support/sns-signer";
+import { TEST_SNS_TOPIC_ARN } from "../support/sns-topic";
 
 /** The topic vitest.config.ts lists in SNS_TOPIC_ARNS. */
 const TOPIC = TEST_SNS_TOPIC_ARN;

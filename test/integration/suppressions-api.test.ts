@@ -1,9 +1,9 @@
 // /api/suppressions and /api/contacts/<email>/events: auth, shapes, idempotence, pagination; SES mirroring.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { applyEvents } from "../src/pipeline/apply";
-import { api, sampleEvent, uniqueId } from "./support/helpers";
-import { TEST_AWS_ACCESS_KEY_ID } from "./support/secrets";
+import { applyEvents } from "../../src/pipeline/apply";
+import { api, sampleEvent, uniqueId } from "../support/helpers";
+import { TEST_AWS_ACCESS_KEY_ID } from "../support/secrets";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -167,7 +167,7 @@ describe("mirroring to the SES suppression list", () => {
     expect(spy).not.toHaveBeenCalled();
 
     const syncing = { ...env, SES_SYNC_SUPPRESSIONS: "true" };
-    const { default: worker } = await import("../src/index");
+    const { default: worker } = await import("../../src/index");
     const { createScheduledController, createExecutionContext } = await import("cloudflare:test");
     await worker.scheduled(createScheduledController(), syncing, createExecutionContext()).catch(() => undefined);
     const pending = () => env.DB.prepare("SELECT ses_synced_at FROM suppressions WHERE email = ?").bind(email).first<{ ses_synced_at: number | null }>();
@@ -212,7 +212,7 @@ describe("mirroring to the SES suppression list", () => {
     // The scheduled run tries the refused one again, and only it among these.
     refuse = false;
     puts.length = 0;
-    const { default: worker } = await import("../src/index");
+    const { default: worker } = await import("../../src/index");
     const { createScheduledController, createExecutionContext } = await import("cloudflare:test");
     await worker.scheduled(createScheduledController(), syncing, createExecutionContext());
     expect(puts.filter((p) => p.startsWith(prefix))).toEqual([refused]);

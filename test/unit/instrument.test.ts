@@ -2,11 +2,11 @@
 import { env } from "cloudflare:workers";
 import { decodeHTMLAttribute } from "entities/decode";
 import { describe, expect, it } from "vitest";
-import newsletter from "./fixtures/newsletter.html?raw";
-import { instrumentHtml, type InstrumentOptions } from "../src/tracking/instrument";
-import { keyRing } from "../src/tracking/keys";
-import { verifyToken, type TokenPayload } from "../src/tracking/token";
-import { ORIGIN } from "./support/helpers";
+import newsletter from "../fixtures/newsletter.html?raw";
+import { instrumentHtml, type InstrumentOptions } from "../../src/tracking/instrument";
+import { keyRing } from "../../src/tracking/keys";
+import { verifyToken, type TokenPayload } from "../../src/tracking/token";
+import { ORIGIN } from "../support/helpers";
 
 async function options(track = { opens: true, clicks: true }): Promise<InstrumentOptions> {
   return { origin: ORIGIN, ring: await keyRing(env.TRACKING_KEYS), campaignId: "nl-42", contact: "Ann@Example.com", track };

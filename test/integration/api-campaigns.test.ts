@@ -1,8 +1,8 @@
 // /api/campaigns: the list with headline numbers, auth and validation on every route, end to end from the edge.
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { applyEvents } from "../src/pipeline/apply";
-import { api, get, mint, ORIGIN, sampleEvent, uniqueId } from "./support/helpers";
+import { applyEvents } from "../../src/pipeline/apply";
+import { api, get, mint, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
 
 interface ListAnswer {
   campaigns: ({ campaignId: string; firstEventAt: string; lastEventAt: string } & Record<string, unknown>)[];

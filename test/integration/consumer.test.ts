@@ -1,11 +1,11 @@
 // The events queue consumer: whole batches stored in one pass, idempotently; bad messages isolated.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { EVENT_TYPES, envelope, type TrackingEvent } from "../src/domain/events";
-import { EVENTS_DLQ, EVENTS_QUEUE } from "../src/pipeline/queues";
-import { faultyD1 } from "./support/faults";
-import { eventsFor, sampleEvent, uniqueId } from "./support/helpers";
-import { deliver, messages } from "./support/queue";
+import { EVENT_TYPES, envelope, type TrackingEvent } from "../../src/domain/events";
+import { EVENTS_DLQ, EVENTS_QUEUE } from "../../src/pipeline/queues";
+import { faultyD1 } from "../support/faults";
+import { eventsFor, sampleEvent, uniqueId } from "../support/helpers";
+import { deliver, messages } from "../support/queue";
 
 /** 100 messages cycling through every event type, with every optional field filled in on some. */
 function mixedEvents(campaignId: string): TrackingEvent[] {

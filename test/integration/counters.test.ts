@@ -2,16 +2,16 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { envelope, type TrackingEvent } from "../src/domain/events";
-import { EVENTS_QUEUE } from "../src/pipeline/queues";
-import { APPLIED_ID_RETENTION_MS, type CampaignStats } from "../src/stats/campaign-stats";
-import { campaignStats } from "../src/stats/counters";
-import { COUNTERS, countedEvent } from "../src/stats/counting";
-import { parseSesMessage } from "../src/ses/events";
-import { faultyCounters, faultyD1 } from "./support/faults";
-import { fixturePaths, fixtureText } from "./support/fixtures";
-import { api, eventsFor, sampleEvent, uniqueId } from "./support/helpers";
-import { deliver, messages } from "./support/queue";
+import { envelope, type TrackingEvent } from "../../src/domain/events";
+import { EVENTS_QUEUE } from "../../src/pipeline/queues";
+import { APPLIED_ID_RETENTION_MS, type CampaignStats } from "../../src/stats/campaign-stats";
+import { campaignStats } from "../../src/stats/counters";
+import { COUNTERS, countedEvent } from "../../src/stats/counting";
+import { parseSesMessage } from "../../src/ses/events";
+import { faultyCounters, faultyD1 } from "../support/faults";
+import { fixturePaths, fixtureText } from "../support/fixtures";
+import { api, eventsFor, sampleEvent, uniqueId } from "../support/helpers";
+import { deliver, messages } from "../support/queue";
 
 const HOUR = 3_600_000;
 /** 2026-01-10T10:00:00Z: an hour boundary well inside a UTC day. */

@@ -2,14 +2,14 @@
 import type { MessageBatchMessage } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { envelope, type TrackingEvent } from "../src/domain/events";
-import { backoffSeconds, DEAD_LETTER_RETRY, EVENTS_DLQ, EVENTS_QUEUE, EVENTS_RETRY, retryBudgetSeconds, SEND_DLQ } from "../src/pipeline/queues";
-import { campaignStats } from "../src/stats/counters";
-import { zeroCounts, type Counts } from "../src/stats/counting";
-import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "./support/d1-counts";
-import { failingAfterCommit, failingInsideBatch, faultyCounters, faultyD1 } from "./support/faults";
-import { eventsFor, sampleEvent, uniqueId } from "./support/helpers";
-import { deliver, messages, redelivered, rideOut } from "./support/queue";
+import { envelope, type TrackingEvent } from "../../src/domain/events";
+import { backoffSeconds, DEAD_LETTER_RETRY, EVENTS_DLQ, EVENTS_QUEUE, EVENTS_RETRY, retryBudgetSeconds, SEND_DLQ } from "../../src/pipeline/queues";
+import { campaignStats } from "../../src/stats/counters";
+import { zeroCounts, type Counts } from "../../src/stats/counting";
+import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "../support/d1-counts";
+import { failingAfterCommit, failingInsideBatch, faultyCounters, faultyD1 } from "../support/faults";
+import { eventsFor, sampleEvent, uniqueId } from "../support/helpers";
+import { deliver, messages, redelivered, rideOut } from "../support/queue";
 
 /**
  * 20 messages, one event each, as the edge and SNS send them, over two campaigns (ids starting with `prefix`):

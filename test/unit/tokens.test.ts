@@ -1,10 +1,10 @@
 // Tracking tokens: round trips, and every kind of tampering refused.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { decodeBase64Url, encodeBase64Url } from "../src/tracking/base64url";
-import { keyRing, parseKeySpec } from "../src/tracking/keys";
-import { signToken, verifyToken, type TokenPayload } from "../src/tracking/token";
-import { TEST_KEY_1, TEST_KEY_2 } from "./support/secrets";
+import { decodeBase64Url, encodeBase64Url } from "../../src/tracking/base64url";
+import { keyRing, parseKeySpec } from "../../src/tracking/keys";
+import { signToken, verifyToken, type TokenPayload } from "../../src/tracking/token";
+import { TEST_KEY_1, TEST_KEY_2 } from "../support/secrets";
 
 const click: TokenPayload = {
   kind: "click",
