@@ -8,7 +8,7 @@ import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { readLocalD1 } from "./local-state.ts";
 import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "../test/support/secrets.ts";
 import { TEST_SNS_TOPIC_ARN } from "../test/support/sns-topic.ts";
 
@@ -35,8 +35,8 @@ export interface LocalWorker {
   /** The wrangler dev process (its workerd children run the worker). */
   pid: number;
   /**
-   * Rows from the local D1 database, read directly from its SQLite file (read-only; WAL mode lets a reader see
-   * committed transactions while workerd writes). Milliseconds per poll instead of seconds.
+   * Rows from the local D1 database, read directly from its SQLite file (bench/local-state.ts: the one module that
+   * knows where that file is). Milliseconds per poll instead of seconds.
    */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   /** The same through `wrangler d1 execute --local --persist-to` (D1's own tooling; slow: a process per call). */
@@ -107,14 +107,6 @@ export function descendantsNamed(root: number, name: string): number[] {
   return out;
 }
 
-/** The local D1 database file miniflare keeps under the persist directory (one D1 binding: one file). */
-function d1File(stateDir: string): string {
-  const dir = path.join(stateDir, "v3", "d1", "miniflare-D1DatabaseObject");
-  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-  if (files.length !== 1) throw new Error(`expected one D1 database file in ${dir}, found ${files.join(", ")}`);
-  return path.join(dir, files[0]!);
-}
-
 async function waitForHealth(origin: string, child: ChildProcess, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
@@ -132,12 +124,7 @@ async function waitForHealth(origin: string, child: ChildProcess, deadline: numb
 export function localD1(stateDir: string): Pick<LocalWorker, "query" | "queryWithWrangler"> {
   return {
     async query<T>(sql: string): Promise<T[]> {
-      const db = new DatabaseSync(d1File(stateDir), { readOnly: true });
-      try {
-        return db.prepare(sql).all() as T[];
-      } finally {
-        db.close();
-      }
+      return readLocalD1<T>(stateDir, sql);
     },
     async queryWithWrangler<T>(sql: string): Promise<T[]> {
       const text = run(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql], ROOT);
