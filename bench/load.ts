@@ -19,6 +19,7 @@ import { renderReport } from "./report.ts";
 import { addCounts, planNotifications } from "../test/support/sns-traffic.ts";
 import { expectedCounts, mintTokenSet, planRequests } from "../test/support/traffic.ts";
 import type { Counts } from "../src/stats/counting.ts";
+import { readFixtureFile } from "../test/support/fixture-files.ts";
 import { createTestSigner } from "../test/support/sns-signer.ts";
 import { TEST_API_TOKEN } from "../test/support/secrets.ts";
 
@@ -29,12 +30,6 @@ const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 64);
 const CAMPAIGNS = 20;
 const CONTACTS = 100;
 const RESULTS = path.resolve(import.meta.dirname, "results");
-
-/** The SES fixtures in the repository (test/fixtures/ses), as the tests read them. */
-function fixtureReader(): (rel: string) => string {
-  const dir = path.resolve(import.meta.dirname, "..", "test", "fixtures");
-  return (rel) => readFileSync(path.join(dir, rel), "utf8");
-}
 
 /** POST every body to /sns, `concurrency` at a time; every answer must be 200 enqueued or duplicate. */
 async function postNotifications(origin: string, bodies: readonly string[], concurrency: number) {
@@ -121,7 +116,7 @@ try {
   const set = await mintTokenSet({ runId, campaigns: CAMPAIGNS, contactsPerCampaign: CONTACTS });
   const plan = planRequests(set, REQUESTS);
   const campaigns = Array.from({ length: CAMPAIGNS }, (_, c) => `${runId}-c${c}`);
-  const snsPlan = await planNotifications({ signer, fixture: fixtureReader(), campaigns, contactsPerCampaign: CONTACTS, count: NOTIFICATIONS, replayShare: REPLAY_SHARE });
+  const snsPlan = await planNotifications({ signer, fixture: readFixtureFile, campaigns, contactsPerCampaign: CONTACTS, count: NOTIFICATIONS, replayShare: REPLAY_SHARE });
   log(`firing ${plan.length} requests (${set.opens.length} open and ${set.clicks.length} click tokens, ${set.invalid.length} invalid variants), ${CONCURRENCY} at a time, and ${snsPlan.bodies.length} SNS notifications (${snsPlan.unique} distinct, ${snsPlan.replayed} replayed), 16 at a time`);
   const [fired, sns] = await Promise.all([fire(worker.origin, plan, CONCURRENCY), postNotifications(worker.origin, snsPlan.bodies, 16)]);
   log(`answered as planned: ${fired.answered.length}; wrong answers: ${fired.wrongCount}; no answer: ${fired.failed}; ${fired.seconds.toFixed(1)} s (${(plan.length / fired.seconds).toFixed(0)} req/s)`);

@@ -9,19 +9,12 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readLocalD1 } from "./local-state.ts";
-import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "../test/support/secrets.ts";
+import { TEST_SECRETS } from "../test/support/secrets.ts";
 import { TEST_SNS_TOPIC_ARN } from "../test/support/sns-topic.ts";
 
 export const HOST = "127.0.0.1";
 export const ROOT = path.resolve(import.meta.dirname, "..");
 const WRANGLER = path.join(ROOT, "node_modules", ".bin", "wrangler");
-
-export const LOCAL_SECRETS = {
-  API_TOKEN: TEST_API_TOKEN,
-  TRACKING_KEYS: TEST_TRACKING_KEYS,
-  AWS_ACCESS_KEY_ID: TEST_AWS_ACCESS_KEY_ID,
-  AWS_SECRET_ACCESS_KEY: TEST_AWS_SECRET_ACCESS_KEY,
-};
 
 /** Variables that differ from wrangler.toml for a local run: /sns is closed unless a topic is listed. */
 export const LOCAL_VARS = {
@@ -48,7 +41,7 @@ export interface LocalWorker {
 
 /** wrangler also reads required secrets from the environment: give it the same test-only values as the env file. */
 function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...LOCAL_SECRETS, CI: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...TEST_SECRETS, CI: "1" };
   // `d1 execute --json` prints its answer at the info level: a quieter level set for this process must not reach it.
   delete env.WRANGLER_LOG;
   return env;
@@ -142,7 +135,7 @@ export async function startLocalWorker(options: { log?: (line: string) => void; 
   const log = options.log ?? (() => {});
   const stateDir = mkdtempSync(path.join(tmpdir(), "mail-tracker-local-"));
   const envFile = path.join(stateDir, "secrets.env");
-  writeFileSync(envFile, Object.entries({ ...LOCAL_SECRETS, ...LOCAL_VARS }).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+  writeFileSync(envFile, Object.entries({ ...TEST_SECRETS, ...LOCAL_VARS }).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
 
   log(`applying migrations into ${stateDir}`);
   run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], ROOT);
