@@ -1,4 +1,5 @@
-// The SNS/SES fixtures in test/fixtures (sns/, ses/), read by vitest.config.ts and handed over as a binding.
+// The SNS/SES fixtures of test/fixtures (sns/, ses/) inside workerd: read on the Node side by vitest.config.ts
+// (./fixture-files.ts) and handed over as the TEST_FIXTURES binding.
 import { env } from "cloudflare:workers";
 
 function files(): Record<string, string> {

@@ -1,4 +1,4 @@
-// Tracking traffic for benchmarks and load runs: signed pixel and click URLs, invalid ones, and what each must do.
+// Tracking traffic for load runs, benchmarks and tests: signed pixel and click URLs, invalid ones, and what each must do.
 import { keyRing } from "../../src/tracking/keys.ts";
 import { clickPath, pixelPath } from "../../src/tracking/links.ts";
 import { signToken } from "../../src/tracking/token.ts";
