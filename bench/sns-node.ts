@@ -8,9 +8,10 @@ import https from "node:https";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import MessageValidator from "sns-validator";
+import { FIXTURES_DIR } from "../test/support/fixture-files.ts";
 import { summarize, type Summary } from "./stats.ts";
 
-export const SNS_FIXTURES = path.resolve(import.meta.dirname, "..", "test", "fixtures", "sns");
+export const SNS_FIXTURES = path.join(FIXTURES_DIR, "sns");
 
 export interface SnsFixture {
   file: string;
