@@ -1,4 +1,4 @@
-// `npm run test:load`: tens of thousands of pixel and click requests and thousands of signed SNS notifications (a
+// `npm run load`: tens of thousands of pixel and click requests and thousands of signed SNS notifications (a
 // share of them replayed) at a local worker, all at once; afterwards D1 must hold exactly one event per valid request
 // and per distinct notification, per campaign and type, nothing from the invalid ones, and every campaign's counters
 // (GET /api/campaigns/<id>/stats) must equal the counts recomputed from D1.

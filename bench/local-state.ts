@@ -15,7 +15,7 @@
 //   └ the `--persist-to` directory this run created (a fresh temporary directory, never the developer's .wrangler/)
 //
 // If a new wrangler, miniflare or workerd changes any part of it, localD1File throws naming the folder it looked in,
-// at the first poll: `npm run bench` (CPU cases that store events) and `npm run test:load` (waiting for the drain)
+// at the first poll: `npm run bench` (CPU cases that store events) and `npm run load` (waiting for the drain)
 // stop there. `npm test` does not use this module. The fix is here only: find the new location, or fall back to
 // queryWithWrangler (slower polling, same answers).
 import { readdirSync } from "node:fs";

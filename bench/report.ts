@@ -152,7 +152,7 @@ function statsTable(st: StatsReadResult): string {
 }
 
 function loadSection(load: LoadSummary | null): string {
-  if (!load) return "No load run recorded yet: run `npm run test:load`.";
+  if (!load) return "No load run recorded yet: run `npm run load`.";
   return [
     `Last run: ${load.date}, ${n(load.requests)} requests (${n(load.validRequests)} valid pixel/click, ${n(load.invalidRequests)} invalid), ` +
       `${load.concurrency} concurrent, ${n(load.snsSent)} SNS notifications.`,
@@ -205,7 +205,7 @@ spread as (min–max)**.
 | commit | ${m.gitCommit} |
 | duration of the whole run | ${r.seconds} s |
 
-Commands: \`npm run bench\` (everything below), \`npm run test:load\` (load and loss),
+Commands: \`npm run bench\` (everything below), \`npm run load\` (load and loss),
 \`${r.pipeline.command}\` (the in-runtime benchmarks alone: pipeline, instrumentation, SNS),
 \`npx tsx bench/stats-read.ts [events]\` (the stats read latency alone).
 
@@ -331,7 +331,7 @@ ${statsTable(r.statsRead)}
 
 Within 2×: **${r.statsRead.ratio.p50.median <= 2 && r.statsRead.ratio.p99.median <= 2 ? "yes" : "NO"}** (median ratio of p50 ${n(r.statsRead.ratio.p50.median, 2)}, of p99 ${n(r.statsRead.ratio.p99.median, 2)}).
 
-## Load and loss (\`npm run test:load\`)
+## Load and loss (\`npm run load\`)
 
 Fires pixel and click requests for 20 campaigns × 100 contacts (half opens, half clicks) with about 10% invalid
 requests mixed in (tampered signature, truncated token, valid token of the wrong kind, garbage) at the local worker,

@@ -1,7 +1,7 @@
 // A small load run inside the test suite: concurrent pixel, click and invalid requests and signed SNS notifications
 // (a share of them replayed) through the worker and the real local queue; afterwards D1 holds exactly one event per
 // valid request and per distinct notification, and every campaign's counters equal counts computed from D1 (the
-// large run is `npm run test:load`).
+// large run is `npm run load`).
 import { env, exports } from "cloudflare:workers";
 import { afterEach, expect, it, vi } from "vitest";
 import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "../support/d1-counts";

@@ -1,6 +1,6 @@
 // Every campaign counter recomputed from the events stored in D1, in plain SQL, to check the Durable Object counters.
 //
-// Written independently of src/stats/counting.ts (the rules as the README states them), so the two check each other:
+// Written independently of src/stats/counting.ts (the rules as docs/API.md states them), so the two check each other:
 // SES's own opens and clicks (metadata.source "ses") and machine ones are kept apart, unique counts are distinct
 // contacts, and an unsubscribe is an `unsubscribe` or a `subscription` with metadata.unsubscribeAll, once per contact.
 import { COUNTERS, type Counts } from "../../src/stats/counting.ts";
