@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
 import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "./test/secrets.ts";
 
@@ -65,6 +65,8 @@ export default defineConfig(async () => {
       globalSetup: ["./test/node/ses-emulator.setup.ts"],
       setupFiles: ["./test/setup/no-aws.ts", "./test/setup/apply-migrations.ts"],
       include: ["test/**/*.test.ts"],
+      // The setup scripts' tests run in Node: vitest.cli.config.ts.
+      exclude: [...configDefaults.exclude, "test/cli/**"],
       testTimeout: 30_000,
     },
   };
