@@ -45,7 +45,7 @@ export async function listEmailIdentities(aws: AwsCaller): Promise<IdentitySumma
   const all: IdentitySummary[] = [];
   let token: string | undefined;
   do {
-    const query = `?PageSize=1000${token ? `&NextToken=${enc(token)}` : ""}`;
+    const query = token ? `?NextToken=${enc(token)}` : "";
     const page = await aws.ses<{ EmailIdentities?: IdentitySummary[]; NextToken?: string | null }>(
       "ListEmailIdentities",
       "GET",
