@@ -67,7 +67,7 @@ export async function configurationSetExists(aws: AwsCaller, name: string): Prom
     await aws.ses("GetConfigurationSet", "GET", `/v2/email/configuration-sets/${enc(name)}`);
     return true;
   } catch (err) {
-    if (err instanceof AwsError && err.status === 404) return false;
+    if (err instanceof AwsError && err.status === 404 && err.code === "NotFoundException") return false;
     throw err;
   }
 }

@@ -43,6 +43,7 @@ export async function ensureTopic(aws: AwsCaller, report: Report, name: string):
     report.outcome(arn ? "created" : "would create", `topic ${arn ?? plannedTopicArn(aws.settings.region, name)}`);
   }
   if (!arn) {
+    if (!aws.dryRun) throw new Error("SNS answered CreateTopic without a TopicArn");
     // Dry run on a topic that does not exist: both attributes would be set right after it is created.
     await setTopicAttribute(aws, plannedTopicArn(aws.settings.region, name), "SignatureVersion", SIGNATURE_VERSION);
     await setTopicAttribute(aws, plannedTopicArn(aws.settings.region, name), "DeliveryPolicy", JSON.stringify(DELIVERY_POLICY));
