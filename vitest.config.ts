@@ -5,6 +5,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
 import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "./test/secrets.ts";
+import { TEST_SNS_TOPIC_ARN } from "./test/sns-topic.ts";
 
 // Tests use fixed secrets, whatever a developer's .dev.vars holds: the bindings below override it.
 const TEST_SECRETS = {
@@ -16,21 +17,21 @@ const TEST_SECRETS = {
 // Without a .dev.vars (CI), wrangler looks for required secrets in process.env: give it the same ones.
 Object.assign(process.env, TEST_SECRETS);
 
+/** The SNS/SES fixtures folders (test/fixtures/README.md says where each file came from). */
+const FIXTURE_DIRS = ["sns", "ses"];
+
 /**
- * The shared SNS/SES fixtures live beside the repository (`../shared/fixtures`, as CI lays it out), or where
- * MAIL_TRACKER_FIXTURES points. They are read here, on the Node side, and handed to the tests as a binding.
- * When none is found the binding carries the reason, and the tests that need them fail saying so.
+ * The SNS/SES fixtures in the repository (test/fixtures/sns, test/fixtures/ses), read here on the Node side and
+ * handed to the tests as a binding, keyed by path relative to test/fixtures. Nothing outside the repository is read.
  */
-function readFixtures(): { files: Record<string, string> } | { missing: string } {
-  const candidates = process.env.MAIL_TRACKER_FIXTURES
-    ? [process.env.MAIL_TRACKER_FIXTURES]
-    : [path.join(import.meta.dirname, "..", "shared", "fixtures"), "/work/shared/fixtures"];
-  const dir = candidates.find((d) => fs.existsSync(path.join(d, "sns", "index.json")));
-  if (!dir) return { missing: `no fixtures at ${candidates.join(" or ")} (set MAIL_TRACKER_FIXTURES)` };
+function readFixtures(): { files: Record<string, string> } {
+  const root = path.join(import.meta.dirname, "test", "fixtures");
   const files: Record<string, string> = {};
-  for (const rel of fs.readdirSync(dir, { recursive: true, encoding: "utf8" })) {
-    const full = path.join(dir, rel);
-    if (fs.statSync(full).isFile()) files[rel.split(path.sep).join("/")] = fs.readFileSync(full, "utf8");
+  for (const dir of FIXTURE_DIRS) {
+    for (const rel of fs.readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" })) {
+      const full = path.join(root, dir, rel);
+      if (fs.statSync(full).isFile()) files[[dir, ...rel.split(path.sep)].join("/")] = fs.readFileSync(full, "utf8");
+    }
   }
   return { files };
 }
@@ -57,6 +58,8 @@ export default defineConfig(async () => {
             SES_ENDPOINT: inject("sesEndpoint"),
             SES_CONFIGURATION_SET: "mail-tracker-test",
             SEND_RATE_PER_SECOND: "50",
+            // wrangler.toml ships /sns closed (no topic); the tests open it for their one topic, explicitly.
+            SNS_TOPIC_ARNS: TEST_SNS_TOPIC_ARN,
           },
         },
       })),

@@ -16,7 +16,7 @@ import { fire } from "./fire.ts";
 import { startInterceptedWorker } from "./intercepted-worker.ts";
 import type { LocalWorker } from "./local-worker.ts";
 import { renderReport } from "./report.ts";
-import { addCounts, planNotifications, SES_TEMPLATES } from "./sns-traffic.ts";
+import { addCounts, planNotifications } from "./sns-traffic.ts";
 import { expectedCounts, mintTokenSet, planRequests } from "./traffic.ts";
 import type { Counts } from "../src/stats/counting.ts";
 import { createTestSigner } from "../test/sns-signer.ts";
@@ -30,13 +30,9 @@ const CAMPAIGNS = 20;
 const CONTACTS = 100;
 const RESULTS = path.resolve(import.meta.dirname, "results");
 
-/** The shared SES fixtures, where vitest.config.ts finds them too. */
+/** The SES fixtures in the repository (test/fixtures/ses), as the tests read them. */
 function fixtureReader(): (rel: string) => string {
-  const candidates = process.env.MAIL_TRACKER_FIXTURES
-    ? [process.env.MAIL_TRACKER_FIXTURES]
-    : [path.resolve(import.meta.dirname, "..", "..", "shared", "fixtures"), "/work/shared/fixtures"];
-  const dir = candidates.find((d) => existsSync(path.join(d, SES_TEMPLATES.send)));
-  if (!dir) throw new Error(`SES fixtures not found at ${candidates.join(" or ")} (set MAIL_TRACKER_FIXTURES)`);
+  const dir = path.resolve(import.meta.dirname, "..", "test", "fixtures");
   return (rel) => readFileSync(path.join(dir, rel), "utf8");
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "../test/secrets.ts";
+import { TEST_SNS_TOPIC_ARN } from "../test/sns-topic.ts";
 
 export const HOST = "127.0.0.1";
 export const ROOT = path.resolve(import.meta.dirname, "..");
@@ -20,6 +21,11 @@ export const LOCAL_SECRETS = {
   TRACKING_KEYS: TEST_TRACKING_KEYS,
   AWS_ACCESS_KEY_ID: TEST_AWS_ACCESS_KEY_ID,
   AWS_SECRET_ACCESS_KEY: TEST_AWS_SECRET_ACCESS_KEY,
+};
+
+/** Variables that differ from wrangler.toml for a local run: /sns is closed unless a topic is listed. */
+export const LOCAL_VARS = {
+  SNS_TOPIC_ARNS: TEST_SNS_TOPIC_ARN,
 };
 
 export interface LocalWorker {
@@ -149,7 +155,7 @@ export async function startLocalWorker(options: { log?: (line: string) => void; 
   const log = options.log ?? (() => {});
   const stateDir = mkdtempSync(path.join(tmpdir(), "mail-tracker-local-"));
   const envFile = path.join(stateDir, "secrets.env");
-  writeFileSync(envFile, Object.entries(LOCAL_SECRETS).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+  writeFileSync(envFile, Object.entries({ ...LOCAL_SECRETS, ...LOCAL_VARS }).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
 
   log(`applying migrations into ${stateDir}`);
   run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], ROOT);

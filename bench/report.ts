@@ -262,7 +262,7 @@ ${pipelineTable(r.pipeline)}
 
 ### Signature verification alone, with a cached certificate
 
-Both verifiers check the same ${r.snsVerify.messages} genuine AWS-signed messages (\`../shared/fixtures/sns\`: SignatureVersion 1 and 2,
+Both verifiers check the same ${r.snsVerify.messages} genuine AWS-signed messages (\`test/fixtures/sns\`: SignatureVersion 1 and 2,
 HTTP and Lambda spellings, Notifications and SubscriptionConfirmations), each certificate fetched once and then
 cached, answered from the fixture PEM files (no network), in the same \`npm run bench\`.
 **They run in different runtimes: ours in workerd, the baseline on Node** (sns-validator needs Node's \`crypto\` and

@@ -1,12 +1,11 @@
 // Signed SNS notifications for load runs: SES events for the run's campaigns, a share of them posted twice.
 //
-// Each notification carries one SES event for one recipient (a Send, Delivery, Open or Click made from the shared
+// Each notification carries one SES event for one recipient (a Send, Delivery, Open or Click made from the SES
 // fixtures), tagged with its campaign and contact, under a fresh SNS MessageId and SES message id: so each yields
 // exactly one stored event, and a replay (the same body again, as SNS redelivers) must add nothing.
 import { CAMPAIGN_TAG, CONTACT_TAG, encodeTagValue } from "../src/ses/tags.ts";
 import { signedNotification, type TestSigner } from "../test/sns-signer.ts";
-
-export const LOAD_TOPIC = "arn:aws:sns:us-east-1:123456789012:mail-tracker-load";
+import { TEST_SNS_TOPIC_ARN } from "../test/sns-topic.ts";
 
 /** The fixture each SES event type is made from, and the event type it is stored as. */
 export const SES_TEMPLATES = {
@@ -28,7 +27,7 @@ export interface SnsPlan {
 
 /**
  * `count` distinct notifications spread over `campaigns`, each for one of `contactsPerCampaign` contacts, plus
- * `replayShare` of them posted a second time. `fixture(path)` reads a shared SES fixture.
+ * `replayShare` of them posted a second time. `fixture(path)` reads an SES fixture (test/fixtures/ses).
  */
 export async function planNotifications(options: {
   signer: TestSigner;
@@ -52,7 +51,7 @@ export async function planNotifications(options: {
     payload.mail.destination = [contact];
     payload.mail.tags = { ...payload.mail.tags, [CAMPAIGN_TAG]: [encodeTagValue(campaignId)], [CONTACT_TAG]: [encodeTagValue(contact)] };
     if (payload.delivery) payload.delivery.recipients = [contact];
-    const body = JSON.stringify(await signedNotification(signer, { topicArn: LOAD_TOPIC, message: JSON.stringify(payload) }));
+    const body = JSON.stringify(await signedNotification(signer, { topicArn: TEST_SNS_TOPIC_ARN, message: JSON.stringify(payload) }));
     bodies.push(body);
     // Spread the replays evenly: every 1/replayShare-th notification is posted twice.
     if (replayShare > 0 && Math.floor((i + 1) * replayShare) > Math.floor(i * replayShare)) {

@@ -1,6 +1,7 @@
 // POST /api/links and the API's bearer auth and JSON errors.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { MAX_URL_BYTES, normalizeDestination } from "../src/tracking/token";
 import { api, get, ORIGIN, uniqueId, waitForEvents } from "./helpers";
 
 describe("API authentication", () => {
@@ -70,6 +71,26 @@ describe("POST /api/links", () => {
     const notJson = await api("/links", { method: "POST", body: "{nope", headers: { "content-type": "application/json" } });
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toMatchObject({ error: "invalid_json" });
+  });
+
+  it("answers 400, not 500, for a URL whose normalised form is over the 4096-byte limit, and mints one just under it", async () => {
+    // 1,000 characters given, 6,000 bytes signed: the URL parser percent-encodes each "é" as %C3%A9.
+    const grows = `https://example.com/${"é".repeat(1000)}`;
+    expect(grows.length).toBeLessThan(MAX_URL_BYTES);
+    expect(normalizeDestination(grows)!.length).toBeGreaterThan(MAX_URL_BYTES);
+    for (const url of [grows, `https://example.com/${"{".repeat(1400)}`]) {
+      const res = await api("/links", { method: "POST", json: { campaignId: "c1", contact: "a@example.com", url } });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: "validation_failed", message: expect.stringMatching(/url.*4096 bytes/) });
+    }
+    // At the limit exactly it is minted, and the click leads there.
+    const path = "/" + "a".repeat(MAX_URL_BYTES - "https://example.com/".length);
+    const atLimit = `https://example.com${path}`;
+    expect(new TextEncoder().encode(normalizeDestination(atLimit)!).length).toBe(MAX_URL_BYTES);
+    const res = await api("/links", { method: "POST", json: { campaignId: "c1", contact: "a@example.com", url: atLimit } });
+    expect(res.status).toBe(200);
+    const { click } = await res.json<{ click: string }>();
+    expect((await get(new URL(click).pathname)).headers.get("location")).toBe(atLimit);
   });
 
   it("refuses an oversized body with 413 before reading it whole", async () => {

@@ -1,10 +1,8 @@
-// The shared SNS/SES fixtures (../shared/fixtures), read by vitest.config.ts; missing fixtures fail the tests loudly.
+// The SNS/SES fixtures in test/fixtures (sns/, ses/), read by vitest.config.ts and handed over as a binding.
 import { env } from "cloudflare:workers";
 
 function files(): Record<string, string> {
-  const fixtures = env.TEST_FIXTURES;
-  if ("missing" in fixtures) throw new Error(`SNS/SES fixtures are missing: ${fixtures.missing}`);
-  return fixtures.files;
+  return env.TEST_FIXTURES.files;
 }
 
 export function fixtureText(rel: string): string {

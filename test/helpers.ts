@@ -34,6 +34,16 @@ export async function getSettled(path: string, init?: RequestInit, bindings: Env
   return res;
 }
 
+/** A queue binding that keeps what is sent to it: a test can see every event a request enqueued, or that none was. */
+export function recordingQueue(): { queue: Queue; sent: unknown[] } {
+  const sent: unknown[] = [];
+  const queue = {
+    send: async (body: unknown) => void sent.push(body),
+    sendBatch: async (batch: Iterable<{ body: unknown }>) => void sent.push(...[...batch].map((m) => m.body)),
+  } as unknown as Queue;
+  return { queue, sent };
+}
+
 export function api(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has("authorization")) headers.set("authorization", `Bearer ${TEST_API_TOKEN}`);

@@ -1,4 +1,4 @@
-// SES payloads (../shared/fixtures/ses) into domain events; expectations written from reading each payload.
+// SES payloads (test/fixtures/ses) into domain events; expectations written from reading each payload.
 import { describe, expect, it } from "vitest";
 import { parseSesMessage, type SesParseResult } from "../src/ses/events";
 import { CAMPAIGN_TAG, CONTACT_TAG, decodeTagValue, emailTags, encodeTagValue } from "../src/ses/tags";

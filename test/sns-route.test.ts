@@ -3,17 +3,20 @@ import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import worker from "../src/index";
-import { fetchSnsCertificate } from "../src/sns/certificate-fetch";
+import { certificateFetcher, CERTIFICATE_FAILURE_TTL_MS, fetchSnsCertificate } from "../src/sns/certificate-fetch";
 import { SnsVerificationError } from "../src/sns/verify";
 import { trustedSubscribeUrl } from "../src/sns/trusted-urls";
 import { encodeTagValue, CAMPAIGN_TAG } from "../src/ses/tags";
 import { applyEvents } from "../src/pipeline/apply";
+import { snsSignatureVersions } from "../src/config";
 import { sendEvent } from "../src/sending/message";
 import { fixtureJson, fixturePaths, fixtureText, snsIndex } from "./fixtures";
-import { eventsFor, ORIGIN, uniqueId, waitForEvents } from "./helpers";
+import { eventsFor, ORIGIN, recordingQueue, uniqueId, waitForEvents } from "./helpers";
 import { createTestSigner, signedNotification, type TestSigner } from "./sns-signer";
+import { TEST_SNS_TOPIC_ARN } from "./sns-topic";
 
-const TOPIC = "arn:aws:sns:us-east-1:123456789012:mail-tracker-ses";
+/** The topic vitest.config.ts lists in SNS_TOPIC_ARNS. */
+const TOPIC = TEST_SNS_TOPIC_ARN;
 const CONFIRM_PREFIX = "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription";
 
 let signer: TestSigner;
@@ -174,14 +177,57 @@ describe("POST /sns notifications", () => {
     await waitForEvents(campaignId, 1);
   });
 
-  it("acknowledges an unknown SES event type with 200, and refuses a notification that is not an SES event", async () => {
+  it("acknowledges an unknown SES event type with 200", async () => {
     const unknown = await signedNotification(signer, { topicArn: TOPIC, message: JSON.stringify({ eventType: "Teleport", mail: { messageId: "m" } }) });
     const res = await post(unknown);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ignored", sesType: "Teleport" });
-    const hello = await post(await signedNotification(signer, { topicArn: TOPIC, message: "Hello world" }));
-    expect(hello.status).toBe(400);
-    expect(await hello.json()).toMatchObject({ reason: "invalid_ses_event" });
+  });
+});
+
+describe("POST /sns with a verified message whose SES payload does not parse", () => {
+  async function deadLetters(messageId: string) {
+    const { results } = await env.DB.prepare("SELECT message_id, queue, body, attempts, reason, status FROM dead_letters WHERE message_id = ?")
+      .bind(`sns:${messageId}`)
+      .all<{ message_id: string; queue: string; body: string; attempts: number; reason: string; status: string }>();
+    return results;
+  }
+
+  it("keeps it as a dead letter with its reason and answers 200, enqueueing nothing, once however often it comes", async () => {
+    const events = recordingQueue();
+    const bindings = { ...env, EVENTS: events.queue } as Env;
+    for (const message of ["Hello world", JSON.stringify({ eventType: "Bounce", mail: "not an object" })]) {
+      const body = await signedNotification(signer, { topicArn: TOPIC, message });
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const res = await post(body, {}, bindings);
+        expect(res.status, message).toBe(200);
+        expect(await res.json()).toEqual({ status: "dead_lettered", reason: expect.any(String) });
+      }
+      const rows = await deadLetters(String(body.MessageId));
+      expect(rows, message).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ queue: "sns", status: "held", reason: expect.stringMatching(/^invalid SES event: ./) });
+      // The whole verified message is kept, so it can be read, and replayed once the parser understands it.
+      expect(JSON.parse(rows[0]!.body)).toMatchObject({ MessageId: body.MessageId, TopicArn: TOPIC, Message: message, Signature: body.Signature });
+    }
+    expect((await deadLetters("missing"))).toEqual([]);
+    expect(events.sent).toEqual([]);
+  });
+
+  it("answers 503 when the dead letter cannot be stored, so SNS delivers it again", async () => {
+    const events = recordingQueue();
+    const down = () => {
+      throw new Error("D1 is down");
+    };
+    const broken = { ...env, EVENTS: events.queue, DB: { prepare: down, batch: down, exec: down } } as unknown as Env;
+    const body = await signedNotification(signer, { topicArn: TOPIC, message: "Hello world" });
+    const res = await post(body, {}, broken);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: "unavailable" });
+    expect(await deadLetters(String(body.MessageId))).toEqual([]);
+    expect(events.sent).toEqual([]);
+    // SNS's retry, once D1 answers again, is kept.
+    expect((await post(body)).status).toBe(200);
+    expect(await deadLetters(String(body.MessageId))).toHaveLength(1);
   });
 });
 
@@ -234,11 +280,95 @@ describe("POST /sns refusals", () => {
     served.set(unreachable.certUrl, () => new Response("busy", { status: 503 }));
     const res = await post(await signedNotification(unreachable, { topicArn: TOPIC, message: "{}" }));
     expect(res.status).toBe(503);
-    served.set(unreachable.certUrl, () => new Response(null, { status: 302, headers: { location: "https://evil.example/cert.pem" } }));
-    const redirected = await post(await signedNotification(unreachable, { topicArn: TOPIC, message: "{}" }));
+    const redirecting = await createTestSigner();
+    served.set(redirecting.certUrl, () => new Response(null, { status: 302, headers: { location: "https://evil.example/cert.pem" } }));
+    const redirected = await post(await signedNotification(redirecting, { topicArn: TOPIC, message: "{}" }));
     expect(redirected.status).toBe(403);
     expect(await redirected.json()).toMatchObject({ reason: "certificate_refused" });
     expect(fetchedUrls().filter((u) => u.includes("evil"))).toEqual([]);
+  });
+});
+
+describe("POST /sns is closed until a topic is listed", () => {
+  it("refuses every message with 403 topic_not_allowed while SNS_TOPIC_ARNS is empty or unset: nothing verified, confirmed, fetched or enqueued", async () => {
+    const warn = vi.spyOn(console, "warn");
+    const events = recordingQueue();
+    const { SNS_TOPIC_ARNS: _listed, ...unset } = { ...env, EVENTS: events.queue };
+    const configurations = [{ ...env, EVENTS: events.queue, SNS_TOPIC_ARNS: "" }, { ...env, EVENTS: events.queue, SNS_TOPIC_ARNS: " , " }, unset] as Env[];
+    const token = "2336412f37fb687f5d51e6e2425ba1f2";
+    const bodies = [
+      await notify(uniqueId("sns-closed"), "ses/event-publishing__complaint-record.json"),
+      await signer.sign({
+        Type: "SubscriptionConfirmation",
+        MessageId: crypto.randomUUID(),
+        Token: token,
+        TopicArn: TOPIC,
+        Message: "You have chosen to subscribe",
+        SubscribeURL: `${CONFIRM_PREFIX}&TopicArn=${TOPIC}&Token=${token}`,
+        Timestamp: new Date().toISOString(),
+      }),
+      { Type: "Notification" },
+      "not even JSON",
+    ];
+    for (const bindings of configurations) {
+      for (const body of bodies) {
+        const res = await post(body, {}, bindings);
+        expect(res.status).toBe(403);
+        expect(await res.json()).toEqual({ error: "forbidden", message: expect.stringContaining("SNS_TOPIC_ARNS"), reason: "topic_not_allowed" });
+      }
+    }
+    expect(fetchedUrls()).toEqual([]);
+    expect(events.sent).toEqual([]);
+    // How to open it is said once for the isolate, not once per request.
+    const said = warn.mock.calls.filter(([line]) => String(line).includes("SNS_TOPIC_ARNS is empty"));
+    expect(said).toHaveLength(1);
+    expect(JSON.parse(String(said[0]![0])).fix).toContain('SNS_TOPIC_ARNS = "arn:aws:sns:');
+    // The same message is accepted once its topic is listed (the tests list TOPIC in vitest.config.ts).
+    expect(await (await post(bodies[0]!)).json()).toMatchObject({ status: "enqueued" });
+  });
+});
+
+describe("POST /sns certificate region and SignatureVersion", () => {
+  const EU_TOPIC = "arn:aws:sns:eu-west-1:123456789012:mail-tracker-ses";
+  const both = () => ({ ...env, SNS_TOPIC_ARNS: `${TOPIC},${EU_TOPIC}` }) as Env;
+
+  it("refuses a message signed with another region's certificate than its TopicArn's, before fetching it", async () => {
+    const eu = await createTestSigner({ region: "eu-west-1" });
+    served.set(eu.certUrl, () => new Response(eu.certificatePem));
+    const campaignId = uniqueId("sns-region");
+    const crossed = await signedNotification(eu, { topicArn: TOPIC, message: sesMessage("ses/event-publishing__complaint-record.json", campaignId) });
+    const res = await post(crossed, {}, both());
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: "forbidden", reason: "certificate_region_mismatch" });
+    expect(fetchedUrls()).toEqual([]);
+    // The same certificate for a topic of its own region is fine.
+    const own = await signedNotification(eu, { topicArn: EU_TOPIC, message: sesMessage("ses/event-publishing__send-record.json", campaignId) });
+    expect(await (await post(own, {}, both())).json()).toMatchObject({ status: "enqueued" });
+    await waitForEvents(campaignId, 1);
+    expect((await eventsFor(campaignId)).map((r) => r.type)).toEqual(["send"]);
+  });
+
+  it("accepts SignatureVersion 1 and 2 by default; SNS_SIGNATURE_VERSION = \"2\" refuses version 1 before fetching anything", async () => {
+    const campaignId = uniqueId("sns-sigv");
+    const v1 = () => signedNotification(signer, { topicArn: TOPIC, message: sesMessage("ses/event-publishing__open-record.json", campaignId) }, "1");
+    const v2 = () => signedNotification(signer, { topicArn: TOPIC, message: sesMessage("ses/event-publishing__click-record.json", campaignId) }, "2");
+    expect(await (await post(await v1())).json()).toMatchObject({ status: "enqueued" });
+
+    const strict = await createTestSigner();
+    served.set(strict.certUrl, () => new Response(strict.certificatePem));
+    const only2 = { ...env, SNS_SIGNATURE_VERSION: "2" } as Env;
+    const refused = await post(await signedNotification(strict, { topicArn: TOPIC, message: "{}" }, "1"), {}, only2);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: "forbidden", reason: "signature_version_not_allowed", message: expect.stringContaining("SignatureVersion") });
+    expect(fetchedUrls().filter((u) => u === strict.certUrl)).toEqual([]);
+    expect(await (await post(await v2(), {}, only2)).json()).toMatchObject({ status: "enqueued" });
+    await waitForEvents(campaignId, 2);
+  });
+
+  it("reads SNS_SIGNATURE_VERSION: empty, unset or 1 accept both; 2, and anything unknown, only 2", () => {
+    const read = (value: string | undefined) => [...snsSignatureVersions({ ...env, SNS_SIGNATURE_VERSION: value } as Env)].sort();
+    for (const value of [undefined, "", " ", "1"]) expect(read(value), String(value)).toEqual(["1", "2"]);
+    for (const value of ["2", " 2 ", "3", "sha256"]) expect(read(value), value).toEqual(["2"]);
   });
 });
 
@@ -307,20 +437,51 @@ describe("POST /sns subscriptions", () => {
 });
 
 describe("fetchSnsCertificate", () => {
-  it("fetches once per exact URL without following redirects, and forgets failures", async () => {
+  it("fetches once per exact URL without following redirects", async () => {
     const a = await createTestSigner();
-    const b = await createTestSigner();
     served.set(a.certUrl, () => new Response(a.certificatePem));
-    served.set(b.certUrl, () => new Response(null, { status: 301, headers: { location: a.certUrl } }));
     expect(await fetchSnsCertificate(a.certUrl)).toBe(a.certificatePem);
     expect(await fetchSnsCertificate(a.certUrl)).toBe(a.certificatePem);
     expect(fetchedUrls()).toEqual([a.certUrl]);
     expect(fetchSpy.mock.calls[0]![1]?.redirect).toBe("manual");
-
-    await expect(fetchSnsCertificate(b.certUrl)).rejects.toMatchObject({ reason: "certificate_refused" });
-    served.set(b.certUrl, () => new Response(b.certificatePem));
-    expect(await fetchSnsCertificate(b.certUrl)).toBe(b.certificatePem);
-    expect(fetchedUrls()).toEqual([a.certUrl, b.certUrl, b.certUrl]);
     await expect(fetchSnsCertificate("https://sns.us-east-1.amazonaws.com/SimpleNotificationService-00.pem")).rejects.toBeInstanceOf(SnsVerificationError);
+  });
+
+  it("remembers a failed fetch for 60 s per URL: the same failure again without a request, then one new try", async () => {
+    const a = await createTestSigner();
+    const b = await createTestSigner();
+    const clock = { now: 1_000_000 };
+    const fetchCertificate = certificateFetcher({ now: () => clock.now });
+    served.set(a.certUrl, () => new Response(null, { status: 301, headers: { location: b.certUrl } }));
+    served.set(b.certUrl, () => new Response("busy", { status: 503 }));
+    await expect(fetchCertificate(a.certUrl)).rejects.toMatchObject({ reason: "certificate_refused" });
+    await expect(fetchCertificate(b.certUrl)).rejects.toMatchObject({ reason: "certificate_unavailable" });
+
+    // Both URLs now answer, but within the minute neither is asked again.
+    served.set(a.certUrl, () => new Response(a.certificatePem));
+    served.set(b.certUrl, () => new Response(b.certificatePem));
+    clock.now += CERTIFICATE_FAILURE_TTL_MS - 1;
+    for (let i = 0; i < 5; i++) {
+      await expect(fetchCertificate(a.certUrl)).rejects.toMatchObject({ reason: "certificate_refused" });
+      await expect(fetchCertificate(b.certUrl)).rejects.toMatchObject({ reason: "certificate_unavailable" });
+    }
+    expect(fetchedUrls()).toEqual([a.certUrl, b.certUrl]);
+
+    clock.now += 1;
+    expect(await fetchCertificate(a.certUrl)).toBe(a.certificatePem);
+    expect(await fetchCertificate(b.certUrl)).toBe(b.certificatePem);
+    expect(await fetchCertificate(a.certUrl)).toBe(a.certificatePem);
+    expect(fetchedUrls()).toEqual([a.certUrl, b.certUrl, a.certUrl, b.certUrl]);
+  });
+
+  it("through POST /sns: junk naming a certificate that cannot be had makes one fetch, not one per request", async () => {
+    const junk = await createTestSigner();
+    served.set(junk.certUrl, () => new Response("no such certificate", { status: 404 }));
+    for (let i = 0; i < 10; i++) {
+      const res = await post(await signedNotification(junk, { topicArn: TOPIC, message: "{}" }));
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ reason: "certificate_refused" });
+    }
+    expect(fetchedUrls().filter((u) => u === junk.certUrl)).toHaveLength(1);
   });
 });

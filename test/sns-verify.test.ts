@@ -1,7 +1,7 @@
-// SNS signature verification against genuine AWS-signed messages (../shared/fixtures/sns) and hostile variants.
+// SNS signature verification against genuine AWS-signed messages (test/fixtures/sns) and hostile variants.
 import { describe, expect, it, vi } from "vitest";
 import { SnsVerificationError, verifySnsMessage, type SnsVerificationReason, type VerifyOptions } from "../src/sns/verify";
-import { isTrustedCertificateUrl } from "../src/sns/trusted-urls";
+import { isCertificateUrlForTopic, isTrustedCertificateUrl } from "../src/sns/trusted-urls";
 import { fixtureJson, fixtureText, snsIndex, type SnsFixture } from "./fixtures";
 import { createTestSigner } from "./sns-signer";
 
@@ -157,6 +157,52 @@ describe("verifySnsMessage checks", () => {
     }
     expect(await reason(verifySnsMessage({ ...body, Signature: "%%%" }, options(f)))).toBe("bad_signature");
     expect(await reason(verifySnsMessage({ ...body, Timestamp: "yesterday" }, options(f)))).toBe("malformed");
+  });
+});
+
+describe("the certificate's region and the SignatureVersions accepted", () => {
+  it("accepts every genuine message's certificate for its own TopicArn, and no other region's or partition's", () => {
+    for (const f of index) {
+      const topic = load(f).TopicArn as string;
+      expect(isCertificateUrlForTopic(f.signingCertUrl, topic), f.message).toBe(true);
+    }
+    const url = (host: string) => `https://${host}/SimpleNotificationService-0123abcd.pem`;
+    expect(isCertificateUrlForTopic(url("sns.cn-north-1.amazonaws.com.cn"), "arn:aws-cn:sns:cn-north-1:123456789012:t")).toBe(true);
+    expect(isCertificateUrlForTopic(url("sns.us-gov-west-1.amazonaws.com"), "arn:aws-us-gov:sns:us-gov-west-1:123456789012:t")).toBe(true);
+    const refused: [string, string][] = [
+      [url("sns.eu-west-1.amazonaws.com"), "arn:aws:sns:us-east-1:123456789012:t"],
+      [url("sns.us-east-2.amazonaws.com"), "arn:aws:sns:us-east-1:123456789012:t"],
+      [url("sns.cn-north-1.amazonaws.com"), "arn:aws-cn:sns:cn-north-1:123456789012:t"],
+      [url("sns.cn-north-1.amazonaws.com.cn"), "arn:aws:sns:cn-north-1:123456789012:t"],
+      [url("sns.us-east-1.amazonaws.com"), "arn:aws:sqs:us-east-1:123456789012:t"],
+      [url("sns.us-east-1.amazonaws.com"), "not an arn"],
+    ];
+    for (const [certificateUrl, topic] of refused) expect(isCertificateUrlForTopic(certificateUrl, topic), `${certificateUrl} ${topic}`).toBe(false);
+  });
+
+  it("refuses a genuine message whose TopicArn names another region than its certificate, without fetching", async () => {
+    for (const f of index.filter((x) => x.format === "http").slice(0, 4)) {
+      const body = load(f);
+      const fetchCertificate = vi.fn(async () => fixtureText(`sns/${f.certificate}`));
+      const region = /^https:\/\/sns\.([a-z0-9-]+)\./.exec(f.signingCertUrl)![1]!;
+      const elsewhere = { ...body, TopicArn: String(body.TopicArn).replace(`:${region}:`, region === "ap-south-1" ? ":eu-west-1:" : ":ap-south-1:") };
+      expect(await reason(verifySnsMessage(elsewhere, options(f, { fetchCertificate }))), f.message).toBe("certificate_region_mismatch");
+      expect(fetchCertificate).not.toHaveBeenCalled();
+    }
+  });
+
+  it("refuses a SignatureVersion left out of signatureVersions, without fetching; accepts both by default", async () => {
+    for (const f of index) {
+      const fetchCertificate = vi.fn(async () => fixtureText(`sns/${f.certificate}`));
+      const only2 = options(f, { fetchCertificate, signatureVersions: new Set(["2"] as const) });
+      if (f.signatureVersion === "1") {
+        expect(await reason(verifySnsMessage(load(f), only2)), f.message).toBe("signature_version_not_allowed");
+        expect(fetchCertificate).not.toHaveBeenCalled();
+      } else {
+        await expect(verifySnsMessage(load(f), only2), f.message).resolves.toMatchObject({ SignatureVersion: "2" });
+      }
+      await expect(verifySnsMessage(load(f), options(f)), f.message).resolves.toBeTruthy();
+    }
   });
 });
 

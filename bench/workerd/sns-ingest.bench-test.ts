@@ -12,12 +12,14 @@ import { CAMPAIGN_TAG, encodeTagValue } from "../../src/ses/tags";
 import { fixtureJson } from "../../test/fixtures";
 import { ORIGIN } from "../../test/helpers";
 import { createTestSigner, signedNotification, type TestSigner } from "../../test/sns-signer";
+import { TEST_SNS_TOPIC_ARN } from "../../test/sns-topic";
 import { anchoredNow, benchLine } from "./timing";
 
 const RUNS = 3;
 const NOTIFICATIONS = 600;
 const IN_FLIGHT = 16;
-const TOPIC = "arn:aws:sns:us-east-1:123456789012:mail-tracker-bench";
+/** Listed in SNS_TOPIC_ARNS by vitest.config.ts. */
+const TOPIC = TEST_SNS_TOPIC_ARN;
 const RECORDS = ["send", "delivery", "open", "click"].map((t) => `ses/event-publishing__${t}-record.json`);
 
 let signer: TestSigner;
