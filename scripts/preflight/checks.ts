@@ -166,7 +166,7 @@ export function checkTopicArns(config: ConfigView): CheckResult {
       title,
       status: "fail",
       details: [
-        "is empty: /sns would accept any topic AWS signed, anyone's",
+        "is empty: /sns refuses every SNS message, so no SES event would arrive",
         "npm run connect-ses -- --url https://<your tracking domain> --write   # creates the topic and sets it",
       ],
     };

@@ -14,6 +14,7 @@ beforeAll(async () => {
   fake = new FakeAws({ accessKeyId: "AKIAFAKECOMMAND00001", secretAccessKey: "command-secret" });
   await fake.start();
   fake.identities.set("example.com", { type: "DOMAIN", verified: true });
+  fake.worker.allowedTopics = [fake.topicArn("mail-tracker-ses")];
   // Confirmed as soon as SNS is asked, so the command does not wait between polls.
   fake.worker.confirmAfterPolls = 0;
 });

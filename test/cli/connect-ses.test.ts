@@ -20,6 +20,8 @@ beforeEach(async () => {
   fake = new FakeAws({ accessKeyId: "AKIAFAKESETUP0000001", secretAccessKey: "fake-secret-key/for+tests" });
   await fake.start();
   fake.identities.set("example.com", { type: "DOMAIN", verified: true, dkim: "SUCCESS" });
+  // A worker deployed with the topic on its allow-list, unless a test says otherwise.
+  fake.worker.allowedTopics = [TOPIC_ARN];
   toml = tempWranglerToml();
 });
 
@@ -46,6 +48,7 @@ describe("connect-ses, first run", () => {
     // Temporary credentials: the session token must be sent and signed.
     fake = new FakeAws({ accessKeyId: "ASIAFAKESETUP0000001", secretAccessKey: "fake-secret", sessionToken: "session/token+=" });
     await fake.start();
+    fake.worker.allowedTopics = [TOPIC_ARN];
     const before = readFileSync(toml, "utf8");
 
     const run = await runConnect(fake, toml, { write: true });
@@ -224,6 +227,22 @@ describe("connect-ses, the worker's side of the subscription", () => {
     // The fix is ready to deploy.
     expect(unstable_readConfig({ config: toml }).vars.SNS_TOPIC_ARNS).toBe(TOPIC_ARN);
     expect(run.output).toContain("npm run deploy");
+  });
+
+  it("on a first deployment (SNS_TOPIC_ARNS empty, as shipped) writes the value, then subscribes once it is deployed", async () => {
+    fake.worker.allowedTopics = [];
+    const first = await runConnect(fake, toml, { write: true });
+    expect(first.ok).toBe(false);
+    expect(first.output).toContain(`refuses this topic: its SNS_TOPIC_ARNS does not contain ${TOPIC_ARN}`);
+    expect(fake.requests.some((r) => r.action === "Subscribe")).toBe(false);
+
+    // npm run deploy: the worker now runs with what --write put in wrangler.toml.
+    fake.worker.allowedTopics = String(unstable_readConfig({ config: toml }).vars.SNS_TOPIC_ARNS).split(",");
+    fake.requests.length = 0;
+    const second = await runConnect(fake, toml, { write: true });
+    expect(second.ok).toBe(true);
+    expect(fake.mutatingRequests().map((r) => r.action)).toEqual(["Subscribe"]);
+    expect(fake.subscriptions).toMatchObject([{ confirmed: true }]);
   });
 
   it("does not subscribe a worker that cannot be reached, and says to deploy it first", async () => {

@@ -63,7 +63,7 @@ class ApiError extends Error {
 
 export interface FakeWorker {
   up: boolean;
-  /** Its SNS_TOPIC_ARNS; empty allows any topic, as the worker does. */
+  /** Its SNS_TOPIC_ARNS; empty (as wrangler.toml ships it) refuses every topic, as the worker does. */
   allowedTopics: string[];
   /** Whether it confirms a subscription SNS asks it to (when it allows the topic). */
   confirms: boolean;
@@ -141,7 +141,7 @@ export class FakeAws {
   // ---- the fake worker -------------------------------------------------------------------------------------------
 
   private topicAllowed(arn: string): boolean {
-    return this.worker.allowedTopics.length === 0 || this.worker.allowedTopics.includes(arn);
+    return this.worker.allowedTopics.includes(arn);
   }
 
   private handleWorker(req: IncomingMessage, res: ServerResponse, body: string): void {
@@ -155,7 +155,7 @@ export class FakeAws {
     }
     if (req.method === "POST" && req.url === "/sns") {
       const topic = (JSON.parse(body) as { TopicArn?: string }).TopicArn ?? "";
-      // The worker's answers (src/routes/sns.ts): the allow-list first, then the signature.
+      // The worker's answers (src/routes/sns.ts): the allow-list first (closed while empty), then the signature.
       const [status, answer] = this.topicAllowed(topic)
         ? [400, { error: "bad_request", message: "missing field Signature", reason: "malformed" }]
         : [403, { error: "forbidden", message: "the topic is not on the SNS_TOPIC_ARNS allow-list", reason: "topic_not_allowed" }];
