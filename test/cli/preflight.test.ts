@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { checkSecrets, checkSesEndpoint, checkTopicArns, checkTrackingKeys, checkTrackingOrigin, type ConfigView } from "../../scripts/preflight/checks";
 import { preflight } from "../../scripts/preflight/run";
 import { parseQueueTable, type CommandOutput } from "../../scripts/preflight/wrangler";
-import { TEST_TRACKING_KEYS } from "../secrets";
+import { TEST_TRACKING_KEYS } from "../support/secrets";
 import { REPO } from "./support/connect";
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, "fixtures", name), "utf8");
