@@ -1,4 +1,4 @@
-// Address ranges in a compact sorted form: CIDR parsing (ipaddr.js), merging, binary search, and a binary encoding.
+// Address ranges in a compact sorted form: CIDR parsing (ipaddr.js), merging, and lookup by binary search.
 //
 // A list of CIDRs (the Apple Private Relay file has ~290k rows) collapses to sorted, non-overlapping, merged
 // [start, end] ranges held in typed arrays: IPv4 as pairs of 32-bit numbers, IPv6 as eight 32-bit words per range
@@ -19,8 +19,6 @@ export type ParsedRange =
 
 /** A parsed request address, ready for lookups: IPv4 as one number, IPv6 as four 32-bit words. */
 export type IpKey = { readonly family: 4; readonly value: number } | { readonly family: 6; readonly words: Uint32Array };
-
-export const EMPTY_RANGE_SET: RangeSet = { v4: new Uint32Array(0), v6: new Uint32Array(0) };
 
 const maskCache = new Map<string, number[]>();
 
