@@ -4,14 +4,14 @@ import fc from "fast-check";
 import ipaddr from "ipaddr.js";
 import { isbot } from "isbot";
 import { afterEach, describe, expect, it } from "vitest";
-import { compactAppleEgressCsv, parseAppleEgressCsv } from "../src/machine/apple-relay";
+import { compactAppleEgressCsv, parseAppleEgressCsv } from "../../src/machine/apple-relay";
 import {
   classifyInteraction,
   createClassifier,
   REASONS,
   type InteractionFacts,
   type ReasonCode,
-} from "../src/machine/classify";
+} from "../../src/machine/classify";
 import {
   bundledNetworkLists,
   decodeNetworkLists,
@@ -19,13 +19,13 @@ import {
   NetworkListsFormatError,
   setNetworkLists,
   type NetworkLists,
-} from "../src/machine/networks";
-import { APPLE_RELAY_SAMPLE } from "../src/machine/lists/apple-relay-sample";
-import { GATEWAY_CIDRS, SCANNER_CIDRS } from "../src/machine/lists/mail-filters";
-import { compactRanges, parseCidr, parseIp, rangeCounts, rangeSetHas } from "../src/machine/ranges";
-import appleExcerpt from "./fixtures/machine/apple-egress-excerpt.csv?raw";
-import labelledJson from "./fixtures/machine/labelled.json";
-import { agreement, isbotAlone, isbotTimingHeadEmpty, type IsMachine, type LabelledSet } from "./support/machine-agreement";
+} from "../../src/machine/networks";
+import { APPLE_RELAY_SAMPLE } from "../../src/machine/lists/apple-relay-sample";
+import { GATEWAY_CIDRS, SCANNER_CIDRS } from "../../src/machine/lists/mail-filters";
+import { compactRanges, parseCidr, parseIp, rangeCounts, rangeSetHas } from "../../src/machine/ranges";
+import appleExcerpt from "../fixtures/machine/apple-egress-excerpt.csv?raw";
+import labelledJson from "../fixtures/machine/labelled.json";
+import { agreement, isbotAlone, isbotTimingHeadEmpty, type IsMachine, type LabelledSet } from "../support/machine-agreement";
 
 const labelled = labelledJson as unknown as LabelledSet;
 const ours: IsMachine = (f) => classifyInteraction(f).machine;
