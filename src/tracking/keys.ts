@@ -1,11 +1,25 @@
 // Tracking keys: parsed from the TRACKING_KEYS secret and imported into WebCrypto once per isolate.
+//
+// Each listed secret yields three keys. Version-1 tokens are MACed with the secret itself (HMAC-SHA256), as they
+// always were. Version-2 tokens use two keys derived from the same secret with HKDF-SHA256 (RFC 5869), one per
+// purpose (distinct `info`), so no new secret is needed and no key is ever used for two jobs: an AES-256-GCM key
+// that seals the payload, and an HMAC-SHA256 key that makes the synthetic IV (see token-v2.ts).
 
 import { decodeBase64Url } from "./base64url";
+
+export interface TrackingKey {
+  /** Version 1: HMAC-SHA256 keyed with the secret, sign and verify. */
+  mac: CryptoKey;
+  /** Version 2: AES-256-GCM, encrypt and decrypt. */
+  aead: CryptoKey;
+  /** Version 2: HMAC-SHA256 that derives the IV from the plaintext (sign only). */
+  siv: CryptoKey;
+}
 
 export interface KeyRing {
   /** The key that signs new tokens (the first one listed). */
   signingKeyId: number;
-  keys: ReadonlyMap<number, CryptoKey>;
+  keys: ReadonlyMap<number, TrackingKey>;
 }
 
 export class KeyConfigError extends Error {
@@ -39,15 +53,36 @@ export function parseKeySpec(spec: string | undefined): Array<{ id: number; secr
   });
 }
 
+const utf8 = new TextEncoder();
+/** A fixed, public HKDF salt: the secrets are already uniformly random, the salt only separates this application. */
+const HKDF_SALT = utf8.encode("mail-tracker tracking keys");
+
+/** HKDF-SHA256 with a purpose label; the derived key is not extractable. */
+export async function deriveKey(
+  secret: Uint8Array<ArrayBuffer>,
+  info: string,
+  algorithm: Parameters<SubtleCrypto["deriveKey"]>[2],
+  usages: Parameters<SubtleCrypto["deriveKey"]>[4],
+): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]);
+  return crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: HKDF_SALT, info: utf8.encode(info) }, base, algorithm, false, usages);
+}
+
+const HMAC_SHA256 = { name: "HMAC", hash: "SHA-256", length: 256 };
+
+async function importTrackingKey(secret: Uint8Array<ArrayBuffer>): Promise<TrackingKey> {
+  const [mac, aead, siv] = await Promise.all([
+    crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
+    deriveKey(secret, "mail-tracker token v2 aes-256-gcm", { name: "AES-GCM", length: 256 }, ["encrypt", "decrypt"]),
+    deriveKey(secret, "mail-tracker token v2 synthetic iv", HMAC_SHA256, ["sign"]),
+  ]);
+  return { mac, aead, siv };
+}
+
 async function importKeyRing(spec: string | undefined): Promise<KeyRing> {
   const parsed = parseKeySpec(spec);
-  const keys = new Map<number, CryptoKey>();
-  for (const { id, secret } of parsed) {
-    keys.set(
-      id,
-      await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
-    );
-  }
+  const keys = new Map<number, TrackingKey>();
+  for (const { id, secret } of parsed) keys.set(id, await importTrackingKey(secret));
   return { signingKeyId: parsed[0]!.id, keys };
 }
 

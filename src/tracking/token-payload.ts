@@ -1,0 +1,137 @@
+// What a tracking token carries, whatever its version: kinds, the destination gate, and the byte fields both versions use.
+
+export type TokenKind = "open" | "click" | "unsubscribe";
+
+export const KIND_CODES: Record<TokenKind, number> = { open: 1, click: 2, unsubscribe: 3 };
+export const KINDS_BY_CODE: Record<number, TokenKind> = { 1: "open", 2: "click", 3: "unsubscribe" };
+
+export const MAX_URL_BYTES = 4096;
+/** campaignId, contact and messageId are each at most this many UTF-8 bytes (one length byte). */
+export const MAX_SHORT_BYTES = 255;
+
+export interface TokenPayload {
+  kind: TokenKind;
+  campaignId: string;
+  /** The recipient's address. */
+  contact: string;
+  /** Optional id of the individual send this link was minted for. */
+  messageId?: string;
+  /** Click tokens only: the destination, always an absolute http(s) URL. */
+  url?: string;
+  /** Click tokens only: the link's position in its message, for per-link stats. */
+  linkIndex?: number;
+}
+
+export type VerifyFailure = "malformed" | "unknown_version" | "unknown_key" | "bad_signature" | "bad_destination";
+
+export type VerifyResult = { ok: true; payload: TokenPayload; keyId: number; version: number } | { ok: false; reason: VerifyFailure };
+
+export class TokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TokenError";
+  }
+}
+
+/**
+ * The one gate for destinations: only absolute http(s) URLs, in their parsed (normalised) form.
+ * Returns null for anything else (javascript:, data:, relative, unparsable).
+ */
+export function normalizeDestination(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
+  return parsed.href;
+}
+
+/** A click's destination in the form that is sealed or signed; throws TokenError when it may not be one. */
+export function clickDestination(payload: TokenPayload): { url: string; linkIndex: number } {
+  const url = payload.url === undefined ? null : normalizeDestination(payload.url);
+  if (url === null) throw new TokenError("a click token needs an absolute http(s) URL");
+  if (utf8.encode(url).length > MAX_URL_BYTES) throw new TokenError(`url is longer than ${MAX_URL_BYTES} bytes`);
+  const linkIndex = payload.linkIndex ?? 0;
+  if (!Number.isInteger(linkIndex) || linkIndex < 0 || linkIndex > 0xffff) throw new TokenError("linkIndex is out of range");
+  return { url, linkIndex };
+}
+
+/** Defence in depth after decoding: even an authentic click token only ever leads to an http(s) URL in normal form. */
+export function destinationIsSafe(payload: TokenPayload): boolean {
+  return payload.kind !== "click" || (payload.url !== undefined && normalizeDestination(payload.url) === payload.url);
+}
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** Appends bytes; the short text fields are one length byte and their UTF-8. */
+export class ByteWriter {
+  readonly bytes: number[] = [];
+
+  push(...values: number[]): this {
+    this.bytes.push(...values);
+    return this;
+  }
+
+  short(text: string, field: string): this {
+    const encoded = utf8.encode(text);
+    if (encoded.length > MAX_SHORT_BYTES) throw new TokenError(`${field} is longer than ${MAX_SHORT_BYTES} bytes`);
+    return this.push(encoded.length, ...encoded);
+  }
+
+  text(text: string): this {
+    return this.push(...utf8.encode(text));
+  }
+
+  finish(): Uint8Array<ArrayBuffer> {
+    return Uint8Array.from(this.bytes);
+  }
+}
+
+/** Reads fields in order; every read returns null instead of running past the end or accepting bad UTF-8. */
+export class ByteReader {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private at = 0,
+  ) {}
+
+  get done(): boolean {
+    return this.at === this.bytes.length;
+  }
+
+  u8(): number | null {
+    return this.at < this.bytes.length ? this.bytes[this.at++]! : null;
+  }
+
+  u16(): number | null {
+    if (this.at + 2 > this.bytes.length) return null;
+    const value = (this.bytes[this.at]! << 8) | this.bytes[this.at + 1]!;
+    this.at += 2;
+    return value;
+  }
+
+  /** `length` bytes as UTF-8 text. */
+  text(length: number): string | null {
+    const end = this.at + length;
+    if (end > this.bytes.length) return null;
+    try {
+      const text = fromUtf8.decode(this.bytes.subarray(this.at, end));
+      this.at = end;
+      return text;
+    } catch {
+      return null;
+    }
+  }
+
+  short(): string | null {
+    const length = this.u8();
+    return length === null ? null : this.text(length);
+  }
+
+  /** Everything left, as UTF-8 text. */
+  rest(): string | null {
+    return this.text(this.bytes.length - this.at);
+  }
+}
