@@ -5,7 +5,7 @@ import type { Machine } from "./machine.ts";
 import type { SnsNodeResult } from "./sns-node.ts";
 import type { StatsReadResult } from "./stats-read.ts";
 import type { Summary } from "./stats.ts";
-import type { InstrumentResult, PipelineResult, SnsIngestResult, SnsVerifyResult } from "./workerd.ts";
+import type { InstrumentResult, PipelineResult, SnsIngestResult, SnsVerifyResult, TokensResult } from "./workerd.ts";
 
 export interface BenchResults {
   machine: Machine;
@@ -15,6 +15,7 @@ export interface BenchResults {
   cpu: { results: CpuResult[]; idleMsPerSecond: number; ticksPerSecond: number };
   pipeline: PipelineResult;
   instrument: InstrumentResult;
+  tokens: TokensResult;
   snsVerify: SnsVerifyResult;
   snsIngest: SnsIngestResult;
   snsNode: SnsNodeResult;
@@ -126,6 +127,27 @@ const INSTRUMENT_NAMES: Record<string, string> = {
   instrumentNoClicks: "`instrumentHtml`, clicks off (same rewriter, only the pixel signed)",
   rewriterNoHandlers: "`HTMLRewriter` with no handlers (baseline: parse and re-emit)",
 };
+
+const TOKEN_PAIRS: Record<string, string> = {
+  verifyOpen: "`verifyToken`, open token",
+  verifyClick: "`verifyToken`, click token (60-character destination)",
+  pixel: "`GET /o/<token>.gif` through the worker (verify, event, GIF)",
+  click: "`GET /c/<token>` through the worker (verify, event, 302)",
+};
+
+function tokensTable(t: TokensResult): string {
+  return [
+    "| work | version 1 (HMAC), µs | version 2 (AES-GCM), µs | version 2 ÷ version 1, per run | fastest ÷ fastest |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...Object.entries(t.usPerCall).map(
+      ([k, v]) => `| ${TOKEN_PAIRS[k] ?? k} | ${s(v.v1, 1)} | ${s(v.v2, 1)} | **${s(t.ratioV2toV1[k]!, 2)}** | ${n(t.ratioOfFastest[k]!, 2)} |`,
+    ),
+  ].join("\n");
+}
+
+function tokenLengths(r: BenchResults): string {
+  return `${r.tokens.clickTokenChars.v2} characters in version 2, ${r.tokens.clickTokenChars.v1} in version 1`;
+}
 
 function instrumentTable(i: InstrumentResult): string {
   return [
@@ -311,6 +333,18 @@ reading is taken after all the work, whatever the clock did meanwhile. Measured 
 ${r.instrument.clock.movesWithoutIo ? "did move" : "did **not** move"} during ~50 ms of pure computation, in steps of ${n(r.instrument.clock.stepMs)} ms; the anchor query took
 ${n(r.instrument.clock.anchorMs, 1)} ms (median). A batch lasts ≥ ~600 ms (instrumentation) or ~1 s (SNS verification), so clock steps and
 anchor add at most about ${n(((r.instrument.clock.stepMs + r.instrument.clock.anchorMs) / 600) * 100, 1)}% to a figure.
+
+## Tracking tokens: version 2 (AES-GCM) against version 1 (HMAC)
+
+Version-2 tokens are decrypted and authenticated with AES-256-GCM where version 1 checked an HMAC-SHA256 tag
+(src/tracking/token-v1.ts, token-v2.ts). bench/workerd/tokens.bench-test.ts times, inside workerd, 64 distinct tokens
+of each version (a click token with a 60-character destination is ${tokenLengths(r)}), as \`verifyToken\` alone and as the whole
+pixel and click requests through the worker's fetch handler (the events queue is a recording stub: no I/O in a batch,
+so a batch's time is the thread's CPU time). ${r.tokens.runs} runs; in each, the two versions of a pair are timed back to back
+(about 100 ms each, order swapped every run) and their ratio taken; "fastest ÷ fastest" compares each side's least
+disturbed batch, the closest a wall clock gets to CPU time when other processes share the machine.
+
+${tokensTable(r.tokens)}
 
 ## Stats read latency: 1,000 versus 1,000,000 events
 

@@ -64,8 +64,8 @@ try {
   await worker.stop();
 }
 
-log("inside workerd (vitest.bench.config.ts): pipeline, instrumentation, SNS verification, SNS end to end");
-const { pipeline, instrument, snsVerify, snsIngest } = runWorkerdBenches();
+log("inside workerd (vitest.bench.config.ts): pipeline, instrumentation, SNS verification, SNS end to end, tokens");
+const { pipeline, instrument, snsVerify, snsIngest, tokens } = runWorkerdBenches();
 log("sns-validator on Node over the SNS fixtures");
 const snsNode = await snsValidatorBench(loadSnsFixtures(), { runs: options.runs });
 log("stats read latency: 1,000 vs 1,000,000 events");
@@ -82,6 +82,7 @@ const results: BenchResults = {
   cpu,
   pipeline,
   instrument,
+  tokens,
   snsVerify,
   snsIngest,
   snsNode,

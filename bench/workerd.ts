@@ -47,8 +47,22 @@ export interface SnsIngestResult {
   drainSeconds: Summary;
 }
 
+export interface TokensResult {
+  runs: number;
+  iterations: Record<string, number>;
+  /** Characters of one click token (60-character destination), each version. */
+  clickTokenChars: { v1: number; v2: number };
+  /** Microseconds per call, by pair (verifyOpen, verifyClick, pixel, click) and side. */
+  usPerCall: Record<string, { v1: Summary; v2: Summary }>;
+  /** Per run: version 2's time ÷ version 1's, timed back to back. */
+  ratioV2toV1: Record<string, Summary>;
+  /** Fastest version-2 batch ÷ fastest version-1 batch: the least disturbed by other processes. */
+  ratioOfFastest: Record<string, number>;
+}
+
 export interface WorkerdResults {
   pipeline: PipelineResult;
+  tokens: TokensResult;
   instrument: InstrumentResult;
   snsVerify: SnsVerifyResult;
   snsIngest: SnsIngestResult;
@@ -73,7 +87,7 @@ export function runWorkerdBenches(): WorkerdResults {
     const raw = JSON.parse(line.slice(at + 11)) as Raw;
     lines.set(raw.bench, raw);
   }
-  const missing = ["pipeline", "instrument", "snsVerify", "snsIngest"].filter((k) => !lines.has(k));
+  const missing = ["pipeline", "instrument", "snsVerify", "snsIngest", "tokens"].filter((k) => !lines.has(k));
   if (result.status !== 0 || missing.length) {
     throw new Error(`workerd benches failed (${result.status}; missing ${missing.join(", ") || "none"}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`);
   }
@@ -81,6 +95,7 @@ export function runWorkerdBenches(): WorkerdResults {
   const i = lines.get("instrument")!;
   const v = lines.get("snsVerify")!;
   const s = lines.get("snsIngest")!;
+  const t = lines.get("tokens")!;
   const rewriter = i.msPerDocument.rewriterNoHandlers as number[];
   return {
     pipeline: { events: p.events, runs: p.runs, command: WORKERD_BENCH_COMMAND, eventsPerSecond: summaries(p.eventsPerSecond) },
@@ -94,6 +109,16 @@ export function runWorkerdBenches(): WorkerdResults {
       ratioToRewriter: summaries(
         Object.fromEntries(Object.entries(i.msPerDocument as Record<string, number[]>).map(([k, list]) => [k, list.map((ms, run) => ms / rewriter[run]!)])),
       ),
+    },
+    tokens: {
+      runs: t.runs,
+      iterations: t.iterations,
+      clickTokenChars: t.clickTokenChars,
+      usPerCall: Object.fromEntries(
+        Object.entries(t.usPerCall as Record<string, { v1: number[]; v2: number[] }>).map(([k, { v1, v2 }]) => [k, { v1: summarize(v1), v2: summarize(v2) }]),
+      ),
+      ratioV2toV1: summaries(t.ratioV2toV1),
+      ratioOfFastest: t.ratioOfFastest,
     },
     snsVerify: { messages: v.messages, passes: v.passes, runs: v.runs, verificationsPerSecond: summarize(v.verificationsPerSecond) },
     snsIngest: {
