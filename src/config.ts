@@ -34,3 +34,17 @@ export function snsSignatureVersions(env: Env): ReadonlySet<SignatureVersion> {
   const value = (env.SNS_SIGNATURE_VERSION ?? "").trim();
   return new Set(value === "" || value === "1" ? ["1", "2"] : ["2"]);
 }
+
+export interface PrivacyConfig {
+  /** STORE_FULL_IP = "true": keep whole client addresses; otherwise only their network (IPv4 /24, IPv6 /48). */
+  storeFullIp: boolean;
+  /** RETENTION_DAYS (default 395): raw events, dead letters and processed SNS ids older than this are deleted. */
+  retentionDays: number;
+}
+
+export function privacyConfig(env: Env): PrivacyConfig {
+  return {
+    storeFullIp: env.STORE_FULL_IP === "true",
+    retentionDays: positiveInt(env.RETENTION_DAYS, 395),
+  };
+}

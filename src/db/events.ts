@@ -2,6 +2,7 @@
 
 import { getTableColumns } from "drizzle-orm";
 import type { TrackingEvent } from "../domain/events";
+import { storedIp } from "../domain/ip";
 import { chunk, rowsPerStatement } from "./chunk";
 import { database, prepare } from "./client";
 import { events } from "./schema";
@@ -10,7 +11,14 @@ type EventRow = typeof events.$inferInsert;
 
 const EVENT_COLUMNS = Object.keys(getTableColumns(events)).length;
 
-export function toRow(e: TrackingEvent, receivedAt: number): EventRow {
+export interface StoreOptions {
+  receivedAt?: number;
+  /** Keep whole client addresses (STORE_FULL_IP); by default only their network is written. */
+  storeFullIp?: boolean;
+}
+
+/** The row for an event: its client address cut to its network here, the one place events are written. */
+export function toRow(e: TrackingEvent, receivedAt: number, storeFullIp = false): EventRow {
   return {
     id: e.id,
     type: e.type,
@@ -23,14 +31,15 @@ export function toRow(e: TrackingEvent, receivedAt: number): EventRow {
     link: e.link ?? null,
     linkIndex: e.linkIndex ?? null,
     userAgent: e.userAgent ?? null,
-    ip: e.ip ?? null,
+    ip: storedIp(e.ip, storeFullIp),
     metadata: e.metadata ?? null,
   };
 }
 
 /** Statements that insert the events, each skipping ids already stored (a redelivery adds nothing). */
-export function insertEventStatements(d1: D1Database, list: readonly TrackingEvent[], receivedAt = Date.now()): D1PreparedStatement[] {
+export function insertEventStatements(d1: D1Database, list: readonly TrackingEvent[], options: StoreOptions = {}): D1PreparedStatement[] {
   const db = database(d1);
-  const rows = list.map((e) => toRow(e, receivedAt));
+  const receivedAt = options.receivedAt ?? Date.now();
+  const rows = list.map((e) => toRow(e, receivedAt, options.storeFullIp));
   return chunk(rows, rowsPerStatement(EVENT_COLUMNS)).map((part) => prepare(d1, db.insert(events).values(part).onConflictDoNothing()));
 }

@@ -1,6 +1,6 @@
 // Applying events to storage: the one function every consumer path calls, idempotent on event ids.
 
-import { suppressionConfig } from "../config";
+import { privacyConfig, suppressionConfig } from "../config";
 import { campaignSpans, upsertCampaignStatements } from "../db/campaigns";
 import { database, runBatch } from "../db/client";
 import { insertEventStatements } from "../db/events";
@@ -21,7 +21,7 @@ export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Pro
   if (list.length === 0) return;
   const config = suppressionConfig(env);
   await runBatch(env.DB, [
-    ...insertEventStatements(env.DB, list),
+    ...insertEventStatements(env.DB, list, { storeFullIp: privacyConfig(env).storeFullIp }),
     ...upsertCampaignStatements(env.DB, campaignSpans(list)),
     ...suppressionStatements(env.DB, decide(list), config),
   ]);

@@ -1,8 +1,10 @@
 // The dead-letter queue consumer: everything that exhausted its retries is kept in D1, once, and never dropped unstored.
 
+import { privacyConfig } from "../config";
 import { insertDeadLetters, type NewDeadLetter } from "../db/dead-letters";
 import type { DeadLetterStatus } from "../db/schema";
 import { parseEnvelope } from "../domain/events";
+import { storedIp } from "../domain/ip";
 import { settleEach } from "./isolate";
 import { backoffSeconds, DEAD_LETTER_RETRY, isLastAttempt } from "./queues";
 
@@ -23,11 +25,18 @@ export function deadLetterStatus(body: unknown): DeadLetterStatus {
   return parseEnvelope(body) ? "pending" : "held";
 }
 
-function deadLetterRow(queue: string, message: Message<unknown>, reason: string): NewDeadLetter {
+/** An event envelope is kept as events are stored: client addresses cut to their network unless STORE_FULL_IP. */
+export function storableBody(body: unknown, storeFullIp: boolean): unknown {
+  const envelope = storeFullIp ? null : parseEnvelope(body);
+  if (!envelope) return body;
+  return { ...envelope, events: envelope.events.map((e) => (e.ip == null ? e : { ...e, ip: storedIp(e.ip, false) })) };
+}
+
+function deadLetterRow(queue: string, message: Message<unknown>, reason: string, storeFullIp: boolean): NewDeadLetter {
   return {
     messageId: message.id,
     queue,
-    body: bodyText(message.body),
+    body: bodyText(storableBody(message.body, storeFullIp)),
     attempts: message.attempts,
     enqueuedAt: message.timestamp.getTime(),
     reason,
@@ -36,9 +45,10 @@ function deadLetterRow(queue: string, message: Message<unknown>, reason: string)
 }
 
 function storeDeadLetters(env: Env, queue: string, messages: readonly Message<unknown>[], reason: string): Promise<void> {
+  const { storeFullIp } = privacyConfig(env);
   return insertDeadLetters(
     env.DB,
-    messages.map((m) => deadLetterRow(queue, m, reason)),
+    messages.map((m) => deadLetterRow(queue, m, reason, storeFullIp)),
   );
 }
 
@@ -64,7 +74,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
         message: message.id,
         attempts: message.attempts,
         error: String(error),
-        ...(last ? { body: bodyText(message.body) } : {}),
+        ...(last ? { body: bodyText(storableBody(message.body, privacyConfig(env).storeFullIp)) } : {}),
       }),
     );
     message.retry({ delaySeconds: backoffSeconds(DEAD_LETTER_RETRY, message.attempts) });

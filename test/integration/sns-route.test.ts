@@ -95,7 +95,7 @@ describe("POST /sns notifications", () => {
       new Set(["send", "reject", "bounce", "complaint", "delivery", "open", "click", "rendering_failure", "delivery_delay", "subscription"]),
     );
     const click = rows.find((r) => r.type === "click")!;
-    expect(click).toMatchObject({ link: "http://docs.aws.amazon.com/ses/latest/DeveloperGuide/send-email-smtp.html", ip: "192.0.2.1", contact_id: "recipient@example.com" });
+    expect(click).toMatchObject({ link: "http://docs.aws.amazon.com/ses/latest/DeveloperGuide/send-email-smtp.html", ip: "192.0.2.0", contact_id: "recipient@example.com" });
     expect(JSON.parse(click.metadata!)).toMatchObject({ source: "ses", linkTags: { samplekey0: ["samplevalue0"] } });
     expect(rows.filter((r) => r.type === "bounce").map((r) => r.email).sort()).toEqual(["jane@example.com", "recipient@example.com", "richard@example.com"]);
 
