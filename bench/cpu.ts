@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import type { LocalWorker } from "./local-worker.ts";
 import { summarize, type Summary } from "./stats.ts";
+import { clientAddress } from "../test/support/traffic.ts";
 
 const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
@@ -65,12 +66,16 @@ export interface CpuResult {
   msOverHealthz: Summary;
 }
 
+let clients = 0;
+
 async function send(origin: string, c: CpuCase, requests: number, concurrency: number): Promise<void> {
   let next = 0;
   const lane = async () => {
     while (next < requests) {
-      const path = c.paths[next++ % c.paths.length]!;
-      const response = await fetch(origin + path, { method: c.method, redirect: "manual" });
+      const n = next++;
+      const path = c.paths[n % c.paths.length]!;
+      // A client of its own per request: repeats of a token from one network would be one event, and less work.
+      const response = await fetch(origin + path, { method: c.method, redirect: "manual", headers: { "cf-connecting-ip": clientAddress(clients++) } });
       await response.arrayBuffer();
     }
   };

@@ -21,7 +21,7 @@ export async function fire(origin: string, plan: readonly PlannedRequest[], conc
       const planned = plan[next++]!;
       let response: Response;
       try {
-        response = await fetch(origin + planned.path, { redirect: "manual" });
+        response = await fetch(origin + planned.path, { redirect: "manual", headers: planned.headers });
         await response.arrayBuffer();
       } catch {
         result.failed++;

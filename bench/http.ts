@@ -2,7 +2,7 @@
 import autocannon from "autocannon";
 import type { LocalWorker } from "./local-worker.ts";
 import { summarize, type Summary } from "./stats.ts";
-import type { PlannedRequest } from "../test/support/traffic.ts";
+import { clientAddress, type PlannedRequest } from "../test/support/traffic.ts";
 
 export interface HttpOptions {
   runs: number;
@@ -31,13 +31,20 @@ export interface PairedResult {
   drainSeconds: Summary;
 }
 
+let clients = 0;
+
 async function measure(worker: LocalWorker, paths: readonly string[], status: number, options: HttpOptions): Promise<Run> {
   const result = await autocannon({
     url: worker.origin,
     connections: options.connections,
     duration: options.seconds,
-    // Each connection cycles through these paths: many campaigns and contacts, not one hot token.
-    requests: paths.map((path) => ({ method: "GET" as const, path })),
+    // Each connection cycles through these paths: many campaigns and contacts, not one hot token. Every request comes
+    // from a client of its own: repeats of a token from one network would be one event, and less work.
+    requests: paths.map((path) => ({
+      method: "GET" as const,
+      path,
+      setupRequest: (request: autocannon.Request) => ({ ...request, headers: { ...request.headers, "cf-connecting-ip": clientAddress(clients++) } }),
+    })),
   });
   const answered = (result.statusCodeStats as unknown as Record<string, { count: number }>)[String(status)]?.count ?? 0;
   return {
@@ -74,7 +81,7 @@ async function drain(worker: LocalWorker, atLeast: number): Promise<number> {
 export async function pairedRuns(
   worker: LocalWorker,
   route: string,
-  requests: readonly PlannedRequest[],
+  requests: readonly Pick<PlannedRequest, "path" | "expect">[],
   options: HttpOptions,
   log: (line: string) => void,
 ): Promise<PairedResult> {

@@ -16,9 +16,9 @@ export interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
 }
 
-export function enqueueInBackground(ctx: WaitUntil, queue: Queue, events: TrackingEvent[]): void {
+export function enqueueInBackground(ctx: WaitUntil, queue: Queue, events: TrackingEvent[], onSent?: () => void): void {
   ctx.waitUntil(
-    enqueueEvents(queue, events).catch((err: unknown) => {
+    enqueueEvents(queue, events).then(onSent, (err: unknown) => {
       console.error(JSON.stringify({ msg: "event enqueue failed", ids: events.map((e) => e.id), error: String(err) }));
     }),
   );

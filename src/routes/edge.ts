@@ -1,11 +1,12 @@
 // The tracking edge: open pixel, click redirect and health check. Answers never wait for storage.
 
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { enqueueInBackground } from "../pipeline/enqueue";
-import { eventFromToken, requestFacts } from "../tracking/edge-event";
+import { eventFromToken, repeatEventId, repeatWindowEnd, requestFacts } from "../tracking/edge-event";
 import { keyRing } from "../tracking/keys";
 import { pixelResponse } from "../tracking/pixel";
-import { verifyToken } from "../tracking/token";
+import { enqueuedRecently, rememberEnqueued } from "../tracking/repeats";
+import { verifyToken, type TokenPayload } from "../tracking/token";
 import type { AppEnv } from "../app-env";
 
 const NOT_FOUND_PAGE = `<!doctype html>
@@ -20,6 +21,17 @@ function linkNotFound(): Response {
   });
 }
 
+/**
+ * Queue the open or click in the background. Repeats of the token from the same network in the same window share
+ * one id (storage and counters keep it once); one this isolate already enqueued is not even sent again.
+ */
+async function recordInBackground(c: Context<AppEnv>, kind: "open" | "click", token: string, payload: TokenPayload): Promise<void> {
+  const facts = requestFacts(c.req.raw.headers);
+  const event = eventFromToken(payload, facts, await repeatEventId(kind, token, facts));
+  if (enqueuedRecently(event.id, facts.now)) return;
+  enqueueInBackground(c.executionCtx, c.env.EVENTS, [event], () => rememberEnqueued(event.id, repeatWindowEnd(facts.now)));
+}
+
 export const edge = new Hono<AppEnv>();
 
 edge.get("/healthz", () => new Response("ok", { headers: { "Content-Type": "text/plain", "Cache-Control": "no-store" } }));
@@ -31,9 +43,7 @@ edge.get("/o/:token", async (c) => {
   if (c.req.method === "GET") {
     try {
       const result = await verifyToken(token, await keyRing(c.env.TRACKING_KEYS));
-      if (result.ok && result.payload.kind === "open") {
-        enqueueInBackground(c.executionCtx, c.env.EVENTS, [eventFromToken(result.payload, requestFacts(c.req.raw.headers))]);
-      }
+      if (result.ok && result.payload.kind === "open") await recordInBackground(c, "open", token, result.payload);
     } catch (err) {
       console.error(JSON.stringify({ msg: "open not recorded", error: String(err) }));
     }
@@ -42,12 +52,11 @@ edge.get("/o/:token", async (c) => {
 });
 
 edge.get("/c/:token", async (c) => {
-  const result = await verifyToken(c.req.param("token"), await keyRing(c.env.TRACKING_KEYS));
+  const token = c.req.param("token");
+  const result = await verifyToken(token, await keyRing(c.env.TRACKING_KEYS));
   // Only a signed destination is ever followed; a bad token gets a page, never a redirect.
   if (!result.ok || result.payload.kind !== "click" || !result.payload.url) return linkNotFound();
-  if (c.req.method === "GET") {
-    enqueueInBackground(c.executionCtx, c.env.EVENTS, [eventFromToken(result.payload, requestFacts(c.req.raw.headers))]);
-  }
+  if (c.req.method === "GET") await recordInBackground(c, "click", token, result.payload);
   return new Response(null, {
     status: 302,
     headers: { Location: result.payload.url, "Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer" },

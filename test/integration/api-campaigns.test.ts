@@ -85,8 +85,9 @@ describe("campaign routes", () => {
     const campaignId = uniqueId("e2e");
     const open = await mint({ kind: "open", campaignId, contact: "Reader@Example.com" });
     const click = await mint({ kind: "click", campaignId, contact: "Reader@Example.com", url: "https://example.com/x", linkIndex: 2 });
-    await get(`/o/${open}.gif`);
-    await get(`/o/${open}.gif`);
+    // Two readers' networks: two opens (one network would be one open per minute).
+    await get(`/o/${open}.gif`, { headers: { "cf-connecting-ip": "192.0.2.10" } });
+    await get(`/o/${open}.gif`, { headers: { "cf-connecting-ip": "198.51.100.10" } });
     await get(`/c/${click}`);
     const stats = await vi.waitUntil(
       async () => {

@@ -26,7 +26,7 @@ function tamper(token: string): string {
 }
 
 describe("GET /o/<token>", () => {
-  it("answers the constant 1x1 GIF, with or without .gif, and records one open per request", async () => {
+  it("answers the constant 1x1 GIF, with or without .gif, and records an open per network, its IP cut to the /24", async () => {
     expect(PIXEL_GIF.byteLength).toBe(43);
     const campaignId = uniqueId("pix");
     const token = await mint({ kind: "open", campaignId, contact: "Reader@Example.COM", messageId: "m-1" });
@@ -40,7 +40,7 @@ describe("GET /o/<token>", () => {
       contact_id: "Reader@example.com",
       email: "Reader@Example.COM",
       user_agent: "Mozilla/5.0 Test",
-      ip: "203.0.113.9",
+      ip: "203.0.113.0",
       link: null,
     });
     expect(JSON.parse(rows[0]!.metadata!)).toEqual({ messageId: "m-1" });
@@ -81,7 +81,7 @@ describe("GET /o/<token>", () => {
 });
 
 describe("GET /c/<token>", () => {
-  it("redirects 302 to the signed destination and records the click", async () => {
+  it("redirects 302 to the signed destination and records the click, its IP cut to the /48", async () => {
     const campaignId = uniqueId("clk");
     const url = "https://shop.example.com/item?id=9&utm_campaign=spring";
     const token = await mint({ kind: "click", campaignId, contact: "b@example.com", url, linkIndex: 4 });
@@ -90,7 +90,7 @@ describe("GET /c/<token>", () => {
     expect(res.headers.get("location")).toBe(url);
     expect(res.headers.get("cache-control")).toContain("no-store");
     const [row] = await waitForEvents(campaignId, 1);
-    expect(row).toMatchObject({ type: "click", link: url, link_index: 4, user_agent: "UA/1.0", ip: "2001:db8::1", contact_id: "b@example.com" });
+    expect(row).toMatchObject({ type: "click", link: url, link_index: 4, user_agent: "UA/1.0", ip: "2001:db8::", contact_id: "b@example.com" });
   });
 
   it("answers 404 with a page, never a redirect, for any bad token, and records nothing", async () => {
@@ -116,11 +116,12 @@ describe("GET /c/<token>", () => {
     // Whatever the query says, a valid token leads only where it was signed to.
     const withQuery = await get(`/c/${token}?url=https://evil.example/&next=https://evil.example/`);
     expect(withQuery.headers.get("location")).toBe("https://example.com/ok");
-    // Positive control: the real token still works and is the only click stored.
+    // Positive control: the real token still works and is the only click stored (the requests above and below carry
+    // the same token from the same client: one click, or two if a minute's window ended between them).
     expect((await get(`/c/${token}`)).status).toBe(302);
-    await waitForEvents(campaignId, 2);
+    await waitForEvents(campaignId, 1);
     await drainEvents();
-    expect((await eventsFor(campaignId)).map((r) => r.link)).toEqual(["https://example.com/ok", "https://example.com/ok"]);
+    expect([...new Set((await eventsFor(campaignId)).map((r) => r.link))]).toEqual(["https://example.com/ok"]);
   });
 });
 

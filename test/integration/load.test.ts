@@ -61,7 +61,7 @@ it(`stores exactly one event per valid request out of ${REQUESTS} and per distin
 
   const pixelsAndClicks = Promise.all(
     plan.map(async (planned: PlannedRequest) => {
-      const response = await get(planned.path);
+      const response = await get(planned.path, { headers: planned.headers });
       await response.arrayBuffer();
       return { planned, status: response.status, location: response.headers.get("location") };
     }),

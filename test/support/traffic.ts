@@ -14,7 +14,18 @@ export type Expectation =
 
 export interface PlannedRequest {
   path: string;
+  /** The client it comes from (CF-Connecting-IP): each planned request has a network of its own. */
+  headers: Record<string, string>;
   expect: Expectation;
+}
+
+/**
+ * A client address whose /24 is the n-th of its own (for n below 2^24): requests made from distinct ones are distinct
+ * readers. Repeats of one token from one network within a minute are one event, so traffic that should store one
+ * event per request must come from distinct networks.
+ */
+export function clientAddress(n: number): string {
+  return `${10 + ((n >>> 16) & 0xff)}.${(n >>> 8) & 0xff}.${n & 0xff}.1`;
 }
 
 export interface TrafficOptions {
@@ -24,10 +35,12 @@ export interface TrafficOptions {
   contactsPerCampaign: number;
 }
 
+type Minted = Omit<PlannedRequest, "headers">;
+
 export interface TokenSet {
-  opens: PlannedRequest[];
-  clicks: PlannedRequest[];
-  invalid: PlannedRequest[];
+  opens: Minted[];
+  clicks: Minted[];
+  invalid: Minted[];
 }
 
 /** Change one character of the token's signature part: it must then verify as nothing. */
@@ -69,7 +82,7 @@ export async function mintTokenSet(options: TrafficOptions): Promise<TokenSet> {
 
 /**
  * `total` requests in a fixed interleaving: about `invalidShare` invalid, the rest half opens, half clicks,
- * cycling through every token so every campaign and contact gets traffic.
+ * cycling through every token so every campaign and contact gets traffic, each from a client of its own.
  */
 export function planRequests(set: TokenSet, total: number, invalidShare = 0.1): PlannedRequest[] {
   const out: PlannedRequest[] = [];
@@ -78,9 +91,11 @@ export function planRequests(set: TokenSet, total: number, invalidShare = 0.1): 
   let c = 0;
   let i = 0;
   for (let n = 0; n < total; n++) {
-    if (n % every === every - 1 && set.invalid.length) out.push(set.invalid[i++ % set.invalid.length]!);
-    else if (n % 2 === 0) out.push(set.opens[o++ % set.opens.length]!);
-    else out.push(set.clicks[c++ % set.clicks.length]!);
+    let minted: Minted;
+    if (n % every === every - 1 && set.invalid.length) minted = set.invalid[i++ % set.invalid.length]!;
+    else if (n % 2 === 0) minted = set.opens[o++ % set.opens.length]!;
+    else minted = set.clicks[c++ % set.clicks.length]!;
+    out.push({ ...minted, headers: { "cf-connecting-ip": clientAddress(n) } });
   }
   return out;
 }

@@ -1,0 +1,28 @@
+// The edge's event ids: one per token, client network and minute, so replays are absorbed where they are stored.
+import { describe, expect, it } from "vitest";
+import { repeatEventId } from "../../src/tracking/edge-event";
+
+describe("repeatEventId", () => {
+  const facts = (ip: string | null, now: number) => ({ ip, userAgent: null, now });
+  const t0 = 1_800_000_000_000; // a window boundary (a multiple of 60 s)
+
+  it("is one id for one token, network and minute, and another for anything else", async () => {
+    const id = await repeatEventId("open", "TOKEN", facts("203.0.113.9", t0));
+    expect(id).toMatch(/^open:[A-Za-z0-9_-]{22}$/);
+    expect(await repeatEventId("open", "TOKEN", facts("203.0.113.250", t0 + 59_999))).toBe(id);
+    for (const other of [
+      repeatEventId("open", "TOKEN", facts("203.0.114.9", t0)),
+      repeatEventId("open", "TOKEN", facts("203.0.113.9", t0 + 60_000)),
+      repeatEventId("open", "TOKEN", facts("203.0.113.9", t0 - 1)),
+      repeatEventId("open", "TOKEN2", facts("203.0.113.9", t0)),
+      repeatEventId("click", "TOKEN", facts("203.0.113.9", t0)),
+      repeatEventId("open", "TOKEN", facts(null, t0)),
+    ]) {
+      expect(await other).not.toBe(id);
+    }
+    // IPv6: one /48.
+    const v6 = await repeatEventId("click", "T", facts("2001:db8:1:2::1", t0));
+    expect(await repeatEventId("click", "T", facts("2001:db8:1:ffff::9", t0))).toBe(v6);
+    expect(await repeatEventId("click", "T", facts("2001:db8:2::1", t0))).not.toBe(v6);
+  });
+});
