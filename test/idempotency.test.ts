@@ -78,23 +78,33 @@ describe("POST /api/send with an Idempotency-Key", () => {
     expect(await mailsTo(body.to)).toBe(1);
   });
 
-  it("releases the key when nothing was sent (throttled), so a repeat sends", async () => {
+  it("releases the key when nothing was sent (throttled), so a repeat sends, and the one after is a replay", async () => {
     const body = sendBody();
     const key = uniqueId("key");
     const seen = routeSesThrough(() => "throttle");
     expect((await send(body, key)).status).toBe(503);
     expect(seen.calls).toBe(4);
     vi.restoreAllMocks();
-    expect((await send(body, key)).status).toBe(200);
+    const sent = await answer(await send(body, key));
+    expect(sent.status).toBe(200);
+    const replay = await send(body, key);
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await answer(replay)).toEqual(sent);
     expect(await mailsTo(body.to)).toBe(1);
   });
 
-  it("takes a key again once its 24 hours are over", async () => {
+  it("binds a key for 24 hours, then takes it again for a new send", async () => {
     const body = sendBody();
     const key = uniqueId("key");
-    expect((await send(body, key)).status).toBe(200);
+    const first = await answer(await send(body, key));
+    expect(await answer(await send(body, key))).toEqual(first);
+    expect(await mailsTo(body.to)).toBe(1);
+    // The 24 hours are over.
     await env.DB.prepare("UPDATE idempotency_keys SET expires_at = ? WHERE key = ?").bind(Date.now() - 1, key).run();
-    expect((await send(body, key)).status).toBe(200);
+    const second = await answer(await send(body, key));
+    expect(second.status).toBe(200);
+    expect(second.body.messageId).not.toBe(first.body.messageId);
+    expect(await answer(await send(body, key))).toEqual(second);
     expect(await mailsTo(body.to)).toBe(2);
   });
 

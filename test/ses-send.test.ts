@@ -144,7 +144,7 @@ describe("sendEmail retries", () => {
     expect(policy.slept).toHaveLength(2);
   });
 
-  it("does not retry a 5xx, a lost answer or a success without MessageId: SES may have sent it", async () => {
+  it("does not retry a SendEmail whose outcome is unknown (5xx, lost answer, no MessageId), only an idempotent PUT", async () => {
     const unknowns: (() => Response | Promise<Response>)[] = [
       () => new Response(JSON.stringify({ message: "Internal failure" }), { status: 500, headers: { "x-amzn-ErrorType": "InternalFailure" } }),
       () => Promise.reject(new Error("Network connection lost.")),
@@ -161,9 +161,7 @@ describe("sendEmail retries", () => {
       expect(policy.slept).toEqual([]);
       vi.restoreAllMocks();
     }
-  });
-
-  it("retries a 5xx of an idempotent call (PUT), which cannot act twice", async () => {
+    // Putting an address on the suppression list twice does what once does: its 5xx is retried.
     const spy = answers(() => new Response("{}", { status: 503 }), () => new Response("{}", { status: 200 }));
     await sesRequest(sesConfig(env), "PUT", "/v2/email/suppression/addresses", { EmailAddress: "a@example.com", Reason: "BOUNCE" }, recordingPolicy(3));
     expect(spy).toHaveBeenCalledTimes(2);
