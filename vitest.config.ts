@@ -4,57 +4,61 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
-import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "./test/secrets.ts";
+import { readFixtureTree } from "./test/support/fixture-files.ts";
+import { TEST_SECRETS } from "./test/support/secrets.ts";
+import { TEST_SNS_TOPIC_ARN } from "./test/support/sns-topic.ts";
 
-// Tests use fixed secrets, whatever a developer's .dev.vars holds: the bindings below override it.
-const TEST_SECRETS = {
-  API_TOKEN: TEST_API_TOKEN,
-  TRACKING_KEYS: TEST_TRACKING_KEYS,
-  AWS_ACCESS_KEY_ID: TEST_AWS_ACCESS_KEY_ID,
-  AWS_SECRET_ACCESS_KEY: TEST_AWS_SECRET_ACCESS_KEY,
-};
+// Tests use fixed secrets, whatever a developer's .dev.vars holds: the bindings below (TEST_SECRETS) override it.
 // Without a .dev.vars (CI), wrangler looks for required secrets in process.env: give it the same ones.
 Object.assign(process.env, TEST_SECRETS);
 
 /**
- * The shared SNS/SES fixtures live beside the repository (`../shared/fixtures`, as CI lays it out), or where
- * MAIL_TRACKER_FIXTURES points. They are read here, on the Node side, and handed to the tests as a binding.
- * When none is found the binding carries the reason, and the tests that need them fail saying so.
+ * Where the tests live (test/README.md): unit/ for pure modules, integration/ for everything through the worker. A test
+ * file anywhere else under test/ would silently never run, so the config refuses to start instead. test/cli/, if
+ * present, has its own Node config.
  */
-function readFixtures(): { files: Record<string, string> } | { missing: string } {
-  const candidates = process.env.MAIL_TRACKER_FIXTURES
-    ? [process.env.MAIL_TRACKER_FIXTURES]
-    : [path.join(import.meta.dirname, "..", "shared", "fixtures"), "/work/shared/fixtures"];
-  const dir = candidates.find((d) => fs.existsSync(path.join(d, "sns", "index.json")));
-  if (!dir) return { missing: `no fixtures at ${candidates.join(" or ")} (set MAIL_TRACKER_FIXTURES)` };
-  const files: Record<string, string> = {};
-  for (const rel of fs.readdirSync(dir, { recursive: true, encoding: "utf8" })) {
-    const full = path.join(dir, rel);
-    if (fs.statSync(full).isFile()) files[rel.split(path.sep).join("/")] = fs.readFileSync(full, "utf8");
-  }
-  return { files };
+const TEST_DIRS = ["unit", "integration"];
+const OTHER_CONFIG_DIRS = ["cli"];
+
+function checkTestLayout(): void {
+  const root = path.join(import.meta.dirname, "test");
+  const stray = fs
+    .readdirSync(root, { recursive: true, encoding: "utf8" })
+    .filter((rel) => rel.endsWith(".test.ts") && ![...TEST_DIRS, ...OTHER_CONFIG_DIRS].includes(rel.split(path.sep)[0]!));
+  if (stray.length) throw new Error(`test files outside test/unit and test/integration would never run: ${stray.map((f) => `test/${f}`).join(", ")} (see test/README.md)`);
 }
 
+/**
+ * The SNS/SES fixtures (test/fixtures/sns, test/fixtures/ses; test/fixtures/README.md says where each file came from),
+ * read here on the Node side and handed to the tests as a binding. Nothing outside the repository is read.
+ */
+const FIXTURE_DIRS = ["sns", "ses"];
+
 export default defineConfig(async () => {
+  checkTestLayout();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
-  // The fault tests replay a poison message through as many attempts as the deployed queue allows.
+  // The fault and outage tests drive messages through as many attempts as the deployed queues allow.
   const wrangler = unstable_readConfig({ config: path.join(import.meta.dirname, "wrangler.toml") });
-  const eventsConsumer = wrangler.queues.consumers?.find((c: { queue: string }) => c.queue === "mail-tracker-events");
   return {
     plugins: [
       // `inject` reads what the globalSetup provided: the SES emulator's URL, never an AWS endpoint.
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // An empty D1 database on which a test replays the migrations over rows written by older versions.
+          d1Databases: ["MIGRATION_TEST_DB"],
           bindings: {
             TEST_MIGRATIONS: migrations,
-            TEST_FIXTURES: readFixtures(),
-            TEST_EVENTS_MAX_RETRIES: eventsConsumer?.max_retries ?? 3,
+            TEST_FIXTURES: { files: readFixtureTree(FIXTURE_DIRS) },
+            // Every consumer's max_retries, so the retry budgets in src/pipeline/queues.ts are checked against it.
+            TEST_QUEUE_MAX_RETRIES: Object.fromEntries((wrangler.queues.consumers ?? []).map((c: { queue: string; max_retries?: number }) => [c.queue, c.max_retries ?? 3])),
             ...TEST_SECRETS,
             TRACKING_ORIGIN: "https://track.example.test",
             SES_ENDPOINT: inject("sesEndpoint"),
             SES_CONFIGURATION_SET: "mail-tracker-test",
             SEND_RATE_PER_SECOND: "50",
+            // wrangler.toml ships /sns closed (no topic); the tests open it for their one topic, explicitly.
+            SNS_TOPIC_ARNS: TEST_SNS_TOPIC_ARN,
           },
         },
       })),
@@ -62,7 +66,7 @@ export default defineConfig(async () => {
     test: {
       globalSetup: ["./test/node/ses-emulator.setup.ts"],
       setupFiles: ["./test/setup/no-aws.ts", "./test/setup/apply-migrations.ts"],
-      include: ["test/**/*.test.ts"],
+      include: TEST_DIRS.map((dir) => `test/${dir}/**/*.test.ts`),
       testTimeout: 30_000,
     },
   };

@@ -1,5 +1,5 @@
 // Firing planned requests at a running worker with bounded concurrency, checking every answer on the way.
-import type { PlannedRequest } from "./traffic.ts";
+import type { PlannedRequest } from "../test/support/traffic.ts";
 
 export interface FireResult {
   /** Requests answered exactly as planned (status, and Location for clicks). */

@@ -2,7 +2,7 @@
 import autocannon from "autocannon";
 import type { LocalWorker } from "./local-worker.ts";
 import { summarize, type Summary } from "./stats.ts";
-import type { PlannedRequest } from "./traffic.ts";
+import type { PlannedRequest } from "../test/support/traffic.ts";
 
 export interface HttpOptions {
   runs: number;

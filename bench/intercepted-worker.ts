@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { unstable_startWorker } from "wrangler";
-import { descendantsNamed, freePort, HOST, LOCAL_SECRETS, localD1, ROOT, run, type LocalWorker } from "./local-worker.ts";
+import { TEST_SECRETS } from "../test/support/secrets.ts";
+import { descendantsNamed, freePort, HOST, LOCAL_VARS, localD1, ROOT, run, type LocalWorker } from "./local-worker.ts";
 
 /** Start the worker with fresh local state; every fetch it makes goes to `outbound` instead of the network. */
 export async function startInterceptedWorker(options: { outbound: (request: Request) => Promise<Response> | Response; log?: (line: string) => void }): Promise<LocalWorker> {
@@ -21,10 +22,13 @@ export async function startInterceptedWorker(options: { outbound: (request: Requ
   // In-process wrangler logs every request and queue batch at "info"; at load that is most of the work.
   process.env.WRANGLER_LOG ??= "warn";
   const port = await freePort();
-  const secrets = Object.fromEntries(Object.entries(LOCAL_SECRETS).map(([name, value]) => [name, { type: "secret_text" as const, value }]));
+  const bindings = Object.fromEntries([
+    ...Object.entries(TEST_SECRETS).map(([name, value]) => [name, { type: "secret_text" as const, value }]),
+    ...Object.entries(LOCAL_VARS).map(([name, value]) => [name, { type: "plain_text" as const, value }]),
+  ]);
   const worker = await unstable_startWorker({
     config: path.join(ROOT, "wrangler.toml"),
-    bindings: secrets,
+    bindings,
     dev: {
       server: { hostname: HOST, port },
       inspector: false,

@@ -1,4 +1,4 @@
-// `npm run test:load`: tens of thousands of pixel and click requests and thousands of signed SNS notifications (a
+// `npm run load`: tens of thousands of pixel and click requests and thousands of signed SNS notifications (a
 // share of them replayed) at a local worker, all at once; afterwards D1 must hold exactly one event per valid request
 // and per distinct notification, per campaign and type, nothing from the invalid ones, and every campaign's counters
 // (GET /api/campaigns/<id>/stats) must equal the counts recomputed from D1.
@@ -10,17 +10,18 @@
 // LOAD_CONCURRENCY (default 64). Loopback only; stops by itself.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "./d1-counts.ts";
+import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "../test/support/d1-counts.ts";
 import { sameCounts, storedCounts, total, waitForDrain } from "./drain.ts";
 import { fire } from "./fire.ts";
 import { startInterceptedWorker } from "./intercepted-worker.ts";
 import type { LocalWorker } from "./local-worker.ts";
 import { renderReport } from "./report.ts";
-import { addCounts, planNotifications, SES_TEMPLATES } from "./sns-traffic.ts";
-import { expectedCounts, mintTokenSet, planRequests } from "./traffic.ts";
+import { addCounts, planNotifications } from "../test/support/sns-traffic.ts";
+import { expectedCounts, mintTokenSet, planRequests } from "../test/support/traffic.ts";
 import type { Counts } from "../src/stats/counting.ts";
-import { createTestSigner } from "../test/sns-signer.ts";
-import { TEST_API_TOKEN } from "../test/secrets.ts";
+import { readFixtureFile } from "../test/support/fixture-files.ts";
+import { createTestSigner } from "../test/support/sns-signer.ts";
+import { TEST_API_TOKEN } from "../test/support/secrets.ts";
 
 const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 50_000);
 const NOTIFICATIONS = Number(process.env.LOAD_SNS ?? 5_000);
@@ -29,16 +30,6 @@ const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 64);
 const CAMPAIGNS = 20;
 const CONTACTS = 100;
 const RESULTS = path.resolve(import.meta.dirname, "results");
-
-/** The shared SES fixtures, where vitest.config.ts finds them too. */
-function fixtureReader(): (rel: string) => string {
-  const candidates = process.env.MAIL_TRACKER_FIXTURES
-    ? [process.env.MAIL_TRACKER_FIXTURES]
-    : [path.resolve(import.meta.dirname, "..", "..", "shared", "fixtures"), "/work/shared/fixtures"];
-  const dir = candidates.find((d) => existsSync(path.join(d, SES_TEMPLATES.send)));
-  if (!dir) throw new Error(`SES fixtures not found at ${candidates.join(" or ")} (set MAIL_TRACKER_FIXTURES)`);
-  return (rel) => readFileSync(path.join(dir, rel), "utf8");
-}
 
 /** POST every body to /sns, `concurrency` at a time; every answer must be 200 enqueued or duplicate. */
 async function postNotifications(origin: string, bodies: readonly string[], concurrency: number) {
@@ -80,7 +71,7 @@ function servedCounts(s: Served): Omit<Counts, "unsubscribeEvents"> {
 
 /**
  * Every campaign's counters, read through GET /api/campaigns/<id>/stats, against the counts recomputed from D1
- * (bench/d1-counts.ts) turned into the same answer. The counters follow D1 within the same consumer pass, so
+ * (test/support/d1-counts.ts) turned into the same answer. The counters follow D1 within the same consumer pass, so
  * the comparison is repeated for a while before a difference counts as one.
  */
 async function countersMatchD1(worker: LocalWorker, prefix: string, campaigns: number): Promise<{ checked: number; mismatches: string[] }> {
@@ -125,7 +116,7 @@ try {
   const set = await mintTokenSet({ runId, campaigns: CAMPAIGNS, contactsPerCampaign: CONTACTS });
   const plan = planRequests(set, REQUESTS);
   const campaigns = Array.from({ length: CAMPAIGNS }, (_, c) => `${runId}-c${c}`);
-  const snsPlan = await planNotifications({ signer, fixture: fixtureReader(), campaigns, contactsPerCampaign: CONTACTS, count: NOTIFICATIONS, replayShare: REPLAY_SHARE });
+  const snsPlan = await planNotifications({ signer, fixture: readFixtureFile, campaigns, contactsPerCampaign: CONTACTS, count: NOTIFICATIONS, replayShare: REPLAY_SHARE });
   log(`firing ${plan.length} requests (${set.opens.length} open and ${set.clicks.length} click tokens, ${set.invalid.length} invalid variants), ${CONCURRENCY} at a time, and ${snsPlan.bodies.length} SNS notifications (${snsPlan.unique} distinct, ${snsPlan.replayed} replayed), 16 at a time`);
   const [fired, sns] = await Promise.all([fire(worker.origin, plan, CONCURRENCY), postNotifications(worker.origin, snsPlan.bodies, 16)]);
   log(`answered as planned: ${fired.answered.length}; wrong answers: ${fired.wrongCount}; no answer: ${fired.failed}; ${fired.seconds.toFixed(1)} s (${(plan.length / fired.seconds).toFixed(0)} req/s)`);

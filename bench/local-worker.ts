@@ -2,24 +2,23 @@
 //
 // State lives in a fresh temporary directory (`--persist-to`), migrated with `wrangler d1 migrations apply --local`,
 // so a run never reads or changes the developer's `.wrangler/` state, and secrets come from an env file of test-only
-// values (test/secrets.ts) so a developer's `.dev.vars` is never used or needed.
+// values (test/support/secrets.ts) so a developer's `.dev.vars` is never used or needed.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { DatabaseSync } from "node:sqlite";
-import { TEST_API_TOKEN, TEST_AWS_ACCESS_KEY_ID, TEST_AWS_SECRET_ACCESS_KEY, TEST_TRACKING_KEYS } from "../test/secrets.ts";
+import { readLocalD1 } from "./local-state.ts";
+import { TEST_SECRETS } from "../test/support/secrets.ts";
+import { TEST_SNS_TOPIC_ARN } from "../test/support/sns-topic.ts";
 
 export const HOST = "127.0.0.1";
 export const ROOT = path.resolve(import.meta.dirname, "..");
 const WRANGLER = path.join(ROOT, "node_modules", ".bin", "wrangler");
 
-export const LOCAL_SECRETS = {
-  API_TOKEN: TEST_API_TOKEN,
-  TRACKING_KEYS: TEST_TRACKING_KEYS,
-  AWS_ACCESS_KEY_ID: TEST_AWS_ACCESS_KEY_ID,
-  AWS_SECRET_ACCESS_KEY: TEST_AWS_SECRET_ACCESS_KEY,
+/** Variables that differ from wrangler.toml for a local run: /sns is closed unless a topic is listed. */
+export const LOCAL_VARS = {
+  SNS_TOPIC_ARNS: TEST_SNS_TOPIC_ARN,
 };
 
 export interface LocalWorker {
@@ -29,8 +28,8 @@ export interface LocalWorker {
   /** The wrangler dev process (its workerd children run the worker). */
   pid: number;
   /**
-   * Rows from the local D1 database, read directly from its SQLite file (read-only; WAL mode lets a reader see
-   * committed transactions while workerd writes). Milliseconds per poll instead of seconds.
+   * Rows from the local D1 database, read directly from its SQLite file (bench/local-state.ts: the one module that
+   * knows where that file is). Milliseconds per poll instead of seconds.
    */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   /** The same through `wrangler d1 execute --local --persist-to` (D1's own tooling; slow: a process per call). */
@@ -42,7 +41,7 @@ export interface LocalWorker {
 
 /** wrangler also reads required secrets from the environment: give it the same test-only values as the env file. */
 function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...LOCAL_SECRETS, CI: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...TEST_SECRETS, CI: "1" };
   // `d1 execute --json` prints its answer at the info level: a quieter level set for this process must not reach it.
   delete env.WRANGLER_LOG;
   return env;
@@ -101,14 +100,6 @@ export function descendantsNamed(root: number, name: string): number[] {
   return out;
 }
 
-/** The local D1 database file miniflare keeps under the persist directory (one D1 binding: one file). */
-function d1File(stateDir: string): string {
-  const dir = path.join(stateDir, "v3", "d1", "miniflare-D1DatabaseObject");
-  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-  if (files.length !== 1) throw new Error(`expected one D1 database file in ${dir}, found ${files.join(", ")}`);
-  return path.join(dir, files[0]!);
-}
-
 async function waitForHealth(origin: string, child: ChildProcess, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
@@ -126,12 +117,7 @@ async function waitForHealth(origin: string, child: ChildProcess, deadline: numb
 export function localD1(stateDir: string): Pick<LocalWorker, "query" | "queryWithWrangler"> {
   return {
     async query<T>(sql: string): Promise<T[]> {
-      const db = new DatabaseSync(d1File(stateDir), { readOnly: true });
-      try {
-        return db.prepare(sql).all() as T[];
-      } finally {
-        db.close();
-      }
+      return readLocalD1<T>(stateDir, sql);
     },
     async queryWithWrangler<T>(sql: string): Promise<T[]> {
       const text = run(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", sql], ROOT);
@@ -149,7 +135,7 @@ export async function startLocalWorker(options: { log?: (line: string) => void; 
   const log = options.log ?? (() => {});
   const stateDir = mkdtempSync(path.join(tmpdir(), "mail-tracker-local-"));
   const envFile = path.join(stateDir, "secrets.env");
-  writeFileSync(envFile, Object.entries(LOCAL_SECRETS).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+  writeFileSync(envFile, Object.entries({ ...TEST_SECRETS, ...LOCAL_VARS }).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
 
   log(`applying migrations into ${stateDir}`);
   run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], ROOT);

@@ -1,6 +1,7 @@
 // What the numbers were measured on: machine, load, and tool versions.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 
@@ -19,6 +20,21 @@ function packageVersion(dir: string): string {
     return (JSON.parse(readFileSync(path.join(ROOT, dir, "package.json"), "utf8")) as { version: string }).version;
   } catch {
     return "unknown";
+  }
+}
+
+/**
+ * The workerd binary `wrangler dev` runs: the `workerd` package as Node resolves it from wrangler (wrangler pins its
+ * own), and the binary its package.json `bin` names. No install layout or platform package name is assumed.
+ */
+function wranglerWorkerd(): string {
+  try {
+    const fromWrangler = createRequire(createRequire(import.meta.url).resolve("wrangler/package.json"));
+    const manifest = fromWrangler.resolve("workerd/package.json");
+    const { bin } = JSON.parse(readFileSync(manifest, "utf8")) as { bin: { workerd: string } };
+    return path.join(path.dirname(manifest), bin.workerd);
+  } catch {
+    return "workerd-not-found";
   }
 }
 
@@ -49,7 +65,7 @@ export function describeMachine(): Machine {
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     wrangler: packageVersion("node_modules/wrangler"),
-    workerd: version(path.join(ROOT, "node_modules/wrangler/node_modules/@cloudflare/workerd-linux-64/bin/workerd"), ["--version"]),
+    workerd: version(wranglerWorkerd(), ["--version"]),
     workerdVitest: version(path.join(ROOT, "node_modules/.bin/workerd"), ["--version"]),
     autocannon: packageVersion("node_modules/autocannon"),
     gitCommit: version("git", ["rev-parse", "--short", "HEAD"]),

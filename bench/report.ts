@@ -152,7 +152,7 @@ function statsTable(st: StatsReadResult): string {
 }
 
 function loadSection(load: LoadSummary | null): string {
-  if (!load) return "No load run recorded yet: run `npm run test:load`.";
+  if (!load) return "No load run recorded yet: run `npm run load`.";
   return [
     `Last run: ${load.date}, ${n(load.requests)} requests (${n(load.validRequests)} valid pixel/click, ${n(load.invalidRequests)} invalid), ` +
       `${load.concurrency} concurrent, ${n(load.snsSent)} SNS notifications.`,
@@ -205,7 +205,7 @@ spread as (min–max)**.
 | commit | ${m.gitCommit} |
 | duration of the whole run | ${r.seconds} s |
 
-Commands: \`npm run bench\` (everything below), \`npm run test:load\` (load and loss),
+Commands: \`npm run bench\` (everything below), \`npm run load\` (load and loss),
 \`${r.pipeline.command}\` (the in-runtime benchmarks alone: pipeline, instrumentation, SNS),
 \`npx tsx bench/stats-read.ts [events]\` (the stats read latency alone).
 
@@ -262,7 +262,7 @@ ${pipelineTable(r.pipeline)}
 
 ### Signature verification alone, with a cached certificate
 
-Both verifiers check the same ${r.snsVerify.messages} genuine AWS-signed messages (\`../shared/fixtures/sns\`: SignatureVersion 1 and 2,
+Both verifiers check the same ${r.snsVerify.messages} genuine AWS-signed messages (\`test/fixtures/sns\`: SignatureVersion 1 and 2,
 HTTP and Lambda spellings, Notifications and SubscriptionConfirmations), each certificate fetched once and then
 cached, answered from the fixture PEM files (no network), in the same \`npm run bench\`.
 **They run in different runtimes: ours in workerd, the baseline on Node** (sns-validator needs Node's \`crypto\` and
@@ -282,7 +282,7 @@ ${snsVerifyTable(r)}
 
 Under \`wrangler dev\` the worker would have to fetch the signing certificate from AWS, which no local server can stand
 in for, so this runs inside the vitest pool (bench/workerd/sns-ingest.bench-test.ts) against the real worker, queue
-and local D1: a test RSA key pair and self-made certificate sign the notifications (test/sns-signer.ts), the
+and local D1: a test RSA key pair and self-made certificate sign the notifications (test/support/sns-signer.ts), the
 worker's certificate fetch is intercepted and answered with that certificate (fetched once, then cached, as in
 production). Messages are signed before the clock starts. Each of ${r.snsIngest.runs} runs POSTs ${n(r.snsIngest.notifications)} fresh
 notifications (SES Send, Delivery, Open and Click records, one event each) with ${r.snsIngest.inFlight} in flight, checks that
@@ -331,7 +331,7 @@ ${statsTable(r.statsRead)}
 
 Within 2×: **${r.statsRead.ratio.p50.median <= 2 && r.statsRead.ratio.p99.median <= 2 ? "yes" : "NO"}** (median ratio of p50 ${n(r.statsRead.ratio.p50.median, 2)}, of p99 ${n(r.statsRead.ratio.p99.median, 2)}).
 
-## Load and loss (\`npm run test:load\`)
+## Load and loss (\`npm run load\`)
 
 Fires pixel and click requests for 20 campaigns × 100 contacts (half opens, half clicks) with about 10% invalid
 requests mixed in (tampered signature, truncated token, valid token of the wrong kind, garbage) at the local worker,
@@ -342,7 +342,7 @@ share of them posted twice with the same MessageId. The worker runs in its own w
 destination, 404 page; \`enqueued\` or \`duplicate\`), then polls D1 until the stored events per campaign and type equal
 the expected ones. Each pixel/click request creates an event with its own id, and each distinct SNS message its
 SES events, so the expected count is exact; invalid requests and replays must add nothing. Finally every campaign's
-\`GET /api/campaigns/<id>/stats\` is compared with the counters recomputed from D1 in plain SQL (bench/d1-counts.ts).
+\`GET /api/campaigns/<id>/stats\` is compared with the counters recomputed from D1 in plain SQL (test/support/d1-counts.ts).
 
 ${loadSection(load)}
 
@@ -350,8 +350,8 @@ ${loadSection(load)}
 
 | file | meaning |
 | --- | --- |
-| \`test/load.test.ts\` | a few hundred concurrent pixel, click and invalid requests and a hundred signed SNS notifications (a quarter replayed) through the worker; after the real local queue drains, D1 holds exactly one event per valid request and per distinct SES event, per campaign and type, none from the invalid ones or the replays, and every campaign's counters equal counts recomputed from D1 |
-| \`test/faults.test.ts\` | the consumer failing before D1, inside the D1 transaction, and after D1 committed: every message is retried, nothing partial is stored, and redelivery ends exact (no loss, no duplicate). Also between D1 and the counters (all campaigns, or one of two), after the counters (answer lost) and a whole batch redelivered after a lost ack: D1 rows, suppression history and every campaign's counters end equal to a clean run. A poison message is retried through every attempt the queue allows (max_retries from wrangler.toml), then lands in \`dead_letters\` through the DLQ consumer while the rest of its batch is stored |
-| \`test/bad-input.test.ts\` | property-based (fast-check): random and mutated tokens, paths, headers and bodies against \`/o/\`, \`/c/\`, \`/u/\`, \`/api/links\`, \`/api/suppressions\`, \`/sns\` (random and mutated genuine signed messages: queued only when every signed field is intact, nothing fetched but rule-matching certificate URLs), \`/api/send\`, \`/api/instrument\`, \`/api/campaigns/<id>/send\` (nothing reaches SES): no 5xx, a redirect only ever to a destination signed in the test, nothing enqueued or stored from an invalid request; oversized bodies (streamed, no Content-Length) get 413 after reading no more than the limit plus one chunk |
+| \`test/integration/load.test.ts\` | a few hundred concurrent pixel, click and invalid requests and a hundred signed SNS notifications (a quarter replayed) through the worker; after the real local queue drains, D1 holds exactly one event per valid request and per distinct SES event, per campaign and type, none from the invalid ones or the replays, and every campaign's counters equal counts recomputed from D1 |
+| \`test/integration/faults.test.ts\` | the consumer failing before D1, inside the D1 transaction, and after D1 committed: every message is retried, nothing partial is stored, and redelivery ends exact (no loss, no duplicate). Also between D1 and the counters (all campaigns, or one of two), after the counters (answer lost) and a whole batch redelivered after a lost ack: D1 rows, suppression history and every campaign's counters end equal to a clean run. A poison message is retried through every attempt the queue allows (max_retries from wrangler.toml), then lands in \`dead_letters\` through the DLQ consumer while the rest of its batch is stored |
+| \`test/integration/bad-input.test.ts\` | property-based (fast-check): random and mutated tokens, paths, headers and bodies against \`/o/\`, \`/c/\`, \`/u/\`, \`/api/links\`, \`/api/suppressions\`, \`/sns\` (random and mutated genuine signed messages: queued only when every signed field is intact, nothing fetched but rule-matching certificate URLs), \`/api/send\`, \`/api/instrument\`, \`/api/campaigns/<id>/send\` (nothing reaches SES): no 5xx, a redirect only ever to a destination signed in the test, nothing enqueued or stored from an invalid request; oversized bodies (streamed, no Content-Length) get 413 after reading no more than the limit plus one chunk |
 `;
 }

@@ -15,7 +15,7 @@ import { describeMachine } from "./machine.ts";
 import { renderReport, type BenchResults } from "./report.ts";
 import { loadSnsFixtures, snsValidatorBench } from "./sns-node.ts";
 import { statsReadBench } from "./stats-read.ts";
-import { mintTokenSet } from "./traffic.ts";
+import { mintTokenSet } from "../test/support/traffic.ts";
 import { runWorkerdBenches } from "./workerd.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");

@@ -1,6 +1,6 @@
 // SNS signature verification with the `sns-validator` npm package on Node: the baseline for our WebCrypto verifier.
 //
-// Messages and certificates are the genuine AWS-signed fixtures in ../shared/fixtures/sns. sns-validator fetches
+// Messages and certificates are the genuine AWS-signed fixtures in test/fixtures/sns. sns-validator fetches
 // certificates with https.get and caches them per URL for the process's life; we answer that one fetch per URL from
 // the fixture files (no network), so every timed verification uses a cached certificate, like ours will.
 import { readFileSync } from "node:fs";
@@ -8,9 +8,10 @@ import https from "node:https";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import MessageValidator from "sns-validator";
+import { FIXTURES_DIR } from "../test/support/fixture-files.ts";
 import { summarize, type Summary } from "./stats.ts";
 
-export const SNS_FIXTURES = path.resolve(import.meta.dirname, "..", "..", "shared", "fixtures", "sns");
+export const SNS_FIXTURES = path.join(FIXTURES_DIR, "sns");
 
 export interface SnsFixture {
   file: string;

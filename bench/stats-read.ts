@@ -4,7 +4,7 @@
 // worker plus a seeding route). Both campaigns' CampaignStats objects are filled through their record() RPC in
 // chunks, then read over loopback from Node, one request at a time, timed with Node's clock (microseconds). Rounds
 // alternate which campaign goes first; each round gives a median and a p99 per campaign and their ratio.
-import { TEST_API_TOKEN } from "../test/secrets.ts";
+import { TEST_API_TOKEN } from "../test/support/secrets.ts";
 import { startLocalWorker, type LocalWorker } from "./local-worker.ts";
 import { summarize, type Summary } from "./stats.ts";
 import { SEED_PATH, type SeedRequest } from "./workerd/stats-seed.ts";

@@ -1,5 +1,7 @@
 // Typed configuration read from wrangler vars, with the documented defaults.
 
+import type { SignatureVersion } from "./sns/verify";
+
 export interface SuppressionConfig {
   /** Soft bounces in a row (no delivery between) that suppress an address. */
   softBounceLimit: number;
@@ -22,4 +24,13 @@ export function suppressionConfig(env: Env): SuppressionConfig {
     softBounceTtlMs: positiveInt(env.SOFT_BOUNCE_SUPPRESSION_DAYS, 30) * DAY_MS,
     syncToSes: env.SES_SYNC_SUPPRESSIONS === "true",
   };
+}
+
+/**
+ * SNS_SIGNATURE_VERSION: "2" accepts only SHA256withRSA signatures (the topic's SignatureVersion attribute must be 2);
+ * empty, unset or "1" accepts both. Any other value is read as "2", the stricter choice.
+ */
+export function snsSignatureVersions(env: Env): ReadonlySet<SignatureVersion> {
+  const value = (env.SNS_SIGNATURE_VERSION ?? "").trim();
+  return new Set(value === "" || value === "1" ? ["1", "2"] : ["2"]);
 }

@@ -6,19 +6,31 @@ import { database } from "./db/client";
 import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
 import { consumeEvents } from "./pipeline/consumer";
-import { EVENTS_DLQ, SEND_DLQ, SEND_QUEUE } from "./pipeline/queues";
+import { replayOnSchedule } from "./pipeline/replay";
+import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ, SEND_QUEUE } from "./pipeline/queues";
 import { consumeSends } from "./sending/consumer";
 
 export { CampaignStats } from "./stats/campaign-stats";
 
+/** Every queue this worker consumes (wrangler.toml [[queues.consumers]]), by its exact name. */
+export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>, env: Env) => Promise<void>> = new Map([
+  [EVENTS_QUEUE, consumeEvents],
+  [EVENTS_DLQ, consumeDeadLetters],
+  [SEND_QUEUE, consumeSends],
+  [SEND_DLQ, consumeDeadLetters],
+]);
+
 export default {
   fetch: app.fetch,
   async queue(batch, env, _ctx) {
-    if (batch.queue === EVENTS_DLQ || batch.queue === SEND_DLQ) return consumeDeadLetters(batch, env);
-    if (batch.queue === SEND_QUEUE) return consumeSends(batch, env);
-    return consumeEvents(batch, env);
+    // No fallthrough: a renamed or unknown queue fails loudly (and is retried) instead of being read by the wrong code.
+    const consume = QUEUE_CONSUMERS.get(batch.queue);
+    if (!consume) throw new Error(`no consumer for queue "${batch.queue}": add it to QUEUE_CONSUMERS in src/index.ts`);
+    return consume(batch, env);
   },
   async scheduled(_controller, env, _ctx) {
+    // Replays dead-lettered events once D1 and the counters answer again (logs, never throws).
+    await replayOnSchedule(env);
     // Retries mirroring what failed inline (SES down, throttled) until it goes through.
     if (suppressionConfig(env).syncToSes) await syncPendingSuppressions(env, database(env.DB));
   },

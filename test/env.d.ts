@@ -2,10 +2,12 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
-    /** The shared fixtures by path relative to the fixtures folder, or why they could not be found. */
-    TEST_FIXTURES: { files: Record<string, string> } | { missing: string };
-    /** max_retries of the events queue consumer, read from wrangler.toml. */
-    TEST_EVENTS_MAX_RETRIES: number;
+    /** The SNS/SES fixtures of test/fixtures, by path relative to that folder ("sns/index.json"). */
+    TEST_FIXTURES: { files: Record<string, string> };
+    /** max_retries of every queue consumer in wrangler.toml, by queue name. */
+    TEST_QUEUE_MAX_RETRIES: Record<string, number>;
+    /** An empty D1 database for migration tests. */
+    MIGRATION_TEST_DB: D1Database;
   }
 }
 

@@ -2,22 +2,24 @@
 //
 // Run by `npm run bench` through vitest.bench.config.ts. Inside the vitest pool because the worker must fetch the
 // signing certificate from an amazonaws.com URL, which nothing local can serve to `wrangler dev`: here a test key
-// pair and self-made certificate sign the messages (test/sns-signer.ts) and the certificate fetch is intercepted.
+// pair and self-made certificate sign the messages (test/support/sns-signer.ts) and the certificate fetch is intercepted.
 // Messages are signed before the clock starts (signing is SNS's work, not ours). Each run POSTs fresh notifications
 // (SES send, delivery, open and click records, one event each) with a fixed number in flight, then polls D1 until
 // every event is stored; the real local queue delivers batches of up to 100 after at most 2 s (wrangler.toml).
 import { env, exports } from "cloudflare:workers";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { CAMPAIGN_TAG, encodeTagValue } from "../../src/ses/tags";
-import { fixtureJson } from "../../test/fixtures";
-import { ORIGIN } from "../../test/helpers";
-import { createTestSigner, signedNotification, type TestSigner } from "../../test/sns-signer";
+import { fixtureJson } from "../../test/support/fixtures";
+import { ORIGIN } from "../../test/support/helpers";
+import { createTestSigner, signedNotification, type TestSigner } from "../../test/support/sns-signer";
+import { TEST_SNS_TOPIC_ARN } from "../../test/support/sns-topic";
 import { anchoredNow, benchLine } from "./timing";
 
 const RUNS = 3;
 const NOTIFICATIONS = 600;
 const IN_FLIGHT = 16;
-const TOPIC = "arn:aws:sns:us-east-1:123456789012:mail-tracker-bench";
+/** Listed in SNS_TOPIC_ARNS by vitest.config.ts. */
+const TOPIC = TEST_SNS_TOPIC_ARN;
 const RECORDS = ["send", "delivery", "open", "click"].map((t) => `ses/event-publishing__${t}-record.json`);
 
 let signer: TestSigner;

@@ -6,7 +6,7 @@
 // cached certificates (parsed and imported once), like the worker after its first message from a certificate.
 import { expect, it } from "vitest";
 import { verifySnsMessage, type VerifyOptions } from "../../src/sns/verify";
-import { fixtureJson, fixtureText, snsIndex } from "../../test/fixtures";
+import { fixtureJson, fixtureText, snsIndex } from "../../test/support/fixtures";
 import { benchLine, iterationsFor, timeIterations } from "./timing";
 
 const RUNS = 5;

@@ -20,7 +20,12 @@ export interface DeliveryRef {
 const ROWS_PER_INSERT = 500;
 
 /** Statements that claim every recipient of a job as `queued`, skipping those already claimed. */
-export function insertQueuedStatements(d1: D1Database, jobId: string, recipients: readonly Omit<DeliveryRef, "jobId">[], now: number): D1PreparedStatement[] {
+export function insertQueuedStatements(
+  d1: D1Database,
+  jobId: string,
+  recipients: readonly Omit<DeliveryRef, "jobId">[],
+  now: number,
+): D1PreparedStatement[] {
   return chunk(recipients, ROWS_PER_INSERT).map((part) =>
     d1
       .prepare(
@@ -65,7 +70,13 @@ export type Settlement =
   | { state: "queued" };
 
 /** End the claim numbered `attempt`; a claim already ended (or taken again since) is left alone. */
-export async function settleDelivery(db: Db, ref: Pick<DeliveryRef, "jobId" | "recipient">, attempt: number, outcome: Settlement, now: number): Promise<void> {
+export async function settleDelivery(
+  db: Db,
+  ref: Pick<DeliveryRef, "jobId" | "recipient">,
+  attempt: number,
+  outcome: Settlement,
+  now: number,
+): Promise<void> {
   await db
     .update(deliveries)
     .set({
@@ -100,7 +111,13 @@ export async function deliveryCounts(db: Db, jobId: string): Promise<Record<Deli
 /** The job's `unknown` recipients in list order, after position `after`. */
 export async function unknownDeliveries(db: Db, jobId: string, after: number, limit: number) {
   return db
-    .select({ email: deliveries.email, position: deliveries.position, attempts: deliveries.attempts, error: deliveries.error, updatedAt: deliveries.updatedAt })
+    .select({
+      email: deliveries.email,
+      position: deliveries.position,
+      attempts: deliveries.attempts,
+      error: deliveries.error,
+      updatedAt: deliveries.updatedAt,
+    })
     .from(deliveries)
     .where(and(eq(deliveries.jobId, jobId), eq(deliveries.state, "unknown"), gt(deliveries.position, after)))
     .orderBy(asc(deliveries.position))

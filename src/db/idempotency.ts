@@ -30,7 +30,15 @@ export async function takeKey(
     db.delete(idempotencyKeys).where(inArray(idempotencyKeys.key, expired)),
     db
       .insert(idempotencyKeys)
-      .values({ key, fingerprint, state: "in_progress", lockedUntil: now + IDEMPOTENCY_LEASE_MS, jobId, createdAt: now, expiresAt: now + IDEMPOTENCY_TTL_MS })
+      .values({
+        key,
+        fingerprint,
+        state: "in_progress",
+        lockedUntil: now + IDEMPOTENCY_LEASE_MS,
+        jobId,
+        createdAt: now,
+        expiresAt: now + IDEMPOTENCY_TTL_MS,
+      })
       .onConflictDoNothing()
       .returning({ jobId: idempotencyKeys.jobId }),
   ]);

@@ -48,23 +48,50 @@ export const campaigns = sqliteTable(
   (t) => [index("campaigns_recent").on(t.lastEventAt, t.id)],
 );
 
-/** Queue messages that exhausted their retries: kept whole so nothing vanishes. */
-export const deadLetters = sqliteTable("dead_letters", {
-  /** The queue message id: a redelivered dead letter is stored once. */
-  messageId: text("message_id").primaryKey(),
-  queue: text("queue").notNull(),
-  body: text("body").notNull(),
-  attempts: integer("attempts").notNull(),
-  /** Why it landed here when the consumer knew (e.g. a body that is not an event envelope). */
-  reason: text("reason"),
-  enqueuedAt: integer("enqueued_at").notNull(),
-  receivedAt: integer("received_at")
-    .notNull()
-    .default(sql`(unixepoch() * 1000)`),
-});
+/**
+ * What a dead letter is waiting for: `pending` ones are looked at by the next replay, `replayed` ones had their
+ * events stored, `held` ones are kept only to be read (send tasks, bodies that are not events): replay only ever
+ * stores event envelopes, and holds anything else the first time it reads it.
+ */
+export const DEAD_LETTER_STATUSES = ["pending", "replayed", "held"] as const;
+export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[number];
+
+/** Queue messages that exhausted their retries: kept whole so nothing vanishes, and replayed once storage is back. */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    /** The queue message id: a redelivered dead letter is stored once. */
+    messageId: text("message_id").primaryKey(),
+    queue: text("queue").notNull(),
+    body: text("body").notNull(),
+    attempts: integer("attempts").notNull(),
+    /** Why it landed here when the consumer knew (e.g. a body that is not an event envelope). */
+    reason: text("reason"),
+    enqueuedAt: integer("enqueued_at").notNull(),
+    receivedAt: integer("received_at")
+      .notNull()
+      .default(sql`(unixepoch() * 1000)`),
+    status: text("status").$type<DeadLetterStatus>().notNull().default("pending"),
+    replayedAt: integer("replayed_at"),
+    /** Failed replays so far: the scheduled replay takes the least-tried first, so a poison row blocks nothing. */
+    replayAttempts: integer("replay_attempts").notNull().default(0),
+    lastError: text("last_error"),
+  },
+  (t) => [
+    index("dead_letters_received").on(t.receivedAt, t.messageId),
+    index("dead_letters_replay").on(t.status, t.replayAttempts, t.receivedAt),
+  ],
+);
 
 /**
- * Who must not be mailed, one row per normalised address. Permanent reasons have no expiry; a soft-bounce
+ * The key an address is matched on: the whole address lower-cased (SQLite's lower(): ASCII letters), computed by
+ * SQLite itself so rows written before it existed have it too, and so no writer can forget it.
+ */
+const emailKey = () => text("email_key").generatedAlwaysAs(sql`lower("email")`, { mode: "virtual" });
+
+/**
+ * Who must not be mailed, one row per address whatever its case (`Ann@x` complained: `ann@x` is not mailed);
+ * `email` is the address as first given, for display. Permanent reasons have no expiry; a soft-bounce
  * suppression expires. A manual lift deletes the row and is remembered in suppression_lifts.
  */
 export const suppressions = sqliteTable(
@@ -78,15 +105,28 @@ export const suppressions = sqliteTable(
     eventId: text("event_id"),
     /** When it was mirrored to the SES account-level suppression list; null while not (yet) mirrored. */
     sesSyncedAt: integer("ses_synced_at"),
+    /** The last try to mirror it, and why it failed: a refused address goes behind the others, never before them. */
+    sesSyncAttemptAt: integer("ses_sync_attempt_at"),
+    sesSyncError: text("ses_sync_error"),
+    emailKey: emailKey(),
   },
-  (t) => [index("suppressions_event").on(t.eventId), index("suppressions_ses_pending").on(t.sesSyncedAt)],
+  (t) => [
+    uniqueIndex("suppressions_email_key").on(t.emailKey),
+    index("suppressions_event").on(t.eventId),
+    index("suppressions_ses_pending").on(t.sesSyncedAt, t.sesSyncAttemptAt, t.since),
+  ],
 );
 
-/** The last manual lift per address: events that happened before it never suppress the address again. */
-export const suppressionLifts = sqliteTable("suppression_lifts", {
-  email: text("email").primaryKey(),
-  liftedAt: integer("lifted_at").notNull(),
-});
+/** The last manual lift per address (matched like suppressions): events from before it never suppress again. */
+export const suppressionLifts = sqliteTable(
+  "suppression_lifts",
+  {
+    email: text("email").primaryKey(),
+    liftedAt: integer("lifted_at").notNull(),
+    emailKey: emailKey(),
+  },
+  (t) => [uniqueIndex("suppression_lifts_email_key").on(t.emailKey)],
+);
 
 /** Every change to an address's suppression state, for audit. */
 export const suppressionHistory = sqliteTable(

@@ -14,7 +14,8 @@ const CURRENT_STREAK = `(SELECT COUNT(*) FROM events
     AND COALESCE(json_extract(metadata, '$.bounceType'), '') <> 'Permanent'
     AND occurred_at > COALESCE((SELECT MAX(occurred_at) FROM events WHERE contact_id = ?1 AND type = 'delivery'), -1))`;
 
-const NOT_LIFTED_SINCE = "NOT EXISTS (SELECT 1 FROM suppression_lifts WHERE email = ?1 AND lifted_at >= ?2)";
+// Suppressions and lifts match an address whatever its case, on their lower-cased email_key.
+const NOT_LIFTED_SINCE = "NOT EXISTS (SELECT 1 FROM suppression_lifts WHERE email_key = lower(?1) AND lifted_at >= ?2)";
 
 // An event records one history row however often it is applied (unique on event_id, action), and only
 // when it is the event that the address's current suppression names.
@@ -22,7 +23,7 @@ const historyFor = (d1: D1Database, email: string, eventId: string) =>
   d1
     .prepare(
       `INSERT INTO suppression_history (email, action, reason, at, event_id)
-       SELECT email, 'suppress', reason, since, event_id FROM suppressions WHERE email = ?1 AND event_id = ?2
+       SELECT email, 'suppress', reason, since, event_id FROM suppressions WHERE email_key = lower(?1) AND event_id = ?2
        ON CONFLICT (event_id, action) DO NOTHING`,
     )
     .bind(email, eventId);
@@ -34,7 +35,7 @@ function permanent(d1: D1Database, d: PermanentDecision): D1PreparedStatement[] 
       .prepare(
         `INSERT INTO suppressions (email, reason, since, expires_at, event_id)
          SELECT ?1, ?3, ?2, NULL, ?4 WHERE ${NOT_LIFTED_SINCE}
-         ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, since = excluded.since, expires_at = NULL,
+         ON CONFLICT (email_key) DO UPDATE SET reason = excluded.reason, since = excluded.since, expires_at = NULL,
            event_id = excluded.event_id, ses_synced_at = NULL
          WHERE suppressions.expires_at IS NOT NULL`,
       )
@@ -52,7 +53,7 @@ function softBounce(d1: D1Database, d: SoftBounceDecision, config: SuppressionCo
          SELECT ?1, 'soft_bounce', ?2, ?3, ?4
          WHERE ${NOT_LIFTED_SINCE}
            AND ${CURRENT_STREAK} >= ?5
-         ON CONFLICT (email) DO UPDATE SET reason = 'soft_bounce', since = excluded.since, expires_at = excluded.expires_at,
+         ON CONFLICT (email_key) DO UPDATE SET reason = 'soft_bounce', since = excluded.since, expires_at = excluded.expires_at,
            event_id = excluded.event_id, ses_synced_at = NULL
          WHERE suppressions.expires_at IS NOT NULL AND suppressions.expires_at <= excluded.since`,
       )
@@ -66,7 +67,7 @@ function softBounce(d1: D1Database, d: SoftBounceDecision, config: SuppressionCo
  * whether the delivery came after it or arrived late from before its last bounces.
  */
 function delivery(d1: D1Database, d: DeliveryDecision, config: SuppressionConfig): D1PreparedStatement[] {
-  const broken = `email = ?1 AND reason = 'soft_bounce' AND ${CURRENT_STREAK} < ?2`;
+  const broken = `email_key = lower(?1) AND reason = 'soft_bounce' AND ${CURRENT_STREAK} < ?2`;
   return [
     d1
       .prepare(

@@ -2,7 +2,7 @@
 
 import * as v from "valibot";
 import { MAX_EMAIL_LENGTH } from "./email";
-import { normalizeDestination } from "../tracking/token";
+import { MAX_URL_BYTES, normalizeDestination } from "../tracking/token";
 
 /** Campaign ids appear in API paths and tokens: short, URL-safe. */
 export const CampaignId = v.pipe(
@@ -14,10 +14,14 @@ export const CampaignId = v.pipe(
 // patterns refuse.
 export const Email = v.pipe(v.string(), v.trim(), v.maxLength(MAX_EMAIL_LENGTH), v.rfcEmail("must be an email address"));
 
+const utf8 = new TextEncoder();
+
+/** The destination is signed in its normalised form, which can be longer than what was given (percent-encoding). */
 export const HttpUrl = v.pipe(
   v.string(),
-  v.maxLength(4096),
+  v.maxLength(MAX_URL_BYTES),
   v.check((u) => normalizeDestination(u) !== null, "must be an absolute http or https URL"),
+  v.check((u) => utf8.encode(normalizeDestination(u) ?? "").length <= MAX_URL_BYTES, `must be at most ${MAX_URL_BYTES} bytes once normalised`),
 );
 
 /** What minting tracked links takes: the API's `POST /api/links` body and the CLI's flags. */

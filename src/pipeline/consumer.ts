@@ -3,7 +3,8 @@
 import { parseEnvelope, type TrackingEvent } from "../domain/events";
 import { applyEvents } from "./apply";
 import { storeDeadLetter } from "./dead-letters";
-import { retryDelaySeconds } from "./queues";
+import { settleEach } from "./isolate";
+import { backoffSeconds, EVENTS_RETRY, isLastAttempt } from "./queues";
 
 type Parsed = { message: Message<unknown>; events: TrackingEvent[] };
 
@@ -20,38 +21,28 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
       await storeDeadLetter(env, batch.queue, message, "not an event envelope");
       message.ack();
     } catch (err) {
-      logFailure("dead letter not stored", [message], err);
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      retryLater(message, "dead letter not stored", err);
     }
-  }
-  if (parsed.length === 0) return;
-
-  try {
-    await applyEvents(env, parsed.flatMap((p) => p.events));
-    for (const p of parsed) p.message.ack();
-    return;
-  } catch (err) {
-    if (parsed.length === 1) {
-      retry(parsed[0]!, err);
-      return;
-    }
-    logFailure("batch failed, isolating messages", parsed.map((p) => p.message), err);
   }
 
-  // One bad message must not hold back the rest: each is applied alone, and only failures retry.
-  for (const p of parsed) {
-    try {
-      await applyEvents(env, p.events);
-      p.message.ack();
-    } catch (err) {
-      retry(p, err);
-    }
-  }
+  // One bad message must not hold back the rest: on failure each is applied alone, and only failures retry.
+  const { done, failed } = await settleEach(
+    parsed,
+    (items) => applyEvents(env, items.flatMap((p) => p.events)),
+    (err) => logFailure("batch failed, isolating messages", parsed.map((p) => p.message), err),
+  );
+  for (const p of done) p.message.ack();
+  for (const { item, error } of failed) retryLater(item.message, "message failed, will retry", error);
 }
 
-function retry(p: Parsed, err: unknown): void {
-  logFailure("message failed, will retry", [p.message], err);
-  p.message.retry({ delaySeconds: retryDelaySeconds(p.message.attempts) });
+/**
+ * Retried with a growing delay for as long as EVENTS_RETRY lasts (two hours), so an outage of D1 or of the
+ * counters loses nothing: storing and counting are idempotent on event ids, so every retry is safe.
+ */
+function retryLater(message: Message<unknown>, msg: string, err: unknown): void {
+  const last = isLastAttempt(EVENTS_RETRY, message.attempts);
+  logFailure(last ? `${msg}; retries exhausted, goes to the dead-letter queue` : msg, [message], err);
+  message.retry({ delaySeconds: backoffSeconds(EVENTS_RETRY, message.attempts) });
 }
 
 function logFailure(msg: string, messages: Message<unknown>[], err: unknown): void {

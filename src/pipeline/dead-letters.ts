@@ -1,11 +1,12 @@
-// The dead-letter queue consumer: everything that exhausted its retries is kept in D1, once.
+// The dead-letter queue consumer: everything that exhausted its retries is kept in D1, once, and never dropped unstored.
 
-import { getTableColumns } from "drizzle-orm";
-import { chunk, rowsPerStatement } from "../db/chunk";
-import { database, prepare, runBatch } from "../db/client";
-import { deadLetters } from "../db/schema";
+import { insertDeadLetters, type NewDeadLetter } from "../db/dead-letters";
+import type { DeadLetterStatus } from "../db/schema";
+import { parseEnvelope } from "../domain/events";
+import { settleEach } from "./isolate";
+import { backoffSeconds, DEAD_LETTER_RETRY, isLastAttempt } from "./queues";
 
-function bodyText(body: unknown): string {
+export function bodyText(body: unknown): string {
   if (typeof body === "string") return body;
   try {
     return JSON.stringify(body) ?? String(body);
@@ -14,7 +15,15 @@ function bodyText(body: unknown): string {
   }
 }
 
-function deadLetterRow(queue: string, message: Message<unknown>, reason: string): typeof deadLetters.$inferInsert {
+/**
+ * Only event envelopes wait for replay: replaying one stores events and counts them, which can never send an
+ * email. Anything else (a send task above all: replaying it could mail someone twice) is held, to be read.
+ */
+export function deadLetterStatus(body: unknown): DeadLetterStatus {
+  return parseEnvelope(body) ? "pending" : "held";
+}
+
+function deadLetterRow(queue: string, message: Message<unknown>, reason: string): NewDeadLetter {
   return {
     messageId: message.id,
     queue,
@@ -22,16 +31,15 @@ function deadLetterRow(queue: string, message: Message<unknown>, reason: string)
     attempts: message.attempts,
     enqueuedAt: message.timestamp.getTime(),
     reason,
+    status: deadLetterStatus(message.body),
   };
 }
 
-async function storeDeadLetters(env: Env, queue: string, messages: readonly Message<unknown>[], reason: string): Promise<void> {
-  const db = database(env.DB);
-  const rows = messages.map((m) => deadLetterRow(queue, m, reason));
-  const statements = chunk(rows, rowsPerStatement(Object.keys(getTableColumns(deadLetters)).length)).map((part) =>
-    prepare(env.DB, db.insert(deadLetters).values(part).onConflictDoNothing()),
+function storeDeadLetters(env: Env, queue: string, messages: readonly Message<unknown>[], reason: string): Promise<void> {
+  return insertDeadLetters(
+    env.DB,
+    messages.map((m) => deadLetterRow(queue, m, reason)),
   );
-  await runBatch(env.DB, statements);
 }
 
 /** Keep one message that can never be applied (it is stored once, however often it comes). */
@@ -39,7 +47,26 @@ export function storeDeadLetter(env: Env, queue: string, message: Message<unknow
   return storeDeadLetters(env, queue, [message], reason);
 }
 
+/**
+ * A message is acknowledged only once its row is in D1. One that cannot be stored (D1 down) is retried with a
+ * growing delay for as long as DEAD_LETTER_RETRY lasts (two days); there is no queue after this one, so on its
+ * last attempt its whole body goes to the log, the one place left to recover it from.
+ */
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  await storeDeadLetters(env, batch.queue, batch.messages, "retries exhausted");
-  batch.ackAll();
+  const { done, failed } = await settleEach(batch.messages, (messages) => storeDeadLetters(env, batch.queue, messages, "retries exhausted"));
+  for (const message of done) message.ack();
+  for (const { item: message, error } of failed) {
+    const last = isLastAttempt(DEAD_LETTER_RETRY, message.attempts);
+    console.error(
+      JSON.stringify({
+        msg: last ? "dead letter not stored on its last attempt: Queues drops it now" : "dead letter not stored, will retry",
+        queue: batch.queue,
+        message: message.id,
+        attempts: message.attempts,
+        error: String(error),
+        ...(last ? { body: bodyText(message.body) } : {}),
+      }),
+    );
+    message.retry({ delaySeconds: backoffSeconds(DEAD_LETTER_RETRY, message.attempts) });
+  }
 }

@@ -8,6 +8,7 @@ import { requireApiToken } from "./auth";
 import { campaigns } from "./campaigns";
 import { readJson } from "./body";
 import { contactsApi } from "./contacts";
+import { deadLettersApi } from "./dead-letters";
 import { segments } from "./segments";
 import { suppressionsApi } from "./suppressions";
 import { trackingOrigin } from "./origin";
@@ -31,4 +32,5 @@ api.post("/links", async (c) => {
 
 api.route("/suppressions", suppressionsApi);
 api.route("/contacts", contactsApi);
+api.route("/dead-letters", deadLettersApi);
 api.route("/", sending);

@@ -55,7 +55,12 @@ function asAppError(err: unknown): AppError | null {
  * again). Any other failure means nothing was done, or what was done is resumable: the key is released and a
  * repeat runs again.
  */
-export async function idempotent(c: Context<AppEnv>, body: unknown, options: IdempotencyOptions, run: (hold: KeyHold) => Promise<Answer>): Promise<Response> {
+export async function idempotent(
+  c: Context<AppEnv>,
+  body: unknown,
+  options: IdempotencyOptions,
+  run: (hold: KeyHold) => Promise<Answer>,
+): Promise<Response> {
   const header = c.req.header(IDEMPOTENCY_HEADER);
   const parsed = header === undefined ? { ok: true as const, key: `auto-${crypto.randomUUID()}` } : parseIdempotencyKey(header);
   if (!parsed.ok) throw new AppError("bad_request", parsed.reason);
@@ -81,15 +86,28 @@ export async function idempotent(c: Context<AppEnv>, body: unknown, options: Ide
   } else {
     const verdict = judgeRepeat(keyRecord(taken.row), fingerprint, now);
     if (verdict.kind === "mismatch") {
-      throw new AppError("idempotency_key_reused", "this Idempotency-Key was used for a different request (method, path or body); use a new key for a new request", { idempotencyKey: key });
+      throw new AppError(
+        "idempotency_key_reused",
+        "this Idempotency-Key was used for a different request (method, path or body); use a new key for a new request",
+        { idempotencyKey: key },
+      );
     }
     if (verdict.kind === "replay") return respond(c, key, verdict.status as ContentfulStatusCode, verdict.body, true);
     const took = verdict.kind === "stale" ? await takeOverKey(db, key, verdict.lockedUntil, now) : null;
     if (!took) {
-      throw new AppError("idempotency_key_in_use", "a request with this Idempotency-Key is still in progress; repeat it after that one has answered", { idempotencyKey: key });
+      throw new AppError(
+        "idempotency_key_in_use",
+        "a request with this Idempotency-Key is still in progress; repeat it after that one has answered",
+        { idempotencyKey: key },
+      );
     }
     if (options.onStale === "unknown") {
-      return unknownOutcome(new AppError("outcome_unknown", "an earlier request with this Idempotency-Key stopped without an answer; whether it sent is unknown, so nothing was sent again"));
+      return unknownOutcome(
+        new AppError(
+          "outcome_unknown",
+          "an earlier request with this Idempotency-Key stopped without an answer; whether it sent is unknown, so nothing was sent again",
+        ),
+      );
     }
     hold = { key, jobId: took.jobId };
   }

@@ -51,7 +51,13 @@ sendJobsApi.get("/campaigns/:id/jobs/:jobId", async (c) => {
     recipients: job.recipients,
     enqueued: job.enqueued,
     counts,
-    unknown: items.map((d) => ({ to: d.email, position: d.position, attempts: d.attempts, error: d.error, since: new Date(d.updatedAt).toISOString() })),
+    unknown: items.map((d) => ({
+      to: d.email,
+      position: d.position,
+      attempts: d.attempts,
+      error: d.error,
+      since: new Date(d.updatedAt).toISOString(),
+    })),
     nextCursor: cursor,
   });
 });
@@ -75,8 +81,20 @@ sendJobsApi.post("/campaigns/:id/jobs/:jobId/resend-unknown", async (c) => {
     }
   } catch (err) {
     const left = requeued.slice(queued);
-    await unqueue(db, jobId, left.map((d) => d.recipient), Date.now()).catch((unqueueErr: unknown) => {
-      console.error(JSON.stringify({ msg: "requeued deliveries not given back to unknown", jobId, recipients: left.map((d) => d.email), error: String(unqueueErr) }));
+    await unqueue(
+      db,
+      jobId,
+      left.map((d) => d.recipient),
+      Date.now(),
+    ).catch((unqueueErr: unknown) => {
+      console.error(
+        JSON.stringify({
+          msg: "requeued deliveries not given back to unknown",
+          jobId,
+          recipients: left.map((d) => d.email),
+          error: String(unqueueErr),
+        }),
+      );
     });
     throw new AppError("send_incomplete", `queued ${queued} of ${tasks.length} unknown recipients again; call again for the rest`, {
       campaignId,

@@ -68,7 +68,9 @@ sending.post("/campaigns/:id/send", async (c) => {
     // The send's own switches are kept with the job; the campaign's are read again when each message goes out.
     const track = effectiveTracking({ opens: true, clicks: true }, body.track);
     try {
-      const result = await createSendJob(db, c.env.SEND_QUEUE, campaignId, trackingOrigin(c.env, c.req.url), body, track, { jobId: hold.jobId ?? undefined });
+      const result = await createSendJob(db, c.env.SEND_QUEUE, campaignId, trackingOrigin(c.env, c.req.url), body, track, {
+        jobId: hold.jobId ?? undefined,
+      });
       return { status: 202, body: { campaignId, ...result, idempotencyKey: hold.key } };
     } catch (err) {
       if (!(err instanceof SendIncomplete)) throw err;

@@ -1,6 +1,7 @@
 // POST /sns: Amazon SNS HTTPS deliveries of SES events; nothing in a message is trusted before it is verified.
 
 import { Hono } from "hono";
+import { snsSignatureVersions } from "../config";
 import { AppError } from "../errors";
 import { fetchSnsCertificate } from "../sns/certificate-fetch";
 import { ingestNotification } from "../sns/ingest";
@@ -41,9 +42,29 @@ function parseBody(text: string): Record<string, unknown> & { TopicArn: string }
   return body as Record<string, unknown> & { TopicArn: string };
 }
 
+let closedDoorLogged = false;
+
+/** Said once per isolate, not per request: a misconfigured deployment must not flood its own logs. */
+function logClosedDoorOnce(): void {
+  if (closedDoorLogged) return;
+  closedDoorLogged = true;
+  console.warn(
+    JSON.stringify({
+      msg: "POST /sns refuses every message: SNS_TOPIC_ARNS is empty",
+      fix: 'list your SNS topic ARNs, comma-separated, in wrangler.toml [vars] SNS_TOPIC_ARNS = "arn:aws:sns:<region>:<account>:<topic>" (locally in .dev.vars) and deploy again',
+    }),
+  );
+}
+
 export const sns = new Hono<AppEnv>();
 
 sns.post("/", async (c) => {
+  const allowList = parseTopicAllowList(c.env.SNS_TOPIC_ARNS);
+  // Closed until opened: nothing is read, verified, confirmed or fetched for a deployment that named no topic.
+  if (allowList.size === 0) {
+    logClosedDoorOnce();
+    throw new AppError("forbidden", "no SNS topic is allowed: set SNS_TOPIC_ARNS to the ARNs of your topics", { reason: "topic_not_allowed" });
+  }
   if (c.req.header("x-amz-sns-rawdelivery")?.toLowerCase() === "true") {
     throw new AppError("bad_request", "raw message delivery is unsigned and not accepted: turn RawMessageDelivery off on the subscription", {
       reason: "raw_delivery",
@@ -55,14 +76,14 @@ sns.post("/", async (c) => {
   if (headerTopic !== undefined && headerTopic !== body.TopicArn) {
     throw new AppError("forbidden", "the x-amz-sns-topic-arn header does not match the TopicArn", { reason: "topic_mismatch" });
   }
-  if (!isTopicAllowed(parseTopicAllowList(c.env.SNS_TOPIC_ARNS), body.TopicArn)) {
+  if (!isTopicAllowed(allowList, body.TopicArn)) {
     console.warn(JSON.stringify({ msg: "sns topic not allowed", topicArn: body.TopicArn }));
     throw new AppError("forbidden", "the topic is not on the SNS_TOPIC_ARNS allow-list", { reason: "topic_not_allowed" });
   }
 
   let message: SnsMessage;
   try {
-    message = await verifySnsMessage(body, { fetchCertificate: fetchSnsCertificate });
+    message = await verifySnsMessage(body, { fetchCertificate: fetchSnsCertificate, signatureVersions: snsSignatureVersions(c.env) });
   } catch (err) {
     if (!(err instanceof SnsVerificationError)) throw err;
     console.warn(JSON.stringify({ msg: "sns verification failed", reason: err.reason, error: err.message, topicArn: body.TopicArn }));

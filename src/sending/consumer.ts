@@ -160,7 +160,13 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
     const found = await findDelivery(db, ref);
     const arrival = onArrival(found?.state);
     if (arrival === "mark_unknown") {
-      await settleDelivery(db, ref, found!.attempts, { state: "unknown", error: "a consumer stopped during its SES call; whether SES took it is unknown" }, clock.now());
+      await settleDelivery(
+        db,
+        ref,
+        found!.attempts,
+        { state: "unknown", error: "a consumer stopped during its SES call; whether SES took it is unknown" },
+        clock.now(),
+      );
       log("send outcome unknown after a consumer stopped mid-call; not retried", { jobId: job.id, n: task.n });
       message.ack();
       return;

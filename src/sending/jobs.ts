@@ -5,6 +5,7 @@ import { chunk } from "../db/chunk";
 import { prepare, type Db } from "../db/client";
 import { insertQueuedStatements } from "../db/deliveries";
 import { sendJobs } from "../db/schema";
+import { normalizeEmail } from "../domain/email";
 import type { TrackSwitches } from "../tracking/instrument";
 import type { CampaignSendRequest } from "./schemas";
 
@@ -27,11 +28,11 @@ export function parseSendTask(body: unknown): SendTask | null {
 }
 
 /**
- * The key a recipient is claimed under: the whole address lower-cased, as suppression matching compares
- * addresses, so that `Ann@x` and `ann@x` in one list are one person and are mailed once.
+ * The key a recipient is claimed under, computed as suppression matching computes its key (SQLite's lower() of the
+ * normalised address: ASCII letters lower-cased), so that `Ann@x` and `ann@x` in one list are one person, mailed once.
  */
 export function deliveryKey(address: string): string {
-  return address.trim().toLowerCase();
+  return normalizeEmail(address).replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
 /** One task per distinct recipient (by delivery key): a list that names someone twice mails them once. */
@@ -96,7 +97,10 @@ export async function createSendJob(
   };
   const claims = tasks.map((t) => ({ recipient: deliveryKey(t.to), email: t.to, position: t.n }));
   // The job row and the claims exist before any task can reach the consumer.
-  await db.$client.batch([prepare(db.$client, db.insert(sendJobs).values(row).onConflictDoNothing()), ...insertQueuedStatements(db.$client, jobId, claims, now)]);
+  await db.$client.batch([
+    prepare(db.$client, db.insert(sendJobs).values(row).onConflictDoNothing()),
+    ...insertQueuedStatements(db.$client, jobId, claims, now),
+  ]);
   const stored = await db.select({ enqueued: sendJobs.enqueued }).from(sendJobs).where(eq(sendJobs.id, jobId)).get();
   let enqueued = Math.min(stored?.enqueued ?? 0, tasks.length);
   try {
@@ -104,7 +108,10 @@ export async function createSendJob(
       await queue.sendBatch(part.map((body) => ({ body, contentType: "json" as const })));
       enqueued += part.length;
       // Never backwards: a request that took over a stale key may run beside the one it presumed dead.
-      await db.update(sendJobs).set({ enqueued: sql`max(${sendJobs.enqueued}, ${enqueued})` }).where(eq(sendJobs.id, jobId));
+      await db
+        .update(sendJobs)
+        .set({ enqueued: sql`max(${sendJobs.enqueued}, ${enqueued})` })
+        .where(eq(sendJobs.id, jobId));
     }
   } catch (err) {
     throw new SendIncomplete(jobId, enqueued, tasks.length, err);

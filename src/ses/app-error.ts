@@ -1,7 +1,7 @@
 // How a failed SES call answers over HTTP: used by the error handler and by routes that record their answer.
 
 import { AppError } from "../errors";
-import { SesConfigError, SesError } from "./client";
+import { SesConfigError, type SesError } from "./client";
 
 /**
  * A message SES refuses (MessageRejected, unverified sender, bad address…) is the caller's to fix, 422 with SES's

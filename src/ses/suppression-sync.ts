@@ -1,6 +1,6 @@
 // Mirroring hard-bounce and complaint suppressions to the SES account-level suppression list.
 
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { suppressions } from "../db/schema";
 import { sesConfig, sesRequest, type RetryPolicy } from "./client";
@@ -10,14 +10,22 @@ const SES_REASON: Record<string, "BOUNCE" | "COMPLAINT"> = { hard_bounce: "BOUNC
 
 const PER_RUN = 25;
 
+export interface SyncResult {
+  synced: number;
+  /** Addresses SES refused or that could not be sent: still pending, tried again behind the others. */
+  failed: Array<{ email: string; error: string }>;
+}
+
 /**
- * Push suppressions not mirrored yet, a bounded number per run; returns how many were. With `eventIds`, only
- * the ones those events caused (the consumer's own batch, mirrored at once); without, the oldest backlog first
- * (the scheduled run).
+ * Push suppressions not mirrored yet, a bounded number per run. With `eventIds`, only the ones those events caused
+ * (the consumer's own batch, mirrored at once); without, the scheduled run: never-tried ones first, then the ones
+ * tried longest ago, so an address SES keeps refusing never holds back the rest. Each address is its own call:
+ * one refused is recorded with its error and the others go on.
  */
-export async function syncPendingSuppressions(env: Env, db: Db, options: { eventIds?: string[]; policy?: RetryPolicy } = {}): Promise<number> {
+export async function syncPendingSuppressions(env: Env, db: Db, options: { eventIds?: string[]; policy?: RetryPolicy } = {}): Promise<SyncResult> {
   const { eventIds, policy } = options;
-  if (eventIds?.length === 0) return 0;
+  const result: SyncResult = { synced: 0, failed: [] };
+  if (eventIds?.length === 0) return result;
   const pending = await db
     .select({ email: suppressions.email, reason: suppressions.reason })
     .from(suppressions)
@@ -29,19 +37,28 @@ export async function syncPendingSuppressions(env: Env, db: Db, options: { event
         eventIds ? inArray(suppressions.eventId, eventIds.slice(0, 90)) : undefined,
       ),
     )
-    .orderBy(suppressions.since)
+    // NULLs first: never tried before tried.
+    .orderBy(asc(suppressions.sesSyncAttemptAt), asc(suppressions.since))
     .limit(PER_RUN);
-  if (pending.length === 0) return 0;
+  if (pending.length === 0) return result;
   const config = sesConfig(env);
-  let synced = 0;
   for (const row of pending) {
-    // PUT is idempotent at SES: a retry after a lost answer does no harm.
-    await sesRequest(config, "PUT", "/v2/email/suppression/addresses", { EmailAddress: row.email, Reason: SES_REASON[row.reason] }, policy);
-    await db
-      .update(suppressions)
-      .set({ sesSyncedAt: Date.now() })
-      .where(and(eq(suppressions.email, row.email), eq(suppressions.reason, row.reason)));
-    synced++;
+    const at = Date.now();
+    const same = and(eq(suppressions.email, row.email), eq(suppressions.reason, row.reason));
+    try {
+      // PUT is idempotent at SES: a retry after a lost answer does no harm.
+      await sesRequest(config, "PUT", "/v2/email/suppression/addresses", { EmailAddress: row.email, Reason: SES_REASON[row.reason] }, policy);
+    } catch (err) {
+      const error = String(err).slice(0, 500);
+      result.failed.push({ email: row.email, error });
+      await db.update(suppressions).set({ sesSyncAttemptAt: at, sesSyncError: error }).where(same);
+      continue;
+    }
+    await db.update(suppressions).set({ sesSyncedAt: at, sesSyncAttemptAt: at, sesSyncError: null }).where(same);
+    result.synced++;
   }
-  return synced;
+  if (result.failed.length > 0) {
+    console.error(JSON.stringify({ msg: "SES suppression mirror refused some addresses; will retry on schedule", failed: result.failed }));
+  }
+  return result;
 }

@@ -1,4 +1,5 @@
-// Fetching SNS signing certificates: no redirects followed, bounded, cached per exact URL for the isolate's life.
+// Fetching SNS signing certificates: no redirects followed, bounded, cached per exact URL for the isolate's life;
+// a failed fetch is remembered for a minute, so junk naming a certificate URL cannot make us fetch on every request.
 
 import { PromiseCache } from "./promise-cache";
 import { SnsVerificationError } from "./verify";
@@ -6,12 +7,15 @@ import { SnsVerificationError } from "./verify";
 /** A certificate is a couple of KB; anything much larger is not one. */
 const MAX_CERTIFICATE_BYTES = 16 * 1024;
 
-const certificates = new PromiseCache<string>(32);
+/** How long a failed certificate fetch is answered from memory before its URL is tried again. */
+export const CERTIFICATE_FAILURE_TTL_MS = 60_000;
+/** URLs whose failure is remembered; the oldest is forgotten first. Only guards memory. */
+const MAX_REMEMBERED_FAILURES = 256;
 
-async function download(url: string): Promise<string> {
+async function download(fetcher: typeof fetch, url: string): Promise<string> {
   let res: Response;
   try {
-    res = await fetch(url, { redirect: "manual", headers: { accept: "application/x-pem-file, text/plain" } });
+    res = await fetcher(url, { redirect: "manual", headers: { accept: "application/x-pem-file, text/plain" } });
   } catch (err) {
     throw new SnsVerificationError("certificate_unavailable", `fetching the signing certificate failed: ${String(err)}`);
   }
@@ -34,7 +38,45 @@ async function download(url: string): Promise<string> {
   return text;
 }
 
-/** The production `fetchCertificate` for verifySnsMessage. Callers pass only URLs that passed the URL rule. */
-export function fetchSnsCertificate(url: string): Promise<string> {
-  return certificates.get(url, () => download(url));
+export interface CertificateFetcherOptions {
+  /** Default: the global fetch, looked up at each call. */
+  fetch?: typeof fetch;
+  /** Milliseconds since the epoch. Default Date.now. */
+  now?: () => number;
 }
+
+/**
+ * A `fetchCertificate` for verifySnsMessage: successes are kept for the isolate's life (per exact URL), a failure
+ * is thrown again without a request until CERTIFICATE_FAILURE_TTL_MS has passed. Callers pass only URLs that
+ * passed the URL rule.
+ */
+export function certificateFetcher(options: CertificateFetcherOptions = {}): (url: string) => Promise<string> {
+  const fetcher: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const now = options.now ?? Date.now;
+  const certificates = new PromiseCache<string>(32);
+  const failures = new Map<string, { until: number; error: SnsVerificationError }>();
+
+  const remember = (url: string, err: unknown) => {
+    const error = err instanceof SnsVerificationError ? err : new SnsVerificationError("certificate_unavailable", String(err));
+    failures.delete(url);
+    if (failures.size >= MAX_REMEMBERED_FAILURES) failures.delete(failures.keys().next().value!);
+    failures.set(url, { until: now() + CERTIFICATE_FAILURE_TTL_MS, error });
+  };
+
+  return async (url) => {
+    const failed = failures.get(url);
+    if (failed && now() < failed.until) {
+      throw new SnsVerificationError(failed.error.reason, `${failed.error.message} (failed less than ${CERTIFICATE_FAILURE_TTL_MS / 1000} s ago; not fetched again yet)`);
+    }
+    failures.delete(url);
+    return certificates.get(url, () =>
+      download(fetcher, url).catch((err: unknown) => {
+        remember(url, err);
+        throw err;
+      }),
+    );
+  };
+}
+
+/** The production `fetchCertificate`: one per isolate. */
+export const fetchSnsCertificate = certificateFetcher();

@@ -2,6 +2,7 @@
 
 import { AppError } from "../errors";
 import { database } from "../db/client";
+import { insertDeadLetters } from "../db/dead-letters";
 import { recordSnsMessage, snsMessageSeen } from "../db/sns-messages";
 import { enqueueEvents } from "../pipeline/enqueue";
 import { parseSesMessage } from "../ses/events";
@@ -10,7 +11,11 @@ import type { SnsNotification } from "./verify";
 export type IngestOutcome =
   | { status: "enqueued"; sesType: string; events: number }
   | { status: "duplicate" }
-  | { status: "ignored"; sesType: string };
+  | { status: "ignored"; sesType: string }
+  | { status: "dead_lettered"; reason: string };
+
+/** The `queue` column of dead letters that came from POST /sns rather than from a queue. */
+export const SNS_DEAD_LETTER_SOURCE = "sns";
 
 function log(level: "log" | "warn" | "error", msg: string, fields: Record<string, unknown>): void {
   console[level](JSON.stringify({ msg, ...fields }));
@@ -24,16 +29,17 @@ function log(level: "log" | "warn" | "error", msg: string, fields: Record<string
 export async function ingestNotification(env: Env, message: SnsNotification): Promise<IngestOutcome> {
   const parsed = await parseSesMessage(message.Message, { messageId: message.MessageId, timestamp: message.Timestamp });
   const ids = { messageId: message.MessageId, topicArn: message.TopicArn };
+  const db = database(env.DB);
   if (parsed.kind === "invalid") {
-    log("warn", "sns notification is not a valid SES event", { ...ids, reason: parsed.reason });
-    throw new AppError("bad_request", `not a valid SES event: ${parsed.reason}`, { reason: "invalid_ses_event" });
+    log("warn", "sns notification is not a valid SES event; kept as a dead letter", { ...ids, reason: parsed.reason });
+    await keepAsDeadLetter(env, message, `invalid SES event: ${parsed.reason}`);
+    return { status: "dead_lettered", reason: parsed.reason };
   }
   if (parsed.kind === "unknown_type") {
     log("warn", "unknown SES event type acknowledged", { ...ids, sesType: parsed.sesType });
     return { status: "ignored", sesType: parsed.sesType };
   }
 
-  const db = database(env.DB);
   try {
     if (await snsMessageSeen(db, message.MessageId)) return { status: "duplicate" };
   } catch (err) {
@@ -51,4 +57,31 @@ export async function ingestNotification(env: Env, message: SnsNotification): Pr
     log("error", "sns message not recorded as seen", { ...ids, error: String(err) });
   }
   return { status: "enqueued", sesType: parsed.sesType, events: parsed.events.length };
+}
+
+/**
+ * AWS signed it, so it is kept, not refused: SNS would never redeliver a 4xx, and retrying garbage helps nothing.
+ * Only when it cannot be stored is the answer a 503, so that SNS tries again later.
+ */
+async function keepAsDeadLetter(env: Env, message: SnsNotification, reason: string): Promise<void> {
+  const receivedAt = Date.now();
+  const sentAt = Date.parse(message.Timestamp);
+  try {
+    await insertDeadLetters(env.DB, [
+      {
+        messageId: `sns:${message.MessageId}`,
+        queue: SNS_DEAD_LETTER_SOURCE,
+        body: JSON.stringify(message),
+        attempts: 1,
+        enqueuedAt: Number.isFinite(sentAt) ? sentAt : receivedAt,
+        reason,
+        receivedAt,
+        // It carries no events: replay could never store anything from it, so it waits for a person, not the cron.
+        status: "held",
+      },
+    ]);
+  } catch (err) {
+    log("error", "sns dead letter not stored", { messageId: message.MessageId, topicArn: message.TopicArn, error: String(err) });
+    throw new AppError("unavailable", "the message could not be stored; try again");
+  }
 }

@@ -1,6 +1,6 @@
 // The SNS topic allow-list (SNS_TOPIC_ARNS): which topics may deliver events to this deployment.
 
-/** Comma-separated ARNs; blanks ignored. An empty list means no allow-list is configured. */
+/** Comma-separated ARNs; blanks ignored. */
 export function parseTopicAllowList(value: string | undefined): ReadonlySet<string> {
   return new Set(
     (value ?? "")
@@ -10,6 +10,7 @@ export function parseTopicAllowList(value: string | undefined): ReadonlySet<stri
   );
 }
 
+/** Closed by default: an empty allow-list admits no topic. */
 export function isTopicAllowed(allowList: ReadonlySet<string>, topicArn: string): boolean {
-  return allowList.size === 0 || allowList.has(topicArn);
+  return allowList.has(topicArn);
 }

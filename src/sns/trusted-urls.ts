@@ -25,6 +25,15 @@ export function snsHostForTopic(topicArn: string): string | null {
 }
 
 /**
+ * The certificate URL is on the SNS host of the topic's own region and partition (the URL itself must also pass
+ * isTrustedCertificateUrl). False when the TopicArn is not an SNS topic ARN.
+ */
+export function isCertificateUrlForTopic(certificateUrl: string, topicArn: string): boolean {
+  const host = snsHostForTopic(topicArn);
+  return host !== null && certificateUrl.startsWith(`https://${host}/`);
+}
+
+/**
  * The SubscribeURL may be fetched only when it is exactly a ConfirmSubscription call for this topic and token
  * on the SNS host of the topic's region: https, no userinfo, port or fragment, path "/", and no query
  * parameter other than Action, TopicArn and Token, each once. Returns the URL to fetch, or null.

@@ -2,14 +2,18 @@
 
 import { CertificateFormatError, parseSigningCertificate } from "./certificate";
 import { PromiseCache } from "./promise-cache";
-import { isTrustedCertificateUrl } from "./trusted-urls";
+import { isCertificateUrlForTopic, isTrustedCertificateUrl } from "./trusted-urls";
 
 export type SnsVerificationReason =
   /** A required field is missing or not a string, or the body is not an object. */
   | "malformed"
   | "unsupported_type"
   | "unsupported_signature_version"
+  /** A SignatureVersion this deployment turned off (SNS_SIGNATURE_VERSION = "2" refuses SHA1 signatures). */
+  | "signature_version_not_allowed"
   | "untrusted_certificate_url"
+  /** The certificate URL names another region (or partition) than the message's TopicArn. */
+  | "certificate_region_mismatch"
   /** The certificate could not be fetched now; trying again later may work. */
   | "certificate_unavailable"
   /** The certificate host answered, but not with a certificate (redirect, 4xx). */
@@ -35,7 +39,7 @@ interface SnsSigned {
   TopicArn: string;
   Message: string;
   Timestamp: string;
-  SignatureVersion: "1" | "2";
+  SignatureVersion: SignatureVersion;
   Signature: string;
   /** Canonical spelling, whichever spelling (HTTP or Lambda) the body used. */
   SigningCertURL: string;
@@ -67,7 +71,13 @@ export interface VerifyOptions {
   now?: () => Date;
   /** Messages older than this are refused (replays of old captures). Default 3600. */
   maxAgeSeconds?: number;
+  /** The SignatureVersions accepted. Default both "1" and "2". */
+  signatureVersions?: ReadonlySet<SignatureVersion>;
 }
+
+export type SignatureVersion = "1" | "2";
+
+const ALL_SIGNATURE_VERSIONS: ReadonlySet<SignatureVersion> = new Set(["1", "2"]);
 
 /** The keys AWS signs, in the order it signs them (SNS developer guide, "Verifying the signatures"). */
 const SIGNED_KEYS = {
@@ -215,8 +225,18 @@ async function certificateText(options: VerifyOptions, url: string): Promise<str
  */
 export async function verifySnsMessage(body: unknown, options: VerifyOptions): Promise<SnsMessage> {
   const message = readMessage(body);
+  if (!(options.signatureVersions ?? ALL_SIGNATURE_VERSIONS).has(message.SignatureVersion)) {
+    throw new SnsVerificationError(
+      "signature_version_not_allowed",
+      `SignatureVersion ${message.SignatureVersion} is not accepted here (SNS_SIGNATURE_VERSION): set the topic's SignatureVersion attribute to 2`,
+    );
+  }
   if (!isTrustedCertificateUrl(message.SigningCertURL)) {
     throw new SnsVerificationError("untrusted_certificate_url", "SigningCertURL is not an SNS certificate URL");
+  }
+  // SNS signs with the certificate of the topic's own region: another region's certificate is not this topic's.
+  if (!isCertificateUrlForTopic(message.SigningCertURL, message.TopicArn)) {
+    throw new SnsVerificationError("certificate_region_mismatch", "SigningCertURL is not in the region of the TopicArn (or TopicArn is not an SNS topic ARN)");
   }
   const now = (options.now ?? (() => new Date()))().getTime();
   const sent = Date.parse(message.Timestamp);

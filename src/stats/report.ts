@@ -24,7 +24,7 @@ export function rate(part: number, whole: number): number {
   return whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : 0;
 }
 
-/** The rates are defined in the README ("Campaign numbers"); keep the two in step. */
+/** The rates are defined in docs/API.md ("Campaign numbers"); keep the two in step. */
 export function statsReport(campaignId: string, c: Counts): CampaignStatsReport {
   return {
     campaignId,

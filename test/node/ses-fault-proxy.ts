@@ -39,10 +39,13 @@ export async function startFaultProxy(target: string): Promise<RunningProxy> {
     if (!match || !FAULTS.has(match[1]!)) return json(res, 404, { message: `no such fault: ${req.url}` });
     const [, fault, rest] = match;
     const body = await readBody(req);
-    if (fault === "throttle") return json(res, 429, { message: "Maximum sending rate exceeded." }, { "x-amzn-ErrorType": "TooManyRequestsException" });
+    if (fault === "throttle")
+      return json(res, 429, { message: "Maximum sending rate exceeded." }, { "x-amzn-ErrorType": "TooManyRequestsException" });
     if (fault === "slow") await new Promise((resolve) => setTimeout(resolve, SLOW_MS));
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => typeof v === "string" && k !== "host" && k !== "content-length")) as Record<string, string>;
-    const answer = await fetch(target + rest, { method: req.method, headers, body: body.length ? body : undefined });
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([k, v]) => typeof v === "string" && k !== "host" && k !== "content-length"),
+    ) as Record<string, string>;
+    const answer = await fetch(target + rest, { method: req.method, headers, body: body.length ? new Uint8Array(body) : undefined });
     const text = await answer.text();
     if (fault === "lost") return void req.socket.destroy();
     if (fault === "500") return json(res, 500, { message: "InternalFailure" }, { "x-amzn-ErrorType": "InternalFailure" });
