@@ -128,6 +128,20 @@ export const suppressionLifts = sqliteTable(
   (t) => [uniqueIndex("suppression_lifts_email_key").on(t.emailKey)],
 );
 
+/**
+ * Suppressions of people who were erased (DELETE /api/contacts/<email>): the address is gone, an HMAC of its
+ * lower-cased form (keyed with ERASURE_KEY) is kept so that a later send to it is still refused.
+ */
+export const erasedSuppressions = sqliteTable("erased_suppressions", {
+  /** base64url HMAC-SHA256 of the address as suppressions compare it (see src/privacy/address-hash.ts). */
+  addressHash: text("address_hash").primaryKey(),
+  reason: text("reason").notNull(),
+  since: integer("since").notNull(),
+  /** Soft-bounce suppressions still expire. */
+  expiresAt: integer("expires_at"),
+  erasedAt: integer("erased_at").notNull(),
+});
+
 /** Every change to an address's suppression state, for audit. */
 export const suppressionHistory = sqliteTable(
   "suppression_history",
@@ -190,6 +204,11 @@ export const sendJobs = sqliteTable(
      */
     enqueued: integer("enqueued").notNull().default(0),
     createdAt: integer("created_at").notNull(),
+    /**
+     * When every recipient was settled (sent, rejected or suppressed), or when the job outlived the send queue's
+     * retention: the message (`html`, `text`) is cleared then, so no copy of it outlives the job.
+     */
+    finishedAt: integer("finished_at"),
   },
   (t) => [index("send_jobs_campaign").on(t.campaignId, t.createdAt)],
 );
@@ -218,7 +237,12 @@ export const deliveries = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.jobId, t.recipient] }), index("deliveries_job_state").on(t.jobId, t.state, t.position)],
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.recipient] }),
+    index("deliveries_job_state").on(t.jobId, t.state, t.position),
+    // Erasure and export find one person's claims across every job.
+    index("deliveries_recipient").on(t.recipient),
+  ],
 );
 
 /**

@@ -23,7 +23,13 @@ export const sendJobsApi = new Hono<AppEnv>();
 
 async function findJob(db: Db, campaignId: string, jobId: string) {
   const job = await db
-    .select({ id: sendJobs.id, recipients: sendJobs.recipients, enqueued: sendJobs.enqueued, createdAt: sendJobs.createdAt })
+    .select({
+      id: sendJobs.id,
+      recipients: sendJobs.recipients,
+      enqueued: sendJobs.enqueued,
+      createdAt: sendJobs.createdAt,
+      finishedAt: sendJobs.finishedAt,
+    })
     .from(sendJobs)
     .where(and(eq(sendJobs.id, jobId), eq(sendJobs.campaignId, campaignId)))
     .get();
@@ -50,6 +56,7 @@ sendJobsApi.get("/campaigns/:id/jobs/:jobId", async (c) => {
     createdAt: new Date(job.createdAt).toISOString(),
     recipients: job.recipients,
     enqueued: job.enqueued,
+    finishedAt: job.finishedAt === null ? null : new Date(job.finishedAt).toISOString(),
     counts,
     unknown: items.map((d) => ({
       to: d.email,
@@ -70,7 +77,18 @@ sendJobsApi.get("/campaigns/:id/jobs/:jobId", async (c) => {
 sendJobsApi.post("/campaigns/:id/jobs/:jobId/resend-unknown", async (c) => {
   const { campaignId, jobId } = params(c.req.param());
   const db = database(c.env.DB);
-  await findJob(db, campaignId, jobId);
+  const job = await findJob(db, campaignId, jobId);
+  // A finished job has no unknown recipients, unless its message was cleared 14 days after it began: too late to resend.
+  if (job.finishedAt !== null && (await deliveryCounts(db, jobId)).unknown > 0) {
+    throw new AppError(
+      "conflict",
+      "this job's message is no longer kept (cleared 14 days after the job began): send its unknown recipients a new job",
+      {
+        campaignId,
+        jobId,
+      },
+    );
+  }
   const requeued = await requeueUnknown(db, jobId, Date.now());
   const tasks: SendTask[] = requeued.map((d) => ({ v: 1, jobId, to: d.email, n: d.position }));
   let queued = 0;

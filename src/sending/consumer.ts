@@ -13,11 +13,14 @@ import { eq } from "drizzle-orm";
 import { database, type Db } from "../db/client";
 import { campaignTracking } from "../db/campaign-settings";
 import { claimDelivery, findDelivery, markSuppressed, settleDelivery, type DeliveryRef, type Settlement } from "../db/deliveries";
+import { finishJobsStatement } from "../db/job-messages";
+import { erasedRecipient } from "../db/person-erasure";
 import { sendJobs } from "../db/schema";
-import { findSuppression } from "../db/suppressions";
 import { normalizeEmail } from "../domain/email";
 import type { TrackingEvent } from "../domain/events";
 import { storeDeadLetter } from "../pipeline/dead-letters";
+import { addressHashFor } from "../privacy/address-hash";
+import { suppressionOf } from "../privacy/suppressed";
 import { retryDelaySeconds } from "../pipeline/queues";
 import { sesConfig, type RetryPolicy, type SesError } from "../ses/client";
 import { sendEmail, type OutboundEmail } from "../ses/send-email";
@@ -90,6 +93,8 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
   const taken = new Set<string>();
   /** Why SES is not called again in this batch (throttled, or its answers are being lost); null while it is. */
   let halted: string | null = null;
+  /** Jobs this batch worked on: each is checked once at the end, and its message cleared if it has finished. */
+  const jobs = new Set<string>();
 
   const prepare = async (job: SendJob, task: SendTask): Promise<OutboundEmail> => {
     const track = effectiveTracking(await loadTracking(job.campaignId), { opens: job.trackOpens, clicks: job.trackClicks });
@@ -148,6 +153,13 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
       message.ack();
       return;
     }
+    jobs.add(job.id);
+    if (job.finishedAt !== null) {
+      // Its message is gone: only a stray redelivery can get here, and every recipient was settled long before.
+      log("send skipped: the job has finished", { jobId: job.id, n: task.n });
+      message.ack();
+      return;
+    }
     const ref = deliveryRef(task);
     const id = `${ref.jobId}\n${ref.recipient}`;
     if (taken.has(id)) {
@@ -158,6 +170,11 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
     taken.add(id);
     if (halted) return retryLater(message);
     const found = await findDelivery(db, ref);
+    if (!found && (await erasedClaim(env, db, ref.jobId, task.to))) {
+      log("send skipped: the recipient was erased", { jobId: job.id, n: task.n });
+      message.ack();
+      return;
+    }
     const arrival = onArrival(found?.state);
     if (arrival === "mark_unknown") {
       await settleDelivery(
@@ -176,7 +193,7 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
       message.ack();
       return;
     }
-    const suppression = await findSuppression(db, task.to, clock.now());
+    const suppression = await suppressionOf(env, db, task.to, clock.now());
     if (suppression) {
       await markSuppressed(db, ref, suppression.reason, clock.now());
       log("send skipped: recipient suppressed", { jobId: job.id, n: task.n, reason: suppression.reason });
@@ -208,5 +225,22 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
   }
   await Promise.all(inFlight);
   await recordSendEvents(env, events);
+  await finishJobs(env, [...jobs], clock.now());
   await pacer.finish();
+}
+
+/** A recipient erased (DELETE /api/contacts/<email>) keeps an anonymised claim in the job: never claimed again. */
+async function erasedClaim(env: Env, db: Db, jobId: string, to: string): Promise<boolean> {
+  const hash = await addressHashFor(env, to);
+  return hash !== null && (await findDelivery(db, { jobId, recipient: erasedRecipient(hash) })) !== undefined;
+}
+
+/** Clears the message of the jobs that have finished; a failure is logged (the cron's sweep clears it later). */
+async function finishJobs(env: Env, jobIds: string[], now: number): Promise<void> {
+  if (jobIds.length === 0) return;
+  try {
+    await finishJobsStatement(env.DB, jobIds, now).run();
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "finished jobs not cleared; the cron will", jobIds, error: String(err) }));
+  }
 }
