@@ -22,6 +22,7 @@ export function parseDevVars(text: string): Record<string, string> {
 const GENERATORS: Record<string, () => string> = {
   API_TOKEN: () => encodeBase64Url(crypto.getRandomValues(new Uint8Array(24))),
   TRACKING_KEYS: () => `1:${encodeBase64Url(newKeySecret())}`,
+  ERASURE_KEY: () => encodeBase64Url(newKeySecret()),
   // Placeholders: the local SES emulator accepts any signature; real ones come from `wrangler secret put`.
   AWS_ACCESS_KEY_ID: () => "AKIALOCALDEVELOPMENT",
   AWS_SECRET_ACCESS_KEY: () => encodeBase64Url(crypto.getRandomValues(new Uint8Array(30))),

@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { AppError, errorBody } from "./errors";
 import { KeyConfigError } from "./tracking/keys";
+import { ErasureKeyError } from "./privacy/address-hash";
 import { SesConfigError, SesError } from "./ses/client";
 import { appErrorFromSes } from "./ses/app-error";
 import { api } from "./routes/api";
@@ -38,6 +39,10 @@ app.onError((err, c) => {
   if (err instanceof KeyConfigError) {
     console.error(JSON.stringify({ msg: "tracking keys misconfigured", error: err.message }));
     return c.json(errorBody(new AppError("unavailable", "tracking keys are not configured")), 503);
+  }
+  if (err instanceof ErasureKeyError) {
+    console.error(JSON.stringify({ msg: "erasure key misconfigured", error: err.message }));
+    return c.json(errorBody(new AppError("unavailable", err.message)), 503);
   }
   console.error(JSON.stringify({ msg: "unhandled error", error: String(err), stack: (err as Error).stack }));
   return c.json(errorBody(new AppError("internal", "internal error")), 500);

@@ -43,6 +43,7 @@ const DLQ_RETENTION = "--message-retention-period-secs 1209600";
 const SECRET_HINTS: Record<string, string> = {
   API_TOKEN: "e.g. openssl rand -base64 24",
   TRACKING_KEYS: 'e.g. echo "1:$(openssl rand 32 | basenc --base64url | tr -d =)"',
+  ERASURE_KEY: "e.g. openssl rand 32 | basenc --base64url | tr -d = (never rotate it: erased suppressions are matched with it)",
   AWS_ACCESS_KEY_ID: "an IAM user allowed docs/iam-policy-worker.json",
   AWS_SECRET_ACCESS_KEY: "that IAM user's secret key",
 };

@@ -1,9 +1,9 @@
 // Manual suppression management: list, add and lift, each recorded in the history.
 
-import { and, asc, gt, isNull, or } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, or } from "drizzle-orm";
 import type { Suppression, SuppressionReason } from "../domain/suppression";
 import { database, prepare, runBatch, type Db } from "./client";
-import { suppressionLifts, suppressions } from "./schema";
+import { erasedSuppressions, suppressionLifts, suppressions } from "./schema";
 import { rowToSuppression, sameAddress } from "./suppressions";
 
 /** Active suppressions in address order, after `afterEmail`; `limit + 1` rows so the caller can tell if more follow. */
@@ -43,11 +43,12 @@ export async function addSuppression(d1: D1Database, email: string, reason: Excl
 
 /**
  * Lift by hand, whatever case the address is spelled in: the row goes, the lift time is kept so replayed old
- * events cannot bring it back.
+ * events cannot bring it back. `erasedHash` also lifts the suppression an erased person left as a hash.
  */
-export async function liftSuppression(d1: D1Database, email: string, now = Date.now()): Promise<void> {
+export async function liftSuppression(d1: D1Database, email: string, now = Date.now(), erasedHash: string | null = null): Promise<void> {
   const db = database(d1);
   await runBatch(d1, [
+    ...(erasedHash === null ? [] : [prepare(d1, db.delete(erasedSuppressions).where(eq(erasedSuppressions.addressHash, erasedHash)))]),
     d1
       .prepare(
         `INSERT INTO suppression_history (email, action, reason, at, event_id)

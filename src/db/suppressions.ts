@@ -1,10 +1,11 @@
 // Reading suppressions: is an address suppressed now, and with what reason.
 
 import { eq, sql } from "drizzle-orm";
+import { ErasureKeyError } from "../privacy/address-hash";
 import { normalizeEmail } from "../domain/email";
 import { isActive, type Suppression, type SuppressionReason } from "../domain/suppression";
 import type { Db } from "./client";
-import { suppressions } from "./schema";
+import { erasedSuppressions, suppressions } from "./schema";
 
 type Row = typeof suppressions.$inferSelect;
 
@@ -31,4 +32,20 @@ export async function findSuppression(db: Db, email: string, now = Date.now()): 
   const row = await db.select().from(suppressions).where(sameAddress(suppressions.emailKey, email)).get();
   if (!row || !isActive(row, now)) return null;
   return rowToSuppression(row);
+}
+
+/**
+ * The suppression of a person who was erased while suppressed, found by `hash` (their address's HMAC, see
+ * privacy/address-hash.ts); it names `email`, the address asked about. A null hash means ERASURE_KEY is not set:
+ * if any erased suppression exists it cannot be checked, and that is an error, never a licence to mail.
+ */
+export async function findErasedSuppression(db: Db, email: string, hash: string | null, now = Date.now()): Promise<Suppression | null> {
+  if (hash === null) {
+    const any = await db.select({ hash: erasedSuppressions.addressHash }).from(erasedSuppressions).limit(1).get();
+    if (any) throw new ErasureKeyError("ERASURE_KEY is not set, so the suppressions of erased people cannot be checked: set it again");
+    return null;
+  }
+  const row = await db.select().from(erasedSuppressions).where(eq(erasedSuppressions.addressHash, hash)).get();
+  if (!row || !isActive(row, now)) return null;
+  return { email, reason: row.reason as SuppressionReason, since: row.since, expiresAt: row.expiresAt, eventId: null };
 }

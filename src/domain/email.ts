@@ -13,3 +13,16 @@ export function normalizeEmail(address: string): string {
   if (at < 0) return trimmed;
   return trimmed.slice(0, at) + "@" + trimmed.slice(at + 1).toLowerCase();
 }
+
+/**
+ * The key an address is matched on where case must not matter (suppressions, send claims, erasure): the normalised
+ * address with ASCII letters lower-cased, exactly as SQLite's lower() computes the suppressions' email_key.
+ */
+export function addressKey(address: string): string {
+  return asciiLower(normalizeEmail(address));
+}
+
+/** ASCII letters lower-cased, nothing else changed: SQLite's lower(). */
+export function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}

@@ -3,9 +3,9 @@
 import { Hono } from "hono";
 import { campaignTracking, updateCampaignTracking } from "../db/campaign-settings";
 import { database } from "../db/client";
-import { findSuppression } from "../db/suppressions";
 import { CampaignId } from "../domain/schemas";
 import { AppError } from "../errors";
+import { suppressionOf } from "../privacy/suppressed";
 import { instrumentHtml } from "../tracking/instrument";
 import { keyRing } from "../tracking/keys";
 import { mintLinks } from "../tracking/links";
@@ -45,7 +45,7 @@ sending.post("/send", async (c) => {
   // A request that stopped without an answer may have sent: its repeat answers outcome_unknown, never a second mail.
   return idempotent(c, body, { newJobId: null, onStale: "unknown" }, async () => {
     const db = database(c.env.DB);
-    const suppression = await findSuppression(db, body.to);
+    const suppression = await suppressionOf(c.env, db, body.to);
     if (suppression) {
       throw new AppError("suppressed", `${body.to} is suppressed (${suppression.reason}); nothing was sent`, { reason: suppression.reason });
     }

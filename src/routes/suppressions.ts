@@ -4,7 +4,8 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { database } from "../db/client";
 import { addSuppression, liftSuppression, listSuppressions } from "../db/suppression-admin";
-import { findSuppression } from "../db/suppressions";
+import { addressHashFor } from "../privacy/address-hash";
+import { suppressionOf } from "../privacy/suppressed";
 import { normalizeEmail } from "../domain/email";
 import { Email } from "../domain/schemas";
 import { suppressionJson } from "../domain/suppression";
@@ -24,7 +25,7 @@ suppressionsApi.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
   const db = database(c.env.DB);
   if (query.email !== undefined) {
-    const found = await findSuppression(db, query.email);
+    const found = await suppressionOf(c.env, db, query.email);
     if (!found) throw new AppError("not_found", `${normalizeEmail(query.email)} is not suppressed`);
     return c.json(suppressionJson(found));
   }
@@ -41,6 +42,6 @@ suppressionsApi.post("/", async (c) => {
 
 suppressionsApi.delete("/:email", async (c) => {
   const email = validateWith(Email, c.req.param("email"));
-  await liftSuppression(c.env.DB, normalizeEmail(email));
+  await liftSuppression(c.env.DB, normalizeEmail(email), Date.now(), await addressHashFor(c.env, email));
   return c.body(null, 204);
 });

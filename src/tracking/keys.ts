@@ -54,7 +54,10 @@ export function parseKeySpec(spec: string | undefined): Array<{ id: number; secr
 }
 
 const utf8 = new TextEncoder();
-/** A fixed, public HKDF salt: the secrets are already uniformly random, the salt only separates this application. */
+/**
+ * This application's fixed, public HKDF salt (every derived key uses it; `info` tells their purposes apart). The secrets
+ * are already uniformly random: the salt only separates this application from any other use of them.
+ */
 const HKDF_SALT = utf8.encode("mail-tracker tracking keys");
 
 /** HKDF-SHA256 with a purpose label; the derived key is not extractable. */

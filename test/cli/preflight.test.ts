@@ -11,7 +11,7 @@ import { REPO } from "./support/connect";
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, "fixtures", name), "utf8");
 const REPO_TOML = path.join(REPO, "wrangler.toml");
-const REQUIRED = ["API_TOKEN", "TRACKING_KEYS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
+const REQUIRED = ["API_TOKEN", "TRACKING_KEYS", "ERASURE_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:mail-tracker-ses";
 
 /** The repository's wrangler.toml with every production value filled in, as a user would. */
@@ -104,7 +104,7 @@ describe("npm run preflight", () => {
   });
 
   it("names only what is missing: a queue, a secret", async () => {
-    const { ok, output } = await runPreflight(readyToml(), { queuePages: ALL_QUEUES, secrets: ["API_TOKEN", "TRACKING_KEYS", "AWS_ACCESS_KEY_ID"] });
+    const { ok, output } = await runPreflight(readyToml(), { queuePages: ALL_QUEUES, secrets: ["API_TOKEN", "TRACKING_KEYS", "ERASURE_KEY", "AWS_ACCESS_KEY_ID"] });
     expect(ok).toBe(false);
     expect(output).toContain("FAIL  Queues: missing on the account: mail-tracker-send-dlq; create them:");
     expect(output).not.toContain("npx wrangler queues create mail-tracker-events");

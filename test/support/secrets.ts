@@ -6,6 +6,8 @@ export const TEST_API_TOKEN = "test-api-token-0123456789abcdef";
 export const TEST_KEY_1 = "1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE";
 export const TEST_KEY_2 = "2:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI";
 export const TEST_TRACKING_KEYS = `${TEST_KEY_2},${TEST_KEY_1}`;
+/** 32 bytes, base64url: the key of erased people's address hashes. */
+export const TEST_ERASURE_KEY = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc";
 
 /** Credentials for signing SES requests in tests; requests only ever go to the local emulator or an interceptor. */
 export const TEST_AWS_ACCESS_KEY_ID = "AKIATESTEXAMPLE00001";
@@ -15,6 +17,7 @@ export const TEST_AWS_SECRET_ACCESS_KEY = "test/secret/key/for/sigv4/only/000000
 export const TEST_SECRETS = {
   API_TOKEN: TEST_API_TOKEN,
   TRACKING_KEYS: TEST_TRACKING_KEYS,
+  ERASURE_KEY: TEST_ERASURE_KEY,
   AWS_ACCESS_KEY_ID: TEST_AWS_ACCESS_KEY_ID,
   AWS_SECRET_ACCESS_KEY: TEST_AWS_SECRET_ACCESS_KEY,
 };

@@ -22,13 +22,14 @@ describe(".dev.vars for npm start", () => {
     expect(parseTopicAllowList(shipped![1]).size).toBe(0);
   });
 
-  it("adds SNS_TOPIC_ARNS to an older .dev.vars that lacks it, and keeps a value already set", () => {
+  it("adds SNS_TOPIC_ARNS and ERASURE_KEY to an older .dev.vars that lacks them, and keeps a value already set", () => {
     const older = "API_TOKEN=abc\nTRACKING_KEYS=1:xyz\nAWS_ACCESS_KEY_ID=A\nAWS_SECRET_ACCESS_KEY=B\nSES_ENDPOINT=http://127.0.0.1:8005\n";
     const upgraded = fillDevVars(older);
-    expect(upgraded.filled).toEqual(["SNS_TOPIC_ARNS"]);
+    expect(upgraded.filled).toEqual(["ERASURE_KEY", "SNS_TOPIC_ARNS"]);
     expect(parseDevVars(upgraded.text)).toMatchObject({ API_TOKEN: "abc", SNS_TOPIC_ARNS: LOCAL_SNS_TOPIC_ARN });
+    expect(parseDevVars(upgraded.text).ERASURE_KEY).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const mine = "arn:aws:sns:eu-west-1:111122223333:my-topic";
-    const kept = fillDevVars(`${older}SNS_TOPIC_ARNS=${mine}\n`);
+    const kept = fillDevVars(`${older}SNS_TOPIC_ARNS=${mine}\nERASURE_KEY=mine\n`);
     expect(kept.filled).toEqual([]);
     expect(parseDevVars(kept.text).SNS_TOPIC_ARNS).toBe(mine);
   });

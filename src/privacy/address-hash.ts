@@ -1,0 +1,50 @@
+// The keyed hash that stands in for an erased person's address: HMAC-SHA256 under a key derived from ERASURE_KEY.
+//
+// Why a dedicated secret and not TRACKING_KEYS: tracking keys rotate and old ones are removed once their links no
+// longer matter, but an erased suppression must be recognised for ever. A hash keyed by a tracking key would stop
+// matching when that key is retired, and the person would be mailable again without anyone noticing. ERASURE_KEY
+// is never rotated. Why keyed at all: addresses are guessable, so a plain (or publicly salted) hash of one could be
+// reversed by hashing candidate addresses; without the key, the stored hash reveals nothing.
+
+import { addressKey } from "../domain/email";
+import { decodeBase64Url, encodeBase64Url } from "../tracking/base64url";
+import { deriveKey } from "../tracking/keys";
+
+export class ErasureKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ErasureKeyError";
+  }
+}
+
+const MIN_SECRET_BYTES = 32;
+const keys = new Map<string, Promise<CryptoKey>>();
+
+async function importErasureKey(secret: string): Promise<CryptoKey> {
+  const bytes = decodeBase64Url(secret.trim());
+  if (!bytes || bytes.length < MIN_SECRET_BYTES) throw new ErasureKeyError(`ERASURE_KEY must be base64url of at least ${MIN_SECRET_BYTES} bytes`);
+  return deriveKey(bytes, "mail-tracker erased address", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
+}
+
+/** The HMAC key, imported once per isolate; null when ERASURE_KEY is not set. */
+export function erasureKey(secret: string | undefined): Promise<CryptoKey> | null {
+  if (!secret || secret.trim() === "") return null;
+  let key = keys.get(secret);
+  if (!key) {
+    key = importErasureKey(secret);
+    key.catch(() => keys.delete(secret));
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+/** The address's stand-in: HMAC of its case-insensitive key (as suppressions compare addresses), base64url. */
+export async function addressHash(key: CryptoKey, address: string): Promise<string> {
+  return encodeBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(addressKey(address)))));
+}
+
+/** The hash for an address under this deployment's ERASURE_KEY; null when the key is not set. */
+export async function addressHashFor(env: Pick<Env, "ERASURE_KEY">, address: string): Promise<string | null> {
+  const key = erasureKey(env.ERASURE_KEY);
+  return key ? addressHash(await key, address) : null;
+}
