@@ -45,8 +45,9 @@ export default defineConfig(async () => {
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          // An empty D1 database on which a test replays the migrations over rows written by older versions.
-          d1Databases: ["MIGRATION_TEST_DB"],
+          // Empty D1 databases: one on which a test replays the migrations over rows written by older versions, one
+          // whose rows the retention test writes in the order a deployment would have (oldest first).
+          d1Databases: ["MIGRATION_TEST_DB", "RETENTION_TEST_DB"],
           bindings: {
             TEST_MIGRATIONS: migrations,
             TEST_FIXTURES: { files: readFixtureTree(FIXTURE_DIRS) },

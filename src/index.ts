@@ -7,6 +7,7 @@ import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
 import { consumeEvents } from "./pipeline/consumer";
 import { replayOnSchedule } from "./pipeline/replay";
+import { retentionOnSchedule } from "./privacy/retention";
 import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ, SEND_QUEUE } from "./pipeline/queues";
 import { consumeSends } from "./sending/consumer";
 
@@ -33,5 +34,7 @@ export default {
     await replayOnSchedule(env);
     // Retries mirroring what failed inline (SES down, throttled) until it goes through.
     if (suppressionConfig(env).syncToSes) await syncPendingSuppressions(env, database(env.DB));
+    // Deletes what is older than RETENTION_DAYS, a bounded amount per run, and clears finished jobs' messages.
+    await retentionOnSchedule(env);
   },
 } satisfies ExportedHandler<Env, unknown>;

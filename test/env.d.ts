@@ -8,6 +8,8 @@ declare namespace Cloudflare {
     TEST_QUEUE_MAX_RETRIES: Record<string, number>;
     /** An empty D1 database for migration tests. */
     MIGRATION_TEST_DB: D1Database;
+    /** An empty D1 database for the retention test, which needs to control the order rows were stored in. */
+    RETENTION_TEST_DB: D1Database;
   }
 }
 

@@ -1,4 +1,4 @@
-// /api/contacts/<email>/events: everything that happened for one address, newest first.
+// /api/contacts/<email>: one address's events (newest first), everything held about it (export), and its erasure.
 
 import { Hono } from "hono";
 import * as v from "valibot";
@@ -6,6 +6,8 @@ import { database } from "../db/client";
 import { contactEvents, eventJson } from "../db/contact-events";
 import { normalizeEmail } from "../domain/email";
 import { Email } from "../domain/schemas";
+import { erasePerson } from "../privacy/erase";
+import { exportPerson } from "../privacy/export";
 import { validateWith } from "./body";
 import { decodeCursor, page, PageQuery } from "./pagination";
 import type { AppEnv } from "../app-env";
@@ -20,4 +22,16 @@ contactsApi.get("/:email/events", async (c) => {
   const rows = await contactEvents(database(c.env.DB), email, decodeCursor(query.cursor, EventCursor), query.limit);
   const result = page(rows, query.limit, (last) => ({ at: last.occurredAt, id: last.id }));
   return c.json({ items: result.items.map(eventJson), cursor: result.cursor });
+});
+
+/** The right of access: everything held about the address, as one JSON document. */
+contactsApi.get("/:email/export", async (c) => {
+  const email = validateWith(Email, c.req.param("email"));
+  return c.json(await exportPerson(c.env, email));
+});
+
+/** The right to erasure: the address removed from every store; counts stay; a suppression stays as a keyed hash. */
+contactsApi.delete("/:email", async (c) => {
+  const email = validateWith(Email, c.req.param("email"));
+  return c.json(await erasePerson(c.env, email));
 });

@@ -5,7 +5,7 @@ import { chunk } from "../db/chunk";
 import { prepare, type Db } from "../db/client";
 import { insertQueuedStatements } from "../db/deliveries";
 import { sendJobs } from "../db/schema";
-import { normalizeEmail } from "../domain/email";
+import { addressKey } from "../domain/email";
 import type { TrackSwitches } from "../tracking/instrument";
 import type { CampaignSendRequest } from "./schemas";
 
@@ -32,7 +32,7 @@ export function parseSendTask(body: unknown): SendTask | null {
  * normalised address: ASCII letters lower-cased), so that `Ann@x` and `ann@x` in one list are one person, mailed once.
  */
 export function deliveryKey(address: string): string {
-  return normalizeEmail(address).replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+  return addressKey(address);
 }
 
 /** One task per distinct recipient (by delivery key): a list that names someone twice mails them once. */

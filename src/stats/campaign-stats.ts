@@ -49,6 +49,19 @@ export interface LinkRow {
   machine: number;
 }
 
+/** What a campaign's counters hold about some contacts: the per-contact sets, never the counts themselves. */
+export interface ContactEntries {
+  /** Unique counters that count the contact, with the time of the contact's earliest such event. */
+  firsts: Array<{ counter: string; contact: string; at: number }>;
+  /** Links the contact clicked (their unique clicks). */
+  links: Array<{ linkIndex: number | null; url: string | null; contact: string }>;
+}
+
+export interface ErasedEntries {
+  firsts: number;
+  linkContacts: number;
+}
+
 export interface RebuildResult {
   events: number;
   firstAt: number | null;
@@ -103,6 +116,37 @@ export class CampaignStats extends DurableObject<Env> {
       )
       .toArray()
       .map((r) => ({ linkIndex: r.link_index < 0 ? null : r.link_index, url: r.url === "" ? null : r.url, total: r.total, unique: r.uniq, machine: r.machine }));
+  }
+
+  /** The per-contact entries of these contacts (the right of access). */
+  contactEntries(contacts: string[]): ContactEntries {
+    const list = JSON.stringify(contacts);
+    return {
+      firsts: this.sql
+        .exec<{ name: string; contact: string; at: number }>("SELECT name, contact, at FROM firsts WHERE contact IN (SELECT value FROM json_each(?)) ORDER BY at", list)
+        .toArray()
+        .map((r) => ({ counter: r.name, contact: r.contact, at: r.at })),
+      links: this.sql
+        .exec<{ link_index: number; url: string; contact: string }>(
+          "SELECT link_index, url, contact FROM link_contacts WHERE contact IN (SELECT value FROM json_each(?)) ORDER BY link_index, url",
+          list,
+        )
+        .toArray()
+        .map((r) => ({ linkIndex: r.link_index < 0 ? null : r.link_index, url: r.url === "" ? null : r.url, contact: r.contact })),
+    };
+  }
+
+  /**
+   * Forget these contacts (the right to erasure): their entries in the unique sets go, the counters stay as they
+   * are (they are not personal data, and erasing someone does not rewrite a campaign's history). Erasing again
+   * finds nothing.
+   */
+  eraseContacts(contacts: string[]): ErasedEntries {
+    const list = JSON.stringify(contacts);
+    return this.ctx.storage.transactionSync(() => ({
+      firsts: this.sql.exec("DELETE FROM firsts WHERE contact IN (SELECT value FROM json_each(?)) RETURNING 1", list).toArray().length,
+      linkContacts: this.sql.exec("DELETE FROM link_contacts WHERE contact IN (SELECT value FROM json_each(?)) RETURNING 1", list).toArray().length,
+    }));
   }
 
   /**

@@ -1,0 +1,47 @@
+// The per-contact entries of campaign counters: read and erased across the campaigns that may hold a person.
+
+import type { ContactEntries, ErasedEntries } from "../stats/campaign-stats";
+import { campaignStats } from "../stats/counters";
+
+/** Durable Object calls in flight at once: erasure and export are rare, so they go in small waves, not one burst. */
+const IN_FLIGHT = 8;
+
+async function eachCampaign<T>(
+  env: Env,
+  campaignIds: readonly string[],
+  call: (stub: ReturnType<typeof campaignStats>) => Promise<T>,
+): Promise<Array<[string, T]>> {
+  const out: Array<[string, T]> = [];
+  for (let i = 0; i < campaignIds.length; i += IN_FLIGHT) {
+    const wave = campaignIds.slice(i, i + IN_FLIGHT);
+    const results = await Promise.all(wave.map((id) => call(campaignStats(env.CAMPAIGN_STATS, id))));
+    out.push(...wave.map((id, k): [string, T] => [id, results[k]!]));
+  }
+  return out;
+}
+
+/** Every campaign's entries for the contacts; campaigns that hold none are left out. */
+export async function counterEntries(
+  env: Env,
+  campaignIds: readonly string[],
+  contacts: string[],
+): Promise<Array<{ campaignId: string } & ContactEntries>> {
+  const all = await eachCampaign(env, campaignIds, (stub) => stub.contactEntries(contacts));
+  return all.filter(([, e]) => e.firsts.length + e.links.length > 0).map(([campaignId, e]) => ({ campaignId, ...e }));
+}
+
+/** Erase the contacts from every campaign's unique sets; counts what went. A failed call throws (erasing again completes it). */
+export async function eraseCounterEntries(
+  env: Env,
+  campaignIds: readonly string[],
+  contacts: string[],
+): Promise<{ campaigns: number } & ErasedEntries> {
+  const all = await eachCampaign(env, campaignIds, (stub) => stub.eraseContacts(contacts));
+  const total = { campaigns: 0, firsts: 0, linkContacts: 0 };
+  for (const [, erased] of all) {
+    if (erased.firsts + erased.linkContacts > 0) total.campaigns++;
+    total.firsts += erased.firsts;
+    total.linkContacts += erased.linkContacts;
+  }
+  return total;
+}

@@ -1,0 +1,62 @@
+// The right of access: everything this deployment holds about one person, as one JSON document.
+
+import { privacyConfig } from "../config";
+import { database } from "../db/client";
+import { eventJson } from "../db/contact-events";
+import { allEventsOf, campaignsOf, deadLettersMentioning, deliveriesOf, idempotencyKeysMentioning, suppressionRecords } from "../db/person-records";
+import { counterEntries } from "./counters";
+import { theirPart } from "./dead-letter-bodies";
+import { personOf } from "./person";
+
+const DAY_MS = 86_400_000;
+/** A bound on one answer; no real person comes near it (the answer says when it was reached). */
+export const MAX_EXPORTED_EVENTS = 100_000;
+
+const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+
+export async function exportPerson(env: Env, address: string, now = Date.now()) {
+  const person = await personOf(env, address);
+  const db = database(env.DB);
+  const [events, suppression, deliveries, deadLetters, idempotency, campaignIds] = await Promise.all([
+    allEventsOf(db, person.contactId, MAX_EXPORTED_EVENTS + 1),
+    suppressionRecords(db, person),
+    deliveriesOf(db, person.key),
+    deadLettersMentioning(db, person.key),
+    idempotencyKeysMentioning(db, person.key),
+    campaignsOf(db, person.contactId, now - privacyConfig(env).retentionDays * DAY_MS),
+  ]);
+  const counters = await counterEntries(env, campaignIds, [person.contactId]);
+  const { current, erased, lift, history } = suppression;
+  return {
+    email: address,
+    contactId: person.contactId,
+    exportedAt: iso(now),
+    retentionDays: privacyConfig(env).retentionDays,
+    events: events.slice(0, MAX_EXPORTED_EVENTS).map(eventJson),
+    eventsTruncated: events.length > MAX_EXPORTED_EVENTS,
+    suppression: current
+      ? { email: current.email, reason: current.reason, since: iso(current.since), expiresAt: iso(current.expiresAt), eventId: current.eventId }
+      : null,
+    /** Kept in place of the address of a person erased while suppressed (only the hash of the address is stored). */
+    erasedSuppression: erased
+      ? { reason: erased.reason, since: iso(erased.since), expiresAt: iso(erased.expiresAt), erasedAt: iso(erased.erasedAt) }
+      : null,
+    suppressionLift: lift ? { email: lift.email, liftedAt: iso(lift.liftedAt) } : null,
+    suppressionHistory: history.map((h) => ({ email: h.email, action: h.action, reason: h.reason, at: iso(h.at), eventId: h.eventId })),
+    deliveries: deliveries.map((d) => ({ ...d, createdAt: iso(d.createdAt), updatedAt: iso(d.updatedAt) })),
+    counters: counters.map((c) => ({
+      campaignId: c.campaignId,
+      firsts: c.firsts.map((f) => ({ counter: f.counter, at: iso(f.at) })),
+      links: c.links.map((l) => ({ linkIndex: l.linkIndex, url: l.url })),
+    })),
+    deadLetters: deadLetters.map((d) => ({
+      messageId: d.messageId,
+      queue: d.queue,
+      status: d.status,
+      reason: d.reason,
+      receivedAt: iso(d.receivedAt),
+      body: theirPart(d.body, person),
+    })),
+    idempotencyKeys: idempotency.map((k) => ({ key: k.key, status: k.status, response: k.response, createdAt: iso(k.createdAt) })),
+  };
+}

@@ -1,0 +1,67 @@
+// The pure parts of erasure and export: the keyed hash left for an erased suppression, and dead-letter bodies cut
+// down to (or cleared of) one person.
+import { describe, expect, it } from "vitest";
+import { envelope } from "../../src/domain/events";
+import { addressHash, erasureKey, ErasureKeyError } from "../../src/privacy/address-hash";
+import { eraseFromBody, theirPart } from "../../src/privacy/dead-letter-bodies";
+import type { Person } from "../../src/privacy/person";
+import { sampleEvent } from "../support/helpers";
+import { TEST_ERASURE_KEY } from "../support/secrets";
+
+const person: Person = { address: "Ann.Lee@Example.com", contactId: "Ann.Lee@example.com", key: "ann.lee@example.com", hash: null };
+
+describe("addressHash", () => {
+  it("is one value for an address whatever its case, another for another address or key, and hides the address", async () => {
+    const key = (await erasureKey(TEST_ERASURE_KEY))!;
+    const hash = await addressHash(key, "Ann.Lee@Example.com");
+    expect(hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await addressHash(key, " ann.lee@EXAMPLE.COM ")).toBe(hash);
+    expect(await addressHash(key, "ann.le@example.com")).not.toBe(hash);
+    const other = (await erasureKey("AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA"))!;
+    expect(await addressHash(other, "ann.lee@example.com")).not.toBe(hash);
+    // Not a plain digest anyone could recompute from a list of addresses.
+    const plain = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode("ann.lee@example.com")));
+    expect(hash).not.toBe(
+      btoa(String.fromCharCode(...plain))
+        .replace(/\+/g, "-")
+        .replace(/\//g, "_")
+        .replace(/=+$/, ""),
+    );
+  });
+
+  it("has no key without ERASURE_KEY, and refuses a short one", async () => {
+    expect(erasureKey(undefined)).toBeNull();
+    expect(erasureKey("  ")).toBeNull();
+    await expect(erasureKey("c2hvcnQ")!).rejects.toThrow(ErasureKeyError);
+  });
+});
+
+describe("dead-letter bodies and one person", () => {
+  const theirs = sampleEvent({ contactId: "Ann.Lee@example.com", email: "Ann.Lee@Example.com" });
+  const someoneElse = sampleEvent({ contactId: "bob@example.com", email: "bob@example.com" });
+
+  it("keeps other people's events of an envelope and drops the person's", () => {
+    const body = JSON.stringify(envelope([theirs, someoneElse]));
+    const erased = eraseFromBody(body, person);
+    expect(erased.kind).toBe("rewrite");
+    expect(JSON.parse((erased as { body: string }).body).events).toEqual([someoneElse]);
+    expect(theirPart(body, person)).toEqual({ v: 1, events: [theirs] });
+  });
+
+  it("deletes a body that is only theirs, or that cannot be cut apart, and leaves one that does not name them", () => {
+    expect(eraseFromBody(JSON.stringify(envelope([theirs])), person)).toEqual({ kind: "delete" });
+    expect(eraseFromBody(JSON.stringify({ v: 1, jobId: "j", to: "ANN.LEE@example.com", n: 3 }), person)).toEqual({ kind: "delete" });
+    expect(eraseFromBody(`{"Message":"bounce for ann.lee@example.com"}`, person)).toEqual({ kind: "delete" });
+    expect(eraseFromBody("not json, ann.lee@example.com", person)).toEqual({ kind: "delete" });
+    // Another event that still mentions them (in its metadata): the whole body goes.
+    const quoting = sampleEvent({ contactId: "bob@example.com", metadata: { note: "forwarded by ann.lee@example.com" } });
+    expect(eraseFromBody(JSON.stringify(envelope([theirs, quoting])), person)).toEqual({ kind: "delete" });
+    expect(eraseFromBody(JSON.stringify(envelope([someoneElse])), person)).toEqual({ kind: "untouched" });
+  });
+
+  it("exports their send task whole, and withholds a body that may name others", () => {
+    const task = { v: 1, jobId: "j", to: "ann.lee@example.com", n: 3 };
+    expect(theirPart(JSON.stringify(task), person)).toEqual(task);
+    expect(theirPart(`{"Message":"bounce for ann.lee@example.com and bob@example.com"}`, person)).toEqual({ withheld: expect.any(String) });
+  });
+});
