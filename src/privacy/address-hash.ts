@@ -7,6 +7,7 @@
 // reversed by hashing candidate addresses; without the key, the stored hash reveals nothing.
 
 import { addressKey } from "../domain/email";
+import { PromiseCache } from "../sns/promise-cache";
 import { decodeBase64Url, encodeBase64Url } from "../tracking/base64url";
 import { deriveKey } from "../tracking/keys";
 
@@ -18,7 +19,7 @@ export class ErasureKeyError extends Error {
 }
 
 const MIN_SECRET_BYTES = 32;
-const keys = new Map<string, Promise<CryptoKey>>();
+const keys = new PromiseCache<CryptoKey>(4);
 
 async function importErasureKey(secret: string): Promise<CryptoKey> {
   const bytes = decodeBase64Url(secret.trim());
@@ -29,13 +30,7 @@ async function importErasureKey(secret: string): Promise<CryptoKey> {
 /** The HMAC key, imported once per isolate; null when ERASURE_KEY is not set. */
 export function erasureKey(secret: string | undefined): Promise<CryptoKey> | null {
   if (!secret || secret.trim() === "") return null;
-  let key = keys.get(secret);
-  if (!key) {
-    key = importErasureKey(secret);
-    key.catch(() => keys.delete(secret));
-    keys.set(secret, key);
-  }
-  return key;
+  return keys.get(secret, () => importErasureKey(secret));
 }
 
 /** The address's stand-in: HMAC of its case-insensitive key (as suppressions compare addresses), base64url. */

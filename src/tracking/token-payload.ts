@@ -125,6 +125,15 @@ export class ByteReader {
     }
   }
 
+  /** The fields every kind carries: null when campaign or contact is empty or any field is malformed. */
+  common(kind: TokenKind): TokenPayload | null {
+    const campaignId = this.short();
+    const contact = this.short();
+    const messageId = this.short();
+    if (!campaignId || !contact || messageId === null) return null;
+    return messageId ? { kind, campaignId, contact, messageId } : { kind, campaignId, contact };
+  }
+
   short(): string | null {
     const length = this.u8();
     return length === null ? null : this.text(length);

@@ -35,12 +35,8 @@ function decode(bytes: Uint8Array): TokenPayload | null {
   const kind = KINDS_BY_CODE[bytes[2]!];
   if (!kind) return null;
   const read = new ByteReader(bytes, 3);
-  const campaignId = read.short();
-  const contact = read.short();
-  const messageId = read.short();
-  if (!campaignId || !contact || messageId === null) return null;
-  const payload: TokenPayload = { kind, campaignId, contact };
-  if (messageId) payload.messageId = messageId;
+  const payload = read.common(kind);
+  if (!payload) return null;
   if (kind === "click") {
     const linkIndex = read.u16();
     const length = read.u16();

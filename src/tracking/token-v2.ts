@@ -60,12 +60,8 @@ function decodePlaintext(bytes: Uint8Array): TokenPayload | null {
   if (!kind) return null;
   // Flags belong to clicks, and no other bit is used.
   if ((head & ~KIND_MASK) !== 0 && (kind !== "click" || (head & ~(KIND_MASK | HTTPS | WIDE_INDEX)) !== 0)) return null;
-  const campaignId = read.short();
-  const contact = read.short();
-  const messageId = read.short();
-  if (!campaignId || !contact || messageId === null) return null;
-  const payload: TokenPayload = { kind, campaignId, contact };
-  if (messageId) payload.messageId = messageId;
+  const payload = read.common(kind);
+  if (!payload) return null;
   if (kind === "click") {
     const wide = (head & WIDE_INDEX) !== 0;
     const linkIndex = wide ? read.u16() : read.u8();
