@@ -75,7 +75,11 @@ async function send(origin: string, c: CpuCase, requests: number, concurrency: n
       const n = next++;
       const path = c.paths[n % c.paths.length]!;
       // A client of its own per request: repeats of a token from one network would be one event, and less work.
-      const response = await fetch(origin + path, { method: c.method, redirect: "manual", headers: { "cf-connecting-ip": clientAddress(clients++) } });
+      const response = await fetch(origin + path, {
+        method: c.method,
+        redirect: "manual",
+        headers: { "cf-connecting-ip": clientAddress(clients++) },
+      });
       await response.arrayBuffer();
     }
   };

@@ -38,7 +38,7 @@ export function snsSignatureVersions(env: Env): ReadonlySet<SignatureVersion> {
 export interface PrivacyConfig {
   /** STORE_FULL_IP = "true": keep whole client addresses; otherwise only their network (IPv4 /24, IPv6 /48). */
   storeFullIp: boolean;
-  /** RETENTION_DAYS (default 395): raw events, dead letters and processed SNS ids older than this are deleted. */
+  /** RETENTION_DAYS (default 395): events, dead letters, processed SNS ids, deliveries and send jobs stored longer ago are deleted. */
   retentionDays: number;
 }
 
