@@ -1,6 +1,7 @@
 // POST /api/links and the API's bearer auth and JSON errors.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { decodeBase64Url } from "../../src/tracking/base64url";
 import { MAX_URL_BYTES, normalizeDestination } from "../../src/tracking/token";
 import { api, get, ORIGIN, uniqueId, waitForEvents } from "../support/helpers";
 
@@ -25,6 +26,19 @@ describe("API authentication", () => {
 });
 
 describe("POST /api/links", () => {
+  it("mints version-2 tokens: none of pixel, click or unsubscribe URL reveals the address, the campaign or the destination", async () => {
+    const campaignId = uniqueId("opaque");
+    const res = await api("/links", { method: "POST", json: { campaignId, contact: "Reader@Example.com", url: "https://example.com/offer?a=1" } });
+    const links = await res.json<{ pixel: string; click: string; unsubscribe: string }>();
+    for (const url of [links.pixel, links.click, links.unsubscribe]) {
+      const token = new URL(url).pathname.replace(/^\/[ocu]\//, "").replace(/\.gif$/, "");
+      const bytes = decodeBase64Url(token)!;
+      expect(bytes[0], url).toBe(2);
+      const text = new TextDecoder("latin1").decode(bytes).toLowerCase();
+      for (const secret of ["reader@example.com", "reader", campaignId.toLowerCase(), "example.com/offer"]) expect(text, url).not.toContain(secret);
+    }
+  });
+
   it("mints a pixel and a click URL that work end to end", async () => {
     const campaignId = uniqueId("links");
     const res = await api("/links", { method: "POST", json: { campaignId, contact: "Reader@Example.com", url: "https://example.com/offer?a=1" } });
