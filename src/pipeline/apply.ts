@@ -9,6 +9,7 @@ import type { TrackingEvent } from "../domain/events";
 import { decide } from "../domain/suppression-rules";
 import { syncPendingSuppressions } from "../ses/suppression-sync";
 import { countEvents } from "../stats/counters";
+import { log } from "../log";
 
 /**
  * Store the events, the campaigns they name and the suppression rules' effects in one D1 batch (one
@@ -30,7 +31,7 @@ export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Pro
   const candidates = list.filter((e) => e.type === "bounce" || e.type === "complaint").map((e) => e.id);
   if (config.syncToSes && candidates.length > 0) {
     await syncPendingSuppressions(env, database(env.DB), { eventIds: candidates }).catch((err: unknown) => {
-      console.error(JSON.stringify({ msg: "SES suppression sync failed; will retry on schedule", error: String(err) }));
+      log.error("SES suppression sync failed; will retry on schedule", { error: String(err) });
     });
   }
 }

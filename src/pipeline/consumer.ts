@@ -5,6 +5,7 @@ import { applyEvents } from "./apply";
 import { storeDeadLetter } from "./dead-letters";
 import { settleEach } from "./isolate";
 import { backoffSeconds, EVENTS_RETRY, isLastAttempt } from "./queues";
+import { log } from "../log";
 
 type Parsed = { message: Message<unknown>; events: TrackingEvent[] };
 
@@ -46,5 +47,5 @@ function retryLater(message: Message<unknown>, msg: string, err: unknown): void 
 }
 
 function logFailure(msg: string, messages: Message<unknown>[], err: unknown): void {
-  console.error(JSON.stringify({ msg, messages: messages.map((m) => m.id), attempts: messages.map((m) => m.attempts), error: String(err) }));
+  log.error(msg, { messages: messages.map((m) => m.id), attempts: messages.map((m) => m.attempts), error: String(err) });
 }

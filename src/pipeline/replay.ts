@@ -17,6 +17,7 @@ import { parseEnvelope, type TrackingEvent } from "../domain/events";
 import { applyEvents } from "./apply";
 import { settleEach } from "./isolate";
 import { SEND_DLQ, SEND_QUEUE } from "./queues";
+import { log } from "../log";
 
 export interface ReplayReport {
   /** Message ids whose events are now stored and counted. */
@@ -110,17 +111,14 @@ export async function replayOnSchedule(env: Env): Promise<void> {
   try {
     const report = await replayPendingDeadLetters(env, { pages: 20, pageSize: ROWS_PER_APPLY });
     if (report.replayed.length + report.failed.length + report.skipped.length > 0) {
-      console.log(
-        JSON.stringify({
-          msg: "dead letters replayed",
-          replayed: report.replayed.length,
-          failed: report.failed.length,
-          held: report.skipped.length,
-          pending: report.pending,
-        }),
-      );
+      log.info("dead letters replayed", {
+        replayed: report.replayed.length,
+        failed: report.failed.length,
+        held: report.skipped.length,
+        pending: report.pending,
+      });
     }
   } catch (err) {
-    console.error(JSON.stringify({ msg: "dead-letter replay could not run; the next scheduled run tries again", error: String(err) }));
+    log.error("dead-letter replay could not run; the next scheduled run tries again", { error: String(err) });
   }
 }

@@ -7,6 +7,7 @@ import { keyRing } from "../tracking/keys";
 import { pixelResponse } from "../tracking/pixel";
 import { verifyToken } from "../tracking/token";
 import type { AppEnv } from "../app-env";
+import { log } from "../log";
 
 const NOT_FOUND_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
@@ -35,7 +36,7 @@ edge.get("/o/:token", async (c) => {
         enqueueInBackground(c.executionCtx, c.env.EVENTS, [eventFromToken(result.payload, requestFacts(c.req.raw.headers))]);
       }
     } catch (err) {
-      console.error(JSON.stringify({ msg: "open not recorded", error: String(err) }));
+      log.error("open not recorded", { error: String(err) });
     }
   }
   return pixelResponse();

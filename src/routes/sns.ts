@@ -10,6 +10,7 @@ import { isTopicAllowed, parseTopicAllowList } from "../sns/topics";
 import { SnsVerificationError, verifySnsMessage, type SnsMessage } from "../sns/verify";
 import { readBoundedText } from "./body";
 import type { AppEnv } from "../app-env";
+import { log } from "../log";
 
 /** SNS messages are at most 256 KB. */
 export const SNS_BODY_LIMIT = 256 * 1024;
@@ -48,12 +49,9 @@ let closedDoorLogged = false;
 function logClosedDoorOnce(): void {
   if (closedDoorLogged) return;
   closedDoorLogged = true;
-  console.warn(
-    JSON.stringify({
-      msg: "POST /sns refuses every message: SNS_TOPIC_ARNS is empty",
-      fix: 'list your SNS topic ARNs, comma-separated, in wrangler.toml [vars] SNS_TOPIC_ARNS = "arn:aws:sns:<region>:<account>:<topic>" (locally in .dev.vars) and deploy again',
-    }),
-  );
+  log.warn("POST /sns refuses every message: SNS_TOPIC_ARNS is empty", {
+    fix: 'list your SNS topic ARNs, comma-separated, in wrangler.toml [vars] SNS_TOPIC_ARNS = "arn:aws:sns:<region>:<account>:<topic>" (locally in .dev.vars) and deploy again',
+  });
 }
 
 export const sns = new Hono<AppEnv>();
@@ -77,7 +75,7 @@ sns.post("/", async (c) => {
     throw new AppError("forbidden", "the x-amz-sns-topic-arn header does not match the TopicArn", { reason: "topic_mismatch" });
   }
   if (!isTopicAllowed(allowList, body.TopicArn)) {
-    console.warn(JSON.stringify({ msg: "sns topic not allowed", topicArn: body.TopicArn }));
+    log.warn("sns topic not allowed", { topicArn: body.TopicArn });
     throw new AppError("forbidden", "the topic is not on the SNS_TOPIC_ARNS allow-list", { reason: "topic_not_allowed" });
   }
 
@@ -86,7 +84,7 @@ sns.post("/", async (c) => {
     message = await verifySnsMessage(body, { fetchCertificate: fetchSnsCertificate, signatureVersions: snsSignatureVersions(c.env) });
   } catch (err) {
     if (!(err instanceof SnsVerificationError)) throw err;
-    console.warn(JSON.stringify({ msg: "sns verification failed", reason: err.reason, error: err.message, topicArn: body.TopicArn }));
+    log.warn("sns verification failed", { reason: err.reason, error: err.message, topicArn: body.TopicArn });
     throw verificationFailure(err);
   }
 
@@ -96,7 +94,7 @@ sns.post("/", async (c) => {
       return c.json(await ingestNotification(c.env, message));
     case "SubscriptionConfirmation": {
       const result = await confirmSubscription(message);
-      console.log(JSON.stringify({ msg: "sns subscription confirmation", ...ids, ...result }));
+      log.info("sns subscription confirmation", { ...ids, ...result });
       if (result.outcome === "confirmed") return c.json({ status: "confirmed" });
       if (result.outcome === "refused") {
         throw new AppError("forbidden", "the SubscribeURL is not an SNS ConfirmSubscription URL for this topic", {
@@ -108,7 +106,7 @@ sns.post("/", async (c) => {
     }
     case "UnsubscribeConfirmation":
       // Acknowledged only: re-subscribing is a decision for a person, not for this endpoint.
-      console.log(JSON.stringify({ msg: "sns unsubscribe confirmation acknowledged", ...ids }));
+      log.info("sns unsubscribe confirmation acknowledged", { ...ids });
       return c.json({ status: "acknowledged" });
   }
 });

@@ -10,6 +10,7 @@ import { verifyToken, type TokenPayload } from "../tracking/token";
 import { confirmPage, donePage, isOneClickBody, notFoundPage, unsubscribeEvent, unsubscribeVia } from "../tracking/unsubscribe";
 import { readBoundedBytes } from "./body";
 import type { AppEnv } from "../app-env";
+import { log } from "../log";
 
 const FORM_LIMIT = 8 * 1024;
 const HTML_HEADERS = { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "X-Robots-Tag": "noindex" };
@@ -54,7 +55,7 @@ unsubscribe.post("/:token", async (c) => {
   } catch (err) {
     // D1 is down: the queue keeps the unsubscribe and applies it when D1 is back. Only if that fails too
     // is the answer a 5xx, so the mailbox provider tries again.
-    console.error(JSON.stringify({ msg: "unsubscribe not applied inline, queued", error: String(err) }));
+    log.error("unsubscribe not applied inline, queued", { error: String(err) });
     try {
       await enqueueEvents(c.env.EVENTS, [event]);
     } catch {

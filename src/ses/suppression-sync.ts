@@ -4,6 +4,7 @@ import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { suppressions } from "../db/schema";
 import { sesConfig, sesRequest, type RetryPolicy } from "./client";
+import { log } from "../log";
 
 /** SES's list knows only these two reasons; unsubscribes and manual entries stay ours. */
 const SES_REASON: Record<string, "BOUNCE" | "COMPLAINT"> = { hard_bounce: "BOUNCE", complaint: "COMPLAINT" };
@@ -58,7 +59,7 @@ export async function syncPendingSuppressions(env: Env, db: Db, options: { event
     result.synced++;
   }
   if (result.failed.length > 0) {
-    console.error(JSON.stringify({ msg: "SES suppression mirror refused some addresses; will retry on schedule", failed: result.failed }));
+    log.error("SES suppression mirror refused some addresses; will retry on schedule", { failed: result.failed });
   }
   return result;
 }
