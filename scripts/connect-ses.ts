@@ -1,0 +1,83 @@
+// `npm run connect-ses -- --url https://track.example.com [--region us-east-1] [--dry-run] [--write]`: SES → SNS → worker.
+import { parseArgs } from "node:util";
+import { awsSettingsFromEnv, AwsSettingsError } from "./aws/client";
+import { connectSes } from "./connect-ses/run";
+import { DEFAULT_WAIT } from "./connect-ses/subscription";
+
+const USAGE = `usage: npm run connect-ses -- --url https://track.example.com [options]
+
+  --url <origin>               the deployed worker's origin; SNS delivers to <origin>/sns
+  --region <region>            AWS region of SES and SNS (default: AWS_REGION)
+  --dry-run                    make only read calls; print every call that would change something
+  --write                      write the worker's values into wrangler.toml's [vars]
+  --topic <name>               SNS topic name (default mail-tracker-ses)
+  --configuration-set <name>   SES configuration set name (default mail-tracker)
+  --config <path>              wrangler configuration to compare and --write (default wrangler.toml)
+  --wait <seconds>             how long to wait for the worker to confirm the subscription (default 60)
+
+Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; the actions needed are in docs/iam-policy.json.`;
+
+function usageError(message: string): never {
+  console.error(`error: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      url: { type: "string" },
+      region: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      write: { type: "boolean", default: false },
+      topic: { type: "string", default: "mail-tracker-ses" },
+      "configuration-set": { type: "string", default: "mail-tracker" },
+      config: { type: "string", default: "wrangler.toml" },
+      wait: { type: "string", default: String(DEFAULT_WAIT.timeoutMs / 1000) },
+      help: { type: "boolean", short: "h" },
+    },
+  }));
+} catch (err) {
+  usageError((err as Error).message);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+if (!values.url) usageError("--url is required");
+let url: URL;
+try {
+  url = new URL(values.url);
+} catch {
+  usageError(`--url ${values.url} is not a URL`);
+}
+if ((url.protocol !== "https:" && url.protocol !== "http:") || url.pathname !== "/" || url.search || url.hash) {
+  usageError(`--url must be the worker's origin only, e.g. https://track.example.com (got ${values.url})`);
+}
+if (!/^[A-Za-z0-9_-]{1,256}$/.test(values.topic)) usageError("--topic: letters, digits, - and _ only (at most 256)");
+if (!/^[A-Za-z0-9_-]{1,64}$/.test(values["configuration-set"])) usageError("--configuration-set: letters, digits, - and _ only (at most 64)");
+const waitSeconds = Number(values.wait);
+if (!Number.isFinite(waitSeconds) || waitSeconds < 0) usageError("--wait takes a number of seconds");
+
+let settings;
+try {
+  settings = awsSettingsFromEnv(process.env, values.region);
+} catch (err) {
+  if (err instanceof AwsSettingsError) usageError(err.message);
+  throw err;
+}
+if (url.protocol === "http:") console.log("note: an http:// URL is for local testing; SNS must reach a deployed worker over https.");
+
+const ok = await connectSes({
+  origin: url.origin,
+  settings,
+  dryRun: values["dry-run"],
+  write: values.write,
+  topicName: values.topic,
+  configurationSet: values["configuration-set"],
+  tomlPath: values.config,
+  out: (line) => console.log(line),
+  wait: { ...DEFAULT_WAIT, timeoutMs: waitSeconds * 1000 },
+});
+process.exit(ok ? 0 : 1);
