@@ -1,7 +1,42 @@
-// Reading request bodies: bounded in size before they are read whole, then validated with a schema.
+// Reading request bodies: bounded in size (hono/body-limit) before they are read whole, then validated with a schema.
 
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import * as v from "valibot";
 import { AppError } from "../errors";
+import type { AppEnv } from "../app-env";
+
+/** Most JSON bodies of the API. Routes that take more (an email's HTML, a campaign's recipients) say so. */
+export const JSON_LIMIT = 64 * 1024;
+
+/**
+ * Refuse a body over `maxSize` bytes with 413 `payload_too_large`: at once when Content-Length declares more, and
+ * otherwise as soon as the stream passes it (hono/body-limit stops reading there). A route reads its body only
+ * behind this middleware (bodyText checks), so no route can be made to buffer an unbounded body.
+ */
+export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
+  const limit = bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError("payload_too_large", `the body is larger than ${maxSize} bytes`);
+    },
+  });
+  return (c, next) => {
+    c.set("bodyLimit", maxSize);
+    return limit(c, next);
+  };
+}
+
+/** The body as text; only behind limitBody(). */
+export function bodyText(c: Context<AppEnv>): Promise<string> {
+  if (c.get("bodyLimit") === undefined) throw new Error("a request body is read only behind limitBody()");
+  return c.req.text();
+}
+
+/** The body parsed as JSON and validated; only behind limitBody(). */
+export async function jsonBody<S extends v.GenericSchema>(c: Context<AppEnv>, schema: S): Promise<v.InferOutput<S>> {
+  return parseJsonWith(schema, await bodyText(c));
+}
 
 /** Read at most `limit` bytes of the body as text; refuse (413) as soon as it is exceeded. */
 export async function readBoundedText(request: Request, limit: number): Promise<string> {

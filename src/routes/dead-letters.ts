@@ -6,7 +6,7 @@ import { database } from "../db/client";
 import { listDeadLetters, type DeadLetterRow } from "../db/dead-letters";
 import { DEAD_LETTER_STATUSES } from "../db/schema";
 import { replayDeadLettersById, replayPendingDeadLetters } from "../pipeline/replay";
-import { parseJsonWith, readBoundedText, validateWith } from "./body";
+import { bodyText, JSON_LIMIT, limitBody, parseJsonWith, validateWith } from "./body";
 import { decodeCursor, page, PageQuery } from "./pagination";
 import type { AppEnv } from "../app-env";
 
@@ -47,8 +47,8 @@ deadLettersApi.get("/", async (c) => {
 });
 
 /** `{ ids }` replays those rows; no body (or `{}`) replays pending ones, oldest and least-tried first. */
-deadLettersApi.post("/replay", async (c) => {
-  const text = await readBoundedText(c.req.raw, 64 * 1024);
+deadLettersApi.post("/replay", limitBody(JSON_LIMIT), async (c) => {
+  const text = await bodyText(c);
   const body = text.trim() === "" ? {} : parseJsonWith(ReplayRequest, text);
   if (body.ids) {
     const report = await replayDeadLettersById(c.env, body.ids);

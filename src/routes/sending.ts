@@ -8,7 +8,8 @@ import { CampaignId } from "../domain/schemas";
 import { AppError } from "../errors";
 import { enqueueEvents } from "../pipeline/enqueue";
 import { instrumentHtml } from "../tracking/instrument";
-import { keyRing } from "../tracking/keys";
+import { config } from "../config";
+import { trackingKeyRing } from "../tracking/keys";
 import { mintLinks } from "../tracking/links";
 import { createSendJob } from "../sending/jobs";
 import { composeContextFrom, deliver, sendEvent } from "../sending/message";
@@ -29,10 +30,11 @@ sending.post("/instrument", async (c) => {
   const body = await readJson(c.req.raw, InstrumentRequest, MESSAGE_BODY_LIMIT);
   const db = database(c.env.DB);
   const track = effectiveTracking(await campaignTracking(db, body.campaignId), body.track);
-  const origin = trackingOrigin(c.env, c.req.url);
-  const ring = await keyRing(c.env.TRACKING_KEYS);
+  const { tracking } = config(c.env);
+  const origin = trackingOrigin(tracking, c.req.url);
+  const ring = await trackingKeyRing(tracking);
   const { html, stats } = await instrumentHtml(body.html, { origin, ring, campaignId: body.campaignId, contact: body.contact, track });
-  const links = await mintLinks(origin, ring, { campaignId: body.campaignId, contact: body.contact }, c.env.UNSUBSCRIBE_MAILTO || undefined);
+  const links = await mintLinks(origin, ring, { campaignId: body.campaignId, contact: body.contact }, tracking.unsubscribeMailto ?? undefined);
   return c.json({ html, headers: links.headers, unsubscribe: links.unsubscribe, trackedLinks: stats.trackedLinks, pixel: stats.pixel, track });
 });
 
@@ -44,7 +46,8 @@ sending.post("/send", async (c) => {
     throw new AppError("suppressed", `${body.to} is suppressed (${suppression.reason}); nothing was sent`, { reason: suppression.reason });
   }
   const track = effectiveTracking(await campaignTracking(db, body.campaignId), body.track);
-  const ctx = composeContextFrom(c.env, trackingOrigin(c.env, c.req.url), await keyRing(c.env.TRACKING_KEYS));
+  const { tracking } = config(c.env);
+  const ctx = composeContextFrom(c.env, trackingOrigin(tracking, c.req.url), await trackingKeyRing(tracking));
   const messageId = await deliver(c.env, ctx, { ...body, track });
   const event = sendEvent(body, messageId, Date.now());
   try {
@@ -62,7 +65,7 @@ sending.post("/campaigns/:id/send", async (c) => {
   const db = database(c.env.DB);
   // The send's own switches are kept with the job; the campaign's are read again when each message goes out.
   const track = effectiveTracking({ opens: true, clicks: true }, body.track);
-  const result = await createSendJob(db, c.env.SEND_QUEUE, campaignId, trackingOrigin(c.env, c.req.url), body, track);
+  const result = await createSendJob(db, c.env.SEND_QUEUE, campaignId, trackingOrigin(config(c.env).tracking, c.req.url), body, track);
   return c.json({ campaignId, ...result }, 202);
 });
 

@@ -1,14 +1,16 @@
 // POST /sns: Amazon SNS HTTPS deliveries of SES events; nothing in a message is trusted before it is verified.
 
 import { Hono } from "hono";
-import { snsSignatureVersions } from "../config";
+import { createMiddleware } from "hono/factory";
+import * as v from "valibot";
+import { config } from "../config";
 import { AppError } from "../errors";
 import { fetchSnsCertificate } from "../sns/certificate-fetch";
 import { ingestNotification } from "../sns/ingest";
 import { confirmSubscription } from "../sns/subscription";
-import { isTopicAllowed, parseTopicAllowList } from "../sns/topics";
+import { isTopicAllowed } from "../sns/topics";
 import { SnsVerificationError, verifySnsMessage, type SnsMessage } from "../sns/verify";
-import { readBoundedText } from "./body";
+import { bodyText, limitBody } from "./body";
 import type { AppEnv } from "../app-env";
 import { log } from "../log";
 
@@ -29,18 +31,18 @@ function verificationFailure(err: SnsVerificationError): AppError {
   }
 }
 
-/** Parse just enough of the body to check the topic before anything else is looked at. */
-function parseBody(text: string): Record<string, unknown> & { TopicArn: string } {
+/** Just enough of the body to check the topic before anything else is looked at; verify.ts reads the rest. */
+const Addressed = v.looseObject({ TopicArn: v.string() });
+
+function parseBody(text: string): v.InferOutput<typeof Addressed> {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     throw new AppError("invalid_json", "the body is not valid JSON");
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body) || typeof (body as { TopicArn?: unknown }).TopicArn !== "string") {
-    throw new AppError("bad_request", "the body is not an SNS message (no TopicArn)", { reason: "malformed" });
-  }
-  return body as Record<string, unknown> & { TopicArn: string };
+  if (!v.is(Addressed, body)) throw new AppError("bad_request", "the body is not an SNS message (no TopicArn)", { reason: "malformed" });
+  return body;
 }
 
 let closedDoorLogged = false;
@@ -54,12 +56,9 @@ function logClosedDoorOnce(): void {
   });
 }
 
-export const sns = new Hono<AppEnv>();
-
-sns.post("/", async (c) => {
-  const allowList = parseTopicAllowList(c.env.SNS_TOPIC_ARNS);
-  // Closed until opened: nothing is read, verified, confirmed or fetched for a deployment that named no topic.
-  if (allowList.size === 0) {
+/** Closed until opened: nothing is read, verified, confirmed or fetched for a deployment that named no topic. */
+const doorOpen = createMiddleware<AppEnv>(async (c, next) => {
+  if (config(c.env).sns.topicArns.size === 0) {
     logClosedDoorOnce();
     throw new AppError("forbidden", "no SNS topic is allowed: set SNS_TOPIC_ARNS to the ARNs of your topics", { reason: "topic_not_allowed" });
   }
@@ -68,20 +67,27 @@ sns.post("/", async (c) => {
       reason: "raw_delivery",
     });
   }
+  await next();
+});
+
+export const sns = new Hono<AppEnv>();
+
+sns.post("/", doorOpen, limitBody(SNS_BODY_LIMIT), async (c) => {
+  const { topicArns, signatureVersions } = config(c.env).sns;
   // SNS posts text/plain; the Content-Type is not looked at.
-  const body = parseBody(await readBoundedText(c.req.raw, SNS_BODY_LIMIT));
+  const body = parseBody(await bodyText(c));
   const headerTopic = c.req.header("x-amz-sns-topic-arn");
   if (headerTopic !== undefined && headerTopic !== body.TopicArn) {
     throw new AppError("forbidden", "the x-amz-sns-topic-arn header does not match the TopicArn", { reason: "topic_mismatch" });
   }
-  if (!isTopicAllowed(allowList, body.TopicArn)) {
+  if (!isTopicAllowed(topicArns, body.TopicArn)) {
     log.warn("sns topic not allowed", { topicArn: body.TopicArn });
     throw new AppError("forbidden", "the topic is not on the SNS_TOPIC_ARNS allow-list", { reason: "topic_not_allowed" });
   }
 
   let message: SnsMessage;
   try {
-    message = await verifySnsMessage(body, { fetchCertificate: fetchSnsCertificate, signatureVersions: snsSignatureVersions(c.env) });
+    message = await verifySnsMessage(body, { fetchCertificate: fetchSnsCertificate, signatureVersions });
   } catch (err) {
     if (!(err instanceof SnsVerificationError)) throw err;
     log.warn("sns verification failed", { reason: err.reason, error: err.message, topicArn: body.TopicArn });

@@ -9,7 +9,7 @@ import { normalizeEmail } from "../domain/email";
 import { Email } from "../domain/schemas";
 import { suppressionJson } from "../domain/suppression";
 import { AppError } from "../errors";
-import { readJson, validateWith } from "./body";
+import { jsonBody, JSON_LIMIT, limitBody, validateWith } from "./body";
 import { decodeCursor, page, PageQuery } from "./pagination";
 import type { AppEnv } from "../app-env";
 
@@ -33,8 +33,8 @@ suppressionsApi.get("/", async (c) => {
   return c.json({ items: result.items.map(suppressionJson), cursor: result.cursor });
 });
 
-suppressionsApi.post("/", async (c) => {
-  const body = await readJson(c.req.raw, AddRequest);
+suppressionsApi.post("/", limitBody(JSON_LIMIT), async (c) => {
+  const body = await jsonBody(c, AddRequest);
   const suppression = await addSuppression(c.env.DB, normalizeEmail(body.email), body.reason);
   return c.json(suppressionJson(suppression), 201);
 });

@@ -1,5 +1,6 @@
 // One outgoing message, end to end: instrumented HTML, one-click unsubscribe headers, attribution tags, SES.
 
+import { config } from "../config";
 import { sendEventId } from "../domain/event-ids";
 import { normalizeEmail } from "../domain/email";
 import type { TrackingEvent } from "../domain/events";
@@ -35,12 +36,8 @@ export interface ComposeContext {
 }
 
 export function composeContextFrom(env: Env, origin: string, ring: KeyRing): ComposeContext {
-  return {
-    origin,
-    ring,
-    unsubscribeMailto: env.UNSUBSCRIBE_MAILTO || undefined,
-    configurationSet: env.SES_CONFIGURATION_SET || undefined,
-  };
+  const { tracking, ses } = config(env);
+  return { origin, ring, unsubscribeMailto: tracking.unsubscribeMailto ?? undefined, configurationSet: ses.configurationSet ?? undefined };
 }
 
 /** The SES request for one recipient. Plain-text parts go out exactly as given. */

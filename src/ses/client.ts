@@ -1,6 +1,8 @@
 // The SES v2 HTTP API, signed with aws4fetch: bounded retries for throttling and 5xx, typed errors otherwise.
 
 import { AwsClient } from "aws4fetch";
+import { config } from "../config";
+import { ConfigError } from "../errors";
 
 export interface SesConfig {
   region: string;
@@ -31,17 +33,11 @@ export class SesError extends Error {
   }
 }
 
-export function sesConfig(env: Env): SesConfig {
-  const region = env.SES_REGION || "us-east-1";
-  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) {
-    throw new SesConfigError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set to call SES");
-  }
-  return {
-    region,
-    endpoint: (env.SES_ENDPOINT || `https://email.${region}.amazonaws.com`).replace(/\/+$/, ""),
-    accessKeyId: env.AWS_ACCESS_KEY_ID,
-    secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-  };
+/** How to reach SES from this env's configuration; without AWS credentials nothing can call SES (503, naming them). */
+export function sesConfig(env: object): SesConfig {
+  const { region, endpoint, credentials } = config(env).ses;
+  if (!credentials) throw new ConfigError("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set to call SES");
+  return { region, endpoint, ...credentials };
 }
 
 export interface RetryPolicy {
