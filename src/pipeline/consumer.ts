@@ -1,6 +1,6 @@
 // The events queue consumer: a whole batch in one pass, falling back to message-by-message on failure.
 
-import { parseEnvelope, type TrackingEvent } from "../domain/events";
+import { readEnvelope, type TrackingEvent } from "../domain/events";
 import { applyEvents } from "./apply";
 import { storeDeadLetter } from "./dead-letters";
 import { settleEach } from "./isolate";
@@ -12,14 +12,14 @@ type Parsed = { message: Message<unknown>; events: TrackingEvent[] };
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const parsed: Parsed[] = [];
   for (const message of batch.messages) {
-    const body = parseEnvelope(message.body);
-    if (body) {
-      parsed.push({ message, events: body.events });
+    const body = readEnvelope(message.body);
+    if (body.ok) {
+      parsed.push({ message, events: body.value.events });
       continue;
     }
-    // A body that is not an envelope will never become one: keep it, and stop redelivery.
+    // A body that is not an envelope will never become one: keep it with what is wrong, and stop redelivery.
     try {
-      await storeDeadLetter(env, batch.queue, message, "not an event envelope");
+      await storeDeadLetter(env, batch.queue, message, body.reason);
       message.ack();
     } catch (err) {
       retryLater(message, "dead letter not stored", err);

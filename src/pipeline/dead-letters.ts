@@ -2,7 +2,7 @@
 
 import { insertDeadLetters, type NewDeadLetter } from "../db/dead-letters";
 import type { DeadLetterStatus } from "../db/schema";
-import { parseEnvelope } from "../domain/events";
+import { readEnvelope } from "../domain/events";
 import { settleEach } from "./isolate";
 import { backoffSeconds, DEAD_LETTER_RETRY, isLastAttempt } from "./queues";
 import { log } from "../log";
@@ -21,7 +21,7 @@ export function bodyText(body: unknown): string {
  * email. Anything else (a send task above all: replaying it could mail someone twice) is held, to be read.
  */
 export function deadLetterStatus(body: unknown): DeadLetterStatus {
-  return parseEnvelope(body) ? "pending" : "held";
+  return readEnvelope(body).ok ? "pending" : "held";
 }
 
 function deadLetterRow(queue: string, message: Message<unknown>, reason: string): NewDeadLetter {

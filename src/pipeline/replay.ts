@@ -13,7 +13,7 @@ import {
   type DeadLetterRow,
   type ReplayKey,
 } from "../db/dead-letters";
-import { parseEnvelope, type TrackingEvent } from "../domain/events";
+import { readEnvelope, type TrackingEvent } from "../domain/events";
 import { applyEvents } from "./apply";
 import { settleEach } from "./isolate";
 import { SEND_DLQ, SEND_QUEUE } from "./queues";
@@ -39,11 +39,14 @@ const NOT_EVENTS = "not an event envelope";
 /** The events a row carries, or why it is never replayed (only event envelopes are, and they never send mail). */
 function replayable(row: DeadLetterRow): { events: TrackingEvent[] } | { reason: string } {
   if (row.queue === SEND_QUEUE || row.queue === SEND_DLQ) return { reason: SEND_TASK };
+  let body: unknown;
   try {
-    return parseEnvelope(JSON.parse(row.body)) ?? { reason: NOT_EVENTS };
+    body = JSON.parse(row.body);
   } catch {
     return { reason: NOT_EVENTS };
   }
+  const envelope = readEnvelope(body);
+  return envelope.ok ? { events: envelope.value.events } : { reason: envelope.reason };
 }
 
 /**

@@ -3,6 +3,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import * as v from "valibot";
+import { checkWith } from "../domain/schemas";
 import { AppError } from "../errors";
 import type { AppEnv } from "../app-env";
 
@@ -84,13 +85,9 @@ export function parseJsonWith<S extends v.GenericSchema>(schema: S, text: string
 }
 
 export function validateWith<S extends v.GenericSchema>(schema: S, data: unknown): v.InferOutput<S> {
-  const result = v.safeParse(schema, data);
-  if (!result.success) {
-    const issue = result.issues[0];
-    const path = issue.path?.map((p) => String(p.key)).join(".");
-    throw new AppError("validation_failed", path ? `${path}: ${issue.message}` : issue.message);
-  }
-  return result.output;
+  const checked = checkWith(schema, data);
+  if (!checked.ok) throw new AppError("validation_failed", checked.reason);
+  return checked.value;
 }
 
 export const DEFAULT_JSON_LIMIT = 64 * 1024;
