@@ -10,11 +10,11 @@ import { campaignStats } from "../stats/counters";
 import { HOUR_MS } from "../stats/counting";
 import { linksReport, statsReport, timelinePoints, timelineRange, type Bucket } from "../stats/report";
 import { validateWith } from "./body";
-import { decodeCursor, encodeCursor } from "./pagination";
-import { Instant, pageLimit } from "./query";
+import { decodeCursor, pageLimit, pageQuery, readPage } from "./pagination";
+import { Instant } from "./query";
 import type { AppEnv } from "../app-env";
 
-const ListQuery = v.object({ cursor: v.optional(v.string()), limit: pageLimit(20, 100) });
+const ListQuery = pageQuery(20, 100);
 const ListCursor = v.object({ lastEventAt: v.pipe(v.number(), v.integer()), id: CampaignId });
 const TimelineQuery = v.object({
   bucket: v.optional(v.picklist(["hour", "day"], "must be hour or day"), "hour"),
@@ -30,17 +30,17 @@ export const campaigns = new Hono<AppEnv>();
 /** Newest activity first, each with the same numbers as its stats; the numbers come from the counters, not D1. */
 campaigns.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
-  const rows = await listCampaigns(database(c.env.DB), decodeCursor(query.cursor, ListCursor), query.limit);
+  const after = decodeCursor(query.cursor, ListCursor);
+  const page = await readPage(query.limit, (rows) => listCampaigns(database(c.env.DB), after, rows), (last) => ({ lastEventAt: last.lastEventAt, id: last.id }));
   const items = await Promise.all(
-    rows.map(async (row) => ({
+    page.items.map(async (row) => ({
       ...statsReport(row.id, await campaignStats(c.env.CAMPAIGN_STATS, row.id).counts()),
       firstEventAt: iso(row.firstEventAt),
       lastEventAt: iso(row.lastEventAt),
     })),
   );
-  const last = rows.at(-1);
-  const nextCursor = last && rows.length === query.limit ? encodeCursor({ lastEventAt: last.lastEventAt, id: last.id }) : null;
-  return c.json({ campaigns: items, nextCursor });
+  // `campaigns` and `nextCursor` are the names this list answered with first: kept for existing callers.
+  return c.json({ items, cursor: page.cursor, campaigns: items, nextCursor: page.cursor });
 });
 
 function campaignIdParam(raw: string): string {

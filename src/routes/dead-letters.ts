@@ -7,7 +7,7 @@ import { listDeadLetters, type DeadLetterRow } from "../db/dead-letters";
 import { DEAD_LETTER_STATUSES } from "../db/schema";
 import { replayDeadLettersById, replayPendingDeadLetters } from "../pipeline/replay";
 import { bodyText, JSON_LIMIT, limitBody, parseJsonWith, validateWith } from "./body";
-import { decodeCursor, page, PageQuery } from "./pagination";
+import { decodeCursor, PageQuery, readPage } from "./pagination";
 import type { AppEnv } from "../app-env";
 
 const ListQuery = v.object({ ...PageQuery.entries, status: v.optional(v.picklist(DEAD_LETTER_STATUSES, "must be pending, replayed or held")) });
@@ -41,8 +41,8 @@ export const deadLettersApi = new Hono<AppEnv>();
 
 deadLettersApi.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
-  const rows = await listDeadLetters(database(c.env.DB), query.status, decodeCursor(query.cursor, ReceivedCursor), query.limit);
-  const result = page(rows, query.limit, (last) => ({ at: last.receivedAt, id: last.messageId }));
+  const after = decodeCursor(query.cursor, ReceivedCursor);
+  const result = await readPage(query.limit, (rows) => listDeadLetters(database(c.env.DB), query.status, after, rows), (last) => ({ at: last.receivedAt, id: last.messageId }));
   return c.json({ items: result.items.map(deadLetterJson), cursor: result.cursor });
 });
 

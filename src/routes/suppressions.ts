@@ -10,7 +10,7 @@ import { Email } from "../domain/schemas";
 import { suppressionJson } from "../domain/suppression";
 import { AppError } from "../errors";
 import { jsonBody, JSON_LIMIT, limitBody, validateWith } from "./body";
-import { decodeCursor, page, PageQuery } from "./pagination";
+import { decodeCursor, PageQuery, readPage } from "./pagination";
 import type { AppEnv } from "../app-env";
 
 const ManualReason = v.picklist(["manual", "hard_bounce", "complaint", "unsubscribe"]);
@@ -29,7 +29,7 @@ suppressionsApi.get("/", async (c) => {
     return c.json(suppressionJson(found));
   }
   const after = decodeCursor(query.cursor, EmailCursor)?.after ?? null;
-  const result = page(await listSuppressions(db, after, query.limit), query.limit, (last) => ({ after: last.email }));
+  const result = await readPage(query.limit, (rows) => listSuppressions(db, after, rows), (last) => ({ after: last.email }));
   return c.json({ items: result.items.map(suppressionJson), cursor: result.cursor });
 });
 
