@@ -39,40 +39,6 @@ export async function jsonBody<S extends v.GenericSchema>(c: Context<AppEnv>, sc
   return parseJsonWith(schema, await bodyText(c));
 }
 
-/** Read at most `limit` bytes of the body as text; refuse (413) as soon as it is exceeded. */
-export async function readBoundedText(request: Request, limit: number): Promise<string> {
-  return new TextDecoder().decode(await readBoundedBytes(request, limit));
-}
-
-/** Read at most `limit` bytes of the body; refuse (413) as soon as it is exceeded. */
-export async function readBoundedBytes(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > limit) {
-    throw new AppError("payload_too_large", `the body is larger than ${limit} bytes`);
-  }
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new AppError("payload_too_large", `the body is larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return all;
-}
-
 /** Parse JSON text and validate it; client mistakes become 400 with the first problem named. */
 export function parseJsonWith<S extends v.GenericSchema>(schema: S, text: string): v.InferOutput<S> {
   let data: unknown;
@@ -88,14 +54,4 @@ export function validateWith<S extends v.GenericSchema>(schema: S, data: unknown
   const checked = checkWith(schema, data);
   if (!checked.ok) throw new AppError("validation_failed", checked.reason);
   return checked.value;
-}
-
-export const DEFAULT_JSON_LIMIT = 64 * 1024;
-
-export async function readJson<S extends v.GenericSchema>(
-  request: Request,
-  schema: S,
-  limit = DEFAULT_JSON_LIMIT,
-): Promise<v.InferOutput<S>> {
-  return parseJsonWith(schema, await readBoundedText(request, limit));
 }

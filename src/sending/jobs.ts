@@ -1,11 +1,16 @@
-// Accepting a campaign send: the message stored once in D1, one small queue message per recipient.
+// Accepting a campaign send: the message stored once in D1, each recipient claimed, one small queue message each.
 
+import { and, eq, sql } from "drizzle-orm";
+import * as v from "valibot";
 import { chunk } from "../db/chunk";
-import type { Db } from "../db/client";
+import { prepare, type Db } from "../db/client";
+import { insertQueuedStatements, requeueUnknown, unqueue } from "../db/deliveries";
 import { sendJobs } from "../db/schema";
 import { normalizeEmail } from "../domain/email";
+import { checkWith, type Checked } from "../domain/schemas";
+import { log } from "../log";
 import type { TrackSwitches } from "../tracking/instrument";
-import type { CampaignSendRequest } from "./schemas";
+import { JobId, Recipient, type CampaignSendRequest } from "./schemas";
 
 /** What travels the send queue for one recipient. `n` is the recipient's position in the request. */
 export interface SendTask {
@@ -18,19 +23,34 @@ export interface SendTask {
 /** Queues' sendBatch takes at most 100 messages (and 256 KB; a task is well under 1 KB). */
 export const SEND_BATCH_SIZE = 100;
 
-export function parseSendTask(body: unknown): SendTask | null {
-  if (typeof body !== "object" || body === null) return null;
-  const t = body as Partial<SendTask>;
-  if (t.v !== 1 || typeof t.jobId !== "string" || typeof t.to !== "string" || typeof t.n !== "number") return null;
-  return t as SendTask;
+/** A send queue message, checked with the schemas the API checked its job and recipient with. */
+const SendTaskSchema: v.GenericSchema<unknown, SendTask> = v.object({
+  v: v.literal(1, "must be 1"),
+  jobId: JobId,
+  to: Recipient,
+  n: v.pipe(v.number("must be a position"), v.integer("must be a position"), v.minValue(0, "must be a position")),
+});
+
+/** An unknown queue body as a send task, or why it is not one (kept as a dead letter with that reason). */
+export function readSendTask(body: unknown): Checked<SendTask> {
+  const checked = checkWith(SendTaskSchema, body);
+  return checked.ok ? checked : { ok: false, reason: `not a send task: ${checked.reason}` };
 }
 
-/** One task per distinct recipient (by normalised address): a list that names someone twice mails them once. */
+/**
+ * The key a recipient is claimed under, computed as suppression matching computes its key (SQLite's lower() of the
+ * normalised address: ASCII letters lower-cased), so that `Ann@x` and `ann@x` in one list are one person, mailed once.
+ */
+export function deliveryKey(address: string): string {
+  return normalizeEmail(address).replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** One task per distinct recipient (by delivery key): a list that names someone twice mails them once. */
 export function sendTasks(jobId: string, recipients: readonly { to: string }[]): { tasks: SendTask[]; duplicates: number } {
   const seen = new Set<string>();
   const tasks: SendTask[] = [];
   recipients.forEach(({ to }, n) => {
-    const key = normalizeEmail(to);
+    const key = deliveryKey(to);
     if (seen.has(key)) return;
     seen.add(key);
     tasks.push({ v: 1, jobId, to, n });
@@ -38,6 +58,25 @@ export function sendTasks(jobId: string, recipients: readonly { to: string }[]):
   return { tasks, duplicates: recipients.length - tasks.length };
 }
 
+/** Enqueueing stopped part-way: `queued` of `recipients` tasks are on the queue; repeating the request resumes. */
+export class SendIncomplete extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly queued: number,
+    readonly recipients: number,
+    cause: unknown,
+  ) {
+    super(`queued ${queued} of ${recipients} recipients of job ${jobId}: ${String(cause)}`, { cause });
+    this.name = "SendIncomplete";
+  }
+}
+
+/**
+ * Create the job (or, given the `jobId` of one created before, resume it) and put on the queue the tasks not
+ * yet there. The job and its recipients' `queued` claims are written in one transaction, skipping what exists;
+ * the count of enqueued tasks advances after each sendBatch, so a repeat enqueues only the rest. A chunk sent
+ * whose count was not written goes out again on a repeat, and the consumer's claim drops the second copy.
+ */
 export async function createSendJob(
   db: Db,
   queue: Queue,
@@ -45,9 +84,10 @@ export async function createSendJob(
   origin: string,
   body: CampaignSendRequest,
   track: TrackSwitches,
-  now = Date.now(),
+  options: { jobId?: string; now?: number } = {},
 ): Promise<{ jobId: string; queued: number; duplicates: number }> {
-  const jobId = crypto.randomUUID();
+  const jobId = options.jobId ?? crypto.randomUUID();
+  const now = options.now ?? Date.now();
   const { tasks, duplicates } = sendTasks(jobId, body.recipients);
   const replyTo = body.replyTo === undefined ? null : Array.isArray(body.replyTo) ? body.replyTo : [body.replyTo];
   const row: typeof sendJobs.$inferInsert = {
@@ -65,12 +105,85 @@ export async function createSendJob(
     recipients: tasks.length,
     createdAt: now,
   };
-  // The job row exists before any task can reach the consumer.
-  await db.insert(sendJobs).values(row);
-  for (const part of chunk(tasks, SEND_BATCH_SIZE)) {
-    await queue.sendBatch(part.map((body) => ({ body, contentType: "json" as const })));
+  const claims = tasks.map((t) => ({ recipient: deliveryKey(t.to), email: t.to, position: t.n }));
+  // The job row and the claims exist before any task can reach the consumer.
+  await db.$client.batch([
+    prepare(db.$client, db.insert(sendJobs).values(row).onConflictDoNothing()),
+    ...insertQueuedStatements(db.$client, jobId, claims, now),
+  ]);
+  const stored = await db.select({ enqueued: sendJobs.enqueued }).from(sendJobs).where(eq(sendJobs.id, jobId)).get();
+  let enqueued = Math.min(stored?.enqueued ?? 0, tasks.length);
+  try {
+    for (const part of chunk(tasks.slice(enqueued), SEND_BATCH_SIZE)) {
+      await queue.sendBatch(part.map((body) => ({ body, contentType: "json" as const })));
+      enqueued += part.length;
+      // Never backwards: a request that took over a stale key may run beside the one it presumed dead.
+      await db
+        .update(sendJobs)
+        .set({ enqueued: sql`max(${sendJobs.enqueued}, ${enqueued})` })
+        .where(eq(sendJobs.id, jobId));
+    }
+  } catch (err) {
+    throw new SendIncomplete(jobId, enqueued, tasks.length, err);
   }
   return { jobId, queued: tasks.length, duplicates };
 }
 
 export type SendJob = typeof sendJobs.$inferSelect;
+
+export interface SendJobSummary {
+  id: string;
+  recipients: number;
+  enqueued: number;
+  createdAt: number;
+}
+
+/** The job's summary, if `jobId` is a job of `campaignId`. */
+export function findSendJob(db: Db, campaignId: string, jobId: string): Promise<SendJobSummary | undefined> {
+  return db
+    .select({ id: sendJobs.id, recipients: sendJobs.recipients, enqueued: sendJobs.enqueued, createdAt: sendJobs.createdAt })
+    .from(sendJobs)
+    .where(and(eq(sendJobs.id, jobId), eq(sendJobs.campaignId, campaignId)))
+    .get();
+}
+
+/** Queueing the requeued recipients stopped part-way: `requeued` of them are on the queue, the rest are `unknown` again. */
+export class RequeueIncomplete extends Error {
+  constructor(
+    readonly requeued: number,
+    readonly unknown: number,
+    cause: unknown,
+  ) {
+    super(`requeued ${requeued} of ${requeued + unknown} unknown recipients: ${String(cause)}`, { cause });
+    this.name = "RequeueIncomplete";
+  }
+}
+
+/**
+ * The operator's explicit choice to send a job's `unknown` recipients again (some may get a second copy: that is
+ * the choice). Each is claimed back to `queued` atomically and queued once per call; the consumer's claim still
+ * guards every send. What cannot be queued goes back to `unknown` (RequeueIncomplete says how many went).
+ */
+export async function requeueUnknownRecipients(db: Db, queue: Queue, jobId: string, now = Date.now()): Promise<number> {
+  const requeued = await requeueUnknown(db, jobId, now);
+  const tasks: SendTask[] = requeued.map((d) => ({ v: 1, jobId, to: d.email, n: d.position }));
+  let queued = 0;
+  try {
+    for (const part of chunk(tasks, SEND_BATCH_SIZE)) {
+      await queue.sendBatch(part.map((body) => ({ body, contentType: "json" as const })));
+      queued += part.length;
+    }
+  } catch (err) {
+    const left = requeued.slice(queued);
+    await unqueue(
+      db,
+      jobId,
+      left.map((d) => d.recipient),
+      Date.now(),
+    ).catch((unqueueErr: unknown) => {
+      log.error("requeued deliveries not given back to unknown", { jobId, recipients: left.map((d) => d.email), error: String(unqueueErr) });
+    });
+    throw new RequeueIncomplete(queued, tasks.length - queued, err);
+  }
+  return queued;
+}

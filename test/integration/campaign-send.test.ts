@@ -1,76 +1,19 @@
 // Campaign sends: the enqueue call, and the send-queue consumer's pacing, skipping, retries and rejections.
-import { createExecutionContext, createMessageBatch, getQueueResult, type MessageBatchMessage } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { database } from "../../src/db/client";
 import { SEND_QUEUE } from "../../src/pipeline/queues";
-import { consumeSends } from "../../src/sending/consumer";
 import { createSendJob, SEND_BATCH_SIZE, type SendTask } from "../../src/sending/jobs";
-import type { Clock } from "../../src/sending/pace";
 import { faultyD1 } from "../support/faults";
 import { api, eventsFor, ORIGIN, uniqueId, waitForEvents } from "../support/helpers";
 import { header, receivedEmails } from "../support/ses-emulator";
+import { asMessages, capturingQueue, consume, jobTasks, MESSAGE, virtualClock, watchSes } from "../support/send-queue";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-const MESSAGE = { from: "News <news@example.com>", subject: "Issue 7", html: `<body><a href="https://shop.example/">shop</a></body>`, text: "shop: https://shop.example/" };
-
-/** A queue that keeps what is sent to it, for building consumer batches by hand. */
-function capturingQueue() {
-  const batches: { body: SendTask }[][] = [];
-  const queue = { sendBatch: async (msgs: { body: SendTask }[]) => void batches.push(msgs), send: async () => {} } as unknown as Queue;
-  return { queue, batches };
-}
-
-async function jobTasks(campaignId: string, recipients: string[]): Promise<SendTask[]> {
-  const { queue, batches } = capturingQueue();
-  await createSendJob(database(env.DB), queue, campaignId, ORIGIN, { ...MESSAGE, recipients: recipients.map((to) => ({ to })) }, { opens: true, clicks: true });
-  return batches.flat().map((m) => m.body);
-}
-
-function asMessages(tasks: SendTask[], attempts = 1): MessageBatchMessage[] {
-  return tasks.map((body, i) => ({ id: `send-${crypto.randomUUID()}-${i}`, timestamp: new Date(), attempts, body }));
-}
-
-/** Virtual time: sleeping advances it at once, so pacing is checked without waiting. */
-function virtualClock(): Clock & { time: number } {
-  const clock = { time: 1_000_000, now: () => clock.time, sleep: async (ms: number) => void (clock.time += ms) };
-  return clock;
-}
-
-async function consume(tasks: SendTask[], clock: Clock, bindings: Env = env, attempts = 1) {
-  const messages = asMessages(tasks, attempts);
-  const batch = createMessageBatch(SEND_QUEUE, messages);
-  // The harness records which messages were retried but not the delay asked for: watch retry() for that.
-  const delays = new Map<string, number | undefined>();
-  for (const m of batch.messages) {
-    const retry = m.retry.bind(m);
-    vi.spyOn(m, "retry").mockImplementation((options) => {
-      delays.set(m.id, options?.delaySeconds);
-      retry(options);
-    });
-  }
-  const ctx = createExecutionContext();
-  await consumeSends(batch, bindings, clock);
-  return { messages, delays, result: await getQueueResult(batch, ctx) };
-}
-
-/** SES calls seen, with the virtual time each was made at; they go on to the emulator unless `answer` says otherwise. */
-function watchSes(clock: { time: number }, answer?: (body: string) => Response | null) {
-  const realFetch = globalThis.fetch;
-  const calls: { at: number; to: string }[] = [];
-  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
-    if (!request.url.startsWith(env.SES_ENDPOINT)) return realFetch(request);
-    const body = await request.clone().text();
-    calls.push({ at: clock.time, to: (JSON.parse(body) as { Destination: { ToAddresses: string[] } }).Destination.ToAddresses[0]! });
-    return answer?.(body) ?? realFetch(request);
-  });
-  return calls;
-}
 
 async function suppress(email: string) {
   await env.DB.prepare("INSERT INTO suppressions (email, reason, since, expires_at, event_id) VALUES (?, 'hard_bounce', ?, NULL, NULL)").bind(email, Date.now()).run();
@@ -211,18 +154,32 @@ describe("send queue consumer", () => {
     expect(calls.map((c) => c.to)).toEqual(recipients.slice(0, 2));
   });
 
-  it("keeps a task whose job does not exist, or that is not a task, in dead_letters", async () => {
+  it("keeps a task whose job does not exist, or that is not a task, in dead_letters with the reason", async () => {
     const clock = virtualClock();
-    const batch = asMessages([{ v: 1, jobId: "no-such-job", to: "a@example.com", n: 0 }, { hello: "world" } as unknown as SendTask]);
+    const batch = asMessages([
+      { v: 1, jobId: "no-such-job", to: "a@example.com", n: 0 },
+      { hello: "world" } as unknown as SendTask,
+      // Shaped like a task, but not one the API could have made: checked with the API's own recipient and job-id schemas.
+      { v: 1, jobId: "no-such-job", to: "not an address", n: 1 },
+      { v: 1, jobId: "no/such/job", to: "a@example.com", n: 2 },
+      { v: 1, jobId: "no-such-job", to: "a@example.com", n: "3" } as unknown as SendTask,
+    ]);
     const mb = createMessageBatch(SEND_QUEUE, batch);
     const ctx = createExecutionContext();
     await worker.queue(mb, env, ctx);
     const result = await getQueueResult(mb, ctx);
-    expect(result.explicitAcks).toHaveLength(2);
-    const { results } = await env.DB.prepare("SELECT reason FROM dead_letters WHERE message_id IN (?, ?) ORDER BY reason")
-      .bind(batch[0]!.id, batch[1]!.id)
-      .all<{ reason: string }>();
-    expect(results.map((r) => r.reason)).toEqual(["not a send task", "send job not found"]);
+    expect(result.explicitAcks).toHaveLength(batch.length);
+    const { results } = await env.DB.prepare(`SELECT message_id, reason FROM dead_letters WHERE message_id IN (${batch.map(() => "?").join(", ")})`)
+      .bind(...batch.map((m) => m.id))
+      .all<{ message_id: string; reason: string }>();
+    const reasons = new Map(results.map((r) => [r.message_id, r.reason]));
+    expect(batch.map((m) => reasons.get(m.id))).toEqual([
+      "send job not found",
+      'not a send task: v: Invalid key: Expected "v" but received undefined',
+      "not a send task: to: must be an email address",
+      "not a send task: jobId: must be a job id",
+      "not a send task: n: must be a position",
+    ]);
     expect(clock.time).toBe(1_000_000);
     expect(await eventsFor("no-such-job")).toEqual([]);
   });

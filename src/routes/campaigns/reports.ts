@@ -1,18 +1,19 @@
-// /api/campaigns: the list with headline numbers, per-campaign stats, timeline and links, and a rebuild from D1.
+// Campaign numbers: the list with headline numbers, per-campaign stats, timeline and links, and a rebuild from D1.
 
 import { Hono } from "hono";
 import * as v from "valibot";
-import { listCampaigns, upsertCampaignStatements } from "../db/campaigns";
-import { database, runBatch } from "../db/client";
-import { CampaignId } from "../domain/schemas";
-import { AppError } from "../errors";
-import { campaignStats } from "../stats/counters";
-import { HOUR_MS } from "../stats/counting";
-import { linksReport, statsReport, timelinePoints, timelineRange, type Bucket } from "../stats/report";
-import { validateWith } from "./body";
-import { decodeCursor, pageLimit, pageQuery, readPage } from "./pagination";
-import { Instant } from "./query";
-import type { AppEnv } from "../app-env";
+import { listCampaigns, upsertCampaignStatements } from "../../db/campaigns";
+import { database, runBatch } from "../../db/client";
+import { CampaignId } from "../../domain/schemas";
+import { AppError } from "../../errors";
+import { campaignStats } from "../../stats/counters";
+import { HOUR_MS } from "../../stats/counting";
+import { linksReport, statsReport, timelinePoints, timelineRange, type Bucket } from "../../stats/report";
+import { validateWith } from "../body";
+import { decodeCursor, pageLimit, pageQuery, readPage } from "../pagination";
+import { Instant } from "../query";
+import { campaignIdParam } from "./params";
+import type { AppEnv } from "../../app-env";
 
 const ListQuery = pageQuery(20, 100);
 const ListCursor = v.object({ lastEventAt: v.pipe(v.number(), v.integer()), id: CampaignId });
@@ -25,10 +26,10 @@ const LinksQuery = v.object({ limit: pageLimit(100, 1000) });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export const campaigns = new Hono<AppEnv>();
+export const campaignReports = new Hono<AppEnv>();
 
 /** Newest activity first, each with the same numbers as its stats; the numbers come from the counters, not D1. */
-campaigns.get("/", async (c) => {
+campaignReports.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
   const after = decodeCursor(query.cursor, ListCursor);
   const page = await readPage(query.limit, (rows) => listCampaigns(database(c.env.DB), after, rows), (last) => ({ lastEventAt: last.lastEventAt, id: last.id }));
@@ -43,18 +44,14 @@ campaigns.get("/", async (c) => {
   return c.json({ items, cursor: page.cursor, campaigns: items, nextCursor: page.cursor });
 });
 
-function campaignIdParam(raw: string): string {
-  return validateWith(v.object({ campaignId: CampaignId }), { campaignId: raw }).campaignId;
-}
-
 /** An unknown campaign is one with no events yet: zeros, not an error. */
-campaigns.get("/:id/stats", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.get("/:id/stats", async (c) => {
+  const campaignId = campaignIdParam(c);
   return c.json(statsReport(campaignId, await campaignStats(c.env.CAMPAIGN_STATS, campaignId).counts()));
 });
 
-campaigns.get("/:id/timeline", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.get("/:id/timeline", async (c) => {
+  const campaignId = campaignIdParam(c);
   const query = validateWith(TimelineQuery, c.req.query());
   const bucket: Bucket = query.bucket;
   const stub = campaignStats(c.env.CAMPAIGN_STATS, campaignId);
@@ -72,15 +69,15 @@ campaigns.get("/:id/timeline", async (c) => {
   });
 });
 
-campaigns.get("/:id/links", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.get("/:id/links", async (c) => {
+  const campaignId = campaignIdParam(c);
   const query = validateWith(LinksQuery, c.req.query());
   return c.json({ campaignId, links: linksReport(await campaignStats(c.env.CAMPAIGN_STATS, campaignId).links(query.limit)) });
 });
 
 /** Recovery: the counters recounted from the events in D1; answers the new stats. */
-campaigns.post("/:id/rebuild", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.post("/:id/rebuild", async (c) => {
+  const campaignId = campaignIdParam(c);
   const stub = campaignStats(c.env.CAMPAIGN_STATS, campaignId);
   const result = await stub.rebuild(campaignId);
   if (result.firstAt !== null && result.lastAt !== null) {
