@@ -8,7 +8,8 @@ import { messages } from "../support/queue";
 import { TEST_API_TOKEN } from "../support/secrets";
 import { envelope } from "../../src/domain/events";
 import worker, { MISCONFIGURED_RETRY_SECONDS } from "../../src/index";
-import { EVENTS_QUEUE, EVENTS_DLQ } from "../../src/pipeline/queues";
+import { EVENTS_DLQ, EVENTS_QUEUE, SEND_QUEUE } from "../../src/pipeline/queues";
+import { jobTasks } from "../support/send-queue";
 
 const authed = { headers: { authorization: `Bearer ${TEST_API_TOKEN}` } };
 
@@ -91,7 +92,7 @@ describe("a secret that is not set closes only what needs it", () => {
     expect((await getSettled("/api/campaigns", authed, bindings)).status).toBe(200);
   });
 
-  it("AWS credentials: a send answers 503 naming them and reaches no SES", async () => {
+  it("AWS credentials: a send answers 503 naming them, the send queue waits, and no SES is reached", async () => {
     const bindings = { ...env, AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" } as Env;
     const res = await getSettled(
       "/api/send",
@@ -103,6 +104,19 @@ describe("a secret that is not set closes only what needs it", () => {
       bindings,
     );
     await expectMisconfigured(res, "AWS_ACCESS_KEY_ID");
+    // The send queue leaves its batch for later: nothing sent, nothing settled, nothing dead-lettered.
+    const tasks = await jobTasks(uniqueId("cfg-send"), ["a@example.com"]);
+    const list = messages(tasks);
+    const batch = createMessageBatch(SEND_QUEUE, list);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, bindings, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryBatch).toMatchObject({ retry: true });
+    const states = await env.DB.prepare("SELECT state FROM deliveries WHERE job_id = ?").bind(tasks[0]!.jobId).all<{ state: string }>();
+    expect(states.results).toEqual([{ state: "queued" }]);
+    const kept = await env.DB.prepare("SELECT count(*) AS n FROM dead_letters WHERE message_id = ?").bind(list[0]!.id).first<{ n: number }>();
+    expect(kept!.n).toBe(0);
     expect((await getSettled("/api/campaigns", authed, bindings)).status).toBe(200);
   });
 });
