@@ -34,7 +34,11 @@ const devVars = readDevVars();
 /** What minting reads, from the shell or else .dev.vars, checked as the worker checks it (src/config.ts). */
 const pick = (name: string) => process.env[name] || devVars[name];
 try {
-  const { tracking } = parseConfig({ TRACKING_KEYS: pick("TRACKING_KEYS"), TRACKING_ORIGIN: pick("TRACKING_ORIGIN"), UNSUBSCRIBE_MAILTO: pick("UNSUBSCRIBE_MAILTO") });
+  const { tracking } = parseConfig({
+    TRACKING_KEYS: pick("TRACKING_KEYS"),
+    TRACKING_ORIGIN: pick("TRACKING_ORIGIN"),
+    UNSUBSCRIBE_MAILTO: pick("UNSUBSCRIBE_MAILTO"),
+  });
   const origin = values.origin?.replace(/\/+$/, "") || tracking.origin || "http://127.0.0.1:8787";
   const links = await mintLinks(origin, await trackingKeyRing(tracking), parsed.output, tracking.unsubscribeMailto ?? undefined);
   console.log(JSON.stringify(links, null, 2));

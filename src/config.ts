@@ -129,7 +129,10 @@ const Endpoint = v.pipe(
 
 const Region = v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, "must be an AWS region such as us-east-1"));
 
-const ConfigurationSet = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an SES configuration set name: 1-64 letters, digits, '_' or '-'"));
+const ConfigurationSet = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an SES configuration set name: 1-64 letters, digits, '_' or '-'"),
+);
 
 const Rate = v.pipe(
   v.string(),

@@ -2,7 +2,7 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import * as v from "valibot";
+import type * as v from "valibot";
 import { checkWith } from "../domain/schemas";
 import { AppError } from "../errors";
 import type { AppEnv } from "../app-env";

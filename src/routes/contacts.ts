@@ -18,6 +18,10 @@ contactsApi.get("/:email/events", async (c) => {
   const email = normalizeEmail(validateWith(Email, c.req.param("email")));
   const query = validateWith(PageQuery, c.req.query());
   const before = decodeCursor(query.cursor, EventCursor);
-  const result = await readPage(query.limit, (rows) => contactEvents(database(c.env.DB), email, before, rows), (last) => ({ at: last.occurredAt, id: last.id }));
+  const result = await readPage(
+    query.limit,
+    (rows) => contactEvents(database(c.env.DB), email, before, rows),
+    (last) => ({ at: last.occurredAt, id: last.id }),
+  );
   return c.json({ items: result.items.map(eventJson), cursor: result.cursor });
 });

@@ -42,7 +42,11 @@ export const deadLettersApi = new Hono<AppEnv>();
 deadLettersApi.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
   const after = decodeCursor(query.cursor, ReceivedCursor);
-  const result = await readPage(query.limit, (rows) => listDeadLetters(database(c.env.DB), query.status, after, rows), (last) => ({ at: last.receivedAt, id: last.messageId }));
+  const result = await readPage(
+    query.limit,
+    (rows) => listDeadLetters(database(c.env.DB), query.status, after, rows),
+    (last) => ({ at: last.receivedAt, id: last.messageId }),
+  );
   return c.json({ items: result.items.map(deadLetterJson), cursor: result.cursor });
 });
 

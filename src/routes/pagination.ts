@@ -20,7 +20,10 @@ export function pageLimit(fallback: number, max: number) {
 
 /** A list's query: an opaque cursor and a limit (1–500, 50 unless a route's contract says otherwise). */
 export function pageQuery(fallback = 50, max = 500) {
-  return v.object({ cursor: v.optional(v.pipe(v.string(), v.maxLength(1024, "is not a cursor this API handed out"))), limit: pageLimit(fallback, max) });
+  return v.object({
+    cursor: v.optional(v.pipe(v.string(), v.maxLength(1024, "is not a cursor this API handed out"))),
+    limit: pageLimit(fallback, max),
+  });
 }
 
 export const PageQuery = pageQuery();

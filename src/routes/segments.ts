@@ -46,7 +46,11 @@ segments.get("/", async (c) => {
     campaignId: query.campaignId ?? null,
     after: decodeCursor(query.cursor, Cursor)?.after ?? "",
   };
-  const { items, cursor } = await readPage(query.limit, (rows) => segmentPage(c.env.DB, { ...spec, limit: rows }), (last) => ({ after: last.contact_id }));
+  const { items, cursor } = await readPage(
+    query.limit,
+    (rows) => segmentPage(c.env.DB, { ...spec, limit: rows }),
+    (last) => ({ after: last.contact_id }),
+  );
   const contacts = items.map((r) => ({ contactId: r.contact_id, lastAt: new Date(r.last_at).toISOString() }));
   return c.json({
     segment: { [spec.mode]: spec.type, campaignId: spec.campaignId, since: new Date(since).toISOString() },

@@ -29,7 +29,11 @@ suppressionsApi.get("/", async (c) => {
     return c.json(suppressionJson(found));
   }
   const after = decodeCursor(query.cursor, EmailCursor)?.after ?? null;
-  const result = await readPage(query.limit, (rows) => listSuppressions(db, after, rows), (last) => ({ after: last.email }));
+  const result = await readPage(
+    query.limit,
+    (rows) => listSuppressions(db, after, rows),
+    (last) => ({ after: last.email }),
+  );
   return c.json({ items: result.items.map(suppressionJson), cursor: result.cursor });
 });
 

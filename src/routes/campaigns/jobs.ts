@@ -33,7 +33,11 @@ campaignJobs.get("/:id/jobs/:jobId", async (c) => {
   const job = await existingJob(db, campaignId, jobId);
   const [counts, unknown] = await Promise.all([
     deliveryCounts(db, jobId),
-    readPage(query.limit, (rows) => unknownDeliveries(db, jobId, after, rows), (last) => ({ after: last.position })),
+    readPage(
+      query.limit,
+      (rows) => unknownDeliveries(db, jobId, after, rows),
+      (last) => ({ after: last.position }),
+    ),
   ]);
   return c.json({
     campaignId,
@@ -57,12 +61,16 @@ campaignJobs.post("/:id/jobs/:jobId/resend-unknown", async (c) => {
     return c.json({ campaignId, jobId, requeued: await requeueUnknownRecipients(db, c.env.SEND_QUEUE, jobId) }, 202);
   } catch (err) {
     if (!(err instanceof RequeueIncomplete)) throw err;
-    throw new AppError("send_incomplete", `queued ${err.requeued} of ${err.requeued + err.unknown} unknown recipients again; call again for the rest`, {
-      campaignId,
-      jobId,
-      requeued: err.requeued,
-      unknown: err.unknown,
-      reason: String(err.cause),
-    });
+    throw new AppError(
+      "send_incomplete",
+      `queued ${err.requeued} of ${err.requeued + err.unknown} unknown recipients again; call again for the rest`,
+      {
+        campaignId,
+        jobId,
+        requeued: err.requeued,
+        unknown: err.unknown,
+        reason: String(err.cause),
+      },
+    );
   }
 });

@@ -32,7 +32,11 @@ export const campaignReports = new Hono<AppEnv>();
 campaignReports.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
   const after = decodeCursor(query.cursor, ListCursor);
-  const page = await readPage(query.limit, (rows) => listCampaigns(database(c.env.DB), after, rows), (last) => ({ lastEventAt: last.lastEventAt, id: last.id }));
+  const page = await readPage(
+    query.limit,
+    (rows) => listCampaigns(database(c.env.DB), after, rows),
+    (last) => ({ lastEventAt: last.lastEventAt, id: last.id }),
+  );
   const items = await Promise.all(
     page.items.map(async (row) => ({
       ...statsReport(row.id, await campaignStats(c.env.CAMPAIGN_STATS, row.id).counts()),
