@@ -179,7 +179,8 @@ const KeySpec = v.pipe(
   }),
 );
 
-const NonBlank = v.string();
+/** Any text (blank is "not set", handled by setting()). */
+const Text = v.string();
 
 /** Every variable and secret, by the name it has in wrangler.toml and .dev.vars, with its default. */
 const Variables = v.object({
@@ -196,8 +197,8 @@ const Variables = v.object({
   SNS_SIGNATURE_VERSION: setting(SignatureVersions, BOTH_VERSIONS),
   API_TOKEN: setting(BearerToken, null),
   TRACKING_KEYS: setting(KeySpec, null),
-  AWS_ACCESS_KEY_ID: setting(NonBlank, null),
-  AWS_SECRET_ACCESS_KEY: setting(NonBlank, null),
+  AWS_ACCESS_KEY_ID: setting(Text, null),
+  AWS_SECRET_ACCESS_KEY: setting(Text, null),
 });
 
 /** The names config() reads: every variable in wrangler.toml [vars] and every secret. */
