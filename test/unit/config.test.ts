@@ -154,6 +154,10 @@ describe("config: each variable", () => {
     const secrets = JSON.parse(/^required = (\[.*\])$/m.exec(wranglerToml)![1]!) as string[];
     expect(declared.length).toBeGreaterThan(5);
     expect([...CONFIG_VARIABLES].sort()).toEqual([...declared, ...secrets].sort());
+    // What wrangler.toml ships parses, and means the defaults.
+    const shipped = Object.fromEntries([...vars.matchAll(/^([A-Z_]+) = "(.*)"$/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(Object.keys(shipped)).toEqual(declared);
+    expect(parseConfig(shipped)).toEqual(defaults);
     const tested = [...cases.map((c) => c.name), "SNS_SIGNATURE_VERSION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
     expect(tested.sort()).toEqual([...CONFIG_VARIABLES].sort());
   });
