@@ -1,8 +1,8 @@
 // Reading suppressions: is an address suppressed now, and with what reason.
 
 import { eq, sql } from "drizzle-orm";
-import { ErasureKeyError } from "../privacy/address-hash";
 import { normalizeEmail } from "../domain/email";
+import { ConfigError } from "../errors";
 import { isActive, type Suppression, type SuppressionReason } from "../domain/suppression";
 import type { Db } from "./client";
 import { erasedSuppressions, suppressions } from "./schema";
@@ -42,7 +42,7 @@ export async function findSuppression(db: Db, email: string, now = Date.now()): 
 export async function findErasedSuppression(db: Db, email: string, hash: string | null, now = Date.now()): Promise<Suppression | null> {
   if (hash === null) {
     const any = await db.select({ hash: erasedSuppressions.addressHash }).from(erasedSuppressions).limit(1).get();
-    if (any) throw new ErasureKeyError("ERASURE_KEY is not set, so the suppressions of erased people cannot be checked: set it again");
+    if (any) throw new ConfigError("ERASURE_KEY", "ERASURE_KEY is not set, so the suppressions of erased people cannot be checked: set it again");
     return null;
   }
   const row = await db.select().from(erasedSuppressions).where(eq(erasedSuppressions.addressHash, hash)).get();

@@ -1,12 +1,13 @@
 // The dead-letter queue consumer: everything that exhausted its retries is kept in D1, once, and never dropped unstored.
 
-import { privacyConfig } from "../config";
+import { config } from "../config";
 import { insertDeadLetters, type NewDeadLetter } from "../db/dead-letters";
 import type { DeadLetterStatus } from "../db/schema";
-import { parseEnvelope } from "../domain/events";
+import { readEnvelope } from "../domain/events";
 import { storedIp } from "../domain/ip";
 import { settleEach } from "./isolate";
 import { backoffSeconds, DEAD_LETTER_RETRY, isLastAttempt } from "./queues";
+import { log } from "../log";
 
 export function bodyText(body: unknown): string {
   if (typeof body === "string") return body;
@@ -22,14 +23,14 @@ export function bodyText(body: unknown): string {
  * email. Anything else (a send task above all: replaying it could mail someone twice) is held, to be read.
  */
 export function deadLetterStatus(body: unknown): DeadLetterStatus {
-  return parseEnvelope(body) ? "pending" : "held";
+  return readEnvelope(body).ok ? "pending" : "held";
 }
 
 /** An event envelope is kept as events are stored: client addresses cut to their network unless STORE_FULL_IP. */
 export function storableBody(body: unknown, storeFullIp: boolean): unknown {
-  const envelope = storeFullIp ? null : parseEnvelope(body);
-  if (!envelope) return body;
-  return { ...envelope, events: envelope.events.map((e) => (e.ip == null ? e : { ...e, ip: storedIp(e.ip, false) })) };
+  const read = storeFullIp ? null : readEnvelope(body);
+  if (!read?.ok) return body;
+  return { ...read.value, events: read.value.events.map((e) => (e.ip == null ? e : { ...e, ip: storedIp(e.ip, false) })) };
 }
 
 function deadLetterRow(queue: string, message: Message<unknown>, reason: string, storeFullIp: boolean): NewDeadLetter {
@@ -45,7 +46,7 @@ function deadLetterRow(queue: string, message: Message<unknown>, reason: string,
 }
 
 function storeDeadLetters(env: Env, queue: string, messages: readonly Message<unknown>[], reason: string): Promise<void> {
-  const { storeFullIp } = privacyConfig(env);
+  const { storeFullIp } = config(env).privacy;
   return insertDeadLetters(
     env.DB,
     messages.map((m) => deadLetterRow(queue, m, reason, storeFullIp)),
@@ -67,16 +68,13 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
   for (const message of done) message.ack();
   for (const { item: message, error } of failed) {
     const last = isLastAttempt(DEAD_LETTER_RETRY, message.attempts);
-    console.error(
-      JSON.stringify({
-        msg: last ? "dead letter not stored on its last attempt: Queues drops it now" : "dead letter not stored, will retry",
-        queue: batch.queue,
-        message: message.id,
-        attempts: message.attempts,
-        error: String(error),
-        ...(last ? { body: bodyText(storableBody(message.body, privacyConfig(env).storeFullIp)) } : {}),
-      }),
-    );
+    log.error(last ? "dead letter not stored on its last attempt: Queues drops it now" : "dead letter not stored, will retry", {
+      queue: batch.queue,
+      message: message.id,
+      attempts: message.attempts,
+      error: String(error),
+      ...(last ? { body: bodyText(storableBody(message.body, config(env).privacy.storeFullIp)) } : {}),
+    });
     message.retry({ delaySeconds: backoffSeconds(DEAD_LETTER_RETRY, message.attempts) });
   }
 }

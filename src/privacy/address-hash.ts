@@ -6,29 +6,24 @@
 // is never rotated. Why keyed at all: addresses are guessable, so a plain (or publicly salted) hash of one could be
 // reversed by hashing candidate addresses; without the key, the stored hash reveals nothing.
 
+import type { PrivacyConfig } from "../config";
 import { addressKey } from "../domain/email";
+import { ConfigError } from "../errors";
 import { PromiseCache } from "../sns/promise-cache";
 import { decodeBase64Url, encodeBase64Url } from "../tracking/base64url";
 import { deriveKey } from "../tracking/keys";
-
-export class ErasureKeyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ErasureKeyError";
-  }
-}
 
 const MIN_SECRET_BYTES = 32;
 const keys = new PromiseCache<CryptoKey>(4);
 
 async function importErasureKey(secret: string): Promise<CryptoKey> {
   const bytes = decodeBase64Url(secret.trim());
-  if (!bytes || bytes.length < MIN_SECRET_BYTES) throw new ErasureKeyError(`ERASURE_KEY must be base64url of at least ${MIN_SECRET_BYTES} bytes`);
+  if (!bytes || bytes.length < MIN_SECRET_BYTES) throw new ConfigError("ERASURE_KEY", `ERASURE_KEY must be base64url of at least ${MIN_SECRET_BYTES} bytes`);
   return deriveKey(bytes, "mail-tracker erased address", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
 }
 
 /** The HMAC key, imported once per isolate; null when ERASURE_KEY is not set. */
-export function erasureKey(secret: string | undefined): Promise<CryptoKey> | null {
+export function erasureKey(secret: string | null | undefined): Promise<CryptoKey> | null {
   if (!secret || secret.trim() === "") return null;
   return keys.get(secret, () => importErasureKey(secret));
 }
@@ -39,7 +34,7 @@ export async function addressHash(key: CryptoKey, address: string): Promise<stri
 }
 
 /** The hash for an address under this deployment's ERASURE_KEY; null when the key is not set. */
-export async function addressHashFor(env: Pick<Env, "ERASURE_KEY">, address: string): Promise<string | null> {
-  const key = erasureKey(env.ERASURE_KEY);
+export async function addressHashFor(privacy: Pick<PrivacyConfig, "erasureKey">, address: string): Promise<string | null> {
+  const key = erasureKey(privacy.erasureKey);
   return key ? addressHash(await key, address) : null;
 }

@@ -1,8 +1,8 @@
 // A dead letter's body and one person: what of it is theirs (to export), and what is left once they are erased.
 
 import { addressKey } from "../domain/email";
-import { parseEnvelope, type TrackingEvent } from "../domain/events";
-import { parseSendTask } from "../sending/jobs";
+import { readEnvelope, type TrackingEvent } from "../domain/events";
+import { readSendTask } from "../sending/jobs";
 import { mentions, type Person } from "./person";
 
 function parse(body: string): unknown {
@@ -25,7 +25,8 @@ export type Erasure = { kind: "untouched" } | { kind: "delete" } | { kind: "rewr
  */
 export function eraseFromBody(body: string, person: Person): Erasure {
   if (!mentions(body, person)) return { kind: "untouched" };
-  const envelope = parseEnvelope(parse(body));
+  const read = readEnvelope(parse(body));
+  const envelope = read.ok ? read.value : null;
   const rest = envelope ? envelope.events.filter((e) => !isTheirs(e, person)) : [];
   if (!envelope || rest.length === 0) return { kind: "delete" };
   const text = JSON.stringify({ ...envelope, events: rest });
@@ -38,9 +39,9 @@ export function eraseFromBody(body: string, person: Person): Erasure {
  */
 export function theirPart(body: string, person: Person): unknown {
   const parsed = parse(body);
-  const envelope = parseEnvelope(parsed);
-  if (envelope) return { ...envelope, events: envelope.events.filter((e) => isTheirs(e, person)) };
-  const task = parseSendTask(parsed);
-  if (task && addressKey(task.to) === person.key) return task;
+  const envelope = readEnvelope(parsed);
+  if (envelope.ok) return { ...envelope.value, events: envelope.value.events.filter((e) => isTheirs(e, person)) };
+  const task = readSendTask(parsed);
+  if (task.ok && addressKey(task.value.to) === person.key) return task.value;
   return { withheld: "this body may name other people too" };
 }

@@ -1,12 +1,12 @@
 // The right to erasure: one person removed from every store that names them, aggregate counts left as they were.
 
 import { eq } from "drizzle-orm";
-import { privacyConfig } from "../config";
+import { config } from "../config";
 import { database } from "../db/client";
+import { ConfigError } from "../errors";
 import { erasureStatements, type DeadLetterChange, type ErasedStore } from "../db/person-erasure";
 import { campaignsOf, deadLettersMentioning } from "../db/person-records";
 import { erasedSuppressions } from "../db/schema";
-import { ErasureKeyError } from "./address-hash";
 import { eraseCounterEntries } from "./counters";
 import { eraseFromBody } from "./dead-letter-bodies";
 import { personOf } from "./person";
@@ -30,13 +30,13 @@ export interface ErasureReport {
  * transaction. Erasing twice finds nothing the second time, and keeps the hash.
  */
 export async function erasePerson(env: Env, address: string, now = Date.now()): Promise<ErasureReport> {
-  const person = await personOf(env, address);
-  if (person.hash === null)
-    throw new ErasureKeyError("ERASURE_KEY is not set: erasure keeps a keyed hash of a suppressed address and needs that key");
+  const { privacy } = config(env);
+  const person = await personOf(privacy, address);
+  if (person.hash === null) throw new ConfigError("ERASURE_KEY", "ERASURE_KEY is not set: erasure keeps a keyed hash of a suppressed address and needs that key");
   const hash = person.hash;
   const db = database(env.DB);
 
-  const campaignIds = await campaignsOf(db, person.contactId, now - privacyConfig(env).retentionDays * DAY_MS);
+  const campaignIds = await campaignsOf(db, person.contactId, now - privacy.retentionDays * DAY_MS);
   const counters = await eraseCounterEntries(env, campaignIds, [person.contactId]);
 
   const changes: DeadLetterChange[] = [];

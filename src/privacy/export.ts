@@ -1,6 +1,6 @@
 // The right of access: everything this deployment holds about one person, as one JSON document.
 
-import { privacyConfig } from "../config";
+import { config } from "../config";
 import { database } from "../db/client";
 import { eventJson } from "../db/contact-events";
 import { allEventsOf, campaignsOf, deadLettersMentioning, deliveriesOf, idempotencyKeysMentioning, suppressionRecords } from "../db/person-records";
@@ -15,7 +15,8 @@ export const MAX_EXPORTED_EVENTS = 100_000;
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
 export async function exportPerson(env: Env, address: string, now = Date.now()) {
-  const person = await personOf(env, address);
+  const { privacy } = config(env);
+  const person = await personOf(privacy, address);
   const db = database(env.DB);
   const [events, suppression, deliveries, deadLetters, idempotency, campaignIds] = await Promise.all([
     allEventsOf(db, person.contactId, MAX_EXPORTED_EVENTS + 1),
@@ -23,7 +24,7 @@ export async function exportPerson(env: Env, address: string, now = Date.now()) 
     deliveriesOf(db, person.key),
     deadLettersMentioning(db, person.key),
     idempotencyKeysMentioning(db, person.key),
-    campaignsOf(db, person.contactId, now - privacyConfig(env).retentionDays * DAY_MS),
+    campaignsOf(db, person.contactId, now - privacy.retentionDays * DAY_MS),
   ]);
   const counters = await counterEntries(env, campaignIds, [person.contactId]);
   const { current, erased, lift, history } = suppression;
@@ -31,7 +32,7 @@ export async function exportPerson(env: Env, address: string, now = Date.now()) 
     email: address,
     contactId: person.contactId,
     exportedAt: iso(now),
-    retentionDays: privacyConfig(env).retentionDays,
+    retentionDays: privacy.retentionDays,
     events: events.slice(0, MAX_EXPORTED_EVENTS).map(eventJson),
     eventsTruncated: events.length > MAX_EXPORTED_EVENTS,
     suppression: current

@@ -2,6 +2,7 @@
 // suppressions and send claims, and the keyed hash that stands in for the address once it is erased.
 
 import { addressKey, asciiLower, normalizeEmail } from "../domain/email";
+import type { PrivacyConfig } from "../config";
 import { addressHashFor } from "./address-hash";
 
 export interface Person {
@@ -15,8 +16,8 @@ export interface Person {
   hash: string | null;
 }
 
-export async function personOf(env: Pick<Env, "ERASURE_KEY">, address: string): Promise<Person> {
-  return { address, contactId: normalizeEmail(address), key: addressKey(address), hash: await addressHashFor(env, address) };
+export async function personOf(privacy: PrivacyConfig, address: string): Promise<Person> {
+  return { address, contactId: normalizeEmail(address), key: addressKey(address), hash: await addressHashFor(privacy, address) };
 }
 
 /** Whether text names the person (ASCII case ignored, as `key` is compared everywhere). */

@@ -1,6 +1,7 @@
 // The retention cron: what is older than RETENTION_DAYS is deleted in bounded chunks; campaign counters are kept.
 
-import { privacyConfig } from "../config";
+import { config } from "../config";
+import { log } from "../log";
 import { expireJobMessagesStatement } from "../db/job-messages";
 import { retentionStatement, type RetainedTable } from "../db/retention";
 
@@ -32,7 +33,7 @@ export async function applyRetention(
   now = Date.now(),
   options = { chunk: RETENTION_CHUNK, budget: RETENTION_BUDGET },
 ): Promise<RetentionReport> {
-  const { retentionDays } = privacyConfig(env);
+  const { retentionDays } = config(env).privacy;
   const cutoff = now - retentionDays * DAY_MS;
   const removed = Object.fromEntries(TABLES.map((t) => [t, 0])) as Record<RetainedTable, number>;
   const jobs = await expireJobMessagesStatement(env.DB, now, options.chunk).run();
@@ -63,8 +64,8 @@ export async function retentionOnSchedule(env: Env): Promise<void> {
   try {
     const report = await applyRetention(env);
     const total = Object.values(report.removed).reduce((a, b) => a + b, 0) + report.jobMessagesCleared;
-    if (total > 0 || report.more) console.log(JSON.stringify({ msg: "retention: old data deleted", ...report }));
+    if (total > 0 || report.more) log.info("retention: old data deleted", { ...report });
   } catch (err) {
-    console.error(JSON.stringify({ msg: "retention could not run; the next scheduled run tries again", error: String(err) }));
+    log.error("retention could not run; the next scheduled run tries again", { error: String(err) });
   }
 }

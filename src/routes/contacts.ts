@@ -9,7 +9,7 @@ import { Email } from "../domain/schemas";
 import { erasePerson } from "../privacy/erase";
 import { exportPerson } from "../privacy/export";
 import { validateWith } from "./body";
-import { decodeCursor, page, PageQuery } from "./pagination";
+import { decodeCursor, PageQuery, readPage } from "./pagination";
 import type { AppEnv } from "../app-env";
 
 const EventCursor = v.object({ at: v.number(), id: v.string() });
@@ -19,8 +19,12 @@ export const contactsApi = new Hono<AppEnv>();
 contactsApi.get("/:email/events", async (c) => {
   const email = normalizeEmail(validateWith(Email, c.req.param("email")));
   const query = validateWith(PageQuery, c.req.query());
-  const rows = await contactEvents(database(c.env.DB), email, decodeCursor(query.cursor, EventCursor), query.limit);
-  const result = page(rows, query.limit, (last) => ({ at: last.occurredAt, id: last.id }));
+  const before = decodeCursor(query.cursor, EventCursor);
+  const result = await readPage(
+    query.limit,
+    (rows) => contactEvents(database(c.env.DB), email, before, rows),
+    (last) => ({ at: last.occurredAt, id: last.id }),
+  );
   return c.json({ items: result.items.map(eventJson), cursor: result.cursor });
 });
 

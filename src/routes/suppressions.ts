@@ -1,6 +1,7 @@
 // /api/suppressions: read one or a page, add by hand, lift by hand (paths and shapes are a contract).
 
 import { Hono } from "hono";
+import { config } from "../config";
 import * as v from "valibot";
 import { database } from "../db/client";
 import { addSuppression, liftSuppression, listSuppressions } from "../db/suppression-admin";
@@ -10,8 +11,8 @@ import { normalizeEmail } from "../domain/email";
 import { Email } from "../domain/schemas";
 import { suppressionJson } from "../domain/suppression";
 import { AppError } from "../errors";
-import { readJson, validateWith } from "./body";
-import { decodeCursor, page, PageQuery } from "./pagination";
+import { jsonBody, JSON_LIMIT, limitBody, validateWith } from "./body";
+import { decodeCursor, PageQuery, readPage } from "./pagination";
 import type { AppEnv } from "../app-env";
 
 const ManualReason = v.picklist(["manual", "hard_bounce", "complaint", "unsubscribe"]);
@@ -25,23 +26,27 @@ suppressionsApi.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
   const db = database(c.env.DB);
   if (query.email !== undefined) {
-    const found = await suppressionOf(c.env, db, query.email);
+    const found = await suppressionOf(config(c.env).privacy, db, query.email);
     if (!found) throw new AppError("not_found", `${normalizeEmail(query.email)} is not suppressed`);
     return c.json(suppressionJson(found));
   }
   const after = decodeCursor(query.cursor, EmailCursor)?.after ?? null;
-  const result = page(await listSuppressions(db, after, query.limit), query.limit, (last) => ({ after: last.email }));
+  const result = await readPage(
+    query.limit,
+    (rows) => listSuppressions(db, after, rows),
+    (last) => ({ after: last.email }),
+  );
   return c.json({ items: result.items.map(suppressionJson), cursor: result.cursor });
 });
 
-suppressionsApi.post("/", async (c) => {
-  const body = await readJson(c.req.raw, AddRequest);
+suppressionsApi.post("/", limitBody(JSON_LIMIT), async (c) => {
+  const body = await jsonBody(c, AddRequest);
   const suppression = await addSuppression(c.env.DB, normalizeEmail(body.email), body.reason);
   return c.json(suppressionJson(suppression), 201);
 });
 
 suppressionsApi.delete("/:email", async (c) => {
   const email = validateWith(Email, c.req.param("email"));
-  await liftSuppression(c.env.DB, normalizeEmail(email), Date.now(), await addressHashFor(c.env, email));
+  await liftSuppression(c.env.DB, normalizeEmail(email), Date.now(), await addressHashFor(config(c.env).privacy, email));
   return c.body(null, 204);
 });

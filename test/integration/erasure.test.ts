@@ -2,9 +2,11 @@
 // (campaign send through SES, open, click, a complaint through signed SNS, one-click unsubscribe, a manual
 // suppression and its lift, dead letters), exported, erased, and then looked for in every D1 table and in the
 // campaign's Durable Object storage: nothing names them, their suppression survives as a hash, counts stay.
+import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { envelope } from "../../src/domain/events";
+import worker from "../../src/index";
 import { EVENTS_DLQ, SEND_DLQ } from "../../src/pipeline/queues";
 import { CAMPAIGN_TAG, encodeTagValue } from "../../src/ses/tags";
 import { campaignStats } from "../../src/stats/counters";
@@ -12,6 +14,7 @@ import { fixtureText } from "../support/fixtures";
 import { api, eventsFor, get, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
 import { deliver, messages } from "../support/queue";
 import { header, receivedEmails } from "../support/ses-emulator";
+import { TEST_API_TOKEN } from "../support/secrets";
 import { MESSAGE } from "../support/send-queue";
 import { createTestSigner, signedNotification } from "../support/sns-signer";
 import { TEST_SNS_TOPIC_ARN } from "../support/sns-topic";
@@ -197,6 +200,18 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({ error: "suppressed", reason: "complaint" });
     expect((await api(`/suppressions?email=${encodeURIComponent(person)}`)).status).toBe(200);
+    // Without ERASURE_KEY the hash cannot be checked: refused as misconfigured (503), never mailed unchecked.
+    const unkeyed = await worker.fetch(
+      new Request(`${ORIGIN}/api/send`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TEST_API_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ campaignId, to: person, from: MESSAGE.from, subject: "Hi", text: "Hi" }),
+      }),
+      { ...env, ERASURE_KEY: "" },
+      createExecutionContext(),
+    );
+    expect(unkeyed.status).toBe(503);
+    expect(await unkeyed.json()).toMatchObject({ error: "misconfigured", variable: "ERASURE_KEY" });
 
     // Erasing twice is harmless: nothing found, the hash kept.
     const twice = await (await api(`/contacts/${encodeURIComponent(person)}`, { method: "DELETE" })).json<ErasureAnswer>();

@@ -2,7 +2,8 @@
 // down to (or cleared of) one person.
 import { describe, expect, it } from "vitest";
 import { envelope } from "../../src/domain/events";
-import { addressHash, erasureKey, ErasureKeyError } from "../../src/privacy/address-hash";
+import { ConfigError } from "../../src/errors";
+import { addressHash, erasureKey } from "../../src/privacy/address-hash";
 import { eraseFromBody, theirPart } from "../../src/privacy/dead-letter-bodies";
 import type { Person } from "../../src/privacy/person";
 import { sampleEvent } from "../support/helpers";
@@ -32,7 +33,7 @@ describe("addressHash", () => {
   it("has no key without ERASURE_KEY, and refuses a short one", async () => {
     expect(erasureKey(undefined)).toBeNull();
     expect(erasureKey("  ")).toBeNull();
-    await expect(erasureKey("c2hvcnQ")!).rejects.toThrow(ErasureKeyError);
+    await expect(erasureKey("c2hvcnQ")!).rejects.toThrow(ConfigError);
   });
 });
 
