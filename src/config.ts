@@ -301,4 +301,3 @@ export function config(env: object): Config {
   if (entry instanceof ConfigError) throw entry;
   return entry;
 }
-

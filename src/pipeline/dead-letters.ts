@@ -26,6 +26,18 @@ export function deadLetterStatus(body: unknown): DeadLetterStatus {
   return readEnvelope(body).ok ? "pending" : "held";
 }
 
+/**
+ * Dead letters are stored even while a variable is malformed (nothing else would keep them): then whole addresses
+ * are not kept, the stricter choice.
+ */
+function keepsFullIp(env: Env): boolean {
+  try {
+    return config(env).privacy.storeFullIp;
+  } catch {
+    return false;
+  }
+}
+
 /** An event envelope is kept as events are stored: client addresses cut to their network unless STORE_FULL_IP. */
 export function storableBody(body: unknown, storeFullIp: boolean): unknown {
   const read = storeFullIp ? null : readEnvelope(body);
@@ -46,7 +58,7 @@ function deadLetterRow(queue: string, message: Message<unknown>, reason: string,
 }
 
 function storeDeadLetters(env: Env, queue: string, messages: readonly Message<unknown>[], reason: string): Promise<void> {
-  const { storeFullIp } = config(env).privacy;
+  const storeFullIp = keepsFullIp(env);
   return insertDeadLetters(
     env.DB,
     messages.map((m) => deadLetterRow(queue, m, reason, storeFullIp)),
@@ -73,7 +85,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       message: message.id,
       attempts: message.attempts,
       error: String(error),
-      ...(last ? { body: bodyText(storableBody(message.body, config(env).privacy.storeFullIp)) } : {}),
+      ...(last ? { body: bodyText(storableBody(message.body, keepsFullIp(env))) } : {}),
     });
     message.retry({ delaySeconds: backoffSeconds(DEAD_LETTER_RETRY, message.attempts) });
   }

@@ -18,7 +18,8 @@ const keys = new PromiseCache<CryptoKey>(4);
 
 async function importErasureKey(secret: string): Promise<CryptoKey> {
   const bytes = decodeBase64Url(secret.trim());
-  if (!bytes || bytes.length < MIN_SECRET_BYTES) throw new ConfigError("ERASURE_KEY", `ERASURE_KEY must be base64url of at least ${MIN_SECRET_BYTES} bytes`);
+  if (!bytes || bytes.length < MIN_SECRET_BYTES)
+    throw new ConfigError("ERASURE_KEY", `ERASURE_KEY must be base64url of at least ${MIN_SECRET_BYTES} bytes`);
   return deriveKey(bytes, "mail-tracker erased address", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
 }
 

@@ -32,7 +32,8 @@ export interface ErasureReport {
 export async function erasePerson(env: Env, address: string, now = Date.now()): Promise<ErasureReport> {
   const { privacy } = config(env);
   const person = await personOf(privacy, address);
-  if (person.hash === null) throw new ConfigError("ERASURE_KEY", "ERASURE_KEY is not set: erasure keeps a keyed hash of a suppressed address and needs that key");
+  if (person.hash === null)
+    throw new ConfigError("ERASURE_KEY", "ERASURE_KEY is not set: erasure keeps a keyed hash of a suppressed address and needs that key");
   const hash = person.hash;
   const db = database(env.DB);
 

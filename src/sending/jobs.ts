@@ -143,7 +143,13 @@ export interface SendJobSummary {
 /** The job's summary, if `jobId` is a job of `campaignId`. */
 export function findSendJob(db: Db, campaignId: string, jobId: string): Promise<SendJobSummary | undefined> {
   return db
-    .select({ id: sendJobs.id, recipients: sendJobs.recipients, enqueued: sendJobs.enqueued, createdAt: sendJobs.createdAt, finishedAt: sendJobs.finishedAt })
+    .select({
+      id: sendJobs.id,
+      recipients: sendJobs.recipients,
+      enqueued: sendJobs.enqueued,
+      createdAt: sendJobs.createdAt,
+      finishedAt: sendJobs.finishedAt,
+    })
     .from(sendJobs)
     .where(and(eq(sendJobs.id, jobId), eq(sendJobs.campaignId, campaignId)))
     .get();

@@ -60,10 +60,14 @@ campaignJobs.post("/:id/jobs/:jobId/resend-unknown", async (c) => {
   const job = await existingJob(db, campaignId, jobId);
   // A finished job has no unknown recipients, unless its message was cleared 14 days after it began: too late to resend.
   if (job.finishedAt !== null && (await deliveryCounts(db, jobId)).unknown > 0) {
-    throw new AppError("conflict", "this job's message is no longer kept (cleared 14 days after the job began): send its unknown recipients a new job", {
-      campaignId,
-      jobId,
-    });
+    throw new AppError(
+      "conflict",
+      "this job's message is no longer kept (cleared 14 days after the job began): send its unknown recipients a new job",
+      {
+        campaignId,
+        jobId,
+      },
+    );
   }
   try {
     return c.json({ campaignId, jobId, requeued: await requeueUnknownRecipients(db, c.env.SEND_QUEUE, jobId) }, 202);
