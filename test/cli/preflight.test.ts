@@ -135,7 +135,9 @@ describe("npm run preflight", () => {
   });
 
   it("refuses [vars] the worker itself would refuse, naming each one", async () => {
-    const broken = readyToml((t) => t.replace('SEND_RATE_PER_SECOND = "14"', 'SEND_RATE_PER_SECOND = "fast"').replace('SES_REGION = "us-east-1"', 'SES_REGION = "Virginia"'));
+    const broken = readyToml((t) =>
+      t.replace('SEND_RATE_PER_SECOND = "14"', 'SEND_RATE_PER_SECOND = "fast"').replace('SES_REGION = "us-east-1"', 'SES_REGION = "Virginia"'),
+    );
     const { ok, output } = await runPreflight(broken, { queuePages: [EVERYTHING, ...ALL_QUEUES], secrets: REQUIRED });
     expect(ok).toBe(false);
     expect(output).toContain('FAIL  [vars]: SES_REGION must be an AWS region such as us-east-1 (got "Virginia")');
