@@ -2,10 +2,12 @@
 
 import { Hono } from "hono";
 import * as v from "valibot";
+import { config } from "../../config";
 import { database, type Db } from "../../db/client";
 import { deliveryCounts, unknownDeliveries } from "../../db/deliveries";
 import { AppError } from "../../errors";
 import { findSendJob, RequeueIncomplete, requeueUnknownRecipients, type SendJobSummary } from "../../sending/jobs";
+import { requireSending } from "../../ses/client";
 import { validateWith } from "../body";
 import { decodeCursor, pageQuery, readPage } from "../pagination";
 import { jobParams } from "./params";
@@ -58,6 +60,7 @@ campaignJobs.post("/:id/jobs/:jobId/resend-unknown", async (c) => {
   const { campaignId, jobId } = jobParams(c);
   const db = database(c.env.DB);
   const job = await existingJob(db, campaignId, jobId);
+  requireSending(config(c.env).ses);
   // A finished job has no unknown recipients, unless its message was cleared 14 days after it began: too late to resend.
   if (job.finishedAt !== null && (await deliveryCounts(db, jobId)).unknown > 0) {
     throw new AppError(
