@@ -123,7 +123,7 @@ describe("npm run preflight", () => {
     const { ok, output } = await runPreflight(readyToml(), { queuePages: [EVERYTHING, ...ALL_QUEUES], secrets: REQUIRED }, TEST_TRACKING_KEYS);
     expect(output).toContain("Preflight passed");
     expect(ok).toBe(true);
-    expect(output).toContain("ok    Secrets: all 2 required secrets are set: API_TOKEN, TRACKING_KEYS");
+    expect(output).toContain("ok    Secrets: all 3 required secrets are set: API_TOKEN, TRACKING_KEYS, ERASURE_KEY");
     expect(output).toContain("note  Sending: sending disabled: no AWS keys, so the worker tracks only");
     for (const key of AWS_KEYS) expect(output).toContain(`npx wrangler secret put ${key}`);
     expect(output).not.toContain("SES_SYNC_SUPPRESSIONS");
