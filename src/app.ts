@@ -5,6 +5,7 @@ import { AppError, errorBody } from "./errors";
 import { KeyConfigError } from "./tracking/keys";
 import { SesConfigError, SesError } from "./ses/client";
 import { api } from "./routes/api";
+import { dashboardRoutes } from "./routes/dashboard";
 import { edge } from "./routes/edge";
 import { sns } from "./routes/sns";
 import { unsubscribe } from "./routes/unsubscribe";
@@ -16,9 +17,14 @@ app.route("/", edge);
 app.route("/u", unsubscribe);
 app.route("/api", api);
 app.route("/sns", sns);
+// The dashboard's data requests go through the worker's own router to /api, with the API's auth and errors.
+app.route(
+  "/dashboard",
+  dashboardRoutes(async (request, env, ctx) => app.fetch(request, env, ctx)),
+);
 
 app.notFound((c) => {
-  if (c.req.path.startsWith("/api/")) {
+  if (c.req.path.startsWith("/api/") || c.req.path.startsWith("/dashboard/api/")) {
     return c.json(errorBody(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`)), 404);
   }
   return c.text("not found", 404);

@@ -15,7 +15,11 @@ import type { AppEnv } from "../app-env";
 
 const ManualReason = v.picklist(["manual", "hard_bounce", "complaint", "unsubscribe"]);
 const AddRequest = v.object({ email: Email, reason: v.optional(ManualReason, "manual") });
-const ListQuery = v.object({ ...PageQuery.entries, email: v.optional(Email) });
+const ListQuery = v.object({
+  ...PageQuery.entries,
+  email: v.optional(Email),
+  q: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(254, "must be at most 254 characters"))),
+});
 const EmailCursor = v.object({ after: v.string() });
 
 export const suppressionsApi = new Hono<AppEnv>();
@@ -29,7 +33,7 @@ suppressionsApi.get("/", async (c) => {
     return c.json(suppressionJson(found));
   }
   const after = decodeCursor(query.cursor, EmailCursor)?.after ?? null;
-  const result = page(await listSuppressions(db, after, query.limit), query.limit, (last) => ({ after: last.email }));
+  const result = page(await listSuppressions(db, after, query.limit, query.q || null), query.limit, (last) => ({ after: last.email }));
   return c.json({ items: result.items.map(suppressionJson), cursor: result.cursor });
 });
 
