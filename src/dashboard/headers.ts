@@ -19,7 +19,9 @@ export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
   "Content-Security-Policy": CONTENT_SECURITY_POLICY,
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",
-  "Referrer-Policy": "no-referrer",
+  // Not "no-referrer": browsers then send `Origin: null` on the page's own form posts, which the Origin check refuses.
+  // Same-origin requests carry the referrer; nothing leaves for another site (contact lookups have an address in the URL).
+  "Referrer-Policy": "same-origin",
   "Cross-Origin-Opener-Policy": "same-origin",
   // Pages and data are per session: never kept by a shared cache or the browser's back-forward store of another user.
   "Cache-Control": "no-store",

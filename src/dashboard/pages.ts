@@ -107,6 +107,7 @@ once, in this form's body, and never appears in a URL. The session lasts 12 hour
 ${options.error ? html`<p class="error" role="alert" id="sign-in-error">${options.error}</p>` : ""}
 <form method="post" action="/dashboard/session">
 <input type="hidden" name="next" value="${options.next}">
+<input type="text" name="username" value="mail-tracker" autocomplete="username" hidden>
 <label for="token">API token</label>
 <input id="token" name="token" type="password" required autocomplete="current-password" spellcheck="false"${
     options.error ? html` aria-invalid="true" aria-describedby="sign-in-error"` : ""

@@ -109,6 +109,8 @@ describe("the session cookie", () => {
       expect(res.status, path).toBe(200);
       expect(res.headers.get("content-security-policy"), path).toBe(CONTENT_SECURITY_POLICY);
       expect(res.headers.get("x-frame-options")).toBe("DENY");
+      // Not no-referrer: with it, browsers send `Origin: null` on the pages' own form posts and the Origin check refuses them.
+      expect(res.headers.get("referrer-policy")).toBe("same-origin");
       expect(res.headers.get("cache-control")).toBe("no-store");
       const html = await res.text();
       // No inline script or style anywhere: every script and stylesheet is a file from /dashboard/static/.
@@ -200,6 +202,12 @@ describe("/dashboard/api", () => {
       expect(await viaDashboard.json(), path).toEqual(await viaApi.json());
       expect(viaDashboard.headers.get("cache-control"), path).toBe("no-store");
     }
+    // One difference, for the contact lookup: an address that is not suppressed is 200 null, not the API's 404.
+    const unknown = encodeURIComponent(`${uniqueId("nobody")}@example.com`);
+    expect((await api(`/suppressions?email=${unknown}`)).status).toBe(404);
+    const lookup = await request(`/dashboard/api/suppressions?email=${unknown}`, withCookie(cookie));
+    expect(lookup.status).toBe(200);
+    expect(await lookup.json()).toBeNull();
     const stats = await (await request(`/dashboard/api/campaigns/${campaignId}/stats`, withCookie(cookie))).json();
     expect(stats).toMatchObject({ sent: 1, delivered: 1, complaints: 1, clicks: { total: 1, unique: 1 } });
   });
