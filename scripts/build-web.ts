@@ -3,8 +3,9 @@
 //
 // wrangler runs it by itself before `wrangler dev` and `wrangler deploy` ([build] command); vitest.config.ts runs it
 // before the tests, and `npm run build:web` alone. No network, no CDN: uPlot comes from node_modules.
-import { cpSync, rmSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -30,7 +31,18 @@ export async function buildWeb(): Promise<void> {
   });
 }
 
+/** Each file the browser loads from /dashboard/static/, with its size and its size gzipped (what a page costs). */
+export function staticSizes(): { file: string; bytes: number; gzip: number }[] {
+  return readdirSync(STATIC_DIR).map((file) => {
+    const bytes = readFileSync(path.join(STATIC_DIR, file));
+    return { file, bytes: bytes.length, gzip: gzipSync(bytes).length };
+  });
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
   await buildWeb();
-  console.log(`dashboard assets built into ${path.relative(ROOT, WEB_OUT)}`);
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  const sizes = staticSizes();
+  const total = sizes.reduce((sum, s) => sum + s.gzip, 0);
+  console.log(`dashboard assets built into ${path.relative(ROOT, WEB_OUT)}: ${sizes.map((s) => `${s.file} ${kb(s.bytes)} (${kb(s.gzip)} gzip)`).join(", ")}; ${kb(total)} gzip in all`);
 }
