@@ -1,5 +1,7 @@
 // The dashboard's data reads: /dashboard/api (the session cookie; the server adds the API token), JSON in and out.
 
+import { errorMessage, fill } from "./dom";
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -29,6 +31,19 @@ async function call(method: "GET" | "DELETE", path: string): Promise<Response> {
 
 export async function getJson<T>(path: string): Promise<T> {
   return (await call("GET", path)).json() as Promise<T>;
+}
+
+/** A read for a region of the page: marked busy meanwhile; on failure the region says what did not load, and null. */
+export async function loadInto<T>(region: HTMLElement, what: string, path: string): Promise<T | null> {
+  region.setAttribute("aria-busy", "true");
+  try {
+    return await getJson<T>(path);
+  } catch (err) {
+    fill(region, errorMessage(what, err));
+    return null;
+  } finally {
+    region.removeAttribute("aria-busy");
+  }
 }
 
 export async function remove(path: string): Promise<void> {

@@ -1,4 +1,6 @@
 // The /api answers the dashboard reads (docs/API.md is the contract), as the browser sees them through /dashboard/api.
+// Written out here rather than imported from src/: the worker's modules bring the Workers types, which clash with the
+// DOM's in a browser program.
 
 export interface Rates {
   delivery: number;

@@ -1,8 +1,9 @@
 // The campaign list: headline numbers per campaign, newest activity first, a page at a time, sortable within the page.
 
-import { getJson, query } from "../api";
-import { emptyState, errorMessage, fill, h, hidden, scroller } from "../dom";
+import { loadInto, query } from "../api";
+import { emptyState, fill, h, hidden, scroller } from "../dom";
 import { formatCount, formatDateTime, formatRate } from "../format";
+import { CursorPager } from "../pager";
 import { needsAttention } from "../reputation";
 import { dataTable, type Column } from "../table";
 import type { CampaignList, CampaignListItem } from "../types";
@@ -67,32 +68,18 @@ function firstCampaign(): HTMLElement {
 }
 
 export async function campaignsPage(region: HTMLElement): Promise<void> {
-  // Cursors of the pages before the current one, so "Newer" can go back.
-  const previous: (string | null)[] = [];
-  let current: string | null = null;
-
-  const load = async (cursor: string | null, focusTable: boolean) => {
-    region.setAttribute("aria-busy", "true");
-    let list: CampaignList;
-    try {
-      list = await getJson<CampaignList>(`/campaigns${query({ limit: PAGE_SIZE, cursor })}`);
-    } catch (err) {
-      fill(region, errorMessage("the campaigns", err));
-      return;
-    } finally {
-      region.removeAttribute("aria-busy");
-    }
-    current = cursor;
+  const pager = new CursorPager("Campaign pages", { back: "← Newer", forward: "Older →" }, async (cursor) => {
+    const list = await loadInto<CampaignList>(region, "the campaigns", `/campaigns${query({ limit: PAGE_SIZE, cursor })}`);
+    if (!list) return;
     if (list.campaigns.length === 0 && cursor === null) {
       fill(region, firstCampaign());
       return;
     }
-    const pageNumber = previous.length + 1;
     const table = dataTable({
       caption: h(
         "span",
         {},
-        `Campaigns, page ${pageNumber}, most recent activity first. `,
+        `Campaigns, page ${pager.page}, most recent activity first. `,
         h("span", { class: "hint" }, "Sorting a column sorts this page."),
       ),
       columns: COLUMNS,
@@ -100,39 +87,8 @@ export async function campaignsPage(region: HTMLElement): Promise<void> {
       sort: { key: "last", direction: "descending" },
       rowAttrs: (c) => ({ "data-campaign": c.campaignId }),
     });
-    const pager = h(
-      "nav",
-      { class: "pager", "aria-label": "Campaign pages" },
-      h(
-        "button",
-        {
-          type: "button",
-          disabled: previous.length === 0,
-          onclick: () => void load(previous.pop() ?? null, true),
-        },
-        "← Newer",
-      ),
-      h("span", { class: "page-number" }, `Page ${pageNumber}`),
-      h(
-        "button",
-        {
-          type: "button",
-          disabled: list.nextCursor === null,
-          onclick: () => {
-            previous.push(current);
-            void load(list.nextCursor, true);
-          },
-        },
-        "Older →",
-      ),
-    );
-    fill(region, scroller("Campaigns table", table), pager);
-    // After paging, focus moves to the new page's caption so keyboard and screen-reader users land on the new rows.
-    if (focusTable && table.caption) {
-      table.caption.tabIndex = -1;
-      table.caption.focus();
-    }
-  };
-
-  await load(null, false);
+    fill(region, scroller("Campaigns table", table), pager.nav(list.nextCursor));
+    pager.focus(table);
+  });
+  await pager.first();
 }
