@@ -14,6 +14,7 @@ function details(e: ContactEvent): string {
   if (e.link) parts.push(e.link);
   if (typeof meta.bounceType === "string")
     parts.push(`${meta.bounceType}${typeof meta.bounceSubType === "string" ? ` (${meta.bounceSubType})` : ""}`);
+  if (typeof meta.diagnosticCode === "string") parts.push(meta.diagnosticCode);
   if (typeof meta.complaintFeedbackType === "string") parts.push(meta.complaintFeedbackType);
   if (meta.machine === true) parts.push(`machine${typeof meta.machineReason === "string" ? `: ${meta.machineReason}` : ""}`);
   if (e.userAgent) parts.push(e.userAgent);
