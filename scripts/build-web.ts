@@ -44,5 +44,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   const sizes = staticSizes();
   const total = sizes.reduce((sum, s) => sum + s.gzip, 0);
-  console.log(`dashboard assets built into ${path.relative(ROOT, WEB_OUT)}: ${sizes.map((s) => `${s.file} ${kb(s.bytes)} (${kb(s.gzip)} gzip)`).join(", ")}; ${kb(total)} gzip in all`);
+  console.log(
+    `dashboard assets built into ${path.relative(ROOT, WEB_OUT)}: ${sizes.map((s) => `${s.file} ${kb(s.bytes)} (${kb(s.gzip)} gzip)`).join(", ")}; ${kb(total)} gzip in all`,
+  );
 }
