@@ -7,17 +7,17 @@ import { suppressionLifts, suppressions } from "./schema";
 import { rowToSuppression, sameAddress } from "./suppressions";
 
 /**
- * Active suppressions in address order, after `afterEmail`, only those whose address contains `contains` (any case)
- * when given; `limit + 1` rows so the caller can tell if more follow.
+ * Up to `rows` active suppressions in address order, after `afterEmail`, only those whose address contains `contains`
+ * (any case) when given.
  */
 export async function listSuppressions(
   db: Db,
   afterEmail: string | null,
-  limit: number,
+  rows: number,
   contains: string | null = null,
   now = Date.now(),
 ): Promise<Suppression[]> {
-  const rows = await db
+  const found = await db
     .select()
     .from(suppressions)
     .where(
@@ -29,8 +29,8 @@ export async function listSuppressions(
       ),
     )
     .orderBy(asc(suppressions.email))
-    .limit(limit + 1);
-  return rows.map(rowToSuppression);
+    .limit(rows);
+  return found.map(rowToSuppression);
 }
 
 /**

@@ -8,13 +8,14 @@ import { Hono, type Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
-import { DASHBOARD_HEADERS } from "../dashboard/headers";
+import { timingSafeEqual } from "hono/utils/buffer";
+import { config } from "../config";
+import { DASHBOARD_CACHE_HEADERS } from "../dashboard/headers";
 import { campaignPage, campaignsPage, contactsPage, notFoundPage, signInPage, suppressionsPage } from "../dashboard/pages";
 import { mintSession, SESSION_TTL_SECONDS, verifySession } from "../dashboard/session";
 import { CampaignId } from "../domain/schemas";
-import { AppError } from "../errors";
-import { tokensEqual } from "./auth";
-import { readBoundedBytes } from "./body";
+import { AppError, ConfigError } from "../errors";
+import { limitBody } from "./body";
 import type { AppEnv } from "../app-env";
 
 /** Sent as `__Host-mt_session`: Secure, Path=/, no Domain, so no other host or path can set or shadow it. */
@@ -25,9 +26,11 @@ const SIGN_IN = "/dashboard/sign-in";
 /** Hands a request to the worker's own router (app.fetch): how /dashboard/api reaches /api. */
 export type Forward = (request: Request, env: Env, ctx: Context<AppEnv>["executionCtx"]) => Promise<Response>;
 
+/** The dashboard opens with the API: not at all while API_TOKEN is not set (503 misconfigured, as /api answers). */
 function apiToken(env: Env): string {
-  if (!env.API_TOKEN) throw new AppError("unavailable", "API_TOKEN is not configured on this deployment");
-  return env.API_TOKEN;
+  const token = config(env).api.token;
+  if (token === null) throw new ConfigError("API_TOKEN", "API_TOKEN is not set: the API and the dashboard are closed until it is");
+  return token;
 }
 
 async function signedIn(c: Context<AppEnv>): Promise<boolean> {
@@ -68,12 +71,13 @@ const apiSession = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-async function readForm(request: Request): Promise<FormData> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) throw new AppError("bad_request", "send the sign-in form");
-  const bytes = await readBoundedBytes(request, FORM_LIMIT);
+/** The sign-in form, read only behind limitBody(). */
+async function readForm(c: Context<AppEnv>): Promise<FormData> {
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header("content-type") ?? "")) {
+    throw new AppError("bad_request", "send the sign-in form");
+  }
   try {
-    return await new Request("https://form.invalid/", { method: "POST", body: bytes, headers: { "content-type": type } }).formData();
+    return await c.req.formData();
   } catch {
     throw new AppError("bad_request", "the form body could not be parsed");
   }
@@ -113,9 +117,10 @@ function dashboardApi(forward: Forward): Hono<AppEnv> {
 export function dashboardRoutes(forward: Forward): Hono<AppEnv> {
   const dashboard = new Hono<AppEnv>();
 
+  // The security headers are app.ts's (dashboardHeaders for every /dashboard path); these say "never cache".
   dashboard.use("*", async (c, next) => {
     await next();
-    for (const [name, value] of Object.entries(DASHBOARD_HEADERS)) c.res.headers.set(name, value);
+    for (const [name, value] of Object.entries(DASHBOARD_CACHE_HEADERS)) c.res.headers.set(name, value);
   });
 
   dashboard.get("/sign-in", async (c) => {
@@ -124,11 +129,12 @@ export function dashboardRoutes(forward: Forward): Hono<AppEnv> {
     return c.html(signInPage({ next }));
   });
 
-  dashboard.post("/session", sameOrigin, async (c) => {
-    const form = await readForm(c.req.raw);
+  dashboard.post("/session", sameOrigin, limitBody(FORM_LIMIT), async (c) => {
+    const form = await readForm(c);
     const next = safeNext(form.get("next"));
     const token = form.get("token");
-    if (typeof token !== "string" || !(await tokensEqual(token, apiToken(c.env)))) {
+    // Constant time, as hono/bearer-auth compares the API's bearer token.
+    if (typeof token !== "string" || !(await timingSafeEqual(token, apiToken(c.env)))) {
       return c.html(signInPage({ next, error: "Wrong token: that is not the API token of this deployment." }), 401);
     }
     const { value } = await mintSession(apiToken(c.env));

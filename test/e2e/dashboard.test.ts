@@ -13,7 +13,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatBucket, formatCount, formatDateTime, formatRate } from "../../web/src/format.ts";
 import { rateOf } from "../../web/src/reputation.ts";
-import type { CampaignList, CampaignStats, ContactEvent, Links, Page as ApiPage, Timeline } from "../../web/src/types.ts";
+import type { CampaignListItem, CampaignStats, ContactEvent, Links, Page as ApiPage, Timeline } from "../../web/src/types.ts";
 import { ROOT, startInterceptedWorker, type InterceptedWorker } from "../support/local-worker.ts";
 import { TEST_API_TOKEN } from "../support/secrets.ts";
 import { createTestSigner, type TestSigner } from "../support/sns-signer.ts";
@@ -241,7 +241,7 @@ describe("the dashboard in Chromium", () => {
     it("lists the campaigns newest activity first with the API's numbers, sortable", async () => {
       const page = await newPage();
       await page.goto(`${worker.origin}/dashboard`);
-      const list = (await api<CampaignList>("/campaigns")).body.campaigns;
+      const list = (await api<ApiPage<CampaignListItem>>("/campaigns")).body.items;
       expect(list.map((c) => c.campaignId)).toEqual(["spring-sale", "onboarding", "weekly-digest"]);
       const rows = page.locator("tbody tr[data-campaign]");
       await rows.first().waitFor();

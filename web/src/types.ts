@@ -37,14 +37,10 @@ export interface CampaignStats {
   rates: Rates;
 }
 
+/** An item of GET /api/campaigns (a Page of them). */
 export interface CampaignListItem extends CampaignStats {
   firstEventAt: string | null;
   lastEventAt: string | null;
-}
-
-export interface CampaignList {
-  campaigns: CampaignListItem[];
-  nextCursor: string | null;
 }
 
 export type Bucket = "hour" | "day";

@@ -6,7 +6,7 @@ import { formatCount, formatDateTime, formatRate } from "../format";
 import { CursorPager } from "../pager";
 import { needsAttention } from "../reputation";
 import { dataTable, type Column } from "../table";
-import type { CampaignList, CampaignListItem } from "../types";
+import type { CampaignListItem, Page } from "../types";
 
 const PAGE_SIZE = 20;
 
@@ -69,9 +69,9 @@ function firstCampaign(): HTMLElement {
 
 export async function campaignsPage(region: HTMLElement): Promise<void> {
   const pager = new CursorPager("Campaign pages", { back: "← Newer", forward: "Older →" }, async (cursor) => {
-    const list = await loadInto<CampaignList>(region, "the campaigns", `/campaigns${query({ limit: PAGE_SIZE, cursor })}`);
+    const list = await loadInto<Page<CampaignListItem>>(region, "the campaigns", `/campaigns${query({ limit: PAGE_SIZE, cursor })}`);
     if (!list) return;
-    if (list.campaigns.length === 0 && cursor === null) {
+    if (list.items.length === 0 && cursor === null) {
       fill(region, firstCampaign());
       return;
     }
@@ -83,11 +83,11 @@ export async function campaignsPage(region: HTMLElement): Promise<void> {
         h("span", { class: "hint" }, "Sorting a column sorts this page."),
       ),
       columns: COLUMNS,
-      rows: list.campaigns,
+      rows: list.items,
       sort: { key: "last", direction: "descending" },
       rowAttrs: (c) => ({ "data-campaign": c.campaignId }),
     });
-    fill(region, scroller("Campaigns table", table), pager.nav(list.nextCursor));
+    fill(region, scroller("Campaigns table", table), pager.nav(list.cursor));
     pager.focus(table);
   });
   await pager.first();
