@@ -59,6 +59,10 @@ export default defineConfig(async () => {
             SEND_RATE_PER_SECOND: "50",
             // wrangler.toml ships /sns closed (no topic); the tests open it for their one topic, explicitly.
             SNS_TOPIC_ARNS: TEST_SNS_TOPIC_ARN,
+            // Bursts and honeypot windows settle a second after the last click instead of a minute.
+            MACHINE_SETTLE_SECONDS: "1",
+            // The recorded Apple sample (test/fixtures/machine) has a few hundred rows, not 290,000.
+            NETWORK_LISTS_MIN_RELAY_ROWS: "100",
           },
         },
       })),

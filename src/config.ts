@@ -34,3 +34,21 @@ export function snsSignatureVersions(env: Env): ReadonlySet<SignatureVersion> {
   const value = (env.SNS_SIGNATURE_VERSION ?? "").trim();
   return new Set(value === "" || value === "1" ? ["1", "2"] : ["2"]);
 }
+
+export interface MachineConfig {
+  /** How long a click waits for the clicks around it before its burst or honeypot verdict is settled (ms). */
+  settleMs: number;
+  /** Rows Apple's relay egress file must hold, at least, for a refresh to replace the stored list. */
+  minRelayRows: number;
+}
+
+/**
+ * MACHINE_SETTLE_SECONDS (default 60: Preside's and the patent's stall) and NETWORK_LISTS_MIN_RELAY_ROWS (default
+ * 100,000: Apple's file has about 290,000; a shorter one is a truncated download).
+ */
+export function machineConfig(env: Env): MachineConfig {
+  return {
+    settleMs: positiveInt(env.MACHINE_SETTLE_SECONDS, 60) * 1000,
+    minRelayRows: positiveInt(env.NETWORK_LISTS_MIN_RELAY_ROWS, 100_000),
+  };
+}

@@ -5,6 +5,7 @@ import { suppressionConfig } from "./config";
 import { database } from "./db/client";
 import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
+import { refreshNetworkLists } from "./machine/refresh";
 import { consumeEvents } from "./pipeline/consumer";
 import { replayOnSchedule } from "./pipeline/replay";
 import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ, SEND_QUEUE } from "./pipeline/queues";
@@ -20,6 +21,9 @@ export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>,
   [SEND_DLQ, consumeDeadLetters],
 ]);
 
+/** The daily trigger (wrangler.toml [triggers]) that refreshes the network lists; every other one runs the replays. */
+export const NETWORK_LISTS_CRON = "40 3 * * *";
+
 export default {
   fetch: app.fetch,
   async queue(batch, env, _ctx) {
@@ -28,7 +32,14 @@ export default {
     if (!consume) throw new Error(`no consumer for queue "${batch.queue}": add it to QUEUE_CONSUMERS in src/index.ts`);
     return consume(batch, env);
   },
-  async scheduled(_controller, env, _ctx) {
+  async scheduled(controller, env, _ctx) {
+    if (controller.cron === NETWORK_LISTS_CRON) {
+      const report = await refreshNetworkLists(env);
+      // A source that failed keeps the last good copy: worth a warning, not a failed invocation.
+      const failed = report.relay.outcome === "kept" || report.microsoft.outcome === "kept";
+      (failed ? console.warn : console.log)(JSON.stringify({ msg: "network lists refresh", ...report }));
+      return;
+    }
     // Replays dead-lettered events once D1 and the counters answer again (logs, never throws).
     await replayOnSchedule(env);
     // Retries mirroring what failed inline (SES down, throttled) until it goes through.

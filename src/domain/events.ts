@@ -31,8 +31,25 @@ export interface TrackingEvent {
   link?: string | null;
   linkIndex?: number | null;
   userAgent?: string | null;
+  /** The full client address (CF-Connecting-IP) while the event travels; storage may keep less of it. */
   ip?: string | null;
+  /** Edge opens and clicks: what human-or-machine classification reads of the request besides agent and address. */
+  request?: RequestSignals | null;
+  /** Opens and clicks, decided by the events consumer: a machine (scanner, proxy prefetch…) or a person. */
+  machine?: boolean | null;
+  /** The stable reason code of that verdict (src/machine/classify.ts REASONS). */
+  machineReason?: string | null;
   metadata?: Record<string, unknown> | null;
+}
+
+/** Facts of the request that carried a pixel or click, kept for classification in the consumer. */
+export interface RequestSignals {
+  /** "GET", "HEAD", … */
+  method: string;
+  /** The Accept header. */
+  accept: string | null;
+  /** request.cf.asn: the network the request came from. */
+  asn: number | null;
 }
 
 /** What one queue message carries: the events born from one request or one SNS message. */

@@ -4,13 +4,15 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { listCampaigns, upsertCampaignStatements } from "../db/campaigns";
 import { database, runBatch } from "../db/client";
+import { campaignEvents, eventJson } from "../db/contact-events";
+import { EVENT_TYPES } from "../domain/events";
 import { CampaignId } from "../domain/schemas";
 import { AppError } from "../errors";
-import { campaignStats } from "../stats/counters";
+import { campaignReport, campaignStats } from "../stats/counters";
 import { HOUR_MS } from "../stats/counting";
-import { linksReport, statsReport, timelinePoints, timelineRange, type Bucket } from "../stats/report";
+import { linksReport, timelinePoints, timelineRange, type Bucket } from "../stats/report";
 import { validateWith } from "./body";
-import { decodeCursor, encodeCursor } from "./pagination";
+import { decodeCursor, encodeCursor, EventCursor, page, PageQuery } from "./pagination";
 import { Instant, pageLimit } from "./query";
 import type { AppEnv } from "../app-env";
 
@@ -22,6 +24,11 @@ const TimelineQuery = v.object({
   to: v.optional(Instant),
 });
 const LinksQuery = v.object({ limit: pageLimit(100, 1000) });
+const EventsQuery = v.object({
+  ...PageQuery.entries,
+  machine: v.optional(v.pipe(v.picklist(["true", "false"], "must be true or false"), v.transform((s) => s === "true"))),
+  type: v.optional(v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(", ")}`)),
+});
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -33,7 +40,7 @@ campaigns.get("/", async (c) => {
   const rows = await listCampaigns(database(c.env.DB), decodeCursor(query.cursor, ListCursor), query.limit);
   const items = await Promise.all(
     rows.map(async (row) => ({
-      ...statsReport(row.id, await campaignStats(c.env.CAMPAIGN_STATS, row.id).counts()),
+      ...(await campaignReport(c.env.CAMPAIGN_STATS, row.id)),
       firstEventAt: iso(row.firstEventAt),
       lastEventAt: iso(row.lastEventAt),
     })),
@@ -50,7 +57,7 @@ function campaignIdParam(raw: string): string {
 /** An unknown campaign is one with no events yet: zeros, not an error. */
 campaigns.get("/:id/stats", async (c) => {
   const campaignId = campaignIdParam(c.req.param("id"));
-  return c.json(statsReport(campaignId, await campaignStats(c.env.CAMPAIGN_STATS, campaignId).counts()));
+  return c.json(await campaignReport(c.env.CAMPAIGN_STATS, campaignId));
 });
 
 campaigns.get("/:id/timeline", async (c) => {
@@ -78,6 +85,16 @@ campaigns.get("/:id/links", async (c) => {
   return c.json({ campaignId, links: linksReport(await campaignStats(c.env.CAMPAIGN_STATS, campaignId).links(query.limit)) });
 });
 
+/** The campaign's events newest first, with their verdicts: `machine=true|false` keeps the opens and clicks judged so. */
+campaigns.get("/:id/events", async (c) => {
+  const campaignId = campaignIdParam(c.req.param("id"));
+  const query = validateWith(EventsQuery, c.req.query());
+  const filter = { machine: query.machine, type: query.type };
+  const rows = await campaignEvents(database(c.env.DB), campaignId, filter, decodeCursor(query.cursor, EventCursor), query.limit);
+  const result = page(rows, query.limit, (last) => ({ at: last.occurredAt, id: last.id }));
+  return c.json({ items: result.items.map(eventJson), cursor: result.cursor });
+});
+
 /** Recovery: the counters recounted from the events in D1; answers the new stats. */
 campaigns.post("/:id/rebuild", async (c) => {
   const campaignId = campaignIdParam(c.req.param("id"));
@@ -87,5 +104,5 @@ campaigns.post("/:id/rebuild", async (c) => {
     // Campaigns with events stored before the campaigns table existed join the list here.
     await runBatch(c.env.DB, upsertCampaignStatements(c.env.DB, [{ id: campaignId, firstEventAt: result.firstAt, lastEventAt: result.lastAt }]));
   }
-  return c.json({ rebuilt: { events: result.events }, stats: statsReport(campaignId, await stub.counts()) });
+  return c.json({ rebuilt: { events: result.events }, stats: await campaignReport(c.env.CAMPAIGN_STATS, campaignId) });
 });

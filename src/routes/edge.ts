@@ -24,19 +24,25 @@ export const edge = new Hono<AppEnv>();
 
 edge.get("/healthz", () => new Response("ok", { headers: { "Content-Type": "text/plain", "Cache-Control": "no-store" } }));
 
+const ROOT_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Email links</title></head>
+<body><p>This address serves the links and images of emails.</p></body></html>`;
+
+/** The honeypot link's destination (src/tracking/honeypot.ts): a plain page, so a scanner sees nothing broken. */
+edge.get("/", () => new Response(ROOT_PAGE, { headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "X-Robots-Tag": "noindex" } }));
+
 edge.get("/o/:token", async (c) => {
   const raw = c.req.param("token");
   const token = raw.endsWith(".gif") ? raw.slice(0, -4) : raw;
-  // The image is answered whatever happens: a broken image in an inbox helps nobody.
-  if (c.req.method === "GET") {
-    try {
-      const result = await verifyToken(token, await keyRing(c.env.TRACKING_KEYS));
-      if (result.ok && result.payload.kind === "open") {
-        enqueueInBackground(c.executionCtx, c.env.EVENTS, [eventFromToken(result.payload, requestFacts(c.req.raw.headers))]);
-      }
-    } catch (err) {
-      console.error(JSON.stringify({ msg: "open not recorded", error: String(err) }));
+  // The image is answered whatever happens: a broken image in an inbox helps nobody. GET and HEAD are both
+  // recorded: a HEAD is a scanner probing, and the consumer counts it as a machine.
+  try {
+    const result = await verifyToken(token, await keyRing(c.env.TRACKING_KEYS));
+    if (result.ok && result.payload.kind === "open") {
+      enqueueInBackground(c.executionCtx, c.env.EVENTS, [eventFromToken(result.payload, requestFacts(c.req.raw))]);
     }
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "open not recorded", error: String(err) }));
   }
   return pixelResponse();
 });
@@ -45,9 +51,7 @@ edge.get("/c/:token", async (c) => {
   const result = await verifyToken(c.req.param("token"), await keyRing(c.env.TRACKING_KEYS));
   // Only a signed destination is ever followed; a bad token gets a page, never a redirect.
   if (!result.ok || result.payload.kind !== "click" || !result.payload.url) return linkNotFound();
-  if (c.req.method === "GET") {
-    enqueueInBackground(c.executionCtx, c.env.EVENTS, [eventFromToken(result.payload, requestFacts(c.req.raw.headers))]);
-  }
+  enqueueInBackground(c.executionCtx, c.env.EVENTS, [eventFromToken(result.payload, requestFacts(c.req.raw))]);
   return new Response(null, {
     status: 302,
     headers: { Location: result.payload.url, "Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer" },

@@ -12,6 +12,9 @@ export const PageQuery = v.object({
   ),
 });
 
+/** The cursor of event lists: keyset on (occurred_at, id), newest first. */
+export const EventCursor = v.object({ at: v.number(), id: v.string() });
+
 export function encodeCursor(value: unknown): string {
   return encodeBase64Url(new TextEncoder().encode(JSON.stringify(value)));
 }

@@ -33,7 +33,7 @@ sending.post("/instrument", async (c) => {
   const ring = await keyRing(c.env.TRACKING_KEYS);
   const { html, stats } = await instrumentHtml(body.html, { origin, ring, campaignId: body.campaignId, contact: body.contact, track });
   const links = await mintLinks(origin, ring, { campaignId: body.campaignId, contact: body.contact }, c.env.UNSUBSCRIBE_MAILTO || undefined);
-  return c.json({ html, headers: links.headers, unsubscribe: links.unsubscribe, trackedLinks: stats.trackedLinks, pixel: stats.pixel, track });
+  return c.json({ html, headers: links.headers, unsubscribe: links.unsubscribe, trackedLinks: stats.trackedLinks, pixel: stats.pixel, honeypot: stats.honeypot, track });
 });
 
 sending.post("/send", async (c) => {
@@ -61,7 +61,7 @@ sending.post("/campaigns/:id/send", async (c) => {
   const body = await readJson(c.req.raw, CampaignSendRequest, CAMPAIGN_BODY_LIMIT);
   const db = database(c.env.DB);
   // The send's own switches are kept with the job; the campaign's are read again when each message goes out.
-  const track = effectiveTracking({ opens: true, clicks: true }, body.track);
+  const track = effectiveTracking({ opens: true, clicks: true, honeypot: true }, body.track);
   const result = await createSendJob(db, c.env.SEND_QUEUE, campaignId, trackingOrigin(c.env, c.req.url), body, track);
   return c.json({ campaignId, ...result }, 202);
 });

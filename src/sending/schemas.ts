@@ -69,8 +69,8 @@ export const CampaignSendRequest = v.pipe(
 /** `POST /api/instrument`. */
 export const InstrumentRequest = v.object({ campaignId: CampaignId, contact: Recipient, html: Html, track: v.optional(Track) });
 
-/** `PUT /api/campaigns/<id>/settings`. */
-export const CampaignSettingsRequest = v.object({ track: Track });
+/** `PUT /api/campaigns/<id>/settings`: a send's switches, and the honeypot link (campaign-wide only). */
+export const CampaignSettingsRequest = v.object({ track: v.object({ ...Track.entries, honeypot: v.optional(v.boolean()) }) });
 
 export type SendRequest = v.InferOutput<typeof SendRequest>;
 export type CampaignSendRequest = v.InferOutput<typeof CampaignSendRequest>;

@@ -3,13 +3,14 @@ import { env } from "cloudflare:workers";
 import { decodeHTMLAttribute } from "entities/decode";
 import { describe, expect, it } from "vitest";
 import newsletter from "../fixtures/newsletter.html?raw";
-import { instrumentHtml, type InstrumentOptions } from "../../src/tracking/instrument";
+import { instrumentHtml, type InstrumentOptions, type TrackSwitches } from "../../src/tracking/instrument";
 import { keyRing } from "../../src/tracking/keys";
 import { verifyToken, type TokenPayload } from "../../src/tracking/token";
 import { ORIGIN } from "../support/helpers";
 
-async function options(track = { opens: true, clicks: true }): Promise<InstrumentOptions> {
-  return { origin: ORIGIN, ring: await keyRing(env.TRACKING_KEYS), campaignId: "nl-42", contact: "Ann@Example.com", track };
+/** Opens and clicks on; the honeypot link off unless a test asks for it (it has its own tests below). */
+async function options(track: Partial<TrackSwitches> = {}): Promise<InstrumentOptions> {
+  return { origin: ORIGIN, ring: await keyRing(env.TRACKING_KEYS), campaignId: "nl-42", contact: "Ann@Example.com", track: { opens: true, clicks: true, honeypot: false, ...track } };
 }
 
 const CLICK_HREF = new RegExp(`href="${ORIGIN}/c/([A-Za-z0-9_-]+)"`, "gi");
@@ -38,7 +39,7 @@ describe("instrumentHtml on small documents", () => {
     expect(pixels).toHaveLength(1);
     expect((await payload(pixels[0]![1]!)).kind).toBe("open");
     expect(html.endsWith(`${pixels[0]![0]}</body></html>`)).toBe(true);
-    expect(stats).toEqual({ trackedLinks: 2, pixel: true });
+    expect(stats).toEqual({ trackedLinks: 2, pixel: true, honeypot: false });
   });
 
   it("leaves mailto, tel, fragment, relative, other schemes and placeholders exactly as they were", async () => {
@@ -153,7 +154,7 @@ describe("instrumenting a ~100 KB newsletter", () => {
     expect(anchors.length - tracked.length).toBeGreaterThan(10);
 
     const { html, stats } = await instrumentHtml(newsletter, await options());
-    expect(stats).toEqual({ trackedLinks: tracked.length, pixel: true });
+    expect(stats).toEqual({ trackedLinks: tracked.length, pixel: true, honeypot: false });
 
     // Every tracked link decodes to its original destination, in order, with its index.
     const clicks = await clickPayloads(html);
