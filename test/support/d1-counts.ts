@@ -6,7 +6,8 @@
 import { COUNTERS, type Counts } from "../../src/stats/counting.ts";
 
 const SOURCE = "json_extract(metadata, '$.source')";
-const MACHINE = "json_extract(metadata, '$.machine')";
+/** The consumer's verdict (null for events other than opens and clicks, and rows older than classification). */
+const MACHINE = "machine";
 /** A pixel open or redirect click by a person: not reported by SES, not flagged as a machine. */
 const human = (type: string) => `type = '${type}' AND ${SOURCE} IS NOT 'ses' AND ${MACHINE} IS NOT 1`;
 const machine = (type: string) => `type = '${type}' AND ${SOURCE} IS NOT 'ses' AND ${MACHINE} IS 1`;
