@@ -50,3 +50,9 @@ export type CampaignCountsRow = { campaign: string } & Counts;
 export function countsByCampaign(rows: readonly CampaignCountsRow[]): Map<string, Counts> {
   return new Map(rows.map(({ campaign, ...counts }) => [campaign, Object.fromEntries(COUNTERS.map((c) => [c, Number(counts[c])])) as Counts]));
 }
+
+/** Every counter of the campaigns whose id starts with `prefix`, recomputed from D1. */
+export async function countsFromD1(db: D1Database, prefix: string): Promise<Map<string, Counts>> {
+  const { results } = await db.prepare(COUNTS_FROM_D1_SQL).bind(prefix).all<CampaignCountsRow>();
+  return countsByCampaign(results);
+}
