@@ -50,6 +50,8 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             TEST_FIXTURES: { files: readFixtureTree(FIXTURE_DIRS) },
+            // The cron triggers of wrangler.toml, so the worker's dispatch on them is checked against it.
+            TEST_CRONS: wrangler.triggers?.crons ?? [],
             // Every consumer's max_retries, so the retry budgets in src/pipeline/queues.ts are checked against it.
             TEST_QUEUE_MAX_RETRIES: Object.fromEntries((wrangler.queues.consumers ?? []).map((c: { queue: string; max_retries?: number }) => [c.queue, c.max_retries ?? 3])),
             ...TEST_SECRETS,
