@@ -183,3 +183,34 @@ describe("instrumenting a ~100 KB newsletter", () => {
     expect(html.indexOf(pixels[0]![0]) + pixels[0]![0].length).toBe(html.lastIndexOf("</body>"));
   });
 });
+
+describe("the honeypot link", () => {
+  const TRAP = new RegExp(
+    `<div aria-hidden="true" style="display:none;max-height:0;overflow:hidden;mso-hide:all"><a href="${ORIGIN}/c/([A-Za-z0-9_-]+)" tabindex="-1" aria-hidden="true" style="display:none"></a></div>`,
+    "g",
+  );
+
+  it("adds one hidden, unfocusable, textless link first in the body, signed to this deployment's root page", async () => {
+    const input = `<html><body class="x"><p><a href="https://a.example/">one</a> <a href="https://b.example/">two</a></p></body></html>`;
+    const { html, stats } = await instrumentHtml(input, await options({ honeypot: true }));
+    expect(stats).toEqual({ trackedLinks: 2, pixel: true, honeypot: true });
+    const traps = [...html.matchAll(TRAP)];
+    expect(traps).toHaveLength(1);
+    expect(html.startsWith(`<html><body class="x">${traps[0]![0]}<p>`)).toBe(true);
+    expect(await payload(traps[0]![1]!)).toEqual({ kind: "click", campaignId: "nl-42", contact: "Ann@Example.com", url: `${ORIGIN}/`, linkIndex: 0xffff });
+    // The visible links keep their indexes 0 and 1: the trap is not one of them.
+    expect((await clickPayloads(html.replace(TRAP, ""))).map((p) => p.linkIndex)).toEqual([0, 1]);
+  });
+
+  it("goes at the end of a fragment without <body>, and nowhere when clicks or the honeypot are off", async () => {
+    const fragment = `<p><a href="https://a.example/">one</a></p>`;
+    const { html } = await instrumentHtml(fragment, await options({ honeypot: true, opens: false }));
+    expect([...html.matchAll(TRAP)]).toHaveLength(1);
+    expect(html.endsWith("</a></div>")).toBe(true);
+    for (const track of [{ honeypot: true, clicks: false }, { honeypot: false }]) {
+      const out = await instrumentHtml(`<body>${fragment}</body>`, await options(track));
+      expect(out.stats.honeypot).toBe(false);
+      expect(out.html).not.toContain("aria-hidden");
+    }
+  });
+});
