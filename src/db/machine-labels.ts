@@ -11,7 +11,9 @@ export interface Label {
 /** Sets each event's verdict; running them again sets the same values (idempotent). One batch, one transaction. */
 export async function storeLabels(d1: D1Database, labels: readonly Label[]): Promise<void> {
   if (labels.length === 0) return;
-  await d1.batch(labels.map((l) => d1.prepare("UPDATE events SET machine = ?, machine_reason = ? WHERE id = ?").bind(l.machine ? 1 : 0, l.reason, l.id)));
+  await d1.batch(
+    labels.map((l) => d1.prepare("UPDATE events SET machine = ?, machine_reason = ? WHERE id = ?").bind(l.machine ? 1 : 0, l.reason, l.id)),
+  );
 }
 
 export interface HumanClick {

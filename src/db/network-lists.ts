@@ -23,7 +23,10 @@ export async function storedListsHead(d1: D1Database): Promise<StoredListsHead |
 
 /** The bytes of one stored copy, or null when its parts are missing or not base64url. */
 export async function storedListsBytes(d1: D1Database, version: string): Promise<Uint8Array | null> {
-  const { results } = await d1.prepare("SELECT part, data FROM network_lists WHERE version = ? ORDER BY part").bind(version).all<{ part: number; data: string }>();
+  const { results } = await d1
+    .prepare("SELECT part, data FROM network_lists WHERE version = ? ORDER BY part")
+    .bind(version)
+    .all<{ part: number; data: string }>();
   if (results.length === 0 || results.some((r, i) => r.part !== i)) return null;
   const parts = results.map((r) => decodeBase64Url(r.data));
   if (parts.some((p) => p === null)) return null;
@@ -45,7 +48,9 @@ export function storeListsStatements(d1: D1Database, head: StoredListsHead, byte
   for (let at = 0; at < bytes.length || parts.length === 0; at += PART_BYTES) parts.push(bytes.subarray(at, at + PART_BYTES));
   return [
     d1.prepare("DELETE FROM network_lists WHERE version != ?").bind(head.version),
-    ...parts.map((part, i) => d1.prepare("INSERT OR REPLACE INTO network_lists (version, part, data) VALUES (?, ?, ?)").bind(head.version, i, encodeBase64Url(part))),
+    ...parts.map((part, i) =>
+      d1.prepare("INSERT OR REPLACE INTO network_lists (version, part, data) VALUES (?, ?, ?)").bind(head.version, i, encodeBase64Url(part)),
+    ),
     d1
       .prepare(
         `INSERT INTO network_lists_current (name, version, refreshed_at, summary) VALUES (?, ?, ?, ?)

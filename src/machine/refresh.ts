@@ -12,7 +12,7 @@
 import { machineConfig } from "../config";
 import { runBatch } from "../db/client";
 import { storedListsBytes, storedListsHead, storeListsStatements } from "../db/network-lists";
-import { compactAppleEgressCsv } from "./apple-relay";
+import { compactAppleEgressStream } from "./apple-relay";
 import { SCANNER_CIDRS } from "./lists/mail-filters";
 import { eopRangesFromEndpoints } from "./microsoft-endpoints";
 import { bundledNetworkLists, decodeNetworkLists, encodeNetworkLists, type NetworkLists } from "./networks";
@@ -47,23 +47,25 @@ export interface RefreshReport {
 
 type Fetcher = typeof fetch;
 
-async function download(fetcher: Fetcher, url: string, accept: string): Promise<string> {
+/** The answer's body, once it is a 200; anything else throws. */
+async function download(fetcher: Fetcher, url: string, accept: string): Promise<ReadableStream<Uint8Array>> {
   const res = await fetcher(url, { headers: { accept }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-  if (res.status !== 200) {
+  if (res.status !== 200 || !res.body) {
     await res.body?.cancel();
     throw new Error(`${new URL(url).host} answered HTTP ${res.status}`);
   }
-  return res.text();
+  return res.body;
 }
 
 async function fetchRelay(fetcher: Fetcher, minRows: number): Promise<{ set: RangeSet; report: SourceReport } | { report: SourceReport }> {
-  let text: string;
+  let compacted: Awaited<ReturnType<typeof compactAppleEgressStream>>;
   try {
-    text = await download(fetcher, APPLE_EGRESS_URL, "text/csv, text/plain");
+    // Streamed: the 10–12 MB file is never held whole (a Worker has 128 MB).
+    compacted = await compactAppleEgressStream(await download(fetcher, APPLE_EGRESS_URL, "text/csv, text/plain"));
   } catch (err) {
     return { report: { outcome: "kept", reason: String(err) } };
   }
-  const { set, parse } = compactAppleEgressCsv(text);
+  const { set, parse } = compacted;
   const seen = { rows: parse.rows, rejected: parse.rejected };
   if (parse.accepted < minRows) {
     return { report: { outcome: "kept", reason: `only ${parse.accepted} egress rows (at least ${minRows} expected): truncated?`, ...seen } };
@@ -77,7 +79,8 @@ async function fetchRelay(fetcher: Fetcher, minRows: number): Promise<{ set: Ran
 async function fetchEop(fetcher: Fetcher): Promise<{ cidrs: string[]; report: SourceReport } | { report: SourceReport }> {
   try {
     // The service requires a client GUID per caller; a fresh one per refresh is allowed and identifies nobody.
-    const text = await download(fetcher, `${MICROSOFT_ENDPOINTS_URL}?clientrequestid=${crypto.randomUUID()}`, "application/json");
+    const body = await download(fetcher, `${MICROSOFT_ENDPOINTS_URL}?clientrequestid=${crypto.randomUUID()}`, "application/json");
+    const text = await new Response(body).text();
     const cidrs = eopRangesFromEndpoints(text);
     return { cidrs, report: { outcome: "fetched", rows: cidrs.length } };
   } catch (err) {

@@ -35,12 +35,7 @@ function reasonWith(facts: InteractionFacts, links: number, honeypot: boolean): 
 
 /** Classifies the click once per window that could make a difference. */
 export function windowVerdicts(facts: InteractionFacts): WindowVerdicts {
-  return [
-    reasonWith(facts, 1, false),
-    reasonWith(facts, PAIR_LINKS, false),
-    reasonWith(facts, BURST_LINKS, false),
-    reasonWith(facts, 1, true),
-  ];
+  return [reasonWith(facts, 1, false), reasonWith(facts, PAIR_LINKS, false), reasonWith(facts, BURST_LINKS, false), reasonWith(facts, 1, true)];
 }
 
 /** The reason `classifyInteraction` gives the click once its window is known. */

@@ -79,7 +79,9 @@ export async function classifyEvents(env: Env, list: readonly TrackingEvent[]): 
   const interactions = list.filter(isInteraction);
   if (interactions.length === 0) return [...list];
   await installStoredNetworkLists(env.DB);
-  const recipients = interactions.flatMap((e) => (e.campaignId !== null && e.contactId !== null ? [{ campaignId: e.campaignId, contactId: e.contactId }] : []));
+  const recipients = interactions.flatMap((e) =>
+    e.campaignId !== null && e.contactId !== null ? [{ campaignId: e.campaignId, contactId: e.contactId }] : [],
+  );
   const sent = recipients.length > 0 ? await firstSendTimes(env.DB, recipients) : new Map<string, number>();
   return list.map((e) => {
     const key = e.campaignId !== null && e.contactId !== null ? recipientKey({ campaignId: e.campaignId, contactId: e.contactId }) : null;

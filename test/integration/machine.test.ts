@@ -28,10 +28,13 @@ async function stats(campaignId: string): Promise<Stats> {
 
 /** Polls the stats (bounded) until `done` holds: the consumer and the settling alarm run on their own. */
 function statsWhen(campaignId: string, done: (s: Stats) => boolean): Promise<Stats> {
-  return vi.waitUntil(async () => {
-    const s = await stats(campaignId);
-    return done(s) ? s : false;
-  }, { timeout: 15_000, interval: 100 });
+  return vi.waitUntil(
+    async () => {
+      const s = await stats(campaignId);
+      return done(s) ? s : false;
+    },
+    { timeout: 15_000, interval: 100 },
+  );
 }
 
 /** Requests from a browser (or what claims to be one) at `ip`. */
@@ -126,7 +129,11 @@ describe("clicks", () => {
     for (const [i, path] of links.entries()) scanner.push(...(await viaEdge(path, from(`198.51.100.${10 + i}`))).events);
     const person = (await viaEdge(links[0]!, from("203.0.113.77"))).events;
     // Another recipient's message, scanned whole by the same scanner: no person clicked it.
-    const other = await instrumentedLinks(campaignId, "fay@example.com", ["https://shop.example/1", "https://shop.example/2", "https://shop.example/3"]);
+    const other = await instrumentedLinks(campaignId, "fay@example.com", [
+      "https://shop.example/1",
+      "https://shop.example/2",
+      "https://shop.example/3",
+    ]);
     const scannedOther = [];
     for (const path of other.links) scannedOther.push(...(await viaEdge(path, from("198.51.100.20"))).events);
 
@@ -139,7 +146,11 @@ describe("clicks", () => {
     const settled = await statsWhen(campaignId, (x) => x.clicks.machine === 6);
     expect(settled.clicks).toEqual({ total: 1, unique: 1, machine: 6, machineByReason: { burst: 6 }, ses: 0 });
     const labels = await verdicts(campaignId);
-    expect(scanner.map((e) => labels[e.id])).toEqual([[1, "burst"], [1, "burst"], [1, "burst"]]);
+    expect(scanner.map((e) => labels[e.id])).toEqual([
+      [1, "burst"],
+      [1, "burst"],
+      [1, "burst"],
+    ]);
     expect(labels[person[0]!.id]).toEqual([0, "human"]);
     const links0 = await (await api(`/campaigns/${campaignId}/links`)).json<{ links: Array<{ linkIndex: number; clicks: unknown }> }>();
     expect(links0.links.sort((a, b) => a.linkIndex - b.linkIndex).map((l) => l.clicks)).toEqual([
@@ -179,9 +190,16 @@ describe("clicks", () => {
     ]);
 
     // The audit list: machine=true and machine=false split the clicks by verdict, a page at a time.
-    const list = async (query: string) => (await api(`/campaigns/${campaignId}/events?${query}`)).json<{ items: Array<{ id: string; machine: boolean; machineReason: string }>; cursor: string | null }>();
+    const list = async (query: string) =>
+      (await api(`/campaigns/${campaignId}/events?${query}`)).json<{
+        items: Array<{ id: string; machine: boolean; machineReason: string }>;
+        cursor: string | null;
+      }>();
     const machines = await list("machine=true");
-    expect(machines.items.map((e) => [e.machine, e.machineReason]).sort()).toEqual([[true, "honeypot"], [true, "honeypot_window"]]);
+    expect(machines.items.map((e) => [e.machine, e.machineReason]).sort()).toEqual([
+      [true, "honeypot"],
+      [true, "honeypot_window"],
+    ]);
     expect((await list("machine=false")).items.map((e) => [e.id, e.machine, e.machineReason])).toEqual([[person[0]!.id, false, "human"]]);
     const first = await list("machine=true&limit=1");
     const second = await list(`machine=true&limit=1&cursor=${first.cursor}`);

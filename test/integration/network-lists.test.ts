@@ -91,7 +91,10 @@ describe("the network lists refresh", () => {
     await runCron();
     expect(fetched.map((u) => u.split("?")[0])).toEqual(expect.arrayContaining([APPLE_EGRESS_URL, MICROSOFT_ENDPOINTS_URL]));
     const stored = await storedRelay();
-    expect(stored.summary).toMatchObject({ relay: { outcome: "fetched", rows: rows.length, rejected: 0 }, microsoft: { outcome: "fetched", rows: 7 } });
+    expect(stored.summary).toMatchObject({
+      relay: { outcome: "fetched", rows: rows.length, rejected: 0 },
+      microsoft: { outcome: "fetched", rows: 7 },
+    });
     expect(rangeSetHas(stored.relay, parseIp(excerptOnly)!)).toBe(true);
     expect(rangeSetHas(stored.relay, parseIp(sampleOnly)!)).toBe(false);
     // The consumer installs the stored copy on its next batch.

@@ -51,8 +51,13 @@ export function countsByCampaign(rows: readonly CampaignCountsRow[]): Map<string
   return new Map(rows.map(({ campaign, ...counts }) => [campaign, Object.fromEntries(COUNTERS.map((c) => [c, Number(counts[c])])) as Counts]));
 }
 
+/** What countsFromD1 needs of a D1 binding (this module also runs in Node, without the Workers types). */
+interface D1Like {
+  prepare(sql: string): { bind(...values: unknown[]): { all<T>(): Promise<{ results: T[] }> } };
+}
+
 /** Every counter of the campaigns whose id starts with `prefix`, recomputed from D1. */
-export async function countsFromD1(db: D1Database, prefix: string): Promise<Map<string, Counts>> {
+export async function countsFromD1(db: D1Like, prefix: string): Promise<Map<string, Counts>> {
   const { results } = await db.prepare(COUNTS_FROM_D1_SQL).bind(prefix).all<CampaignCountsRow>();
   return countsByCampaign(results);
 }

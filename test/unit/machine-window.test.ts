@@ -61,7 +61,17 @@ describe("Microsoft's EOP ranges from the endpoints web service", () => {
 
   it("refuses answers that are not JSON, not a list, name no IPv4 range or hold an implausible range", () => {
     const eop = (ips: string[]) => JSON.stringify([{ id: 10, serviceArea: "Exchange", urls: ["*.mail.protection.outlook.com"], ips }]);
-    for (const bad of ["not json", "{}", "[]", eop([]), eop(["2a01:111:f400::/48"]), eop(["40.92.0.0/15", "0.0.0.0/0"]), eop(["40.92.0.0/15", "40.0.0.0/7"]), eop(["40.92.0.0"]), eop(["40.92.0.0/15", "2a01::/12"])]) {
+    for (const bad of [
+      "not json",
+      "{}",
+      "[]",
+      eop([]),
+      eop(["2a01:111:f400::/48"]),
+      eop(["40.92.0.0/15", "0.0.0.0/0"]),
+      eop(["40.92.0.0/15", "40.0.0.0/7"]),
+      eop(["40.92.0.0"]),
+      eop(["40.92.0.0/15", "2a01::/12"]),
+    ]) {
       expect(() => eopRangesFromEndpoints(bad), bad).toThrow(EndpointsFormatError);
     }
     expect(eopRangesFromEndpoints(eop(["40.92.0.0/15", "2a01:111:f400::/48"]))).toEqual(["40.92.0.0/15", "2a01:111:f400::/48"]);
