@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { AppError, errorBody } from "./errors";
 import { KeyConfigError } from "./tracking/keys";
 import { SesConfigError, SesError } from "./ses/client";
+import { appErrorFromSes } from "./ses/app-error";
 import { api } from "./routes/api";
 import { edge } from "./routes/edge";
 import { sns } from "./routes/sns";
@@ -41,17 +42,3 @@ app.onError((err, c) => {
   console.error(JSON.stringify({ msg: "unhandled error", error: String(err), stack: (err as Error).stack }));
   return c.json(errorBody(new AppError("internal", "internal error")), 500);
 });
-
-/**
- * SES answers as HTTP: a message SES refuses (MessageRejected, unverified sender, bad address…) is the caller's to
- * fix, 422 with SES's reason; throttling that outlasted our retries is 503, 5xx and network failures 502 (a retry
- * may help); refused credentials or missing configuration are this deployment's to fix, 503.
- */
-function appErrorFromSes(err: SesError | SesConfigError): AppError {
-  if (err instanceof SesConfigError) return new AppError("unavailable", err.message);
-  const details = { reason: err.message, sesError: err.type };
-  if (err.status === 401 || err.status === 403) return new AppError("unavailable", "SES refused this deployment's credentials", details);
-  if (!err.retryable) return new AppError("upstream_rejected", `SES rejected the message: ${err.message}`, details);
-  if (err.status === 429) return new AppError("unavailable", "SES is throttling sends; try again later", details);
-  return new AppError("upstream_unavailable", "SES could not be reached or failed; try again", details);
-}

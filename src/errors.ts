@@ -9,10 +9,14 @@ export type ErrorCode =
   | "not_found"
   | "forbidden"
   | "conflict"
+  | "idempotency_key_in_use"
+  | "idempotency_key_reused"
   | "suppressed"
   | "upstream_rejected"
   | "upstream_unavailable"
+  | "outcome_unknown"
   | "unavailable"
+  | "send_incomplete"
   | "internal";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -24,10 +28,14 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   forbidden: 403,
   conflict: 409,
+  idempotency_key_in_use: 409,
+  idempotency_key_reused: 422,
   suppressed: 409,
   upstream_rejected: 422,
   upstream_unavailable: 502,
+  outcome_unknown: 502,
   unavailable: 503,
+  send_incomplete: 503,
   internal: 500,
 };
 

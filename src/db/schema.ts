@@ -216,7 +216,63 @@ export const sendJobs = sqliteTable(
     trackOpens: integer("track_opens", { mode: "boolean" }).notNull(),
     trackClicks: integer("track_clicks", { mode: "boolean" }).notNull(),
     recipients: integer("recipients").notNull(),
+    /**
+     * How many of the job's tasks (in recipient order) are known to be on the send queue: a repeated request
+     * resumes after them. A chunk enqueued but not counted (the write failed) is enqueued again, harmlessly:
+     * each task is claimed in `deliveries` before it is sent.
+     */
+    enqueued: integer("enqueued").notNull().default(0),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [index("send_jobs_campaign").on(t.campaignId, t.createdAt)],
+);
+
+/**
+ * One row per recipient of a send job: the claim that makes each email go out at most once. States:
+ * `queued` (claimable), `sending` (claimed for one SES call), `sent`, `rejected`, `suppressed`, and `unknown`
+ * (SES may or may not have taken it: never sent again except by an operator's resend-unknown).
+ */
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    jobId: text("job_id").notNull(),
+    /** The address lower-cased whole, as suppression matching compares it. */
+    recipient: text("recipient").notNull(),
+    /** The address as the request gave it: what is mailed and displayed. */
+    email: text("email").notNull(),
+    /** Position in the request's recipient list. */
+    position: integer("position").notNull(),
+    state: text("state").notNull(),
+    /** How many times it was claimed for an SES call. */
+    attempts: integer("attempts").notNull().default(0),
+    sesMessageId: text("ses_message_id"),
+    /** Why it is rejected or unknown, as SES or the network said it. */
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.recipient] }), index("deliveries_job_state").on(t.jobId, t.state, t.position)],
+);
+
+/**
+ * `Idempotency-Key`s of sending requests, kept 24 hours: the request's fingerprint (method, path and canonical
+ * body), and once it has an outcome, the answer to give again. `in_progress` rows are leased to one request.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    key: text("key").primaryKey(),
+    fingerprint: text("fingerprint").notNull(),
+    /** `in_progress` or `done`. */
+    state: text("state").notNull(),
+    /** Until when the request holding it is presumed alive; a repeat after that takes over (or learns the outcome is unknown). */
+    lockedUntil: integer("locked_until").notNull(),
+    /** The send job the request created, so that a repeat resumes it instead of starting another. */
+    jobId: text("job_id"),
+    status: integer("status"),
+    response: text("response"),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("idempotency_keys_expiry").on(t.expiresAt)],
 );

@@ -1,4 +1,4 @@
-// Sending routes under /api: instrument only, send one, send a campaign, and the campaign's tracking switches.
+// Sending routes under /api: instrument only, send one, send a campaign (and its jobs), the campaign's tracking switches.
 
 import { Hono } from "hono";
 import { campaignTracking, updateCampaignTracking } from "../db/campaign-settings";
@@ -6,15 +6,17 @@ import { database } from "../db/client";
 import { findSuppression } from "../db/suppressions";
 import { CampaignId } from "../domain/schemas";
 import { AppError } from "../errors";
-import { enqueueEvents } from "../pipeline/enqueue";
 import { instrumentHtml } from "../tracking/instrument";
 import { keyRing } from "../tracking/keys";
 import { mintLinks } from "../tracking/links";
-import { createSendJob } from "../sending/jobs";
+import { createSendJob, SendIncomplete } from "../sending/jobs";
 import { composeContextFrom, deliver, sendEvent } from "../sending/message";
 import { CampaignSendRequest, CampaignSettingsRequest, InstrumentRequest, MAX_HTML_BYTES, SendRequest } from "../sending/schemas";
+import { recordSendEvents } from "../sending/record-events";
 import { effectiveTracking } from "../sending/tracking";
 import { readJson, validateWith } from "./body";
+import { idempotent } from "./idempotency";
+import { sendJobsApi } from "./send-jobs";
 import { trackingOrigin } from "./origin";
 import type { AppEnv } from "../app-env";
 
@@ -24,6 +26,8 @@ const MESSAGE_BODY_LIMIT = MAX_HTML_BYTES + 320 * 1024;
 const CAMPAIGN_BODY_LIMIT = MESSAGE_BODY_LIMIT + 3 * 1024 * 1024;
 
 export const sending = new Hono<AppEnv>();
+
+sending.route("/", sendJobsApi);
 
 sending.post("/instrument", async (c) => {
   const body = await readJson(c.req.raw, InstrumentRequest, MESSAGE_BODY_LIMIT);
@@ -38,32 +42,45 @@ sending.post("/instrument", async (c) => {
 
 sending.post("/send", async (c) => {
   const body = await readJson(c.req.raw, SendRequest, MESSAGE_BODY_LIMIT);
-  const db = database(c.env.DB);
-  const suppression = await findSuppression(db, body.to);
-  if (suppression) {
-    throw new AppError("suppressed", `${body.to} is suppressed (${suppression.reason}); nothing was sent`, { reason: suppression.reason });
-  }
-  const track = effectiveTracking(await campaignTracking(db, body.campaignId), body.track);
-  const ctx = composeContextFrom(c.env, trackingOrigin(c.env, c.req.url), await keyRing(c.env.TRACKING_KEYS));
-  const messageId = await deliver(c.env, ctx, { ...body, track });
-  const event = sendEvent(body, messageId, Date.now());
-  try {
-    await enqueueEvents(c.env.EVENTS, [event]);
-  } catch (err) {
-    // The mail is out: answering 5xx would invite the caller to send it again. Log the event whole instead.
-    console.error(JSON.stringify({ msg: "send event not enqueued", event, error: String(err) }));
-  }
-  return c.json({ messageId });
+  // A request that stopped without an answer may have sent: its repeat answers outcome_unknown, never a second mail.
+  return idempotent(c, body, { newJobId: null, onStale: "unknown" }, async () => {
+    const db = database(c.env.DB);
+    const suppression = await findSuppression(db, body.to);
+    if (suppression) {
+      throw new AppError("suppressed", `${body.to} is suppressed (${suppression.reason}); nothing was sent`, { reason: suppression.reason });
+    }
+    const track = effectiveTracking(await campaignTracking(db, body.campaignId), body.track);
+    const ctx = composeContextFrom(c.env, trackingOrigin(c.env, c.req.url), await keyRing(c.env.TRACKING_KEYS));
+    // Only throttling is retried (DEFAULT_RETRY): a 5xx or lost answer throws an unknown outcome, answered 502.
+    const messageId = await deliver(c.env, ctx, { ...body, track });
+    // The mail is out: answering 5xx would invite the caller to send it again.
+    await recordSendEvents(c.env, [sendEvent(body, messageId, Date.now())]);
+    return { status: 200, body: { messageId } };
+  });
 });
 
 sending.post("/campaigns/:id/send", async (c) => {
   const campaignId = validateWith(CampaignId, c.req.param("id"));
   const body = await readJson(c.req.raw, CampaignSendRequest, CAMPAIGN_BODY_LIMIT);
-  const db = database(c.env.DB);
-  // The send's own switches are kept with the job; the campaign's are read again when each message goes out.
-  const track = effectiveTracking({ opens: true, clicks: true, honeypot: true }, body.track);
-  const result = await createSendJob(db, c.env.SEND_QUEUE, campaignId, trackingOrigin(c.env, c.req.url), body, track);
-  return c.json({ campaignId, ...result }, 202);
+  // Every step is claimed (the job, each recipient, the enqueue count): a repeat resumes where the first stopped.
+  return idempotent(c, body, { newJobId: crypto.randomUUID(), onStale: "resume" }, async (hold) => {
+    const db = database(c.env.DB);
+    // The send's own switches are kept with the job; the campaign's are read again when each message goes out.
+    const track = effectiveTracking({ opens: true, clicks: true, honeypot: true }, body.track);
+    try {
+      const result = await createSendJob(db, c.env.SEND_QUEUE, campaignId, trackingOrigin(c.env, c.req.url), body, track, {
+        jobId: hold.jobId ?? undefined,
+      });
+      return { status: 202, body: { campaignId, ...result, idempotencyKey: hold.key } };
+    } catch (err) {
+      if (!(err instanceof SendIncomplete)) throw err;
+      throw new AppError(
+        "send_incomplete",
+        `queued ${err.queued} of ${err.recipients} recipients; repeat the request with Idempotency-Key ${hold.key} to queue the rest (none is queued twice)`,
+        { campaignId, jobId: err.jobId, queued: err.queued, recipients: err.recipients, idempotencyKey: hold.key },
+      );
+    }
+  });
 });
 
 sending.get("/campaigns/:id/settings", async (c) => {

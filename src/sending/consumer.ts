@@ -1,26 +1,32 @@
-// The send queue consumer: one recipient per message, paced under SEND_RATE_PER_SECOND, suppressed ones skipped.
+// The send queue consumer: one recipient per message, claimed in D1 before its SES call, paced under SEND_RATE_PER_SECOND.
 //
-// Outcomes per message: sent → a `send` event and ack; suppressed → logged and ack (nothing sent, nothing
-// counted); rejected by SES (a 4xx such as MessageRejected) → a `reject` event carrying SES's reason, and ack, since
-// sending again would be rejected again; throttled, 5xx or network → retried with a growing delay, and after
-// max_retries kept in the dead-letter table. Once SES throttles, the rest of the batch is retried rather than sent.
+// Each recipient has a `deliveries` row. A task is sent only if its row can be claimed (`queued` → `sending`)
+// right before the SES call, and the row is settled after it: `sent` (a `send` event), `rejected` by SES (a 4xx
+// such as MessageRejected: a `reject` event, not retried), or `unknown` when SES may have taken it (5xx, a lost
+// answer, no MessageId), which is never sent again except by an operator's resend-unknown. Only failures SES
+// answered before taking anything (throttling, refused credentials) give the claim back and retry the message.
+// A redelivered task whose row is settled is acknowledged without calling SES; one left `sending` by a consumer
+// that died mid-call becomes `unknown`. Once SES throttles or an outcome is unknown, the rest of the batch is
+// retried later rather than sent.
 
 import { eq } from "drizzle-orm";
-import { database } from "../db/client";
+import { database, type Db } from "../db/client";
 import { campaignTracking } from "../db/campaign-settings";
+import { claimDelivery, findDelivery, markSuppressed, settleDelivery, type DeliveryRef, type Settlement } from "../db/deliveries";
 import { sendJobs } from "../db/schema";
 import { findSuppression } from "../db/suppressions";
 import { normalizeEmail } from "../domain/email";
 import type { TrackingEvent } from "../domain/events";
-import { enqueueEvents } from "../pipeline/enqueue";
 import { storeDeadLetter } from "../pipeline/dead-letters";
 import { retryDelaySeconds } from "../pipeline/queues";
-import { SesError, sesConfig, type RetryPolicy } from "../ses/client";
+import { sesConfig, type RetryPolicy, type SesError } from "../ses/client";
 import { sendEmail, type OutboundEmail } from "../ses/send-email";
 import { keyRing } from "../tracking/keys";
-import { parseSendTask, type SendJob, type SendTask } from "./jobs";
+import { judgeSendFailure, onArrival } from "./delivery-rules";
+import { deliveryKey, parseSendTask, type SendJob, type SendTask } from "./jobs";
 import { composeContextFrom, composeEmail, sendEvent } from "./message";
 import { createPacer, REAL_CLOCK, sendRate, type Clock } from "./pace";
+import { recordSendEvents } from "./record-events";
 import { effectiveTracking } from "./tracking";
 
 /** Retries belong to the queue here (with delays that do not hold the consumer), not to the HTTP client. */
@@ -58,6 +64,19 @@ function memo<T>(load: (key: string) => Promise<T>): (key: string) => Promise<T>
   };
 }
 
+function deliveryRef(task: SendTask): DeliveryRef {
+  return { jobId: task.jobId, recipient: deliveryKey(task.to), email: task.to, position: task.n };
+}
+
+/** Settling must not throw once SES has answered: a failed write is logged, and the row keeps its claim. */
+async function settle(db: Db, ref: DeliveryRef, attempt: number, outcome: Settlement, now: number): Promise<void> {
+  try {
+    await settleDelivery(db, ref, attempt, outcome, now);
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "delivery not settled", jobId: ref.jobId, position: ref.position, outcome, error: String(err) }));
+  }
+}
+
 export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock: Clock = REAL_CLOCK): Promise<void> {
   const db = database(env.DB);
   const ring = await keyRing(env.TRACKING_KEYS);
@@ -67,7 +86,10 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
   const pacer = createPacer(sendRate(env.SEND_RATE_PER_SECOND), clock);
   const events: TrackingEvent[] = [];
   const inFlight: Promise<void>[] = [];
-  let throttled = false;
+  /** Recipients taken by an earlier message of this batch: a task enqueued twice lands here. */
+  const taken = new Set<string>();
+  /** Why SES is not called again in this batch (throttled, or its answers are being lost); null while it is. */
+  let halted: string | null = null;
 
   const prepare = async (job: SendJob, task: SendTask): Promise<OutboundEmail> => {
     const track = effectiveTracking(await loadTracking(job.campaignId), { opens: job.trackOpens, clicks: job.trackClicks });
@@ -84,22 +106,34 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
     });
   };
 
-  const submit = async (message: Message<unknown>, job: SendJob, task: SendTask, email: OutboundEmail) => {
+  const submit = async (message: Message<unknown>, job: SendJob, task: SendTask, ref: DeliveryRef, attempt: number, email: OutboundEmail) => {
     try {
       const messageId = await sendEmail(config, email, NO_RETRY);
       events.push(sendEvent({ campaignId: job.campaignId, to: task.to }, messageId, clock.now(), { jobId: job.id }));
+      await settle(db, ref, attempt, { state: "sent", sesMessageId: messageId }, clock.now());
       message.ack();
+      return;
     } catch (err) {
-      if (err instanceof SesError && !err.retryable && err.status !== 401 && err.status !== 403) {
-        events.push(rejectEvent(job, task, err, clock.now()));
-        log("send rejected by SES", { jobId: job.id, n: task.n, status: err.status, type: err.type, reason: err.message });
+      const verdict = judgeSendFailure(err);
+      const fields = { jobId: job.id, n: task.n, error: String(err) };
+      if (verdict.next === "rejected") {
+        events.push(rejectEvent(job, task, verdict.error, clock.now()));
+        await settle(db, ref, attempt, { state: "rejected", error: verdict.error.message }, clock.now());
+        log("send rejected by SES", fields);
         message.ack();
-        return;
+      } else if (verdict.next === "unknown") {
+        // Whether SES took it is not known: record that, never send it again by ourselves, stop calling SES.
+        halted ??= "SES outcome unknown";
+        await settle(db, ref, attempt, { state: "unknown", error: verdict.reason }, clock.now());
+        log("send outcome unknown; not retried", fields);
+        message.ack();
+      } else {
+        if (verdict.throttled) halted ??= "throttled";
+        // SES took nothing: the claim goes back (if that write fails, a redelivery finds it `sending`: unknown).
+        await settle(db, ref, attempt, { state: "queued" }, clock.now());
+        log("send will be retried", fields);
+        retryLater(message);
       }
-      // Throttling, 5xx, network, refused credentials (an operator can fix them): try again later.
-      if (err instanceof SesError && err.status === 429) throttled = true;
-      log("send will be retried", { jobId: job.id, n: task.n, error: String(err) });
-      retryLater(message);
     }
   };
 
@@ -114,9 +148,37 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
       message.ack();
       return;
     }
-    if (throttled) return retryLater(message);
+    const ref = deliveryRef(task);
+    const id = `${ref.jobId}\n${ref.recipient}`;
+    if (taken.has(id)) {
+      log("send skipped: recipient already taken in this batch", { jobId: job.id, n: task.n });
+      message.ack();
+      return;
+    }
+    taken.add(id);
+    if (halted) return retryLater(message);
+    const found = await findDelivery(db, ref);
+    const arrival = onArrival(found?.state);
+    if (arrival === "mark_unknown") {
+      await settleDelivery(
+        db,
+        ref,
+        found!.attempts,
+        { state: "unknown", error: "a consumer stopped during its SES call; whether SES took it is unknown" },
+        clock.now(),
+      );
+      log("send outcome unknown after a consumer stopped mid-call; not retried", { jobId: job.id, n: task.n });
+      message.ack();
+      return;
+    }
+    if (arrival === "ack") {
+      log("send skipped: recipient already handled", { jobId: job.id, n: task.n, state: found!.state });
+      message.ack();
+      return;
+    }
     const suppression = await findSuppression(db, task.to, clock.now());
     if (suppression) {
+      await markSuppressed(db, ref, suppression.reason, clock.now());
       log("send skipped: recipient suppressed", { jobId: job.id, n: task.n, reason: suppression.reason });
       message.ack();
       return;
@@ -124,9 +186,16 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
     // Composing (instrumentation) happens before the slot, so the pace is the pace of calls to SES.
     const email = await prepare(job, task);
     await pacer.next();
-    if (throttled) return retryLater(message);
+    if (halted) return retryLater(message);
+    // The claim comes last before the call: a failure up to here leaves the recipient claimable.
+    const attempt = await claimDelivery(db, ref, clock.now());
+    if (attempt === null) {
+      log("send skipped: recipient claimed elsewhere", { jobId: job.id, n: task.n });
+      message.ack();
+      return;
+    }
     // Not awaited: SES's latency must not lower the rate; the pacer alone spaces the calls.
-    inFlight.push(submit(message, job, task, email));
+    inFlight.push(submit(message, job, task, ref, attempt, email));
   };
 
   for (const message of batch.messages) {
@@ -138,11 +207,6 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
     }
   }
   await Promise.all(inFlight);
-  // The mail is out: a failure to record it must not send it again, so it is logged with the events, never retried.
-  try {
-    await enqueueEvents(env.EVENTS, events);
-  } catch (err) {
-    console.error(JSON.stringify({ msg: "send events not enqueued", events, error: String(err) }));
-  }
+  await recordSendEvents(env, events);
   await pacer.finish();
 }

@@ -1,7 +1,9 @@
-// Accepting a campaign send: the message stored once in D1, one small queue message per recipient.
+// Accepting a campaign send: the message stored once in D1, each recipient claimed, one small queue message each.
 
+import { eq, sql } from "drizzle-orm";
 import { chunk } from "../db/chunk";
-import type { Db } from "../db/client";
+import { prepare, type Db } from "../db/client";
+import { insertQueuedStatements } from "../db/deliveries";
 import { sendJobs } from "../db/schema";
 import { normalizeEmail } from "../domain/email";
 import type { TrackSwitches } from "../tracking/instrument";
@@ -25,12 +27,20 @@ export function parseSendTask(body: unknown): SendTask | null {
   return t as SendTask;
 }
 
-/** One task per distinct recipient (by normalised address): a list that names someone twice mails them once. */
+/**
+ * The key a recipient is claimed under, computed as suppression matching computes its key (SQLite's lower() of the
+ * normalised address: ASCII letters lower-cased), so that `Ann@x` and `ann@x` in one list are one person, mailed once.
+ */
+export function deliveryKey(address: string): string {
+  return normalizeEmail(address).replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** One task per distinct recipient (by delivery key): a list that names someone twice mails them once. */
 export function sendTasks(jobId: string, recipients: readonly { to: string }[]): { tasks: SendTask[]; duplicates: number } {
   const seen = new Set<string>();
   const tasks: SendTask[] = [];
   recipients.forEach(({ to }, n) => {
-    const key = normalizeEmail(to);
+    const key = deliveryKey(to);
     if (seen.has(key)) return;
     seen.add(key);
     tasks.push({ v: 1, jobId, to, n });
@@ -38,6 +48,25 @@ export function sendTasks(jobId: string, recipients: readonly { to: string }[]):
   return { tasks, duplicates: recipients.length - tasks.length };
 }
 
+/** Enqueueing stopped part-way: `queued` of `recipients` tasks are on the queue; repeating the request resumes. */
+export class SendIncomplete extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly queued: number,
+    readonly recipients: number,
+    cause: unknown,
+  ) {
+    super(`queued ${queued} of ${recipients} recipients of job ${jobId}: ${String(cause)}`, { cause });
+    this.name = "SendIncomplete";
+  }
+}
+
+/**
+ * Create the job (or, given the `jobId` of one created before, resume it) and put on the queue the tasks not
+ * yet there. The job and its recipients' `queued` claims are written in one transaction, skipping what exists;
+ * the count of enqueued tasks advances after each sendBatch, so a repeat enqueues only the rest. A chunk sent
+ * whose count was not written goes out again on a repeat, and the consumer's claim drops the second copy.
+ */
 export async function createSendJob(
   db: Db,
   queue: Queue,
@@ -46,9 +75,10 @@ export async function createSendJob(
   body: CampaignSendRequest,
   /** The send's own switches; the honeypot follows the campaign's setting when each message goes out. */
   track: Pick<TrackSwitches, "opens" | "clicks">,
-  now = Date.now(),
+  options: { jobId?: string; now?: number } = {},
 ): Promise<{ jobId: string; queued: number; duplicates: number }> {
-  const jobId = crypto.randomUUID();
+  const jobId = options.jobId ?? crypto.randomUUID();
+  const now = options.now ?? Date.now();
   const { tasks, duplicates } = sendTasks(jobId, body.recipients);
   const replyTo = body.replyTo === undefined ? null : Array.isArray(body.replyTo) ? body.replyTo : [body.replyTo];
   const row: typeof sendJobs.$inferInsert = {
@@ -66,10 +96,26 @@ export async function createSendJob(
     recipients: tasks.length,
     createdAt: now,
   };
-  // The job row exists before any task can reach the consumer.
-  await db.insert(sendJobs).values(row);
-  for (const part of chunk(tasks, SEND_BATCH_SIZE)) {
-    await queue.sendBatch(part.map((body) => ({ body, contentType: "json" as const })));
+  const claims = tasks.map((t) => ({ recipient: deliveryKey(t.to), email: t.to, position: t.n }));
+  // The job row and the claims exist before any task can reach the consumer.
+  await db.$client.batch([
+    prepare(db.$client, db.insert(sendJobs).values(row).onConflictDoNothing()),
+    ...insertQueuedStatements(db.$client, jobId, claims, now),
+  ]);
+  const stored = await db.select({ enqueued: sendJobs.enqueued }).from(sendJobs).where(eq(sendJobs.id, jobId)).get();
+  let enqueued = Math.min(stored?.enqueued ?? 0, tasks.length);
+  try {
+    for (const part of chunk(tasks.slice(enqueued), SEND_BATCH_SIZE)) {
+      await queue.sendBatch(part.map((body) => ({ body, contentType: "json" as const })));
+      enqueued += part.length;
+      // Never backwards: a request that took over a stale key may run beside the one it presumed dead.
+      await db
+        .update(sendJobs)
+        .set({ enqueued: sql`max(${sendJobs.enqueued}, ${enqueued})` })
+        .where(eq(sendJobs.id, jobId));
+    }
+  } catch (err) {
+    throw new SendIncomplete(jobId, enqueued, tasks.length, err);
   }
   return { jobId, queued: tasks.length, duplicates };
 }

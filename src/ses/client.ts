@@ -1,4 +1,4 @@
-// The SES v2 HTTP API, signed with aws4fetch: bounded retries for throttling and 5xx, typed errors otherwise.
+// The SES v2 HTTP API, signed with aws4fetch: typed errors that say whether SES may have acted, bounded retries.
 
 import { AwsClient } from "aws4fetch";
 
@@ -18,13 +18,18 @@ export class SesConfigError extends Error {
   }
 }
 
-/** An answer from SES that is not a success. `retryable` says whether trying again later may help. */
+/**
+ * A call to SES that did not succeed. `retryable` says whether trying again later may help; `outcomeUnknown`
+ * whether SES may nevertheless have acted on it (a lost answer, a 5xx, a success without the data it owes):
+ * such a call must not be repeated unless the operation is idempotent.
+ */
 export class SesError extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
     message: string,
     readonly retryable: boolean,
+    readonly outcomeUnknown = false,
   ) {
     super(message);
     this.name = "SesError";
@@ -50,6 +55,9 @@ export interface RetryPolicy {
   baseDelayMs: number;
   sleep: (ms: number) => Promise<void>;
 }
+
+/** How long one call may take before its outcome is given up as unknown. */
+export const SES_TIMEOUT_MS = 30_000;
 
 export const DEFAULT_RETRY: RetryPolicy = {
   retries: 3,
@@ -82,6 +90,25 @@ function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
+/** RFC 9110 §9.2.2: repeating these has the effect of doing it once, so an unknown outcome may be retried. */
+function isIdempotent(method: string): boolean {
+  return method !== "POST";
+}
+
+/**
+ * A fetch that threw. workerd reports a refused connection and a connection dropped after the request was
+ * written with the same error ("Network connection lost.", `{ remote: true, retryable: true }`, observed with
+ * a closed port and with a server that read the request and closed the socket), a DNS failure as an opaque
+ * "internal error", and a timeout as an abort. None of them proves the request never reached SES, so every
+ * one is an unknown outcome; callers that must not act twice stop calling SES instead (see sending/consumer.ts).
+ */
+function networkError(err: unknown): SesError {
+  const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+  return timedOut
+    ? new SesError(0, "Timeout", `SES did not answer within ${SES_TIMEOUT_MS} ms`, true, true)
+    : new SesError(0, "NetworkError", `SES could not be reached or its answer was lost: ${String(err)}`, true, true);
+}
+
 async function errorFrom(res: Response): Promise<SesError> {
   const text = await res.text().catch(() => "");
   let type = res.headers.get("x-amzn-errortype")?.split(":")[0] ?? "";
@@ -93,12 +120,30 @@ async function errorFrom(res: Response): Promise<SesError> {
   } catch {
     // not JSON: keep the text
   }
-  return new SesError(res.status, type || `HTTP${res.status}`, message, isRetryableStatus(res.status));
+  // Any 4xx is SES saying it did not act; a 5xx may come from a server that failed after it had.
+  return new SesError(res.status, type || `HTTP${res.status}`, message, isRetryableStatus(res.status), res.status >= 500);
+}
+
+/** A 2xx whose body is lost or garbled is still a call SES may have acted on. */
+async function successBody<T>(res: Response): Promise<T> {
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    throw networkError(err);
+  }
+  try {
+    return (text ? JSON.parse(text) : {}) as T;
+  } catch {
+    throw new SesError(res.status, "MalformedResponse", "SES answered with a body that is not JSON", true, true);
+  }
 }
 
 /**
- * Call an SES v2 operation (`path` like "/v2/email/outbound-emails"). Throttling (429), 5xx and network
- * failures are retried with exponential backoff and jitter, at most `policy.retries` times.
+ * Call an SES v2 operation (`path` like "/v2/email/outbound-emails"), retried with exponential backoff and
+ * jitter at most `policy.retries` times when retrying may help and cannot act twice: throttling (429) always,
+ * 5xx and network failures only for idempotent methods. A POST (SendEmail) whose outcome is unknown throws
+ * at once with `outcomeUnknown` set.
  */
 export async function sesRequest<T>(
   config: SesConfig,
@@ -114,23 +159,19 @@ export async function sesRequest<T>(
       const delay = policy.baseDelayMs * 2 ** (attempt - 1);
       await policy.sleep(delay / 2 + Math.random() * (delay / 2));
     }
-    let res: Response;
     try {
-      res = await client.fetch(config.endpoint + path, {
+      const res = await client.fetch(config.endpoint + path, {
         method,
         headers: body === undefined ? undefined : { "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(SES_TIMEOUT_MS),
       });
+      if (res.ok) return await successBody<T>(res);
+      last = await errorFrom(res);
     } catch (err) {
-      last = new SesError(0, "NetworkError", `SES could not be reached: ${String(err)}`, true);
-      continue;
+      last = err instanceof SesError ? err : networkError(err);
     }
-    if (res.ok) {
-      const text = await res.text();
-      return (text ? JSON.parse(text) : {}) as T;
-    }
-    last = await errorFrom(res);
-    if (!last.retryable) throw last;
+    if (!last.retryable || (last.outcomeUnknown && !isIdempotent(method))) throw last;
   }
   throw last!;
 }

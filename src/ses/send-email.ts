@@ -42,10 +42,13 @@ export function sendEmailBody(email: OutboundEmail): Record<string, unknown> {
   };
 }
 
-/** Send one email; resolves to SES's MessageId. Throws SesError (see client.ts) when SES does not take it. */
+/**
+ * Send one email; resolves to SES's MessageId. Throws SesError (see client.ts) when SES does not take it or may
+ * have taken it (`outcomeUnknown`); only throttling is retried, since SendEmail is not idempotent.
+ */
 export async function sendEmail(config: SesConfig, email: OutboundEmail, policy: RetryPolicy = DEFAULT_RETRY): Promise<string> {
   const answer = await sesRequest<{ MessageId?: string }>(config, "POST", SEND_EMAIL_PATH, sendEmailBody(email), policy);
-  // Retryable by nature: SES may or may not have taken it, and a 502 says exactly that.
-  if (!answer.MessageId) throw new SesError(502, "MissingMessageId", "SES answered SendEmail without a MessageId", true);
+  // SES may well have taken it: without its id nothing proves either way, so it is an unknown outcome.
+  if (!answer.MessageId) throw new SesError(502, "MissingMessageId", "SES answered SendEmail without a MessageId", true, true);
   return answer.MessageId;
 }

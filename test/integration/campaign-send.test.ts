@@ -1,76 +1,19 @@
 // Campaign sends: the enqueue call, and the send-queue consumer's pacing, skipping, retries and rejections.
-import { createExecutionContext, createMessageBatch, getQueueResult, type MessageBatchMessage } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { database } from "../../src/db/client";
 import { SEND_QUEUE } from "../../src/pipeline/queues";
-import { consumeSends } from "../../src/sending/consumer";
 import { createSendJob, SEND_BATCH_SIZE, type SendTask } from "../../src/sending/jobs";
-import type { Clock } from "../../src/sending/pace";
 import { faultyD1 } from "../support/faults";
 import { api, eventsFor, ORIGIN, uniqueId, waitForEvents } from "../support/helpers";
 import { header, receivedEmails } from "../support/ses-emulator";
+import { asMessages, capturingQueue, consume, jobTasks, MESSAGE, virtualClock, watchSes } from "../support/send-queue";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-const MESSAGE = { from: "News <news@example.com>", subject: "Issue 7", html: `<body><a href="https://shop.example/">shop</a></body>`, text: "shop: https://shop.example/" };
-
-/** A queue that keeps what is sent to it, for building consumer batches by hand. */
-function capturingQueue() {
-  const batches: { body: SendTask }[][] = [];
-  const queue = { sendBatch: async (msgs: { body: SendTask }[]) => void batches.push(msgs), send: async () => {} } as unknown as Queue;
-  return { queue, batches };
-}
-
-async function jobTasks(campaignId: string, recipients: string[]): Promise<SendTask[]> {
-  const { queue, batches } = capturingQueue();
-  await createSendJob(database(env.DB), queue, campaignId, ORIGIN, { ...MESSAGE, recipients: recipients.map((to) => ({ to })) }, { opens: true, clicks: true });
-  return batches.flat().map((m) => m.body);
-}
-
-function asMessages(tasks: SendTask[], attempts = 1): MessageBatchMessage[] {
-  return tasks.map((body, i) => ({ id: `send-${crypto.randomUUID()}-${i}`, timestamp: new Date(), attempts, body }));
-}
-
-/** Virtual time: sleeping advances it at once, so pacing is checked without waiting. */
-function virtualClock(): Clock & { time: number } {
-  const clock = { time: 1_000_000, now: () => clock.time, sleep: async (ms: number) => void (clock.time += ms) };
-  return clock;
-}
-
-async function consume(tasks: SendTask[], clock: Clock, bindings: Env = env, attempts = 1) {
-  const messages = asMessages(tasks, attempts);
-  const batch = createMessageBatch(SEND_QUEUE, messages);
-  // The harness records which messages were retried but not the delay asked for: watch retry() for that.
-  const delays = new Map<string, number | undefined>();
-  for (const m of batch.messages) {
-    const retry = m.retry.bind(m);
-    vi.spyOn(m, "retry").mockImplementation((options) => {
-      delays.set(m.id, options?.delaySeconds);
-      retry(options);
-    });
-  }
-  const ctx = createExecutionContext();
-  await consumeSends(batch, bindings, clock);
-  return { messages, delays, result: await getQueueResult(batch, ctx) };
-}
-
-/** SES calls seen, with the virtual time each was made at; they go on to the emulator unless `answer` says otherwise. */
-function watchSes(clock: { time: number }, answer?: (body: string) => Response | null) {
-  const realFetch = globalThis.fetch;
-  const calls: { at: number; to: string }[] = [];
-  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
-    if (!request.url.startsWith(env.SES_ENDPOINT)) return realFetch(request);
-    const body = await request.clone().text();
-    calls.push({ at: clock.time, to: (JSON.parse(body) as { Destination: { ToAddresses: string[] } }).Destination.ToAddresses[0]! });
-    return answer?.(body) ?? realFetch(request);
-  });
-  return calls;
-}
 
 async function suppress(email: string) {
   await env.DB.prepare("INSERT INTO suppressions (email, reason, since, expires_at, event_id) VALUES (?, 'hard_bounce', ?, NULL, NULL)").bind(email, Date.now()).run();

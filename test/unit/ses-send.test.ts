@@ -1,7 +1,7 @@
 // SES pieces without the worker: tag encoding, mailboxes, the SendEmail body, and retries on throttling.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SesError, sesConfig, type RetryPolicy } from "../../src/ses/client";
+import { SesError, sesConfig, sesRequest, type RetryPolicy } from "../../src/ses/client";
 import { sendEmail, sendEmailBody, type OutboundEmail } from "../../src/ses/send-email";
 import { attributionFromTags, decodeTagValue, emailTags, encodeTagValue, fitsInTag } from "../../src/ses/tags";
 import { composeEmail } from "../../src/sending/message";
@@ -145,6 +145,29 @@ describe("sendEmail retries", () => {
     expect(err).toMatchObject({ status: 429, type: "TooManyRequestsException", retryable: true });
     expect(spy).toHaveBeenCalledTimes(3);
     expect(policy.slept).toHaveLength(2);
+  });
+
+  it("does not retry a SendEmail whose outcome is unknown (5xx, lost answer, no MessageId), only an idempotent PUT", async () => {
+    const unknowns: (() => Response | Promise<Response>)[] = [
+      () => new Response(JSON.stringify({ message: "Internal failure" }), { status: 500, headers: { "x-amzn-ErrorType": "InternalFailure" } }),
+      () => Promise.reject(new Error("Network connection lost.")),
+      () => new Response("{}", { status: 200 }),
+      () => new Response("{not json", { status: 200 }),
+    ];
+    for (const answer of unknowns) {
+      const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async () => answer());
+      const policy = recordingPolicy(3);
+      const err = await sendEmail(sesConfig(env), email, policy).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SesError);
+      expect(err).toMatchObject({ outcomeUnknown: true });
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(policy.slept).toEqual([]);
+      vi.restoreAllMocks();
+    }
+    // Putting an address on the suppression list twice does what once does: its 5xx is retried.
+    const spy = answers(() => new Response("{}", { status: 503 }), () => new Response("{}", { status: 200 }));
+    await sesRequest(sesConfig(env), "PUT", "/v2/email/suppression/addresses", { EmailAddress: "a@example.com", Reason: "BOUNCE" }, recordingPolicy(3));
+    expect(spy).toHaveBeenCalledTimes(2);
   });
 
   it("does not retry a rejection", async () => {

@@ -1,0 +1,152 @@
+// Deliveries in D1: each campaign recipient's claim, taken before its SES call and settled after it.
+
+import { and, asc, count, eq, gt, sql } from "drizzle-orm";
+import { chunk } from "./chunk";
+import type { Db } from "./client";
+import { deliveries } from "./schema";
+
+export const DELIVERY_STATES = ["queued", "sending", "sent", "rejected", "suppressed", "unknown"] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/** One recipient of a job: `recipient` is the lower-cased key, `email` the address as given. */
+export interface DeliveryRef {
+  jobId: string;
+  recipient: string;
+  email: string;
+  position: number;
+}
+
+/** Recipients per insert: they travel as one JSON parameter (D1 caps parameters at 100, not their size). */
+const ROWS_PER_INSERT = 500;
+
+/** Statements that claim every recipient of a job as `queued`, skipping those already claimed. */
+export function insertQueuedStatements(
+  d1: D1Database,
+  jobId: string,
+  recipients: readonly Omit<DeliveryRef, "jobId">[],
+  now: number,
+): D1PreparedStatement[] {
+  return chunk(recipients, ROWS_PER_INSERT).map((part) =>
+    d1
+      .prepare(
+        // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT.
+        `INSERT INTO deliveries (job_id, recipient, email, position, state, attempts, created_at, updated_at)
+         SELECT ?1, value ->> 0, value ->> 1, value ->> 2, 'queued', 0, ?2, ?2 FROM json_each(?3) WHERE true
+         ON CONFLICT (job_id, recipient) DO NOTHING`,
+      )
+      .bind(jobId, now, JSON.stringify(part.map((r) => [r.recipient, r.email, r.position]))),
+  );
+}
+
+const one = (ref: Pick<DeliveryRef, "jobId" | "recipient">) => and(eq(deliveries.jobId, ref.jobId), eq(deliveries.recipient, ref.recipient));
+
+export async function findDelivery(db: Db, ref: Pick<DeliveryRef, "jobId" | "recipient">) {
+  return db.select({ state: deliveries.state, attempts: deliveries.attempts }).from(deliveries).where(one(ref)).get();
+}
+
+/**
+ * Claim the recipient for one SES call: `queued` (or no row yet, a job from before deliveries existed) becomes
+ * `sending`. Resolves to the claim's attempt number, or null when the row is in any other state: someone else
+ * holds or settled it.
+ */
+export async function claimDelivery(db: Db, ref: DeliveryRef, now: number): Promise<number | null> {
+  const row = await db
+    .insert(deliveries)
+    .values({ ...ref, state: "sending", attempts: 1, createdAt: now, updatedAt: now })
+    .onConflictDoUpdate({
+      target: [deliveries.jobId, deliveries.recipient],
+      set: { state: "sending", attempts: sql`${deliveries.attempts} + 1`, updatedAt: now },
+      setWhere: eq(deliveries.state, "queued"),
+    })
+    .returning({ attempts: deliveries.attempts })
+    .get();
+  return row?.attempts ?? null;
+}
+
+export type Settlement =
+  | { state: "sent"; sesMessageId: string }
+  | { state: "rejected" | "unknown"; error: string }
+  /** Back to claimable: the call failed before SES took anything (throttled, credentials refused). */
+  | { state: "queued" };
+
+/** End the claim numbered `attempt`; a claim already ended (or taken again since) is left alone. */
+export async function settleDelivery(
+  db: Db,
+  ref: Pick<DeliveryRef, "jobId" | "recipient">,
+  attempt: number,
+  outcome: Settlement,
+  now: number,
+): Promise<void> {
+  await db
+    .update(deliveries)
+    .set({
+      state: outcome.state,
+      sesMessageId: outcome.state === "sent" ? outcome.sesMessageId : undefined,
+      error: outcome.state === "rejected" || outcome.state === "unknown" ? outcome.error : undefined,
+      updatedAt: now,
+    })
+    .where(and(one(ref), eq(deliveries.state, "sending"), eq(deliveries.attempts, attempt)));
+}
+
+/** A recipient found suppressed when its turn came: never mailed for this job. */
+export async function markSuppressed(db: Db, ref: DeliveryRef, reason: string, now: number): Promise<void> {
+  await db
+    .insert(deliveries)
+    .values({ ...ref, state: "suppressed", error: reason, createdAt: now, updatedAt: now })
+    .onConflictDoUpdate({
+      target: [deliveries.jobId, deliveries.recipient],
+      set: { state: "suppressed", error: reason, updatedAt: now },
+      setWhere: eq(deliveries.state, "queued"),
+    });
+}
+
+/** How many of the job's recipients are in each state (all states present, zeros included). */
+export async function deliveryCounts(db: Db, jobId: string): Promise<Record<DeliveryState, number>> {
+  const rows = await db.select({ state: deliveries.state, n: count() }).from(deliveries).where(eq(deliveries.jobId, jobId)).groupBy(deliveries.state);
+  const counts = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<DeliveryState, number>;
+  for (const row of rows) if (row.state in counts) counts[row.state as DeliveryState] = row.n;
+  return counts;
+}
+
+/** The job's `unknown` recipients in list order, after position `after`. */
+export async function unknownDeliveries(db: Db, jobId: string, after: number, limit: number) {
+  return db
+    .select({
+      email: deliveries.email,
+      position: deliveries.position,
+      attempts: deliveries.attempts,
+      error: deliveries.error,
+      updatedAt: deliveries.updatedAt,
+    })
+    .from(deliveries)
+    .where(and(eq(deliveries.jobId, jobId), eq(deliveries.state, "unknown"), gt(deliveries.position, after)))
+    .orderBy(asc(deliveries.position))
+    .limit(limit);
+}
+
+/**
+ * An operator's resend: every `unknown` recipient of the job becomes `queued` again, atomically, so two
+ * concurrent calls never both take one. Resolves to those taken.
+ */
+export async function requeueUnknown(db: Db, jobId: string, now: number): Promise<DeliveryRef[]> {
+  return db
+    .update(deliveries)
+    .set({ state: "queued", updatedAt: now })
+    .where(and(eq(deliveries.jobId, jobId), eq(deliveries.state, "unknown")))
+    .returning({ jobId: deliveries.jobId, recipient: deliveries.recipient, email: deliveries.email, position: deliveries.position });
+}
+
+/** Give back to `unknown` those of a job's recipients that were requeued but could not be put on the queue. */
+export async function unqueue(db: Db, jobId: string, recipients: readonly string[], now: number): Promise<void> {
+  if (recipients.length === 0) return;
+  await db
+    .update(deliveries)
+    .set({ state: "unknown", updatedAt: now })
+    .where(
+      and(
+        eq(deliveries.jobId, jobId),
+        eq(deliveries.state, "queued"),
+        sql`${deliveries.recipient} IN (SELECT value FROM json_each(${JSON.stringify(recipients)}))`,
+      ),
+    );
+}
