@@ -46,18 +46,8 @@ export interface WindowRow {
   reason: ReasonCode;
 }
 
-type SqlRow = {
-  id: string;
-  message: string;
-  source: string;
-  link: string;
-  at: number;
-  contact: string | null;
-  link_index: number | null;
-  url: string | null;
-  verdicts: string;
-  reason: string;
-};
+/** A row as SQLite answers it: snake_case link index, the four verdicts as one space-separated text. */
+type SqlRow = Omit<WindowRow, "linkIndex" | "verdicts" | "reason"> & { link_index: number | null; verdicts: string; reason: string };
 
 const COLUMNS = "id, message, source, link, at, contact, link_index, url, verdicts, reason";
 
