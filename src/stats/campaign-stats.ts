@@ -9,6 +9,7 @@ import {
   dueRows,
   flipsVerdict,
   nextDue,
+  countedReason,
   postpone,
   pruneWindow,
   relabels,
@@ -273,6 +274,8 @@ export class CampaignStats extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       const changed = new Map(changes.map((c) => [c.row.id, c]));
       for (const row of rows) {
+        // A rebuild while D1 was written may have cleared the window (and counted D1's verdicts): nothing to move.
+        if (countedReason(this.sql, row.id) !== row.reason) continue;
         const change = changed.get(row.id);
         // A person's click of the same contact counted while D1 was read: what D1 said may be stale, look again.
         if (change && flipsVerdict(change) && row.contact !== null && this.newHumanClicks.has(row.contact)) {

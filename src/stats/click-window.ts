@@ -142,6 +142,11 @@ export function settled(sql: SqlStorage, id: string, reason: string, now: number
   sql.exec("UPDATE click_window SET reason = ?, due = CASE WHEN due <= ? THEN NULL ELSE due END WHERE id = ?", reason, now, id);
 }
 
+/** The verdict a remembered click is counted with now, or null once it is forgotten. */
+export function countedReason(sql: SqlStorage, id: string): string | null {
+  return sql.exec<{ reason: string }>("SELECT reason FROM click_window WHERE id = ?", id).toArray()[0]?.reason ?? null;
+}
+
 /** Puts off a click's settling to `at`. */
 export function postpone(sql: SqlStorage, id: string, at: number): void {
   sql.exec("UPDATE click_window SET due = ? WHERE id = ?", at, id);
