@@ -10,8 +10,8 @@ export interface EventKey {
   id: string;
 }
 
-/** Rows matching `where`, newest first, after `before`; one row more than `limit` says whether a page follows. */
-function eventsPage(db: Db, where: SQL | undefined, before: EventKey | null, limit: number) {
+/** Up to `rows` events matching `where`, newest first, before `before`. */
+function eventsPage(db: Db, where: SQL | undefined, before: EventKey | null, rows: number) {
   const after = before
     ? or(lt(events.occurredAt, before.at), and(eq(events.occurredAt, before.at), lt(events.id, before.id)))
     : undefined;
@@ -20,11 +20,12 @@ function eventsPage(db: Db, where: SQL | undefined, before: EventKey | null, lim
     .from(events)
     .where(and(where, after))
     .orderBy(desc(events.occurredAt), desc(events.id))
-    .limit(limit + 1);
+    .limit(rows);
 }
 
-export async function contactEvents(db: Db, contactId: string, before: EventKey | null, limit: number) {
-  return eventsPage(db, eq(events.contactId, contactId), before, limit);
+/** Up to `rows` of one contact's events, newest first, before `before`. */
+export async function contactEvents(db: Db, contactId: string, before: EventKey | null, rows: number) {
+  return eventsPage(db, eq(events.contactId, contactId), before, rows);
 }
 
 export interface CampaignEventFilter {
@@ -33,13 +34,14 @@ export interface CampaignEventFilter {
   type?: EventType;
 }
 
-export async function campaignEvents(db: Db, campaignId: string, filter: CampaignEventFilter, before: EventKey | null, limit: number) {
+/** Up to `rows` of one campaign's events, newest first, before `before`. */
+export async function campaignEvents(db: Db, campaignId: string, filter: CampaignEventFilter, before: EventKey | null, rows: number) {
   const where = and(
     eq(events.campaignId, campaignId),
     filter.machine === undefined ? undefined : eq(events.machine, filter.machine),
     filter.type === undefined ? undefined : eq(events.type, filter.type),
   );
-  return eventsPage(db, where, before, limit);
+  return eventsPage(db, where, before, rows);
 }
 
 export type EventRecord = Awaited<ReturnType<typeof contactEvents>>[number];

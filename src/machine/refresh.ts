@@ -9,7 +9,7 @@
 // Cost, measured (docs/BENCHMARKS.md): parsing and compacting Apple's ~290,000 rows takes about 2 s of CPU on this
 // machine's Node; a Cron Trigger invocation on the Workers Paid plan may use 30 s of CPU by default (up to 5 minutes
 // with `limits.cpu_ms`), so the default is ample. The stored copy is a few hundred KB.
-import { machineConfig } from "../config";
+import { config } from "../config";
 import { runBatch } from "../db/client";
 import { storedListsBytes, storedListsHead, storeListsStatements } from "../db/network-lists";
 import { compactAppleEgressStream } from "./apple-relay";
@@ -107,7 +107,7 @@ export async function refreshNetworkLists(env: Env, options: { fetch?: Fetcher; 
   const fetcher: Fetcher = options.fetch ?? ((input, init) => fetch(input, init));
   const now = options.now ?? Date.now();
   const previous = await lastGoodCopy(env.DB);
-  const minRows = Math.max(machineConfig(env).minRelayRows, Math.floor((previous?.relayRows ?? 0) * MIN_SHARE_OF_PREVIOUS));
+  const minRows = Math.max(config(env).machine.minRelayRows, Math.floor((previous?.relayRows ?? 0) * MIN_SHARE_OF_PREVIOUS));
   const [relay, eop] = await Promise.all([fetchRelay(fetcher, minRows), fetchEop(fetcher)]);
   const report: RefreshReport = { stored: false, version: null, bytes: 0, relay: relay.report, microsoft: eop.report };
   if (!("set" in relay) && !("cidrs" in eop)) return report;

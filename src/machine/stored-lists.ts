@@ -5,6 +5,7 @@
 // when it changed. Anything that goes wrong leaves the lists in force as they are: the bundled ones until a stored
 // copy was installed, then the last one installed.
 import { storedListsBytes, storedListsHead } from "../db/network-lists";
+import { log } from "../log";
 import { bundledNetworkLists, decodeNetworkLists, setNetworkLists } from "./networks";
 
 export const CHECK_EVERY_MS = 10 * 60_000;
@@ -22,7 +23,7 @@ async function load(d1: D1Database, now: number): Promise<void> {
     setNetworkLists(decodeNetworkLists(bytes));
     installedVersion = head.version;
   } catch (err) {
-    console.error(JSON.stringify({ msg: "stored network lists not installed; the lists in force stay", error: String(err) }));
+    log.warn("stored network lists not installed; the lists in force stay", { error: String(err) });
   } finally {
     // A failure is tried again after the same interval, not on every batch.
     checkedAt = now;

@@ -1,6 +1,6 @@
 // Applying events to storage: the one function every consumer path calls, idempotent on event ids.
 
-import { suppressionConfig } from "../config";
+import { config } from "../config";
 import { campaignSpans, upsertCampaignStatements } from "../db/campaigns";
 import { database, runBatch } from "../db/client";
 import { insertEventStatements } from "../db/events";
@@ -9,6 +9,7 @@ import type { TrackingEvent } from "../domain/events";
 import { decide } from "../domain/suppression-rules";
 import { syncPendingSuppressions } from "../ses/suppression-sync";
 import { countEvents } from "../stats/counters";
+import { log } from "../log";
 import { classifyEvents, type ClassifiedEvent } from "./classify";
 
 /**
@@ -30,18 +31,18 @@ export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Pro
  */
 export async function storeAndCount(env: Env, list: readonly ClassifiedEvent[]): Promise<void> {
   if (list.length === 0) return;
-  const config = suppressionConfig(env);
+  const suppression = config(env).suppression;
   await runBatch(env.DB, [
     ...insertEventStatements(env.DB, list),
     ...upsertCampaignStatements(env.DB, campaignSpans(list)),
-    ...suppressionStatements(env.DB, decide(list), config),
+    ...suppressionStatements(env.DB, decide(list), suppression),
   ]);
   await countEvents(env.CAMPAIGN_STATS, list);
   // The SES mirror is best-effort here: what fails stays pending and the scheduled handler tries again.
   const candidates = list.filter((e) => e.type === "bounce" || e.type === "complaint").map((e) => e.id);
-  if (config.syncToSes && candidates.length > 0) {
+  if (suppression.syncToSes && candidates.length > 0) {
     await syncPendingSuppressions(env, database(env.DB), { eventIds: candidates }).catch((err: unknown) => {
-      console.error(JSON.stringify({ msg: "SES suppression sync failed; will retry on schedule", error: String(err) }));
+      log.error("SES suppression sync failed; will retry on schedule", { error: String(err) });
     });
   }
 }

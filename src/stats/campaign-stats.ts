@@ -19,7 +19,8 @@ import {
   type WindowRow,
 } from "./click-window";
 import { COUNTERS, effectOf, hourOf, linkKey, zeroCounts, type Counter, type CountedEvent, type Counts, type Effect } from "./counting";
-import { machineConfig } from "../config";
+import { config } from "../config";
+import { log } from "../log";
 
 /**
  * How long an applied event id is remembered. Queues redeliver within their retention (at most 14 days)
@@ -195,7 +196,7 @@ export class CampaignStats extends DurableObject<Env> {
     try {
       retryAt = await this.settleClicks(now);
     } catch (err) {
-      console.error(JSON.stringify({ msg: "click window not settled; will retry", error: String(err) }));
+      log.error("click window not settled; will retry", { error: String(err) });
       retryAt = now + SETTLE_RETRY_MS;
     }
     this.sql.exec("DELETE FROM applied WHERE at < ?", now - APPLIED_ID_RETENTION_MS);
@@ -235,7 +236,7 @@ export class CampaignStats extends DurableObject<Env> {
 
   /** Counts the new events; answers how many were new and when the first remembered click is due (or null). */
   private applyNow(events: readonly CountedEvent[], now: number): { applied: number; due: number | null } {
-    const due = now + machineConfig(this.env).settleMs;
+    const due = now + config(this.env).machine.settleMs;
     return this.ctx.storage.transactionSync(() => {
       let applied = 0;
       let remembered = false;

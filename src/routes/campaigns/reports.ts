@@ -1,22 +1,23 @@
-// /api/campaigns: the list with headline numbers, per-campaign stats, timeline and links, and a rebuild from D1.
+// Campaign numbers: the list with headline numbers, per-campaign stats, timeline and links, and a rebuild from D1.
 
 import { Hono } from "hono";
 import * as v from "valibot";
-import { listCampaigns, upsertCampaignStatements } from "../db/campaigns";
-import { database, runBatch } from "../db/client";
-import { campaignEvents, eventJson } from "../db/contact-events";
-import { EVENT_TYPES } from "../domain/events";
-import { CampaignId } from "../domain/schemas";
-import { AppError } from "../errors";
-import { campaignReport, campaignStats } from "../stats/counters";
-import { HOUR_MS } from "../stats/counting";
-import { linksReport, timelinePoints, timelineRange, type Bucket } from "../stats/report";
-import { validateWith } from "./body";
-import { decodeCursor, encodeCursor, EventCursor, page, PageQuery } from "./pagination";
-import { Instant, pageLimit } from "./query";
-import type { AppEnv } from "../app-env";
+import { listCampaigns, upsertCampaignStatements } from "../../db/campaigns";
+import { database, runBatch } from "../../db/client";
+import { campaignEvents, eventJson } from "../../db/contact-events";
+import { EVENT_TYPES } from "../../domain/events";
+import { CampaignId } from "../../domain/schemas";
+import { AppError } from "../../errors";
+import { campaignReport, campaignStats } from "../../stats/counters";
+import { HOUR_MS } from "../../stats/counting";
+import { linksReport, timelinePoints, timelineRange, type Bucket } from "../../stats/report";
+import { validateWith } from "../body";
+import { decodeCursor, EventCursor, PageQuery, pageLimit, pageQuery, readPage } from "../pagination";
+import { Instant } from "../query";
+import { campaignIdParam } from "./params";
+import type { AppEnv } from "../../app-env";
 
-const ListQuery = v.object({ cursor: v.optional(v.string()), limit: pageLimit(20, 100) });
+const ListQuery = pageQuery(20, 100);
 const ListCursor = v.object({ lastEventAt: v.pipe(v.number(), v.integer()), id: CampaignId });
 const TimelineQuery = v.object({
   bucket: v.optional(v.picklist(["hour", "day"], "must be hour or day"), "hour"),
@@ -32,36 +33,36 @@ const EventsQuery = v.object({
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export const campaigns = new Hono<AppEnv>();
+export const campaignReports = new Hono<AppEnv>();
 
 /** Newest activity first, each with the same numbers as its stats; the numbers come from the counters, not D1. */
-campaigns.get("/", async (c) => {
+campaignReports.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
-  const rows = await listCampaigns(database(c.env.DB), decodeCursor(query.cursor, ListCursor), query.limit);
+  const after = decodeCursor(query.cursor, ListCursor);
+  const page = await readPage(
+    query.limit,
+    (rows) => listCampaigns(database(c.env.DB), after, rows),
+    (last) => ({ lastEventAt: last.lastEventAt, id: last.id }),
+  );
   const items = await Promise.all(
-    rows.map(async (row) => ({
+    page.items.map(async (row) => ({
       ...(await campaignReport(c.env.CAMPAIGN_STATS, row.id)),
       firstEventAt: iso(row.firstEventAt),
       lastEventAt: iso(row.lastEventAt),
     })),
   );
-  const last = rows.at(-1);
-  const nextCursor = last && rows.length === query.limit ? encodeCursor({ lastEventAt: last.lastEventAt, id: last.id }) : null;
-  return c.json({ campaigns: items, nextCursor });
+  // `campaigns` and `nextCursor` are the names this list answered with first: kept for existing callers.
+  return c.json({ items, cursor: page.cursor, campaigns: items, nextCursor: page.cursor });
 });
 
-function campaignIdParam(raw: string): string {
-  return validateWith(v.object({ campaignId: CampaignId }), { campaignId: raw }).campaignId;
-}
-
 /** An unknown campaign is one with no events yet: zeros, not an error. */
-campaigns.get("/:id/stats", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.get("/:id/stats", async (c) => {
+  const campaignId = campaignIdParam(c);
   return c.json(await campaignReport(c.env.CAMPAIGN_STATS, campaignId));
 });
 
-campaigns.get("/:id/timeline", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.get("/:id/timeline", async (c) => {
+  const campaignId = campaignIdParam(c);
   const query = validateWith(TimelineQuery, c.req.query());
   const bucket: Bucket = query.bucket;
   const stub = campaignStats(c.env.CAMPAIGN_STATS, campaignId);
@@ -79,25 +80,29 @@ campaigns.get("/:id/timeline", async (c) => {
   });
 });
 
-campaigns.get("/:id/links", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.get("/:id/links", async (c) => {
+  const campaignId = campaignIdParam(c);
   const query = validateWith(LinksQuery, c.req.query());
   return c.json({ campaignId, links: linksReport(await campaignStats(c.env.CAMPAIGN_STATS, campaignId).links(query.limit)) });
 });
 
 /** The campaign's events newest first, with their verdicts: `machine=true|false` keeps the opens and clicks judged so. */
-campaigns.get("/:id/events", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.get("/:id/events", async (c) => {
+  const campaignId = campaignIdParam(c);
   const query = validateWith(EventsQuery, c.req.query());
   const filter = { machine: query.machine, type: query.type };
-  const rows = await campaignEvents(database(c.env.DB), campaignId, filter, decodeCursor(query.cursor, EventCursor), query.limit);
-  const result = page(rows, query.limit, (last) => ({ at: last.occurredAt, id: last.id }));
+  const before = decodeCursor(query.cursor, EventCursor);
+  const result = await readPage(
+    query.limit,
+    (rows) => campaignEvents(database(c.env.DB), campaignId, filter, before, rows),
+    (last) => ({ at: last.occurredAt, id: last.id }),
+  );
   return c.json({ items: result.items.map(eventJson), cursor: result.cursor });
 });
 
 /** Recovery: the counters recounted from the events in D1; answers the new stats. */
-campaigns.post("/:id/rebuild", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.post("/:id/rebuild", async (c) => {
+  const campaignId = campaignIdParam(c);
   const stub = campaignStats(c.env.CAMPAIGN_STATS, campaignId);
   const result = await stub.rebuild(campaignId);
   if (result.firstAt !== null && result.lastAt !== null) {
