@@ -81,6 +81,16 @@ const QueuedEvent = v.object({
   linkIndex: v.optional(v.nullable(v.pipe(v.number("must be a whole number or null"), v.integer("must be a whole number or null")))),
   userAgent: optionalText,
   ip: optionalText,
+  // Only the edge's opens and clicks carry it; a verdict is never taken from the queue (the consumer decides it).
+  request: v.optional(
+    v.nullable(
+      v.object({
+        method: v.pipe(v.string("must be text"), v.maxLength(32, "must be at most 32 characters")),
+        accept: text,
+        asn: v.nullish(v.pipe(v.number("must be a whole number or null"), v.integer("must be a whole number or null")), null),
+      }),
+    ),
+  ),
   metadata: v.optional(v.nullable(v.record(v.string(), v.unknown(), "must be an object or null"))),
 });
 

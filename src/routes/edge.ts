@@ -16,13 +16,6 @@ export const edge = new Hono<AppEnv>();
 
 edge.get("/healthz", () => new Response("ok", { headers: { "Content-Type": "text/plain", "Cache-Control": "no-store" } }));
 
-const ROOT_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Email links</title></head>
-<body><p>This address serves the links and images of emails.</p></body></html>`;
-
-/** The honeypot link's destination (src/tracking/honeypot.ts): a plain page, so a scanner sees nothing broken. */
-edge.get("/", () => new Response(ROOT_PAGE, { headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "X-Robots-Tag": "noindex" } }));
-
 edge.get("/o/:token", async (c) => {
   const raw = c.req.param("token");
   const token = raw.endsWith(".gif") ? raw.slice(0, -4) : raw;

@@ -8,7 +8,10 @@
 /** The link index a honeypot click token carries; instrumentation never gives it to a real link. */
 export const HONEYPOT_LINK_INDEX = 0xffff;
 
-/** Where the trap leads: this deployment's own harmless root page, never anywhere a token could name. */
+/**
+ * Where the trap leads: this deployment's own root, which answers the plain "Link not found" page (src/routes/html.ts);
+ * never anywhere outside it.
+ */
 export function honeypotDestination(origin: string): string {
   return `${origin}/`;
 }

@@ -173,10 +173,12 @@ describe("clicks", () => {
     const { links, honeypot } = await instrumentedLinks(campaignId, contact, ["https://shop.example/x"]);
     const scanned = (await viaEdge(links[0]!, from("192.0.2.5"))).events;
     const trap = await viaEdge(honeypot, from("192.0.2.99"));
-    // The trap leads to this worker's own plain page, never elsewhere.
+    // The trap leads to this worker's own root, a plain page that leads nowhere else.
     expect(trap.res.status).toBe(302);
     expect(trap.res.headers.get("location")).toBe(`${ORIGIN}/`);
-    expect((await get("/")).status).toBe(200);
+    const root = await get("/");
+    expect(root.headers.get("location")).toBeNull();
+    expect(root.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const person = (await viaEdge(links[0]!, from("203.0.113.5"))).events;
     await consume([...scanned, ...trap.events, ...person]);
 
