@@ -10,7 +10,7 @@ import { consumeDeadLetters } from "./pipeline/dead-letters";
 import { refreshNetworkLists } from "./machine/refresh";
 import { consumeEvents } from "./pipeline/consumer";
 import { replayOnSchedule } from "./pipeline/replay";
-import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ, SEND_QUEUE } from "./pipeline/queues";
+import { EVENTS_DLQ, EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_DLQ, SEND_QUEUE } from "./pipeline/queues";
 import { consumeSends } from "./sending/consumer";
 
 export { CampaignStats } from "./stats/campaign-stats";
@@ -32,7 +32,6 @@ export const NETWORK_LISTS_CRON = "40 3 * * *";
  * events queue uses between retries.
  */
 const NEEDS_NO_CONFIG: ReadonlySet<string> = new Set([EVENTS_DLQ, SEND_DLQ]);
-export const MISCONFIGURED_RETRY_SECONDS = 300;
 
 /**
  * Keeps a batch its consumer cannot run yet. Events ride their 2-hour retry budget, then their dead letters are
