@@ -65,6 +65,15 @@ export interface SuppressionConfig {
   syncToSes: boolean;
 }
 
+export interface MachineConfig {
+  /** MACHINE_SETTLE_SECONDS, in milliseconds: how long a click waits for the clicks around it before its burst or
+   * honeypot verdict is settled (Preside's and the patent's one-minute stall). */
+  settleMs: number;
+  /** NETWORK_LISTS_MIN_RELAY_ROWS: rows Apple's relay egress file must hold, at least, for a refresh to replace the
+   * stored list (it has about 290,000; a shorter one is a truncated download). */
+  minRelayRows: number;
+}
+
 export interface Config {
   tracking: TrackingConfig;
   api: ApiConfig;
@@ -72,6 +81,7 @@ export interface Config {
   ses: SesSettings;
   sending: SendingConfig;
   suppression: SuppressionConfig;
+  machine: MachineConfig;
 }
 
 const DAY_MS = 86_400_000;
@@ -194,6 +204,8 @@ const Variables = v.object({
   SES_CONFIGURATION_SET: setting(ConfigurationSet, null),
   SEND_RATE_PER_SECOND: setting(Rate, 14),
   SES_SYNC_SUPPRESSIONS: setting(Flag, false),
+  MACHINE_SETTLE_SECONDS: setting(wholeNumber(1, 3600), 60),
+  NETWORK_LISTS_MIN_RELAY_ROWS: setting(wholeNumber(1, 10_000_000), 100_000),
   SNS_TOPIC_ARNS: setting(TopicArns, new Set<string>() as ReadonlySet<string>),
   SNS_SIGNATURE_VERSION: setting(SignatureVersions, BOTH_VERSIONS),
   API_TOKEN: setting(BearerToken, null),
@@ -238,6 +250,7 @@ function slices(p: Parsed): Config {
       softBounceTtlMs: p.SOFT_BOUNCE_SUPPRESSION_DAYS * DAY_MS,
       syncToSes: p.SES_SYNC_SUPPRESSIONS,
     },
+    machine: { settleMs: p.MACHINE_SETTLE_SECONDS * 1000, minRelayRows: p.NETWORK_LISTS_MIN_RELAY_ROWS },
   };
 }
 
