@@ -75,6 +75,15 @@ export interface PrivacyConfig {
   erasureKey: string | null;
 }
 
+export interface MachineConfig {
+  /** MACHINE_SETTLE_SECONDS, in milliseconds: how long a click waits for the clicks around it before its burst or
+   * honeypot verdict is settled (Preside's and the patent's one-minute stall). */
+  settleMs: number;
+  /** NETWORK_LISTS_MIN_RELAY_ROWS: rows Apple's relay egress file must hold, at least, for a refresh to replace the
+   * stored list (it has about 290,000; a shorter one is a truncated download). */
+  minRelayRows: number;
+}
+
 export interface Config {
   tracking: TrackingConfig;
   privacy: PrivacyConfig;
@@ -83,6 +92,7 @@ export interface Config {
   ses: SesSettings;
   sending: SendingConfig;
   suppression: SuppressionConfig;
+  machine: MachineConfig;
 }
 
 const DAY_MS = 86_400_000;
@@ -212,6 +222,8 @@ const Variables = v.object({
   SES_SYNC_SUPPRESSIONS: setting(Flag, false),
   STORE_FULL_IP: setting(Flag, false),
   RETENTION_DAYS: setting(wholeNumber(1, 36_500), 395),
+  MACHINE_SETTLE_SECONDS: setting(wholeNumber(1, 3600), 60),
+  NETWORK_LISTS_MIN_RELAY_ROWS: setting(wholeNumber(1, 10_000_000), 100_000),
   SNS_TOPIC_ARNS: setting(TopicArns, new Set<string>() as ReadonlySet<string>),
   SNS_SIGNATURE_VERSION: setting(SignatureVersions, BOTH_VERSIONS),
   API_TOKEN: setting(BearerToken, null),
@@ -258,6 +270,7 @@ function slices(p: Parsed): Config {
       softBounceTtlMs: p.SOFT_BOUNCE_SUPPRESSION_DAYS * DAY_MS,
       syncToSes: p.SES_SYNC_SUPPRESSIONS,
     },
+    machine: { settleMs: p.MACHINE_SETTLE_SECONDS * 1000, minRelayRows: p.NETWORK_LISTS_MIN_RELAY_ROWS },
   };
 }
 

@@ -33,6 +33,8 @@ export function toRow(e: TrackingEvent, receivedAt: number, storeFullIp = false)
     userAgent: e.userAgent ?? null,
     ip: storedIp(e.ip, storeFullIp),
     metadata: e.metadata ?? null,
+    machine: e.machine ?? null,
+    machineReason: e.machineReason ?? null,
   };
 }
 

@@ -10,15 +10,26 @@ import { decide } from "../domain/suppression-rules";
 import { syncPendingSuppressions } from "../ses/suppression-sync";
 import { countEvents } from "../stats/counters";
 import { log } from "../log";
+import { classifyEvents, type ClassifiedEvent } from "./classify";
+
+/**
+ * Classify the opens and clicks (human or machine, src/pipeline/classify.ts), then store and count everything.
+ * A replayed event is classified again and stored and counted as nothing new, so its first verdict stands.
+ */
+export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Promise<void> {
+  if (list.length === 0) return;
+  await storeAndCount(env, await classifyEvents(env, list));
+}
 
 /**
  * Store the events, the campaigns they name and the suppression rules' effects in one D1 batch (one
  * round trip, one transaction), then count them: one call per campaign's counters. D1 comes first so a
  * rebuild from D1 can always reach what was counted. If either step fails the whole message is retried;
  * D1 skips stored ids and the counters skip applied ids, so replaying the same events, in whole or in
- * part, changes nothing.
+ * part, changes nothing. Opens and clicks come classified (applyEvents); unclassified ones are stored and
+ * counted as people's.
  */
-export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Promise<void> {
+export async function storeAndCount(env: Env, list: readonly ClassifiedEvent[]): Promise<void> {
   if (list.length === 0) return;
   const { suppression, privacy } = config(env);
   await runBatch(env.DB, [

@@ -27,7 +27,7 @@ export async function counterEntries(
   contacts: string[],
 ): Promise<Array<{ campaignId: string } & ContactEntries>> {
   const all = await eachCampaign(env, campaignIds, (stub) => stub.contactEntries(contacts));
-  return all.filter(([, e]) => e.firsts.length + e.links.length > 0).map(([campaignId, e]) => ({ campaignId, ...e }));
+  return all.filter(([, e]) => e.firsts.length + e.links.length + e.recentClicks.length > 0).map(([campaignId, e]) => ({ campaignId, ...e }));
 }
 
 /** Erase the contacts from every campaign's unique sets; counts what went. A failed call throws (erasing again completes it). */
@@ -37,11 +37,12 @@ export async function eraseCounterEntries(
   contacts: string[],
 ): Promise<{ campaigns: number } & ErasedEntries> {
   const all = await eachCampaign(env, campaignIds, (stub) => stub.eraseContacts(contacts));
-  const total = { campaigns: 0, firsts: 0, linkContacts: 0 };
+  const total = { campaigns: 0, firsts: 0, linkContacts: 0, recentClicks: 0 };
   for (const [, erased] of all) {
-    if (erased.firsts + erased.linkContacts > 0) total.campaigns++;
+    if (erased.firsts + erased.linkContacts + erased.recentClicks > 0) total.campaigns++;
     total.firsts += erased.firsts;
     total.linkContacts += erased.linkContacts;
+    total.recentClicks += erased.recentClicks;
   }
   return total;
 }

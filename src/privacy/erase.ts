@@ -18,7 +18,7 @@ export interface ErasureReport {
   /** Rows removed (or, for send claims and dead letters kept for others, rewritten without the person), per store. */
   erased: Omit<Record<ErasedStore, number>, "suppressionKept"> & {
     /** Entries of campaign counters' per-contact sets (unique opens, clicks, unsubscribes; per-link clickers). */
-    counterEntries: { campaigns: number; uniqueSets: number; linkContacts: number };
+    counterEntries: { campaigns: number; uniqueSets: number; linkContacts: number; recentClicks: number };
   };
   /** Whether a hash of the address is kept so that it stays unmailable (it was suppressed). */
   stillSuppressed: boolean;
@@ -67,7 +67,15 @@ export async function erasePerson(env: Env, address: string, now = Date.now()): 
     .get();
   return {
     email: address,
-    erased: { ...counts, counterEntries: { campaigns: counters.campaigns, uniqueSets: counters.firsts, linkContacts: counters.linkContacts } },
+    erased: {
+      ...counts,
+      counterEntries: {
+        campaigns: counters.campaigns,
+        uniqueSets: counters.firsts,
+        linkContacts: counters.linkContacts,
+        recentClicks: counters.recentClicks,
+      },
+    },
     stillSuppressed: kept !== undefined,
   };
 }

@@ -49,6 +49,7 @@ export async function exportPerson(env: Env, address: string, now = Date.now()) 
       campaignId: c.campaignId,
       firsts: c.firsts.map((f) => ({ counter: f.counter, at: iso(f.at) })),
       links: c.links.map((l) => ({ linkIndex: l.linkIndex, url: l.url })),
+      recentClicks: c.recentClicks.map((r) => ({ at: iso(r.at), network: r.source, linkIndex: r.linkIndex, url: r.url, reason: r.reason })),
     })),
     deadLetters: deadLetters.map((d) => ({
       messageId: d.messageId,

@@ -1,7 +1,6 @@
 // /api/contacts/<email>: one address's events (newest first), everything held about it (export), and its erasure.
 
 import { Hono } from "hono";
-import * as v from "valibot";
 import { database } from "../db/client";
 import { contactEvents, eventJson } from "../db/contact-events";
 import { normalizeEmail } from "../domain/email";
@@ -9,10 +8,8 @@ import { Email } from "../domain/schemas";
 import { erasePerson } from "../privacy/erase";
 import { exportPerson } from "../privacy/export";
 import { validateWith } from "./body";
-import { decodeCursor, PageQuery, readPage } from "./pagination";
+import { decodeCursor, EventCursor, PageQuery, readPage } from "./pagination";
 import type { AppEnv } from "../app-env";
-
-const EventCursor = v.object({ at: v.number(), id: v.string() });
 
 export const contactsApi = new Hono<AppEnv>();
 

@@ -18,7 +18,7 @@ import { log } from "../log";
  * one id (storage and counters keep it once); one this isolate already enqueued is not even sent again.
  */
 async function recordInBackground(c: Context<AppEnv>, kind: "open" | "click", token: string, payload: TokenPayload): Promise<void> {
-  const facts = requestFacts(c.req.raw.headers);
+  const facts = requestFacts(c.req.raw);
   const event = eventFromToken(payload, facts, await repeatEventId(kind, token, facts));
   if (enqueuedRecently(event.id, facts.now)) return;
   enqueueInBackground(c.executionCtx, c.env.EVENTS, [event], () => rememberEnqueued(event.id, repeatWindowEnd(facts.now)));
@@ -31,15 +31,14 @@ edge.get("/healthz", () => new Response("ok", { headers: { "Content-Type": "text
 edge.get("/o/:token", async (c) => {
   const raw = c.req.param("token");
   const token = raw.endsWith(".gif") ? raw.slice(0, -4) : raw;
-  // The image is answered whatever happens: a broken image in an inbox helps nobody.
-  if (c.req.method === "GET") {
-    try {
-      const result = await verifyToken(token, await trackingKeyRing(config(c.env).tracking));
-      if (result.ok && result.payload.kind === "open") await recordInBackground(c, "open", token, result.payload);
-    } catch (err) {
-      if (err instanceof ConfigError) reportConfigError(err);
-      else log.error("open not recorded", { error: String(err) });
-    }
+  // The image is answered whatever happens: a broken image in an inbox helps nobody. GET and HEAD are both
+  // recorded: a HEAD is a scanner probing, and the consumer counts it as a machine.
+  try {
+    const result = await verifyToken(token, await trackingKeyRing(config(c.env).tracking));
+    if (result.ok && result.payload.kind === "open") await recordInBackground(c, "open", token, result.payload);
+  } catch (err) {
+    if (err instanceof ConfigError) reportConfigError(err);
+    else log.error("open not recorded", { error: String(err) });
   }
   return pixelResponse();
 });
@@ -49,7 +48,7 @@ edge.get("/c/:token", async (c) => {
   const result = await verifyToken(token, await trackingKeyRing(config(c.env).tracking));
   // Only a signed destination is ever followed; a bad token gets a page, never a redirect.
   if (!result.ok || result.payload.kind !== "click" || !result.payload.url) return linkNotFound();
-  if (c.req.method === "GET") await recordInBackground(c, "click", token, result.payload);
+  await recordInBackground(c, "click", token, result.payload);
   return new Response(null, {
     status: 302,
     headers: { Location: result.payload.url, "Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer" },

@@ -76,8 +76,8 @@ export const InstrumentRequest = v.object({ campaignId: CampaignId, contact: Rec
 /** A send job's id (a UUID when this deployment made it): in `/api/campaigns/<id>/jobs/<jobId>` and in send tasks. */
 export const JobId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]{1,64}$/, "must be a job id"));
 
-/** `PUT /api/campaigns/<id>/settings`. */
-export const CampaignSettingsRequest = v.object({ track: Track });
+/** `PUT /api/campaigns/<id>/settings`: a send's switches, and the honeypot link (campaign-wide only). */
+export const CampaignSettingsRequest = v.object({ track: v.object({ ...Track.entries, honeypot: v.optional(v.boolean()) }) });
 
 export type SendRequest = v.InferOutput<typeof SendRequest>;
 export type CampaignSendRequest = v.InferOutput<typeof CampaignSendRequest>;

@@ -1,15 +1,19 @@
 // Reaching the counters: one CampaignStats object per campaign, one call per campaign per batch.
 
 import type { TrackingEvent } from "../domain/events";
+import type { ClickWindowEntry } from "../machine/window";
 import type { CampaignStats } from "./campaign-stats";
 import { countedEvent, type CountedEvent } from "./counting";
+import { statsReport, type CampaignStatsReport } from "./report";
 
 export function campaignStats(ns: DurableObjectNamespace<CampaignStats>, campaignId: string): DurableObjectStub<CampaignStats> {
   return ns.get(ns.idFromName(campaignId));
 }
 
 /** The events grouped by campaign, in arrival order; events that name no campaign are not counted anywhere. */
-export function byCampaign(list: readonly TrackingEvent[]): Map<string, CountedEvent[]> {
+type Countable = TrackingEvent & { clickWindow?: ClickWindowEntry | null };
+
+export function byCampaign(list: readonly Countable[]): Map<string, CountedEvent[]> {
   const groups = new Map<string, CountedEvent[]>();
   for (const e of list) {
     if (e.campaignId === null) continue;
@@ -24,9 +28,15 @@ export function byCampaign(list: readonly TrackingEvent[]): Map<string, CountedE
  * Count the events: every campaign's object is called once, all in parallel. If any call fails this
  * throws, the queue message is retried, and the objects that did count skip the ids they already applied.
  */
-export async function countEvents(ns: DurableObjectNamespace<CampaignStats>, list: readonly TrackingEvent[]): Promise<void> {
-  const calls = [...byCampaign(list)].map(([campaignId, events]) => campaignStats(ns, campaignId).record(events));
+export async function countEvents(ns: DurableObjectNamespace<CampaignStats>, list: readonly Countable[]): Promise<void> {
+  const calls = [...byCampaign(list)].map(([campaignId, events]) => campaignStats(ns, campaignId).record(events, campaignId));
   const results = await Promise.allSettled(calls);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
+}
+
+/** A campaign's stats as the API answers them: one call to its counters. */
+export async function campaignReport(ns: DurableObjectNamespace<CampaignStats>, campaignId: string): Promise<CampaignStatsReport> {
+  const { counts, machineByReason } = await campaignStats(ns, campaignId).summary();
+  return statsReport(campaignId, counts, machineByReason);
 }

@@ -1,9 +1,10 @@
 // Turning a verified token and the request that carried it into a domain event, with an id that absorbs replays.
 
 import { encodeBase64Url } from "./base64url";
+import type { EventType, RequestSignals, TrackingEvent } from "../domain/events";
 import { normalizeEmail } from "../domain/email";
-import type { EventType, TrackingEvent } from "../domain/events";
 import { ipNetwork } from "../domain/ip";
+import { HONEYPOT_LINK_INDEX } from "./honeypot";
 import type { TokenPayload } from "./token";
 
 export interface RequestFacts {
@@ -11,14 +12,20 @@ export interface RequestFacts {
   /** The whole client address: used in memory (deduplication, classification); storage keeps its network only. */
   ip: string | null;
   now: number;
+  /** What classification needs besides the agent and the address: a few header reads, no parsing. */
+  signals: RequestSignals;
 }
 
-export function requestFacts(headers: Headers, now = Date.now()): RequestFacts {
+/** The request's facts as Cloudflare's edge delivered them; nothing here waits or parses. */
+export function requestFacts(request: Request, now = Date.now()): RequestFacts {
+  const headers = request.headers;
+  const asn = (request.cf as { asn?: unknown } | undefined)?.asn;
   return {
     userAgent: headers.get("user-agent"),
     // As received from Cloudflare's edge; never parsed from client-controlled X-Forwarded-For.
     ip: headers.get("cf-connecting-ip"),
     now,
+    signals: { method: request.method, accept: headers.get("accept"), asn: typeof asn === "number" ? asn : null },
   };
 }
 
@@ -33,14 +40,17 @@ export function repeatWindowEnd(now: number): number {
 const utf8 = new TextEncoder();
 
 /**
- * The id of a pixel or click event: a digest of the token, the client's network (IPv4 /24, IPv6 /48, as stored) and
- * the 60-second window. A URL replayed in a loop from one network is one event per window, however many requests it
- * makes: storage and counters skip ids they hold, while every request is still answered. Fixed here, where the event
- * is born; later stages (classification, counters) never change it. It holds nothing readable: no address, no token.
+ * The id of a pixel or click event: a digest of the token, the request method, the client's network (IPv4 /24,
+ * IPv6 /48, as stored) and the 60-second window. A URL replayed in a loop from one network is one event per window,
+ * however many requests it makes: storage and counters skip ids they hold, while every request is still answered.
+ * The method is part of it so that a scanner's HEAD never stands in for the GET of a person on the same network.
+ * Fixed here, where the event is born; classification and the counters' relabelling never change it. It holds
+ * nothing readable: no address, no token.
  */
 export async function repeatEventId(kind: "open" | "click", token: string, facts: RequestFacts): Promise<string> {
   const window = Math.floor(facts.now / REPEAT_WINDOW_MS);
-  const digest = await crypto.subtle.digest("SHA-256", utf8.encode(`${token}\n${ipNetwork(facts.ip) ?? ""}\n${window}`));
+  const input = `${token}\n${facts.signals.method}\n${ipNetwork(facts.ip) ?? ""}\n${window}`;
+  const digest = await crypto.subtle.digest("SHA-256", utf8.encode(input));
   return `${kind}:${encodeBase64Url(new Uint8Array(digest, 0, 16))}`;
 }
 
@@ -51,9 +61,13 @@ const TYPE_BY_KIND: Record<TokenPayload["kind"], EventType> = {
 };
 
 export function eventFromToken(payload: TokenPayload, facts: RequestFacts, id: string): TrackingEvent {
+  const type = TYPE_BY_KIND[payload.kind];
+  const metadata: Record<string, unknown> = {};
+  if (payload.messageId) metadata.messageId = payload.messageId;
+  if (payload.kind === "click" && payload.linkIndex === HONEYPOT_LINK_INDEX) metadata.honeypot = true;
   return {
     id,
-    type: TYPE_BY_KIND[payload.kind],
+    type,
     campaignId: payload.campaignId,
     contactId: normalizeEmail(payload.contact),
     email: payload.contact,
@@ -63,6 +77,8 @@ export function eventFromToken(payload: TokenPayload, facts: RequestFacts, id: s
     linkIndex: payload.linkIndex ?? null,
     userAgent: facts.userAgent,
     ip: facts.ip,
-    metadata: payload.messageId ? { messageId: payload.messageId } : null,
+    // Only opens and clicks are classified; an unsubscribe is a person's decision whatever carried it.
+    request: type === "open" || type === "click" ? facts.signals : null,
+    metadata: Object.keys(metadata).length > 0 ? metadata : null,
   };
 }

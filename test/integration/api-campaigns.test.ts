@@ -2,7 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { applyEvents } from "../../src/pipeline/apply";
-import { api, get, mint, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
+import { api, BROWSER_UA, get, mint, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
 
 interface ListAnswer {
   campaigns: ({ campaignId: string; firstEventAt: string; lastEventAt: string } & Record<string, unknown>)[];
@@ -85,10 +85,12 @@ describe("campaign routes", () => {
     const campaignId = uniqueId("e2e");
     const open = await mint({ kind: "open", campaignId, contact: "Reader@Example.com" });
     const click = await mint({ kind: "click", campaignId, contact: "Reader@Example.com", url: "https://example.com/x", linkIndex: 2 });
-    // Two readers' networks: two opens (one network would be one open per minute).
-    await get(`/o/${open}.gif`, { headers: { "cf-connecting-ip": "192.0.2.10" } });
-    await get(`/o/${open}.gif`, { headers: { "cf-connecting-ip": "198.51.100.10" } });
-    await get(`/c/${click}`);
+    // A person's browser: with no agent at all the requests would be counted as a machine's. Two readers' networks:
+    // two opens (one network would be one open per minute).
+    const browser = (ip: string) => ({ headers: { "user-agent": BROWSER_UA, "cf-connecting-ip": ip } });
+    await get(`/o/${open}.gif`, browser("192.0.2.10"));
+    await get(`/o/${open}.gif`, browser("198.51.100.10"));
+    await get(`/c/${click}`, browser("192.0.2.10"));
     const stats = await vi.waitUntil(
       async () => {
         const body = await (await api(`/campaigns/${campaignId}/stats`)).json<{ opens: { total: number }; clicks: { total: number } }>();

@@ -11,7 +11,7 @@ import { EVENTS_DLQ, SEND_DLQ } from "../../src/pipeline/queues";
 import { CAMPAIGN_TAG, encodeTagValue } from "../../src/ses/tags";
 import { campaignStats } from "../../src/stats/counters";
 import { fixtureText } from "../support/fixtures";
-import { api, eventsFor, get, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
+import { api, BROWSER_UA, eventsFor, get, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
 import { deliver, messages } from "../support/queue";
 import { header, receivedEmails } from "../support/ses-emulator";
 import { TEST_API_TOKEN } from "../support/secrets";
@@ -75,14 +75,17 @@ async function seed(campaignId: string, person: string, other: string) {
   const mailOf = (address: string) => emails.find((m) => m.messageId === sends.find((s) => s.email === address)!.ses_message_id)!;
   const html = mailOf(person).body.html!;
   const pixel = html.match(new RegExp(`${ORIGIN}(/o/[A-Za-z0-9_-]+\\.gif)`))![1]!;
-  const click = html.match(new RegExp(`${ORIGIN}(/c/[A-Za-z0-9_-]+)`))![1]!;
+  // The email's own link, not the hidden honeypot link instrumentation adds (a click there is a machine's).
+  const click = html.match(new RegExp(`${ORIGIN}(/c/[A-Za-z0-9_-]+)">shop</a>`))![1]!;
   const unsubscribe = header(mailOf(person), "List-Unsubscribe")!.match(new RegExp(`<${ORIGIN}(/u/[A-Za-z0-9_-]+)>`))![1]!;
   const otherPixel = mailOf(other).body.html!.match(new RegExp(`${ORIGIN}(/o/[A-Za-z0-9_-]+\\.gif)`))![1]!;
 
   // Opens (one each), a click: events, and the counters' unique and per-link sets.
-  expect((await get(pixel, { headers: { "cf-connecting-ip": "203.0.113.5", "user-agent": "Mail/1" } })).status).toBe(200);
-  expect((await get(otherPixel, { headers: { "cf-connecting-ip": "198.51.100.5" } })).status).toBe(200);
-  expect((await get(click, { headers: { "cf-connecting-ip": "203.0.113.5" } })).status).toBe(302);
+  // A person's browser: requests with no agent would be counted as a machine's, and fill no unique set.
+  const from = (ip: string) => ({ headers: { "cf-connecting-ip": ip, "user-agent": BROWSER_UA } });
+  expect((await get(pixel, from("203.0.113.5"))).status).toBe(200);
+  expect((await get(otherPixel, from("198.51.100.5"))).status).toBe(200);
+  expect((await get(click, from("203.0.113.5"))).status).toBe(302);
 
   // A complaint, as SES publishes it through SNS, signed: an event, a suppression and its history.
   const signer = await serveCertificate();
@@ -140,7 +143,7 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
     expect(new Set(before.map((m) => m.table))).toEqual(
       new Set(["events", "deliveries", "suppressions", "suppression_history", "suppression_lifts", "dead_letters"]),
     );
-    expect(new Set((await durableObjectMentions(stub, needles)).map((m) => m.table))).toEqual(new Set(["firsts", "link_contacts"]));
+    expect(new Set((await durableObjectMentions(stub, needles)).map((m) => m.table))).toEqual(new Set(["firsts", "link_contacts", "click_window"]));
 
     // The right of access: all of it, and nothing of the other recipient.
     const exported = await api(`/contacts/${encodeURIComponent(person)}/export`);
@@ -174,7 +177,7 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
         suppressionLifts: 1,
         deliveries: 1,
         idempotencyKeys: 0,
-        counterEntries: { campaigns: 1, uniqueSets: 3, linkContacts: 1 },
+        counterEntries: { campaigns: 1, uniqueSets: 3, linkContacts: 1, recentClicks: 1 },
       },
       stillSuppressed: true,
     });
@@ -217,7 +220,7 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
     const twice = await (await api(`/contacts/${encodeURIComponent(person)}`, { method: "DELETE" })).json<ErasureAnswer>();
     const { counterEntries, ...stores } = twice.erased;
     expect(Object.values(stores).every((n) => n === 0)).toBe(true);
-    expect(counterEntries).toEqual({ campaigns: 0, uniqueSets: 0, linkContacts: 0 });
+    expect(counterEntries).toEqual({ campaigns: 0, uniqueSets: 0, linkContacts: 0, recentClicks: 0 });
     expect(twice.stillSuppressed).toBe(true);
     const after = await (await api(`/contacts/${encodeURIComponent(person)}/export`)).json<ExportDoc>();
     expect(after).toMatchObject({

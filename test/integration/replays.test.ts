@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { REPEAT_WINDOW_MS } from "../../src/tracking/edge-event";
 import { campaignStats } from "../../src/stats/counters";
-import { drainEvents, eventsFor, get, getSettled, mint, recordingQueue, uniqueId, waitForEvents } from "../support/helpers";
+import { BROWSER_UA, drainEvents, eventsFor, get, getSettled, mint, recordingQueue, uniqueId, waitForEvents } from "../support/helpers";
 
 const REPLAYS = 1_000;
 const IN_FLIGHT = 50;
@@ -19,7 +19,7 @@ async function fire(count: number, path: (i: number) => string, expectStatus: nu
   for (let i = 0; i < count; i += IN_FLIGHT) {
     const answers = await Promise.all(
       Array.from({ length: Math.min(IN_FLIGHT, count - i) }, async (_, k) => {
-        const res = await get(path(i + k), { headers: { "cf-connecting-ip": `198.51.100.${(i + k) % 256}`, "user-agent": "loop/1.0" } });
+        const res = await get(path(i + k), { headers: { "cf-connecting-ip": `198.51.100.${(i + k) % 256}`, "user-agent": BROWSER_UA } });
         await res.arrayBuffer();
         return res.status;
       }),
@@ -38,7 +38,7 @@ describe("one URL in a loop", () => {
     await fire(REPLAYS, () => `/c/${click}`, 302);
     const most = windowsBetween(start, Date.now());
     // Positive control: another network is another reader, and is recorded.
-    await get(`/o/${open}.gif`, { headers: { "cf-connecting-ip": "203.0.113.40" } });
+    await get(`/o/${open}.gif`, { headers: { "cf-connecting-ip": "203.0.113.40", "user-agent": BROWSER_UA } });
     await waitForEvents(campaignId, 3);
     await drainEvents();
 

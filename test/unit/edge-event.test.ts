@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { repeatEventId } from "../../src/tracking/edge-event";
 
 describe("repeatEventId", () => {
-  const facts = (ip: string | null, now: number) => ({ ip, userAgent: null, now });
+  const facts = (ip: string | null, now: number, method = "GET") => ({ ip, userAgent: null, now, signals: { method, accept: null, asn: null } });
   const t0 = 1_800_000_000_000; // a window boundary (a multiple of 60 s)
 
-  it("is one id for one token, network and minute, and another for anything else", async () => {
+  it("is one id for one token, method, network and minute, and another for anything else", async () => {
     const id = await repeatEventId("open", "TOKEN", facts("203.0.113.9", t0));
     expect(id).toMatch(/^open:[A-Za-z0-9_-]{22}$/);
     expect(await repeatEventId("open", "TOKEN", facts("203.0.113.250", t0 + 59_999))).toBe(id);
@@ -17,6 +17,8 @@ describe("repeatEventId", () => {
       repeatEventId("open", "TOKEN2", facts("203.0.113.9", t0)),
       repeatEventId("click", "TOKEN", facts("203.0.113.9", t0)),
       repeatEventId("open", "TOKEN", facts(null, t0)),
+      // A scanner's HEAD from the same network is its own event: it never stands in for a person's GET.
+      repeatEventId("open", "TOKEN", facts("203.0.113.9", t0, "HEAD")),
     ]) {
       expect(await other).not.toBe(id);
     }

@@ -4,13 +4,15 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { listCampaigns, upsertCampaignStatements } from "../../db/campaigns";
 import { database, runBatch } from "../../db/client";
+import { campaignEvents, eventJson } from "../../db/contact-events";
+import { EVENT_TYPES } from "../../domain/events";
 import { CampaignId } from "../../domain/schemas";
 import { AppError } from "../../errors";
-import { campaignStats } from "../../stats/counters";
+import { campaignReport, campaignStats } from "../../stats/counters";
 import { HOUR_MS } from "../../stats/counting";
-import { linksReport, statsReport, timelinePoints, timelineRange, type Bucket } from "../../stats/report";
+import { linksReport, timelinePoints, timelineRange, type Bucket } from "../../stats/report";
 import { validateWith } from "../body";
-import { decodeCursor, pageLimit, pageQuery, readPage } from "../pagination";
+import { decodeCursor, EventCursor, PageQuery, pageLimit, pageQuery, readPage } from "../pagination";
 import { Instant } from "../query";
 import { campaignIdParam } from "./params";
 import type { AppEnv } from "../../app-env";
@@ -23,6 +25,11 @@ const TimelineQuery = v.object({
   to: v.optional(Instant),
 });
 const LinksQuery = v.object({ limit: pageLimit(100, 1000) });
+const EventsQuery = v.object({
+  ...PageQuery.entries,
+  machine: v.optional(v.pipe(v.picklist(["true", "false"], "must be true or false"), v.transform((s) => s === "true"))),
+  type: v.optional(v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(", ")}`)),
+});
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -39,7 +46,7 @@ campaignReports.get("/", async (c) => {
   );
   const items = await Promise.all(
     page.items.map(async (row) => ({
-      ...statsReport(row.id, await campaignStats(c.env.CAMPAIGN_STATS, row.id).counts()),
+      ...(await campaignReport(c.env.CAMPAIGN_STATS, row.id)),
       firstEventAt: iso(row.firstEventAt),
       lastEventAt: iso(row.lastEventAt),
     })),
@@ -51,7 +58,7 @@ campaignReports.get("/", async (c) => {
 /** An unknown campaign is one with no events yet: zeros, not an error. */
 campaignReports.get("/:id/stats", async (c) => {
   const campaignId = campaignIdParam(c);
-  return c.json(statsReport(campaignId, await campaignStats(c.env.CAMPAIGN_STATS, campaignId).counts()));
+  return c.json(await campaignReport(c.env.CAMPAIGN_STATS, campaignId));
 });
 
 campaignReports.get("/:id/timeline", async (c) => {
@@ -79,6 +86,20 @@ campaignReports.get("/:id/links", async (c) => {
   return c.json({ campaignId, links: linksReport(await campaignStats(c.env.CAMPAIGN_STATS, campaignId).links(query.limit)) });
 });
 
+/** The campaign's events newest first, with their verdicts: `machine=true|false` keeps the opens and clicks judged so. */
+campaignReports.get("/:id/events", async (c) => {
+  const campaignId = campaignIdParam(c);
+  const query = validateWith(EventsQuery, c.req.query());
+  const filter = { machine: query.machine, type: query.type };
+  const before = decodeCursor(query.cursor, EventCursor);
+  const result = await readPage(
+    query.limit,
+    (rows) => campaignEvents(database(c.env.DB), campaignId, filter, before, rows),
+    (last) => ({ at: last.occurredAt, id: last.id }),
+  );
+  return c.json({ items: result.items.map(eventJson), cursor: result.cursor });
+});
+
 /** Recovery: the counters recounted from the events in D1; answers the new stats. */
 campaignReports.post("/:id/rebuild", async (c) => {
   const campaignId = campaignIdParam(c);
@@ -88,5 +109,5 @@ campaignReports.post("/:id/rebuild", async (c) => {
     // Campaigns with events stored before the campaigns table existed join the list here.
     await runBatch(c.env.DB, upsertCampaignStatements(c.env.DB, [{ id: campaignId, firstEventAt: result.firstAt, lastEventAt: result.lastAt }]));
   }
-  return c.json({ rebuilt: { events: result.events }, stats: statsReport(campaignId, await stub.counts()) });
+  return c.json({ rebuilt: { events: result.events }, stats: await campaignReport(c.env.CAMPAIGN_STATS, campaignId) });
 });
