@@ -92,7 +92,9 @@ export function benchLines(args: readonly string[], expected: readonly string[])
   }
   const missing = expected.filter((k) => !lines.has(k));
   if (result.status !== 0 || missing.length) {
-    throw new Error(`workerd benches failed (${result.status}; missing ${missing.join(", ") || "none"}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`);
+    throw new Error(
+      `workerd benches failed (${result.status}; missing ${missing.join(", ") || "none"}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`,
+    );
   }
   return lines;
 }
@@ -118,7 +120,9 @@ export function runWorkerdBenches(): WorkerdResults {
       clock: i.clock,
       msPerDocument: summaries(i.msPerDocument),
       ratioToRewriter: summaries(
-        Object.fromEntries(Object.entries(i.msPerDocument as Record<string, number[]>).map(([k, list]) => [k, list.map((ms, run) => ms / rewriter[run]!)])),
+        Object.fromEntries(
+          Object.entries(i.msPerDocument as Record<string, number[]>).map(([k, list]) => [k, list.map((ms, run) => ms / rewriter[run]!)]),
+        ),
       ),
     },
     tokens: {
@@ -126,7 +130,10 @@ export function runWorkerdBenches(): WorkerdResults {
       iterations: t.iterations,
       clickTokenChars: t.clickTokenChars,
       usPerCall: Object.fromEntries(
-        Object.entries(t.usPerCall as Record<string, { v1: number[]; v2: number[] }>).map(([k, { v1, v2 }]) => [k, { v1: summarize(v1), v2: summarize(v2) }]),
+        Object.entries(t.usPerCall as Record<string, { v1: number[]; v2: number[] }>).map(([k, { v1, v2 }]) => [
+          k,
+          { v1: summarize(v1), v2: summarize(v2) },
+        ]),
       ),
       ratioV2toV1: summaries(t.ratioV2toV1),
       ratioOfFastest: t.ratioOfFastest,

@@ -27,7 +27,12 @@ const TimelineQuery = v.object({
 const LinksQuery = v.object({ limit: pageLimit(100, 1000) });
 const EventsQuery = v.object({
   ...PageQuery.entries,
-  machine: v.optional(v.pipe(v.picklist(["true", "false"], "must be true or false"), v.transform((s) => s === "true"))),
+  machine: v.optional(
+    v.pipe(
+      v.picklist(["true", "false"], "must be true or false"),
+      v.transform((s) => s === "true"),
+    ),
+  ),
   type: v.optional(v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(", ")}`)),
 });
 
