@@ -7,10 +7,12 @@ import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
 import { consumeEvents } from "./pipeline/consumer";
 import { replayOnSchedule } from "./pipeline/replay";
-import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ, SEND_QUEUE } from "./pipeline/queues";
+import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ, SEND_QUEUE, WEBHOOK_DLQ, WEBHOOK_QUEUE } from "./pipeline/queues";
 import { consumeSends } from "./sending/consumer";
+import { consumeWebhooks } from "./webhooks/consumer";
 
 export { CampaignStats } from "./stats/campaign-stats";
+export { AccountGuard } from "./guard/account-guard";
 
 /** Every queue this worker consumes (wrangler.toml [[queues.consumers]]), by its exact name. */
 export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>, env: Env) => Promise<void>> = new Map([
@@ -18,6 +20,8 @@ export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>,
   [EVENTS_DLQ, consumeDeadLetters],
   [SEND_QUEUE, consumeSends],
   [SEND_DLQ, consumeDeadLetters],
+  [WEBHOOK_QUEUE, consumeWebhooks],
+  [WEBHOOK_DLQ, consumeDeadLetters],
 ]);
 
 export default {

@@ -13,6 +13,7 @@ import { segments } from "./segments";
 import { suppressionsApi } from "./suppressions";
 import { trackingOrigin } from "./origin";
 import { sending } from "./sending";
+import { webhooksApi } from "./webhooks";
 import type { AppEnv } from "../app-env";
 
 export { trackingOrigin };
@@ -33,4 +34,5 @@ api.post("/links", async (c) => {
 api.route("/suppressions", suppressionsApi);
 api.route("/contacts", contactsApi);
 api.route("/dead-letters", deadLettersApi);
+api.route("/webhooks", webhooksApi);
 api.route("/", sending);

@@ -2,6 +2,9 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { campaignEventsPage, type PageCursor } from "../db/campaign-events";
+import { PauseStore, type GuardNotice, type GuardSettings, type GuardState } from "../guard/pause-store";
+import { minus, type Tally } from "../guard/rules";
+import { guardThresholds } from "../guard/settings";
 import { COUNTERS, effectOf, hourOf, linkKey, zeroCounts, type Counter, type CountedEvent, type Counts, type Effect } from "./counting";
 
 /**
@@ -33,6 +36,16 @@ const COUNTER_SET: ReadonlySet<string> = new Set(COUNTERS);
 export interface RecordResult {
   applied: number;
   duplicates: number;
+  /** The guard's pause not yet announced (its webhook event): present until acknowledged. */
+  notices?: GuardNotice[];
+}
+
+export interface CampaignGuardState extends GuardState {
+  settings: GuardSettings;
+}
+
+function tallyOf(c: Counts): Tally {
+  return { sent: c.sent, bouncesHard: c.bouncesHard, complaints: c.complaints };
 }
 
 export interface HourRow {
@@ -58,18 +71,58 @@ export interface RebuildResult {
 export class CampaignStats extends DurableObject<Env> {
   private sql: SqlStorage;
   private alarmChecked = false;
+  /** The campaign's reputation guard: decided here, beside the counters it reads, in the same transaction. */
+  private guard: PauseStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
+    this.guard = new PauseStore(this.sql, "campaign");
   }
 
-  /** Count the events not applied before; ids and counters commit together, so a replay changes nothing. */
-  async record(events: CountedEvent[]): Promise<RecordResult> {
+  /**
+   * Count the events not applied before; ids and counters commit together, so a replay changes nothing. The guard
+   * is judged on the new counts before anything is awaited, so a pause commits with the counts that caused it.
+   */
+  async record(events: CountedEvent[], campaignId?: string): Promise<RecordResult> {
+    if (campaignId !== undefined) this.guard.rememberScope(campaignId);
     const applied = this.applyNow(events);
+    if (applied > 0) this.judgeGuard();
+    const notice = this.guard.pendingNotice();
     await this.schedulePruning();
-    return { applied, duplicates: events.length - applied };
+    const result = { applied, duplicates: events.length - applied };
+    return notice ? { ...result, notices: [notice] } : result;
+  }
+
+  /** The counters and the guard in one call: what the stats API answers. */
+  report(): { counts: Counts; guard: CampaignGuardState } {
+    return { counts: this.counts(), guard: this.guardState() };
+  }
+
+  guardState(): CampaignGuardState {
+    return { ...this.guard.state(guardThresholds(this.env)), settings: this.guard.settings() };
+  }
+
+  /** Turn the guard off or on, or give the campaign its own thresholds; judged again with the next events. */
+  updateGuard(change: Partial<GuardSettings>): CampaignGuardState {
+    this.guard.updateSettings(change);
+    return this.guardState();
+  }
+
+  /** Lift a pause: only what is counted after now is judged for the next one. */
+  resume(): { resumed: boolean; guard: CampaignGuardState } {
+    const resumed = this.guard.resume(Date.now(), tallyOf(this.counts()));
+    return { resumed, guard: this.guardState() };
+  }
+
+  /** The pause's webhook event is on the queue: stop handing it out. */
+  acknowledgeNotice(id: string): void {
+    this.guard.acknowledge(id);
+  }
+
+  private judgeGuard(): void {
+    this.guard.judge(minus(tallyOf(this.counts()), this.guard.baseline()), guardThresholds(this.env), Date.now(), this.guard.since());
   }
 
   /** The headline counters: one row per counter, whatever the number of events. */
@@ -127,6 +180,7 @@ export class CampaignStats extends DurableObject<Env> {
       result.events += page.events.length;
       after = page.next;
     } while (after !== null);
+    this.judgeGuard();
     await this.schedulePruning();
     return result;
   }

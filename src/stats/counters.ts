@@ -1,6 +1,7 @@
 // Reaching the counters: one CampaignStats object per campaign, one call per campaign per batch.
 
 import type { TrackingEvent } from "../domain/events";
+import type { GuardNotice } from "../guard/pause-store";
 import type { CampaignStats } from "./campaign-stats";
 import { countedEvent, type CountedEvent } from "./counting";
 
@@ -23,10 +24,12 @@ export function byCampaign(list: readonly TrackingEvent[]): Map<string, CountedE
 /**
  * Count the events: every campaign's object is called once, all in parallel. If any call fails this
  * throws, the queue message is retried, and the objects that did count skip the ids they already applied.
+ * Resolves to the guards' pauses not yet announced (a retried message gets them again until acknowledged).
  */
-export async function countEvents(ns: DurableObjectNamespace<CampaignStats>, list: readonly TrackingEvent[]): Promise<void> {
-  const calls = [...byCampaign(list)].map(([campaignId, events]) => campaignStats(ns, campaignId).record(events));
+export async function countEvents(ns: DurableObjectNamespace<CampaignStats>, list: readonly TrackingEvent[]): Promise<GuardNotice[]> {
+  const calls = [...byCampaign(list)].map(([campaignId, events]) => campaignStats(ns, campaignId).record(events, campaignId));
   const results = await Promise.allSettled(calls);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
+  return results.flatMap((r) => (r.status === "fulfilled" ? (r.value.notices ?? []) : []));
 }
