@@ -10,6 +10,7 @@ import { replayOnSchedule } from "./pipeline/replay";
 import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ, SEND_QUEUE, WEBHOOK_DLQ, WEBHOOK_QUEUE } from "./pipeline/queues";
 import { consumeSends } from "./sending/consumer";
 import { consumeWebhooks } from "./webhooks/consumer";
+import { requeueParkedOnSchedule } from "./guard/parked";
 
 export { CampaignStats } from "./stats/campaign-stats";
 export { AccountGuard } from "./guard/account-guard";
@@ -37,5 +38,7 @@ export default {
     await replayOnSchedule(env);
     // Retries mirroring what failed inline (SES down, throttled) until it goes through.
     if (suppressionConfig(env).syncToSes) await syncPendingSuppressions(env, database(env.DB));
+    // Parked sends whose campaign may send again (a resume that stopped part-way, a park racing a resume).
+    await requeueParkedOnSchedule(env);
   },
 } satisfies ExportedHandler<Env, unknown>;

@@ -196,8 +196,9 @@ export const sendJobs = sqliteTable(
 
 /**
  * One row per recipient of a send job: the claim that makes each email go out at most once. States:
- * `queued` (claimable), `sending` (claimed for one SES call), `sent`, `rejected`, `suppressed`, and `unknown`
- * (SES may or may not have taken it: never sent again except by an operator's resend-unknown).
+ * `queued` (claimable), `paused` (held by the reputation guard, claimable once sending resumes), `sending`
+ * (claimed for one SES call), `sent`, `rejected`, `suppressed`, and `unknown` (SES may or may not have taken it:
+ * never sent again except by an operator's resend-unknown).
  */
 export const deliveries = sqliteTable(
   "deliveries",
@@ -218,7 +219,12 @@ export const deliveries = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.jobId, t.recipient] }), index("deliveries_job_state").on(t.jobId, t.state, t.position)],
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.recipient] }),
+    index("deliveries_job_state").on(t.jobId, t.state, t.position),
+    // The reputation guard's resume and sweep look for `paused` recipients across jobs.
+    index("deliveries_state").on(t.state, t.jobId, t.recipient),
+  ],
 );
 
 /**

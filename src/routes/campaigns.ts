@@ -1,4 +1,5 @@
-// /api/campaigns: the list with headline numbers, per-campaign stats, timeline and links, and a rebuild from D1.
+// /api/campaigns: the list with headline numbers, per-campaign stats, timeline and links, a rebuild from D1, and resuming
+// sends the reputation guard paused.
 
 import { Hono } from "hono";
 import * as v from "valibot";
@@ -6,6 +7,9 @@ import { listCampaigns, upsertCampaignStatements } from "../db/campaigns";
 import { database, runBatch } from "../db/client";
 import { CampaignId } from "../domain/schemas";
 import { AppError } from "../errors";
+import { accountGuard } from "../guard/account-guard";
+import { requeueParked } from "../guard/parked";
+import { guardReport } from "../guard/report";
 import { campaignStats } from "../stats/counters";
 import { HOUR_MS } from "../stats/counting";
 import { linksReport, statsReport, timelinePoints, timelineRange, type Bucket } from "../stats/report";
@@ -31,12 +35,12 @@ export const campaigns = new Hono<AppEnv>();
 campaigns.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
   const rows = await listCampaigns(database(c.env.DB), decodeCursor(query.cursor, ListCursor), query.limit);
+  const account = rows.length > 0 ? await accountGuard(c.env.ACCOUNT_GUARD).state() : null;
   const items = await Promise.all(
-    rows.map(async (row) => ({
-      ...statsReport(row.id, await campaignStats(c.env.CAMPAIGN_STATS, row.id).counts()),
-      firstEventAt: iso(row.firstEventAt),
-      lastEventAt: iso(row.lastEventAt),
-    })),
+    rows.map(async (row) => {
+      const { counts, guard } = await campaignStats(c.env.CAMPAIGN_STATS, row.id).report();
+      return { ...statsReport(row.id, counts), guard: guardReport(guard, account!), firstEventAt: iso(row.firstEventAt), lastEventAt: iso(row.lastEventAt) };
+    }),
   );
   const last = rows.at(-1);
   const nextCursor = last && rows.length === query.limit ? encodeCursor({ lastEventAt: last.lastEventAt, id: last.id }) : null;
@@ -47,10 +51,23 @@ function campaignIdParam(raw: string): string {
   return validateWith(v.object({ campaignId: CampaignId }), { campaignId: raw }).campaignId;
 }
 
-/** An unknown campaign is one with no events yet: zeros, not an error. */
+/** An unknown campaign is one with no events yet: zeros, not an error. `guard` says whether its sends are paused, and why. */
 campaigns.get("/:id/stats", async (c) => {
   const campaignId = campaignIdParam(c.req.param("id"));
-  return c.json(statsReport(campaignId, await campaignStats(c.env.CAMPAIGN_STATS, campaignId).counts()));
+  const [{ counts, guard }, account] = await Promise.all([campaignStats(c.env.CAMPAIGN_STATS, campaignId).report(), accountGuard(c.env.ACCOUNT_GUARD).state()]);
+  return c.json({ ...statsReport(campaignId, counts), guard: guardReport(guard, account) });
+});
+
+/**
+ * Lift the reputation guard's pause: from now on only what is counted after the resume is judged, and the parked
+ * sends go back on the send queue (unless the account is paused too: POST /api/account/resume).
+ */
+campaigns.post("/:id/resume", async (c) => {
+  const campaignId = campaignIdParam(c.req.param("id"));
+  const { resumed, guard } = await campaignStats(c.env.CAMPAIGN_STATS, campaignId).resume();
+  const requeue = await requeueParked(c.env, campaignId);
+  const account = await accountGuard(c.env.ACCOUNT_GUARD).state();
+  return c.json({ campaignId, resumed, ...requeue, guard: guardReport(guard, account) });
 });
 
 campaigns.get("/:id/timeline", async (c) => {

@@ -6,6 +6,9 @@ import { database } from "../db/client";
 import { findSuppression } from "../db/suppressions";
 import { CampaignId } from "../domain/schemas";
 import { AppError } from "../errors";
+import type { CampaignGuardState } from "../stats/campaign-stats";
+import { campaignStats } from "../stats/counters";
+import { describePause, pauseChecker } from "../guard/pause";
 import { instrumentHtml } from "../tracking/instrument";
 import { keyRing } from "../tracking/keys";
 import { mintLinks } from "../tracking/links";
@@ -49,6 +52,8 @@ sending.post("/send", async (c) => {
     if (suppression) {
       throw new AppError("suppressed", `${body.to} is suppressed (${suppression.reason}); nothing was sent`, { reason: suppression.reason });
     }
+    const pause = await pauseChecker(c.env)(body.campaignId);
+    if (pause) throw new AppError("sending_paused", `${describePause(pause)}; nothing was sent`, { pause });
     const track = effectiveTracking(await campaignTracking(db, body.campaignId), body.track);
     const ctx = composeContextFrom(c.env, trackingOrigin(c.env, c.req.url), await keyRing(c.env.TRACKING_KEYS));
     // Only throttling is retried (DEFAULT_RETRY): a 5xx or lost answer throws an unknown outcome, answered 502.
@@ -83,13 +88,23 @@ sending.post("/campaigns/:id/send", async (c) => {
   });
 });
 
+/** The guard's settings live in the campaign's counters object, where its decisions are made. */
 sending.get("/campaigns/:id/settings", async (c) => {
   const campaignId = validateWith(CampaignId, c.req.param("id"));
-  return c.json({ campaignId, track: await campaignTracking(database(c.env.DB), campaignId) });
+  const [track, guard] = await Promise.all([campaignTracking(database(c.env.DB), campaignId), campaignStats(c.env.CAMPAIGN_STATS, campaignId).guardState()]);
+  return c.json({ campaignId, track, guard: guardSettingsJson(guard) });
 });
 
 sending.put("/campaigns/:id/settings", async (c) => {
   const campaignId = validateWith(CampaignId, c.req.param("id"));
   const body = await readJson(c.req.raw, CampaignSettingsRequest);
-  return c.json({ campaignId, track: await updateCampaignTracking(database(c.env.DB), campaignId, body.track) });
+  const db = database(c.env.DB);
+  const stub = campaignStats(c.env.CAMPAIGN_STATS, campaignId);
+  const track = body.track ? await updateCampaignTracking(db, campaignId, body.track) : await campaignTracking(db, campaignId);
+  const guard = body.guard ? await stub.updateGuard(body.guard) : await stub.guardState();
+  return c.json({ campaignId, track, guard: guardSettingsJson(guard) });
 });
+
+function guardSettingsJson(g: CampaignGuardState) {
+  return { ...g.settings, thresholds: g.thresholds, paused: g.paused };
+}

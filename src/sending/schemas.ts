@@ -69,8 +69,21 @@ export const CampaignSendRequest = v.pipe(
 /** `POST /api/instrument`. */
 export const InstrumentRequest = v.object({ campaignId: CampaignId, contact: Recipient, html: Html, track: v.optional(Track) });
 
-/** `PUT /api/campaigns/<id>/settings`. */
-export const CampaignSettingsRequest = v.object({ track: Track });
+const Rate = v.pipe(v.number(), v.gtValue(0, "must be above 0"), v.maxValue(1, "must be at most 1 (a fraction: 0.05 is 5 %)"));
+
+/** The campaign's reputation guard: off or on, and thresholds of its own (null: back to the deployment's). */
+export const GuardSettingsRequest = v.object({
+  enabled: v.optional(v.boolean()),
+  minSent: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000_000)))),
+  bounceRate: v.optional(v.nullable(Rate)),
+  complaintRate: v.optional(v.nullable(Rate)),
+});
+
+/** `PUT /api/campaigns/<id>/settings`: the tracking switches, the guard, or both. */
+export const CampaignSettingsRequest = v.pipe(
+  v.object({ track: v.optional(Track), guard: v.optional(GuardSettingsRequest) }),
+  v.check((b) => b.track !== undefined || b.guard !== undefined, "name track or guard"),
+);
 
 export type SendRequest = v.InferOutput<typeof SendRequest>;
 export type CampaignSendRequest = v.InferOutput<typeof CampaignSendRequest>;

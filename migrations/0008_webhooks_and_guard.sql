@@ -51,4 +51,5 @@ CREATE TABLE `webhook_endpoints` (
 	`updated_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX `webhook_endpoints_created` ON `webhook_endpoints` (`created_at`,`id`);
+CREATE INDEX `webhook_endpoints_created` ON `webhook_endpoints` (`created_at`,`id`);--> statement-breakpoint
+CREATE INDEX `deliveries_state` ON `deliveries` (`state`,`job_id`,`recipient`);
