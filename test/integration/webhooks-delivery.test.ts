@@ -278,15 +278,14 @@ describe("retries, on a virtual clock", () => {
     // A later event for it: not attempted, and recorded as failed with the reason.
     const later = taskMessages(await storeAndCapture([freshEvent({ campaignId: tasks[0]!.event.campaignId, type: "click" })]));
     expect(later).toHaveLength(0);
-    const direct = taskMessages([{ ...tasks[0]!, event: { ...tasks[0]!.event, id: `late-${crypto.randomUUID()}` } }]);
+    const lateId = `late-${crypto.randomUUID()}`;
+    const direct = taskMessages([{ ...tasks[0]!, event: { ...tasks[0]!.event, id: lateId } }]);
     await env.DB.prepare("INSERT INTO events (id, type, campaign_id, occurred_at, received_at) VALUES (?, 'open', ?, ?, ?)")
-      .bind(direct[0]!.body.event.id, tasks[0]!.event.campaignId, Date.now(), Date.now())
+      .bind(lateId, tasks[0]!.event.campaignId, Date.now(), Date.now())
       .run();
     expect((await consumeHooks(direct, clock)).acked).toHaveLength(1);
     expect(await receivedBy(hook)).toHaveLength(8);
-    expect((await deliveriesOf(endpoint.id, "?state=failed")).find((d) => d.eventId === direct[0]!.body.event.id)?.lastError).toContain(
-      "endpoint disabled",
-    );
+    expect((await deliveriesOf(endpoint.id, "?state=failed")).find((d) => d.eventId === lateId)?.lastError).toContain("endpoint disabled");
 
     // Enabling it again clears the reason and the failure streak.
     const enabled = (await (await api(`/webhooks/${endpoint.id}`, { method: "PATCH", json: { enabled: true } })).json()) as Record<string, unknown>;
@@ -313,7 +312,7 @@ describe("secret rotation", () => {
     const rotated = (await (await api(`/webhooks/${endpoint.id}/rotate-secret`, { method: "POST", json: { overlapSeconds: 3600 } })).json()) as {
       secret: string;
     };
-    const stranger = "whsec_" + btoa("x".repeat(32));
+    const stranger = `whsec_${btoa("x".repeat(32))}`;
     await scriptHook(hook, { secrets: [endpoint.secret, rotated.secret, stranger] });
 
     await env.EVENTS.send(envelope([freshEvent({ campaignId, type: "open" })]), { contentType: "json" });
