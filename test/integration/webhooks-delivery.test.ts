@@ -15,6 +15,7 @@ import {
   consumeHooks,
   createEndpoint,
   deliveriesOf,
+  drainHooks,
   hookUrl,
   receivedBy,
   scriptHook,
@@ -44,15 +45,6 @@ async function storeAndCapture(events: TrackingEvent[]): Promise<WebhookTask[]> 
 
 function payloadOf(r: Received) {
   return JSON.parse(r.body) as { type: string; timestamp: string; data: Record<string, unknown> };
-}
-
-/** Proof that the webhooks queue has drained: a task for a sentinel endpoint, seen by the receiver. */
-async function drainWebhooks(): Promise<void> {
-  const hook = uniqueId("sentinel");
-  const campaignId = uniqueId("sentinel");
-  await createEndpoint({ url: hookUrl(hook), campaignId });
-  await env.EVENTS.send(envelope([freshEvent({ campaignId, type: "open" })]), { contentType: "json" });
-  await waitForHooks(hook, 1);
 }
 
 describe("webhook delivery through the queues", () => {
@@ -122,7 +114,7 @@ describe("webhook delivery through the queues", () => {
     const all = await waitForHooks(everything, 2);
     expect(all.map((r) => payloadOf(r).type).sort()).toEqual(["email.click", "email.open"]);
     const clicks = await waitForHooks(clicksOnly, 1);
-    await drainWebhooks();
+    await drainHooks();
     expect((await receivedBy(clicksOnly)).map((r) => payloadOf(r).data.id)).toEqual([click.id]);
     expect(clicks).toHaveLength(1);
     expect(await receivedBy(otherCampaign)).toEqual([]);
@@ -404,7 +396,7 @@ describe("faults", () => {
     await deliver(EVENTS_QUEUE, batch);
     await deliver(EVENTS_QUEUE, redelivered(batch, 2));
     await waitForHooks(hook, 3);
-    await drainWebhooks();
+    await drainHooks();
     const got = await receivedBy(hook);
     expect(got).toHaveLength(3);
     expect(new Set(got.map((r) => payloadOf(r).data.id))).toEqual(new Set(events.map((e) => e.id)));

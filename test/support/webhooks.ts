@@ -7,7 +7,8 @@ import { WEBHOOK_QUEUE } from "../../src/pipeline/queues";
 import type { Clock } from "../../src/sending/pace";
 import { consumeWebhooks } from "../../src/webhooks/consumer";
 import type { WebhookTask } from "../../src/webhooks/tasks";
-import { api } from "./helpers";
+import { envelope } from "../../src/domain/events";
+import { api, sampleEvent } from "./helpers";
 
 export interface Received {
   headers: Record<string, string>;
@@ -63,6 +64,16 @@ export interface CreatedEndpoint {
   secret: string;
   url: string;
   enabled: boolean;
+}
+
+/** Proof that the webhooks queue has drained: a task for a sentinel endpoint, seen by the receiver (the local
+ * queues deliver in order, a batch at a time, so what was enqueued before it has been delivered by then). */
+export async function drainHooks(): Promise<void> {
+  const hook = `sentinel-${crypto.randomUUID()}`;
+  const campaignId = `sentinel-${crypto.randomUUID().slice(0, 8)}`;
+  await createEndpoint({ url: hookUrl(hook), campaignId });
+  await env.EVENTS.send(envelope([sampleEvent({ campaignId, type: "open", occurredAt: Date.now() })]), { contentType: "json" });
+  await waitForHooks(hook, 1);
 }
 
 export async function createEndpoint(body: Record<string, unknown>): Promise<CreatedEndpoint> {
