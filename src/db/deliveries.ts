@@ -130,7 +130,13 @@ export interface PausedKey {
 /** Paused recipients with their job's campaign, of one campaign or of all, in (job, recipient) order after `after`. */
 export async function pausedDeliveries(db: Db, campaignId: string | null, after: PausedKey | null, limit: number) {
   return db
-    .select({ jobId: deliveries.jobId, recipient: deliveries.recipient, email: deliveries.email, position: deliveries.position, campaignId: sendJobs.campaignId })
+    .select({
+      jobId: deliveries.jobId,
+      recipient: deliveries.recipient,
+      email: deliveries.email,
+      position: deliveries.position,
+      campaignId: sendJobs.campaignId,
+    })
     .from(deliveries)
     .innerJoin(sendJobs, eq(sendJobs.id, deliveries.jobId))
     .where(

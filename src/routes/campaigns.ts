@@ -39,7 +39,12 @@ campaigns.get("/", async (c) => {
   const items = await Promise.all(
     rows.map(async (row) => {
       const { counts, guard } = await campaignStats(c.env.CAMPAIGN_STATS, row.id).report();
-      return { ...statsReport(row.id, counts), guard: guardReport(guard, account!), firstEventAt: iso(row.firstEventAt), lastEventAt: iso(row.lastEventAt) };
+      return {
+        ...statsReport(row.id, counts),
+        guard: guardReport(guard, account!),
+        firstEventAt: iso(row.firstEventAt),
+        lastEventAt: iso(row.lastEventAt),
+      };
     }),
   );
   const last = rows.at(-1);
@@ -54,7 +59,10 @@ function campaignIdParam(raw: string): string {
 /** An unknown campaign is one with no events yet: zeros, not an error. `guard` says whether its sends are paused, and why. */
 campaigns.get("/:id/stats", async (c) => {
   const campaignId = campaignIdParam(c.req.param("id"));
-  const [{ counts, guard }, account] = await Promise.all([campaignStats(c.env.CAMPAIGN_STATS, campaignId).report(), accountGuard(c.env.ACCOUNT_GUARD).state()]);
+  const [{ counts, guard }, account] = await Promise.all([
+    campaignStats(c.env.CAMPAIGN_STATS, campaignId).report(),
+    accountGuard(c.env.ACCOUNT_GUARD).state(),
+  ]);
   return c.json({ ...statsReport(campaignId, counts), guard: guardReport(guard, account) });
 });
 

@@ -91,7 +91,10 @@ sending.post("/campaigns/:id/send", async (c) => {
 /** The guard's settings live in the campaign's counters object, where its decisions are made. */
 sending.get("/campaigns/:id/settings", async (c) => {
   const campaignId = validateWith(CampaignId, c.req.param("id"));
-  const [track, guard] = await Promise.all([campaignTracking(database(c.env.DB), campaignId), campaignStats(c.env.CAMPAIGN_STATS, campaignId).guardState()]);
+  const [track, guard] = await Promise.all([
+    campaignTracking(database(c.env.DB), campaignId),
+    campaignStats(c.env.CAMPAIGN_STATS, campaignId).guardState(),
+  ]);
   return c.json({ campaignId, track, guard: guardSettingsJson(guard) });
 });
 

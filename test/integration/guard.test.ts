@@ -42,17 +42,25 @@ afterEach(() => {
 
 type SesKind = "bounce" | "complaint";
 
+/** The parts of an SES event-publishing record a test rewrites. */
+interface SesRecord {
+  mail: Record<string, unknown> & { tags?: Record<string, string[]> };
+  bounce: Record<string, unknown>;
+  complaint: Record<string, unknown>;
+}
+
 /** A signed SNS Notification carrying an SES Bounce (Permanent) or Complaint for these recipients, made now. */
 async function postSesEvent(kind: SesKind, campaignId: string, recipients: string[]): Promise<void> {
-  const payload = fixtureJson<Record<string, any>>(
+  const payload = fixtureJson<SesRecord>(
     kind === "bounce" ? "ses/event-publishing__bounce-record.json" : "ses/event-publishing__complaint-record.json",
   );
   const now = new Date().toISOString();
   payload.mail.messageId = `guard-${crypto.randomUUID()}`;
   payload.mail.timestamp = now;
   payload.mail.destination = recipients;
-  payload.mail.tags = { ...payload.mail.tags, [CAMPAIGN_TAG]: [encodeTagValue(campaignId)] };
-  if (recipients.length === 1) payload.mail.tags[CONTACT_TAG] = [encodeTagValue(recipients[0]!)];
+  const tags: Record<string, string[]> = { ...payload.mail.tags, [CAMPAIGN_TAG]: [encodeTagValue(campaignId)] };
+  if (recipients.length === 1) tags[CONTACT_TAG] = [encodeTagValue(recipients[0]!)];
+  payload.mail.tags = tags;
   if (kind === "bounce") {
     payload.bounce.bounceType = "Permanent";
     payload.bounce.timestamp = now;

@@ -176,9 +176,11 @@ describe("POST /api/send", () => {
 describe("campaign tracking switches", () => {
   it("are on by default, can be turned off per campaign, and a send cannot turn them back on", async () => {
     const campaignId = uniqueId("settings");
-    expect(await (await api(`/campaigns/${campaignId}/settings`)).json()).toEqual({ campaignId, track: { opens: true, clicks: true } });
+    // The answer also carries the campaign's reputation guard (guard.test.ts): untouched by the tracking switches.
+    const settings = await (await api(`/campaigns/${campaignId}/settings`)).json();
+    expect(settings).toMatchObject({ campaignId, track: { opens: true, clicks: true }, guard: { enabled: true } });
     const put = await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { clicks: false } } });
-    expect(await put.json()).toEqual({ campaignId, track: { opens: true, clicks: false } });
+    expect(await put.json()).toMatchObject({ campaignId, track: { opens: true, clicks: false }, guard: { enabled: true } });
 
     const res = await api("/instrument", { method: "POST", json: { campaignId, contact: "bo@example.com", html: HTML, track: { clicks: true } } });
     const out = (await res.json()) as { html: string; trackedLinks: number; pixel: boolean; track: unknown };
@@ -189,7 +191,11 @@ describe("campaign tracking switches", () => {
   it("refuses an invalid switch with 400 and changes nothing", async () => {
     const campaignId = uniqueId("settings");
     expect((await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { opens: 0 } } })).status).toBe(400);
-    expect(await (await api(`/campaigns/${campaignId}/settings`)).json()).toEqual({ campaignId, track: { opens: true, clicks: true } });
+    const after = (await (await api(`/campaigns/${campaignId}/settings`)).json()) as { track: unknown };
+    expect(after.track).toEqual({ opens: true, clicks: true });
+    // Neither tracking nor the guard named, or a rate above 1: refused.
+    expect((await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: {} })).status).toBe(400);
+    expect((await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { guard: { bounceRate: 2 } } })).status).toBe(400);
   });
 });
 
