@@ -40,6 +40,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+// Longer than the suite's 30 s: sends, SNS notifications and webhooks each cross a real local queue (a batch waits up to 2 s), several times per test, on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
+
 type SesKind = "bounce" | "complaint";
 
 /** The parts of an SES event-publishing record a test rewrites. */
@@ -104,7 +107,7 @@ async function waitForStats(campaignId: string, ok: (s: Stats) => boolean): Prom
       const s = await stats(campaignId);
       return ok(s) ? s : false;
     },
-    { timeout: 15_000, interval: 100 },
+    { timeout: 30_000, interval: 100 },
   );
 }
 
@@ -165,7 +168,7 @@ describe("account guard", () => {
           const s = (await (await api("/account/guard")).json()) as { paused: boolean; pause: Record<string, unknown> };
           return s.paused ? s : false;
         },
-        { timeout: 15_000, interval: 100 },
+        { timeout: 30_000, interval: 100 },
       );
       expect(state.pause).toMatchObject({ reason: "bounce_rate", sent: 500, bouncesHard: 25, bounceRate: 0.05, thresholds: { minSent: 500 } });
       expect((await stats(b)).guard).toMatchObject({ paused: false, sendsPaused: true, account: { paused: true } });
@@ -182,7 +185,7 @@ describe("account guard", () => {
 
       const resumed = (await (await api("/account/resume", { method: "POST" })).json()) as { resumed: boolean; requeued: number };
       expect(resumed).toMatchObject({ resumed: true, requeued: 5 });
-      await vi.waitUntil(async () => (await jobCounts(other.campaignId, other.jobId)).sent === 5, { timeout: 15_000, interval: 100 });
+      await vi.waitUntil(async () => (await jobCounts(other.campaignId, other.jobId)).sent === 5, { timeout: 30_000, interval: 100 });
       expect([...sesCalls].sort()).toEqual([...other.recipients].sort());
     } finally {
       await api("/account/resume", { method: "POST" });
@@ -252,7 +255,7 @@ describe("campaign guard", () => {
       stillPaused: 0,
       guard: { paused: false, sendsPaused: false },
     });
-    await vi.waitUntil(async () => (await jobCounts(campaignId, jobId)).sent === 40, { timeout: 15_000, interval: 100 });
+    await vi.waitUntil(async () => (await jobCounts(campaignId, jobId)).sent === 40, { timeout: 30_000, interval: 100 });
     expect([...sesCalls].sort()).toEqual(recipients.slice(20).sort());
     expect((await stats(campaignId)).guard).toMatchObject({ paused: false, resumedAt: expect.any(String) });
   });

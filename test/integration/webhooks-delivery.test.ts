@@ -30,6 +30,12 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+// Longer than the suite's 30 s: events and webhooks each cross a real local queue (a batch waits up to 2 s), several times per test, on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
+
+/** How long to wait for a delivery row to settle once the receiver has its request (the machine may be busy). */
+const SETTLED = { timeout: 15_000, interval: 100 };
+
 /** Events made now (the receiver's replay window is real time). */
 function freshEvent(overrides: Partial<TrackingEvent>): TrackingEvent {
   return sampleEvent({ occurredAt: Date.now(), ...overrides });
@@ -93,7 +99,7 @@ describe("webhook delivery through the queues", () => {
     const deliveries = await vi.waitUntil(async () => {
       const list = await deliveriesOf(endpoint.id);
       return list[0]?.state === "delivered" ? list : false;
-    });
+    }, SETTLED);
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]).toMatchObject({ id: got!.headers["webhook-id"], eventId: bounce.id, type: "email.bounce", lastStatus: 200 });
     expect(deliveries[0]!.attempts).toEqual([
@@ -332,14 +338,14 @@ describe("retry by hand", () => {
     await scriptHook(hook, { responses: [{ status: 400 }] });
     await env.EVENTS.send(envelope([freshEvent({ campaignId, type: "open" })]), { contentType: "json" });
     const [first] = await waitForHooks(hook, 1);
-    const failed = await vi.waitUntil(async () => (await deliveriesOf(endpoint.id)).find((d) => d.state === "failed"));
+    const failed = await vi.waitUntil(async () => (await deliveriesOf(endpoint.id)).find((d) => d.state === "failed"), SETTLED);
 
     const res = await api(`/webhooks/${endpoint.id}/deliveries/${failed.id}/retry`, { method: "POST" });
     expect(res.status).toBe(202);
     const [, again] = await waitForHooks(hook, 2);
     expect(again!.headers["webhook-id"]).toBe(first!.headers["webhook-id"]);
     expect(again!.body).toBe(first!.body);
-    const done = await vi.waitUntil(async () => (await deliveriesOf(endpoint.id)).find((d) => d.state === "delivered"));
+    const done = await vi.waitUntil(async () => (await deliveriesOf(endpoint.id)).find((d) => d.state === "delivered"), SETTLED);
     expect(done.attempts.map((a) => [a.outcome, a.status])).toEqual([
       ["failed", 400],
       ["delivered", 200],

@@ -39,7 +39,7 @@ export async function receivedBy(name: string): Promise<Received[]> {
   return ((await res.json()) as { received: Received[] }).received;
 }
 
-export async function waitForHooks(name: string, count: number, timeout = 15_000): Promise<Received[]> {
+export async function waitForHooks(name: string, count: number, timeout = 30_000): Promise<Received[]> {
   return vi.waitUntil(
     async () => {
       const got = await receivedBy(name);
