@@ -2,7 +2,8 @@
 import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { LinksRequest } from "../src/domain/schemas";
-import { keyRing } from "../src/tracking/keys";
+import { parseConfig } from "../src/config";
+import { trackingKeyRing } from "../src/tracking/keys";
 import { mintLinks } from "../src/tracking/links";
 import { readDevVars } from "./dev-vars";
 
@@ -30,11 +31,16 @@ if (!parsed.success) {
 }
 
 const devVars = readDevVars();
-const keys = process.env.TRACKING_KEYS || devVars.TRACKING_KEYS;
-const origin = (values.origin || process.env.TRACKING_ORIGIN || devVars.TRACKING_ORIGIN || "http://127.0.0.1:8787").replace(/\/+$/, "");
+/** What minting reads, from the shell or else .dev.vars, checked as the worker checks it (src/config.ts). */
+const pick = (name: string) => process.env[name] || devVars[name];
 try {
-  const mailto = process.env.UNSUBSCRIBE_MAILTO || devVars.UNSUBSCRIBE_MAILTO || undefined;
-  const links = await mintLinks(origin, await keyRing(keys), parsed.output, mailto);
+  const { tracking } = parseConfig({
+    TRACKING_KEYS: pick("TRACKING_KEYS"),
+    TRACKING_ORIGIN: pick("TRACKING_ORIGIN"),
+    UNSUBSCRIBE_MAILTO: pick("UNSUBSCRIBE_MAILTO"),
+  });
+  const origin = values.origin?.replace(/\/+$/, "") || tracking.origin || "http://127.0.0.1:8787";
+  const links = await mintLinks(origin, await trackingKeyRing(tracking), parsed.output, tracking.unsubscribeMailto ?? undefined);
   console.log(JSON.stringify(links, null, 2));
 } catch (err) {
   console.error(`error: ${(err as Error).message}`);

@@ -2,4 +2,8 @@
 
 export interface AppEnv {
   Bindings: Env;
+  Variables: {
+    /** Set by limitBody() (routes/body.ts): the most bytes this route reads of a request body. */
+    bodyLimit?: number;
+  };
 }

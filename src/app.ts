@@ -1,44 +1,64 @@
 // The Hono app: mounts the route groups and maps every error to HTTP in one place.
 
 import { Hono } from "hono";
-import { AppError, errorBody } from "./errors";
-import { KeyConfigError } from "./tracking/keys";
-import { SesConfigError, SesError } from "./ses/client";
+import { HTTPException } from "hono/http-exception";
+import { config, reportConfigError } from "./config";
+import { AppError, ConfigError, errorBody } from "./errors";
+import { log } from "./log";
+import { SesError } from "./ses/client";
 import { appErrorFromSes } from "./ses/app-error";
 import { api } from "./routes/api";
 import { edge } from "./routes/edge";
+import { linkNotFound, pageHeaders } from "./routes/html";
 import { sns } from "./routes/sns";
 import { unsubscribe } from "./routes/unsubscribe";
 import type { AppEnv } from "./app-env";
 
 export const app = new Hono<AppEnv>();
 
+/** The open pixel answers its GIF whatever happens, and mail clients load it from other origins. */
+const isPixel = (path: string) => path.startsWith("/o/");
+
+// Security headers on every answer but the pixel's (Cross-Origin-Resource-Policy would stop webmail loading it):
+// the HTML pages need them, and on JSON and text they cost nothing. One rule, no list of page paths to keep up.
+app.use("*", (c, next) => (isPixel(c.req.path) ? next() : pageHeaders(c, next)));
+
+// The whole configuration is checked before any route runs: a malformed variable answers 503 naming it, on every
+// route, instead of failing later inside one. The pixel checks it in its handler and still answers the GIF.
+app.use("*", async (c, next) => {
+  if (!isPixel(c.req.path)) config(c.env);
+  await next();
+});
+
 app.route("/", edge);
 app.route("/u", unsubscribe);
 app.route("/api", api);
 app.route("/sns", sns);
 
+// People open links; only API callers get JSON.
 app.notFound((c) => {
   if (c.req.path.startsWith("/api/")) {
     return c.json(errorBody(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`)), 404);
   }
-  return c.text("not found", 404);
+  return linkNotFound();
 });
 
 app.onError((err, c) => {
+  // hono/bearer-auth's refusals, already in the API's JSON shape (routes/auth.ts).
+  if (err instanceof HTTPException) return err.getResponse();
+  if (err instanceof ConfigError) {
+    reportConfigError(err);
+    return c.json(errorBody(err), 503);
+  }
   if (err instanceof AppError) {
-    if (err.status >= 500) console.error(JSON.stringify({ msg: "request failed", code: err.code, error: err.message }));
+    if (err.status >= 500) log.error("request failed", { code: err.code, error: err.message });
     return c.json(errorBody(err), err.status as 400);
   }
-  if (err instanceof SesError || err instanceof SesConfigError) {
+  if (err instanceof SesError) {
     const mapped = appErrorFromSes(err);
-    if (mapped.status >= 500) console.error(JSON.stringify({ msg: "SES call failed", code: mapped.code, error: err.message }));
+    if (mapped.status >= 500) log.error("SES call failed", { code: mapped.code, error: err.message });
     return c.json(errorBody(mapped), mapped.status as 400);
   }
-  if (err instanceof KeyConfigError) {
-    console.error(JSON.stringify({ msg: "tracking keys misconfigured", error: err.message }));
-    return c.json(errorBody(new AppError("unavailable", "tracking keys are not configured")), 503);
-  }
-  console.error(JSON.stringify({ msg: "unhandled error", error: String(err), stack: (err as Error).stack }));
+  log.error("unhandled error", { error: String(err), stack: (err as Error).stack });
   return c.json(errorBody(new AppError("internal", "internal error")), 500);
 });

@@ -5,6 +5,7 @@ export type ErrorCode =
   | "invalid_json"
   | "validation_failed"
   | "payload_too_large"
+  | "misconfigured"
   | "unauthorized"
   | "not_found"
   | "forbidden"
@@ -25,6 +26,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
   validation_failed: 400,
   payload_too_large: 413,
+  misconfigured: 503,
   unauthorized: 401,
   not_found: 404,
   forbidden: 403,
@@ -57,4 +59,18 @@ export class AppError extends Error {
 /** The JSON body every API error answers with: `{ error, message }`, plus any details. */
 export function errorBody(err: AppError): Record<string, unknown> {
   return { error: err.code, message: err.message, ...err.details };
+}
+
+/**
+ * A variable or secret that is malformed, or missing where it is needed: this deployment's to fix, so 503 with the
+ * variable named. Thrown by src/config.ts, never for anything a caller sent.
+ */
+export class ConfigError extends AppError {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super("misconfigured", message, { variable });
+    this.name = "ConfigError";
+  }
 }

@@ -9,7 +9,8 @@ export interface EventKey {
   id: string;
 }
 
-export async function contactEvents(db: Db, contactId: string, before: EventKey | null, limit: number) {
+/** Up to `rows` of one contact's events, newest first, before `before`. */
+export async function contactEvents(db: Db, contactId: string, before: EventKey | null, rows: number) {
   const after = before
     ? or(lt(events.occurredAt, before.at), and(eq(events.occurredAt, before.at), lt(events.id, before.id)))
     : undefined;
@@ -18,7 +19,7 @@ export async function contactEvents(db: Db, contactId: string, before: EventKey 
     .from(events)
     .where(and(eq(events.contactId, contactId), after))
     .orderBy(desc(events.occurredAt), desc(events.id))
-    .limit(limit + 1);
+    .limit(rows);
 }
 
 export type EventRecord = Awaited<ReturnType<typeof contactEvents>>[number];

@@ -23,8 +23,8 @@ export interface ReceivedKey {
   id: string;
 }
 
-/** Rows in arrival order after `after`, optionally of one status; `limit + 1` so the caller can tell if more follow. */
-export function listDeadLetters(db: Db, status: DeadLetterStatus | undefined, after: ReceivedKey | null, limit: number): Promise<DeadLetterRow[]> {
+/** Up to `rows` rows in arrival order after `after`, optionally of one status. */
+export function listDeadLetters(db: Db, status: DeadLetterStatus | undefined, after: ReceivedKey | null, rows: number): Promise<DeadLetterRow[]> {
   const next = after
     ? or(gt(deadLetters.receivedAt, after.at), and(eq(deadLetters.receivedAt, after.at), gt(deadLetters.messageId, after.id)))
     : undefined;
@@ -33,7 +33,7 @@ export function listDeadLetters(db: Db, status: DeadLetterStatus | undefined, af
     .from(deadLetters)
     .where(and(status ? eq(deadLetters.status, status) : undefined, next))
     .orderBy(asc(deadLetters.receivedAt), asc(deadLetters.messageId))
-    .limit(limit + 1);
+    .limit(rows);
 }
 
 /** Where a replay run has got to: pending rows are taken least-tried first, then in arrival order. */

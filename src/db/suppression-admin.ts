@@ -6,15 +6,15 @@ import { database, prepare, runBatch, type Db } from "./client";
 import { suppressionLifts, suppressions } from "./schema";
 import { rowToSuppression, sameAddress } from "./suppressions";
 
-/** Active suppressions in address order, after `afterEmail`; `limit + 1` rows so the caller can tell if more follow. */
-export async function listSuppressions(db: Db, afterEmail: string | null, limit: number, now = Date.now()): Promise<Suppression[]> {
-  const rows = await db
+/** Up to `rows` active suppressions in address order, after `afterEmail`. */
+export async function listSuppressions(db: Db, afterEmail: string | null, rows: number, now = Date.now()): Promise<Suppression[]> {
+  const found = await db
     .select()
     .from(suppressions)
     .where(and(or(isNull(suppressions.expiresAt), gt(suppressions.expiresAt, now)), afterEmail === null ? undefined : gt(suppressions.email, afterEmail)))
     .orderBy(asc(suppressions.email))
-    .limit(limit + 1);
-  return rows.map(rowToSuppression);
+    .limit(rows);
+  return found.map(rowToSuppression);
 }
 
 /**

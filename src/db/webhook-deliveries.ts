@@ -165,13 +165,13 @@ export interface DeliveryKey {
   id: string;
 }
 
-/** An endpoint's deliveries, newest first, keyset on (created_at, id); `limit + 1` rows. */
+/** An endpoint's deliveries, newest first, keyset on (created_at, id): `rows` rows before `before`. */
 export function listDeliveries(
   db: Db,
   endpointId: string,
   state: WebhookDeliveryState | undefined,
   before: DeliveryKey | null,
-  limit: number,
+  rows: number,
 ): Promise<DeliveryRow[]> {
   const older = before
     ? or(lt(webhookDeliveries.createdAt, before.at), and(eq(webhookDeliveries.createdAt, before.at), lt(webhookDeliveries.id, before.id)))
@@ -181,7 +181,7 @@ export function listDeliveries(
     .from(webhookDeliveries)
     .where(and(eq(webhookDeliveries.endpointId, endpointId), state ? eq(webhookDeliveries.state, state) : undefined, older))
     .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
-    .limit(limit + 1);
+    .limit(rows);
 }
 
 /** The attempts of these deliveries, oldest first within each. */

@@ -30,8 +30,8 @@ export interface CreatedKey {
   id: string;
 }
 
-/** Oldest first, keyset on (created_at, id); `limit + 1` rows so the caller can tell whether more follow. */
-export function listEndpoints(db: Db, after: CreatedKey | null, limit: number): Promise<EndpointRow[]> {
+/** Oldest first, keyset on (created_at, id): `rows` rows after `after`. */
+export function listEndpoints(db: Db, after: CreatedKey | null, rows: number): Promise<EndpointRow[]> {
   const next = after
     ? or(gt(webhookEndpoints.createdAt, after.at), and(eq(webhookEndpoints.createdAt, after.at), gt(webhookEndpoints.id, after.id)))
     : undefined;
@@ -40,7 +40,7 @@ export function listEndpoints(db: Db, after: CreatedKey | null, limit: number): 
     .from(webhookEndpoints)
     .where(next)
     .orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id))
-    .limit(limit + 1);
+    .limit(rows);
 }
 
 /** Apply a change; enabling an endpoint clears why it was disabled and its failure streak. Undefined when not found. */

@@ -1,5 +1,8 @@
 // The domain event: one thing that happened to one message for one recipient, as it travels the queue.
 
+import * as v from "valibot";
+import { checkWith, type Checked } from "./schemas";
+
 export const EVENT_TYPES = [
   "send",
   "delivery",
@@ -45,19 +48,33 @@ export function envelope(events: TrackingEvent[]): EventEnvelope {
   return { v: 1, events };
 }
 
-const TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+const text = v.nullish(v.string("must be text or null"), null);
+const optionalText = v.optional(v.nullable(v.string("must be text or null")));
 
-/** Narrow an unknown queue body to an envelope; null when it is not one (a poison message). */
-export function parseEnvelope(body: unknown): EventEnvelope | null {
-  if (typeof body !== "object" || body === null) return null;
-  const { v, events } = body as { v?: unknown; events?: unknown };
-  if (v !== 1 || !Array.isArray(events)) return null;
-  for (const e of events) {
-    if (typeof e !== "object" || e === null) return null;
-    const ev = e as Partial<TrackingEvent>;
-    if (typeof ev.id !== "string" || ev.id.length === 0 || ev.id.length > 200) return null;
-    if (typeof ev.type !== "string" || !TYPE_SET.has(ev.type)) return null;
-    if (typeof ev.occurredAt !== "number" || !Number.isFinite(ev.occurredAt)) return null;
-  }
-  return body as EventEnvelope;
+/** One event as the queue carries it: every field the storing code reads, of the type it binds to D1. */
+const QueuedEvent = v.object({
+  id: v.pipe(v.string("must be text"), v.minLength(1, "must not be empty"), v.maxLength(200, "must be at most 200 characters")),
+  type: v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(", ")}`),
+  campaignId: text,
+  contactId: text,
+  email: text,
+  sesMessageId: text,
+  occurredAt: v.pipe(v.number("must be epoch milliseconds"), v.finite("must be epoch milliseconds")),
+  link: optionalText,
+  linkIndex: v.optional(v.nullable(v.pipe(v.number("must be a whole number or null"), v.integer("must be a whole number or null")))),
+  userAgent: optionalText,
+  ip: optionalText,
+  metadata: v.optional(v.nullable(v.record(v.string(), v.unknown(), "must be an object or null"))),
+});
+
+/** The events queue's message body, checked like an API body before anything is stored. */
+export const EventEnvelopeSchema: v.GenericSchema<unknown, EventEnvelope> = v.object({
+  v: v.literal(1, "must be 1"),
+  events: v.array(QueuedEvent, "must be a list of events"),
+});
+
+/** An unknown queue body as an envelope, or why it is not one (a poison message, kept as a dead letter with that reason). */
+export function readEnvelope(body: unknown): Checked<EventEnvelope> {
+  const checked = checkWith(EventEnvelopeSchema, body);
+  return checked.ok ? checked : { ok: false, reason: `not an event envelope: ${checked.reason}` };
 }

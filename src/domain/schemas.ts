@@ -1,8 +1,19 @@
-// Shared validation schemas (valibot) for identifiers that appear in URLs, tokens and the API.
+// Shared validation schemas (valibot) for identifiers that appear in URLs, tokens, the API and queue messages.
 
 import * as v from "valibot";
 import { MAX_EMAIL_LENGTH } from "./email";
 import { MAX_URL_BYTES, normalizeDestination } from "../tracking/token";
+
+/** A validation's outcome: the value, or the first problem as "path: message" (the API's and the dead letters' words). */
+export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export function checkWith<S extends v.GenericSchema>(schema: S, data: unknown): Checked<v.InferOutput<S>> {
+  const result = v.safeParse(schema, data);
+  if (result.success) return { ok: true, value: result.output };
+  const issue = result.issues[0];
+  const path = issue.path?.map((p) => String(p.key)).join(".");
+  return { ok: false, reason: path ? `${path}: ${issue.message}` : issue.message };
+}
 
 /** Campaign ids appear in API paths and tokens: short, URL-safe. */
 export const CampaignId = v.pipe(

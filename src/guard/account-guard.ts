@@ -8,7 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { PauseStore, type GuardNotice, type GuardState } from "./pause-store";
 import type { Tally } from "./rules";
-import { guardThresholds } from "./settings";
+import { config } from "../config";
 
 export const WINDOW_MS = 24 * 3_600_000;
 const MINUTE_MS = 60_000;
@@ -62,7 +62,7 @@ export class AccountGuard extends DurableObject<Env> {
     this.sql.exec("DELETE FROM minutes WHERE minute < ?", Math.floor(cutoff / MINUTE_MS));
     if (applied > 0) {
       const from = Math.max(cutoff, this.guard.since() ?? 0);
-      this.guard.judge(this.tallySince(from), guardThresholds(this.env), now, from);
+      this.guard.judge(this.tallySince(from), config(this.env).guard, now, from);
     }
     const notice = this.guard.pendingNotice();
     return notice ? { applied, notices: [notice] } : { applied };
@@ -71,13 +71,13 @@ export class AccountGuard extends DurableObject<Env> {
   /** The window's figures and the pause, if any. */
   state(): GuardState & { window: Tally & { from: string } } {
     const from = Math.max(Date.now() - WINDOW_MS, this.guard.since() ?? 0);
-    return { ...this.guard.state(guardThresholds(this.env)), window: { ...this.tallySince(from), from: new Date(from).toISOString() } };
+    return { ...this.guard.state(config(this.env).guard), window: { ...this.tallySince(from), from: new Date(from).toISOString() } };
   }
 
   /** Lift the pause: the next one is judged only on what happens from now on. */
   resume(): { resumed: boolean; guard: GuardState } {
     const resumed = this.guard.resume(Date.now());
-    return { resumed, guard: this.guard.state(guardThresholds(this.env)) };
+    return { resumed, guard: this.guard.state(config(this.env).guard) };
   }
 
   acknowledgeNotice(id: string): void {

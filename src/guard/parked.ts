@@ -3,6 +3,7 @@
 import { chunk } from "../db/chunk";
 import { database } from "../db/client";
 import { pausedDeliveries, unpark, type PausedKey } from "../db/deliveries";
+import { log } from "../log";
 import { SEND_BATCH_SIZE, type SendTask } from "../sending/jobs";
 import { pauseChecker } from "./pause";
 
@@ -58,8 +59,8 @@ export async function requeueParked(
 export async function requeueParkedOnSchedule(env: Env): Promise<void> {
   try {
     const report = await requeueParked(env, null);
-    if (report.requeued > 0 || report.more) console.log(JSON.stringify({ msg: "parked sends re-queued", ...report }));
+    if (report.requeued > 0 || report.more) log.info("parked sends re-queued", { ...report });
   } catch (err) {
-    console.error(JSON.stringify({ msg: "parked sends not re-queued; the next scheduled run tries again", error: String(err) }));
+    log.error("parked sends not re-queued; the next scheduled run tries again", { error: String(err) });
   }
 }

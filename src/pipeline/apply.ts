@@ -1,6 +1,6 @@
 // Applying events to storage: the one function every consumer path calls, idempotent on event ids.
 
-import { suppressionConfig } from "../config";
+import { config } from "../config";
 import { campaignSpans, upsertCampaignStatements } from "../db/campaigns";
 import { database, runBatch } from "../db/client";
 import { insertEventStatements } from "../db/events";
@@ -11,6 +11,7 @@ import { syncPendingSuppressions } from "../ses/suppression-sync";
 import { countEvents } from "../stats/counters";
 import { enqueueWebhooks, trackingWebhookEvent } from "../webhooks/fanout";
 import { acknowledgeNotices, noticeEvent, recordAccountActivity } from "../guard/activity";
+import { log } from "../log";
 
 /**
  * Store the events, the campaigns they name and the suppression rules' effects in one D1 batch (one
@@ -22,11 +23,11 @@ import { acknowledgeNotices, noticeEvent, recordAccountActivity } from "../guard
  */
 export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Promise<void> {
   if (list.length === 0) return;
-  const config = suppressionConfig(env);
+  const suppression = config(env).suppression;
   await runBatch(env.DB, [
     ...insertEventStatements(env.DB, list),
     ...upsertCampaignStatements(env.DB, campaignSpans(list)),
-    ...suppressionStatements(env.DB, decide(list), config),
+    ...suppressionStatements(env.DB, decide(list), suppression),
   ]);
   const notices = [...(await countEvents(env.CAMPAIGN_STATS, list)), ...(await recordAccountActivity(env.ACCOUNT_GUARD, list))];
   // Only enqueued here, after D1 and the counters: webhooks are POSTed by their own consumer, never on this path.
@@ -34,9 +35,9 @@ export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Pro
   await acknowledgeNotices(env, notices);
   // The SES mirror is best-effort here: what fails stays pending and the scheduled handler tries again.
   const candidates = list.filter((e) => e.type === "bounce" || e.type === "complaint").map((e) => e.id);
-  if (config.syncToSes && candidates.length > 0) {
+  if (suppression.syncToSes && candidates.length > 0) {
     await syncPendingSuppressions(env, database(env.DB), { eventIds: candidates }).catch((err: unknown) => {
-      console.error(JSON.stringify({ msg: "SES suppression sync failed; will retry on schedule", error: String(err) }));
+      log.error("SES suppression sync failed; will retry on schedule", { error: String(err) });
     });
   }
 }

@@ -1,24 +1,25 @@
 // The events queue consumer: a whole batch in one pass, falling back to message-by-message on failure.
 
-import { parseEnvelope, type TrackingEvent } from "../domain/events";
+import { readEnvelope, type TrackingEvent } from "../domain/events";
 import { applyEvents } from "./apply";
 import { storeDeadLetter } from "./dead-letters";
 import { settleEach } from "./isolate";
 import { backoffSeconds, EVENTS_RETRY, isLastAttempt } from "./queues";
+import { log } from "../log";
 
 type Parsed = { message: Message<unknown>; events: TrackingEvent[] };
 
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const parsed: Parsed[] = [];
   for (const message of batch.messages) {
-    const body = parseEnvelope(message.body);
-    if (body) {
-      parsed.push({ message, events: body.events });
+    const body = readEnvelope(message.body);
+    if (body.ok) {
+      parsed.push({ message, events: body.value.events });
       continue;
     }
-    // A body that is not an envelope will never become one: keep it, and stop redelivery.
+    // A body that is not an envelope will never become one: keep it with what is wrong, and stop redelivery.
     try {
-      await storeDeadLetter(env, batch.queue, message, "not an event envelope");
+      await storeDeadLetter(env, batch.queue, message, body.reason);
       message.ack();
     } catch (err) {
       retryLater(message, "dead letter not stored", err);
@@ -46,5 +47,5 @@ function retryLater(message: Message<unknown>, msg: string, err: unknown): void 
 }
 
 function logFailure(msg: string, messages: Message<unknown>[], err: unknown): void {
-  console.error(JSON.stringify({ msg, messages: messages.map((m) => m.id), attempts: messages.map((m) => m.attempts), error: String(err) }));
+  log.error(msg, { messages: messages.map((m) => m.id), attempts: messages.map((m) => m.attempts), error: String(err) });
 }

@@ -2,9 +2,10 @@
 
 import { insertDeadLetters, type NewDeadLetter } from "../db/dead-letters";
 import type { DeadLetterStatus } from "../db/schema";
-import { parseEnvelope } from "../domain/events";
+import { readEnvelope } from "../domain/events";
 import { settleEach } from "./isolate";
 import { backoffSeconds, DEAD_LETTER_RETRY, isLastAttempt } from "./queues";
+import { log } from "../log";
 
 export function bodyText(body: unknown): string {
   if (typeof body === "string") return body;
@@ -20,7 +21,7 @@ export function bodyText(body: unknown): string {
  * email. Anything else (a send task above all: replaying it could mail someone twice) is held, to be read.
  */
 export function deadLetterStatus(body: unknown): DeadLetterStatus {
-  return parseEnvelope(body) ? "pending" : "held";
+  return readEnvelope(body).ok ? "pending" : "held";
 }
 
 function deadLetterRow(queue: string, message: Message<unknown>, reason: string): NewDeadLetter {
@@ -57,16 +58,13 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
   for (const message of done) message.ack();
   for (const { item: message, error } of failed) {
     const last = isLastAttempt(DEAD_LETTER_RETRY, message.attempts);
-    console.error(
-      JSON.stringify({
-        msg: last ? "dead letter not stored on its last attempt: Queues drops it now" : "dead letter not stored, will retry",
-        queue: batch.queue,
-        message: message.id,
-        attempts: message.attempts,
-        error: String(error),
-        ...(last ? { body: bodyText(message.body) } : {}),
-      }),
-    );
+    log.error(last ? "dead letter not stored on its last attempt: Queues drops it now" : "dead letter not stored, will retry", {
+      queue: batch.queue,
+      message: message.id,
+      attempts: message.attempts,
+      error: String(error),
+      ...(last ? { body: bodyText(message.body) } : {}),
+    });
     message.retry({ delaySeconds: backoffSeconds(DEAD_LETTER_RETRY, message.attempts) });
   }
 }

@@ -1,6 +1,7 @@
 // Putting events on the events queue: awaited where the caller can still answer 5xx, in the background at the edge.
 
 import { envelope, type TrackingEvent } from "../domain/events";
+import { log } from "../log";
 
 export async function enqueueEvents(queue: Queue, events: TrackingEvent[]): Promise<void> {
   if (events.length === 0) return;
@@ -19,7 +20,7 @@ export interface WaitUntil {
 export function enqueueInBackground(ctx: WaitUntil, queue: Queue, events: TrackingEvent[]): void {
   ctx.waitUntil(
     enqueueEvents(queue, events).catch((err: unknown) => {
-      console.error(JSON.stringify({ msg: "event enqueue failed", ids: events.map((e) => e.id), error: String(err) }));
+      log.error("event enqueue failed", { ids: events.map((e) => e.id), error: String(err) });
     }),
   );
 }

@@ -13,10 +13,11 @@ import {
   type DeadLetterRow,
   type ReplayKey,
 } from "../db/dead-letters";
-import { parseEnvelope, type TrackingEvent } from "../domain/events";
+import { readEnvelope, type TrackingEvent } from "../domain/events";
 import { applyEvents } from "./apply";
 import { settleEach } from "./isolate";
 import { SEND_DLQ, SEND_QUEUE } from "./queues";
+import { log } from "../log";
 
 export interface ReplayReport {
   /** Message ids whose events are now stored and counted. */
@@ -38,11 +39,14 @@ const NOT_EVENTS = "not an event envelope";
 /** The events a row carries, or why it is never replayed (only event envelopes are, and they never send mail). */
 function replayable(row: DeadLetterRow): { events: TrackingEvent[] } | { reason: string } {
   if (row.queue === SEND_QUEUE || row.queue === SEND_DLQ) return { reason: SEND_TASK };
+  let body: unknown;
   try {
-    return parseEnvelope(JSON.parse(row.body)) ?? { reason: NOT_EVENTS };
+    body = JSON.parse(row.body);
   } catch {
     return { reason: NOT_EVENTS };
   }
+  const envelope = readEnvelope(body);
+  return envelope.ok ? { events: envelope.value.events } : { reason: envelope.reason };
 }
 
 /**
@@ -110,17 +114,14 @@ export async function replayOnSchedule(env: Env): Promise<void> {
   try {
     const report = await replayPendingDeadLetters(env, { pages: 20, pageSize: ROWS_PER_APPLY });
     if (report.replayed.length + report.failed.length + report.skipped.length > 0) {
-      console.log(
-        JSON.stringify({
-          msg: "dead letters replayed",
-          replayed: report.replayed.length,
-          failed: report.failed.length,
-          held: report.skipped.length,
-          pending: report.pending,
-        }),
-      );
+      log.info("dead letters replayed", {
+        replayed: report.replayed.length,
+        failed: report.failed.length,
+        held: report.skipped.length,
+        pending: report.pending,
+      });
     }
   } catch (err) {
-    console.error(JSON.stringify({ msg: "dead-letter replay could not run; the next scheduled run tries again", error: String(err) }));
+    log.error("dead-letter replay could not run; the next scheduled run tries again", { error: String(err) });
   }
 }

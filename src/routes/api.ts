@@ -1,13 +1,14 @@
 // The authenticated API: every route group under /api shares bearer auth and JSON errors.
 
 import { Hono } from "hono";
+import { config } from "../config";
 import { LinksRequest } from "../domain/schemas";
-import { keyRing } from "../tracking/keys";
+import { trackingKeyRing } from "../tracking/keys";
 import { mintLinks } from "../tracking/links";
 import { requireApiToken } from "./auth";
 import { accountApi } from "./account";
 import { campaigns } from "./campaigns";
-import { readJson } from "./body";
+import { jsonBody, JSON_LIMIT, limitBody } from "./body";
 import { contactsApi } from "./contacts";
 import { deadLettersApi } from "./dead-letters";
 import { segments } from "./segments";
@@ -17,8 +18,6 @@ import { sending } from "./sending";
 import { webhooksApi } from "./webhooks";
 import type { AppEnv } from "../app-env";
 
-export { trackingOrigin };
-
 export const api = new Hono<AppEnv>();
 
 api.use("*", requireApiToken);
@@ -26,9 +25,10 @@ api.use("*", requireApiToken);
 api.route("/campaigns", campaigns);
 api.route("/segments", segments);
 
-api.post("/links", async (c) => {
-  const body = await readJson(c.req.raw, LinksRequest);
-  const links = await mintLinks(trackingOrigin(c.env, c.req.url), await keyRing(c.env.TRACKING_KEYS), body, c.env.UNSUBSCRIBE_MAILTO || undefined);
+api.post("/links", limitBody(JSON_LIMIT), async (c) => {
+  const body = await jsonBody(c, LinksRequest);
+  const { tracking } = config(c.env);
+  const links = await mintLinks(trackingOrigin(tracking, c.req.url), await trackingKeyRing(tracking), body, tracking.unsubscribeMailto ?? undefined);
   return c.json(links);
 });
 

@@ -1,26 +1,32 @@
-// Bearer-token authentication for /api/*: constant-time comparison against the API_TOKEN secret.
+// Bearer-token authentication for /api/*: hono/bearer-auth against API_TOKEN, refusing with the API's JSON errors.
 
+import type { Context, MiddlewareHandler } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
 import { createMiddleware } from "hono/factory";
-import { AppError } from "../errors";
+import { config, type ApiConfig } from "../config";
+import { AppError, ConfigError, errorBody } from "../errors";
 import type { AppEnv } from "../app-env";
 
-const utf8 = new TextEncoder();
+/** Every refusal is 401 `{ error: "unauthorized", message }` (hono's own would be text, and 400 for a malformed header). */
+const refuse = (message: string) => ({ message: (c: Context) => c.json(errorBody(new AppError("unauthorized", message)), 401) });
 
-/** Hashing both sides first makes the comparison independent of length as well as content. */
-export async function tokensEqual(given: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", utf8.encode(given)),
-    crypto.subtle.digest("SHA-256", utf8.encode(expected)),
-  ]);
-  return crypto.subtle.timingSafeEqual(a, b);
+// One guard per configured token (the slice is cached per env). hono/bearer-auth compares in constant time: the
+// SHA-256 of both sides, then both sides character by character over the longer length.
+const guards = new WeakMap<ApiConfig, MiddlewareHandler>();
+
+function guardFor(api: ApiConfig): MiddlewareHandler {
+  let guard = guards.get(api);
+  if (!guard) {
+    if (api.token === null) throw new ConfigError("API_TOKEN", "API_TOKEN is not set: the API is closed until it is (see .dev.vars.example)");
+    guard = bearerAuth({
+      token: api.token,
+      noAuthenticationHeader: refuse("send Authorization: Bearer <API_TOKEN>"),
+      invalidAuthenticationHeader: refuse("send Authorization: Bearer <API_TOKEN>"),
+      invalidToken: refuse("the API token is not valid"),
+    });
+    guards.set(api, guard);
+  }
+  return guard;
 }
 
-export const requireApiToken = createMiddleware<AppEnv>(async (c, next) => {
-  const expected = c.env.API_TOKEN;
-  if (!expected) throw new AppError("unavailable", "API_TOKEN is not configured on this deployment");
-  const header = c.req.header("authorization") ?? "";
-  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-  if (!match) throw new AppError("unauthorized", "send Authorization: Bearer <API_TOKEN>");
-  if (!(await tokensEqual(match[1]!, expected))) throw new AppError("unauthorized", "the API token is not valid");
-  await next();
-});
+export const requireApiToken = createMiddleware<AppEnv>((c, next) => guardFor(config(c.env).api)(c, next));

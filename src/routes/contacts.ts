@@ -7,7 +7,7 @@ import { contactEvents, eventJson } from "../db/contact-events";
 import { normalizeEmail } from "../domain/email";
 import { Email } from "../domain/schemas";
 import { validateWith } from "./body";
-import { decodeCursor, page, PageQuery } from "./pagination";
+import { decodeCursor, PageQuery, readPage } from "./pagination";
 import type { AppEnv } from "../app-env";
 
 const EventCursor = v.object({ at: v.number(), id: v.string() });
@@ -17,7 +17,11 @@ export const contactsApi = new Hono<AppEnv>();
 contactsApi.get("/:email/events", async (c) => {
   const email = normalizeEmail(validateWith(Email, c.req.param("email")));
   const query = validateWith(PageQuery, c.req.query());
-  const rows = await contactEvents(database(c.env.DB), email, decodeCursor(query.cursor, EventCursor), query.limit);
-  const result = page(rows, query.limit, (last) => ({ at: last.occurredAt, id: last.id }));
+  const before = decodeCursor(query.cursor, EventCursor);
+  const result = await readPage(
+    query.limit,
+    (rows) => contactEvents(database(c.env.DB), email, before, rows),
+    (last) => ({ at: last.occurredAt, id: last.id }),
+  );
   return c.json({ items: result.items.map(eventJson), cursor: result.cursor });
 });

@@ -6,8 +6,8 @@ import { database } from "../db/client";
 import { listDeadLetters, type DeadLetterRow } from "../db/dead-letters";
 import { DEAD_LETTER_STATUSES } from "../db/schema";
 import { replayDeadLettersById, replayPendingDeadLetters } from "../pipeline/replay";
-import { parseJsonWith, readBoundedText, validateWith } from "./body";
-import { decodeCursor, page, PageQuery } from "./pagination";
+import { bodyText, JSON_LIMIT, limitBody, parseJsonWith, validateWith } from "./body";
+import { decodeCursor, PageQuery, readPage } from "./pagination";
 import type { AppEnv } from "../app-env";
 
 const ListQuery = v.object({ ...PageQuery.entries, status: v.optional(v.picklist(DEAD_LETTER_STATUSES, "must be pending, replayed or held")) });
@@ -41,14 +41,18 @@ export const deadLettersApi = new Hono<AppEnv>();
 
 deadLettersApi.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
-  const rows = await listDeadLetters(database(c.env.DB), query.status, decodeCursor(query.cursor, ReceivedCursor), query.limit);
-  const result = page(rows, query.limit, (last) => ({ at: last.receivedAt, id: last.messageId }));
+  const after = decodeCursor(query.cursor, ReceivedCursor);
+  const result = await readPage(
+    query.limit,
+    (rows) => listDeadLetters(database(c.env.DB), query.status, after, rows),
+    (last) => ({ at: last.receivedAt, id: last.messageId }),
+  );
   return c.json({ items: result.items.map(deadLetterJson), cursor: result.cursor });
 });
 
 /** `{ ids }` replays those rows; no body (or `{}`) replays pending ones, oldest and least-tried first. */
-deadLettersApi.post("/replay", async (c) => {
-  const text = await readBoundedText(c.req.raw, 64 * 1024);
+deadLettersApi.post("/replay", limitBody(JSON_LIMIT), async (c) => {
+  const text = await bodyText(c);
   const body = text.trim() === "" ? {} : parseJsonWith(ReplayRequest, text);
   if (body.ids) {
     const report = await replayDeadLettersById(c.env, body.ids);

@@ -3,22 +3,14 @@
 import { Hono } from "hono";
 import { enqueueInBackground } from "../pipeline/enqueue";
 import { eventFromToken, requestFacts } from "../tracking/edge-event";
-import { keyRing } from "../tracking/keys";
+import { config, reportConfigError } from "../config";
+import { ConfigError } from "../errors";
+import { trackingKeyRing } from "../tracking/keys";
 import { pixelResponse } from "../tracking/pixel";
 import { verifyToken } from "../tracking/token";
+import { linkNotFound } from "./html";
 import type { AppEnv } from "../app-env";
-
-const NOT_FOUND_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
-<title>Link not found</title></head>
-<body><h1>Link not found</h1><p>This link is not valid. If you copied it from an email, check that it was copied whole.</p></body></html>`;
-
-function linkNotFound(): Response {
-  return new Response(NOT_FOUND_PAGE, {
-    status: 404,
-    headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "X-Robots-Tag": "noindex" },
-  });
-}
+import { log } from "../log";
 
 export const edge = new Hono<AppEnv>();
 
@@ -30,19 +22,20 @@ edge.get("/o/:token", async (c) => {
   // The image is answered whatever happens: a broken image in an inbox helps nobody.
   if (c.req.method === "GET") {
     try {
-      const result = await verifyToken(token, await keyRing(c.env.TRACKING_KEYS));
+      const result = await verifyToken(token, await trackingKeyRing(config(c.env).tracking));
       if (result.ok && result.payload.kind === "open") {
         enqueueInBackground(c.executionCtx, c.env.EVENTS, [eventFromToken(result.payload, requestFacts(c.req.raw.headers))]);
       }
     } catch (err) {
-      console.error(JSON.stringify({ msg: "open not recorded", error: String(err) }));
+      if (err instanceof ConfigError) reportConfigError(err);
+      else log.error("open not recorded", { error: String(err) });
     }
   }
   return pixelResponse();
 });
 
 edge.get("/c/:token", async (c) => {
-  const result = await verifyToken(c.req.param("token"), await keyRing(c.env.TRACKING_KEYS));
+  const result = await verifyToken(c.req.param("token"), await trackingKeyRing(config(c.env).tracking));
   // Only a signed destination is ever followed; a bad token gets a page, never a redirect.
   if (!result.ok || result.payload.kind !== "click" || !result.payload.url) return linkNotFound();
   if (c.req.method === "GET") {

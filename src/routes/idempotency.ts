@@ -6,7 +6,8 @@ import { database } from "../db/client";
 import { answerKey, keyRecord, releaseKey, takeKey, takeOverKey } from "../db/idempotency";
 import { judgeRepeat, parseIdempotencyKey, requestFingerprint } from "../domain/idempotency";
 import { AppError, errorBody } from "../errors";
-import { SesConfigError, SesError } from "../ses/client";
+import { log } from "../log";
+import { SesError } from "../ses/client";
 import { appErrorFromSes } from "../ses/app-error";
 import type { AppEnv } from "../app-env";
 
@@ -42,7 +43,7 @@ function respond(c: Context<AppEnv>, key: string, status: ContentfulStatusCode, 
 
 function asAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
-  if (err instanceof SesError || err instanceof SesConfigError) return appErrorFromSes(err);
+  if (err instanceof SesError) return appErrorFromSes(err);
   return null;
 }
 
@@ -73,7 +74,7 @@ export async function idempotent(
     const text = JSON.stringify(answer);
     await answerKey(db, key, status, text).catch((err: unknown) => {
       // The work is done; its answer is not kept, and the key's lease runs out: a repeat resumes or learns it is unknown.
-      console.error(JSON.stringify({ msg: "idempotent answer not kept", key, status, error: String(err) }));
+      log.error("idempotent answer not kept", { key, status, error: String(err) });
     });
     return respond(c, key, status, text, false);
   };
@@ -119,7 +120,7 @@ export async function idempotent(
     const mapped = asAppError(err);
     if (mapped?.code === "outcome_unknown") return unknownOutcome(mapped);
     await releaseKey(db, key, options.onStale === "resume").catch((releaseErr: unknown) => {
-      console.error(JSON.stringify({ msg: "idempotency key not released", key, error: String(releaseErr) }));
+      log.error("idempotency key not released", { key, error: String(releaseErr) });
     });
     throw mapped ?? err;
   }

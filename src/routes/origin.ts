@@ -1,5 +1,7 @@
 // Where minted links point: the configured tracking origin, else the origin the request reached.
 
-export function trackingOrigin(env: Env, requestUrl: string): string {
-  return (env.TRACKING_ORIGIN || new URL(requestUrl).origin).replace(/\/+$/, "");
+import type { TrackingConfig } from "../config";
+
+export function trackingOrigin(tracking: TrackingConfig, requestUrl: string): string {
+  return tracking.origin ?? new URL(requestUrl).origin;
 }

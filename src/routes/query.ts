@@ -1,4 +1,4 @@
-// Query-string schemas shared by the reporting routes: instants and page sizes.
+// Query-string schemas shared by the reporting routes: instants (page sizes are in pagination.ts).
 
 import * as v from "valibot";
 
@@ -9,10 +9,3 @@ export const Instant = v.pipe(
   v.transform((s) => (/^\d+$/.test(s) ? Number(s) : Date.parse(/T| /.test(s) && !/(Z|[+-]\d{2}:?\d{2})$/.test(s) ? s + "Z" : s))),
   v.check((n) => Number.isFinite(n), "must be a real date"),
 );
-
-export function pageLimit(fallback: number, max: number) {
-  return v.optional(
-    v.pipe(v.string(), v.regex(/^\d{1,6}$/, "must be a whole number"), v.transform(Number), v.minValue(1), v.maxValue(max)),
-    String(fallback),
-  );
-}

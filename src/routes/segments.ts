@@ -7,8 +7,7 @@ import { EVENT_TYPES } from "../domain/events";
 import { CampaignId } from "../domain/schemas";
 import { AppError } from "../errors";
 import { validateWith } from "./body";
-import { decodeCursor, encodeCursor } from "./pagination";
-import { pageLimit } from "./query";
+import { decodeCursor, pageQuery, readPage } from "./pagination";
 import type { AppEnv } from "../app-env";
 
 const DAY_MS = 86_400_000;
@@ -27,8 +26,7 @@ const SegmentQuery = v.object({
     ),
   ),
   campaignId: v.optional(CampaignId),
-  cursor: v.optional(v.string()),
-  limit: pageLimit(100, 1000),
+  ...pageQuery(100, 1000).entries,
 });
 
 const Cursor = v.object({ after: v.pipe(v.string(), v.minLength(1), v.maxLength(300)) });
@@ -41,19 +39,25 @@ segments.get("/", async (c) => {
     throw new AppError("validation_failed", "give exactly one of did or didNot");
   }
   const since = query.within === undefined ? 0 : Date.now() - query.within;
-  const spec: SegmentSpec = {
+  const spec: Omit<SegmentSpec, "limit"> = {
     mode: query.did !== undefined ? "did" : "didNot",
     type: (query.did ?? query.didNot)!,
     since,
     campaignId: query.campaignId ?? null,
     after: decodeCursor(query.cursor, Cursor)?.after ?? "",
-    limit: query.limit,
   };
-  const rows = await segmentPage(c.env.DB, spec);
-  const last = rows.at(-1);
+  const { items, cursor } = await readPage(
+    query.limit,
+    (rows) => segmentPage(c.env.DB, { ...spec, limit: rows }),
+    (last) => ({ after: last.contact_id }),
+  );
+  const contacts = items.map((r) => ({ contactId: r.contact_id, lastAt: new Date(r.last_at).toISOString() }));
   return c.json({
     segment: { [spec.mode]: spec.type, campaignId: spec.campaignId, since: new Date(since).toISOString() },
-    contacts: rows.map((r) => ({ contactId: r.contact_id, lastAt: new Date(r.last_at).toISOString() })),
-    nextCursor: last && rows.length === spec.limit ? encodeCursor({ after: last.contact_id }) : null,
+    items: contacts,
+    cursor,
+    // The names this list answered with before every list answered `{ items, cursor }`: kept for existing callers.
+    contacts,
+    nextCursor: cursor,
   });
 });

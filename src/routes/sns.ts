@@ -1,15 +1,18 @@
 // POST /sns: Amazon SNS HTTPS deliveries of SES events; nothing in a message is trusted before it is verified.
 
 import { Hono } from "hono";
-import { snsSignatureVersions } from "../config";
+import { createMiddleware } from "hono/factory";
+import * as v from "valibot";
+import { config } from "../config";
 import { AppError } from "../errors";
 import { fetchSnsCertificate } from "../sns/certificate-fetch";
 import { ingestNotification } from "../sns/ingest";
 import { confirmSubscription } from "../sns/subscription";
-import { isTopicAllowed, parseTopicAllowList } from "../sns/topics";
+import { isTopicAllowed } from "../sns/topics";
 import { SnsVerificationError, verifySnsMessage, type SnsMessage } from "../sns/verify";
-import { readBoundedText } from "./body";
+import { bodyText, limitBody } from "./body";
 import type { AppEnv } from "../app-env";
+import { log } from "../log";
 
 /** SNS messages are at most 256 KB. */
 export const SNS_BODY_LIMIT = 256 * 1024;
@@ -28,18 +31,18 @@ function verificationFailure(err: SnsVerificationError): AppError {
   }
 }
 
-/** Parse just enough of the body to check the topic before anything else is looked at. */
-function parseBody(text: string): Record<string, unknown> & { TopicArn: string } {
+/** Just enough of the body to check the topic before anything else is looked at; verify.ts reads the rest. */
+const Addressed = v.looseObject({ TopicArn: v.string() });
+
+function parseBody(text: string): v.InferOutput<typeof Addressed> {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     throw new AppError("invalid_json", "the body is not valid JSON");
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body) || typeof (body as { TopicArn?: unknown }).TopicArn !== "string") {
-    throw new AppError("bad_request", "the body is not an SNS message (no TopicArn)", { reason: "malformed" });
-  }
-  return body as Record<string, unknown> & { TopicArn: string };
+  if (!v.is(Addressed, body)) throw new AppError("bad_request", "the body is not an SNS message (no TopicArn)", { reason: "malformed" });
+  return body;
 }
 
 let closedDoorLogged = false;
@@ -48,20 +51,14 @@ let closedDoorLogged = false;
 function logClosedDoorOnce(): void {
   if (closedDoorLogged) return;
   closedDoorLogged = true;
-  console.warn(
-    JSON.stringify({
-      msg: "POST /sns refuses every message: SNS_TOPIC_ARNS is empty",
-      fix: 'list your SNS topic ARNs, comma-separated, in wrangler.toml [vars] SNS_TOPIC_ARNS = "arn:aws:sns:<region>:<account>:<topic>" (locally in .dev.vars) and deploy again',
-    }),
-  );
+  log.warn("POST /sns refuses every message: SNS_TOPIC_ARNS is empty", {
+    fix: 'list your SNS topic ARNs, comma-separated, in wrangler.toml [vars] SNS_TOPIC_ARNS = "arn:aws:sns:<region>:<account>:<topic>" (locally in .dev.vars) and deploy again',
+  });
 }
 
-export const sns = new Hono<AppEnv>();
-
-sns.post("/", async (c) => {
-  const allowList = parseTopicAllowList(c.env.SNS_TOPIC_ARNS);
-  // Closed until opened: nothing is read, verified, confirmed or fetched for a deployment that named no topic.
-  if (allowList.size === 0) {
+/** Closed until opened: nothing is read, verified, confirmed or fetched for a deployment that named no topic. */
+const doorOpen = createMiddleware<AppEnv>(async (c, next) => {
+  if (config(c.env).sns.topicArns.size === 0) {
     logClosedDoorOnce();
     throw new AppError("forbidden", "no SNS topic is allowed: set SNS_TOPIC_ARNS to the ARNs of your topics", { reason: "topic_not_allowed" });
   }
@@ -70,23 +67,30 @@ sns.post("/", async (c) => {
       reason: "raw_delivery",
     });
   }
+  await next();
+});
+
+export const sns = new Hono<AppEnv>();
+
+sns.post("/", doorOpen, limitBody(SNS_BODY_LIMIT), async (c) => {
+  const { topicArns, signatureVersions } = config(c.env).sns;
   // SNS posts text/plain; the Content-Type is not looked at.
-  const body = parseBody(await readBoundedText(c.req.raw, SNS_BODY_LIMIT));
+  const body = parseBody(await bodyText(c));
   const headerTopic = c.req.header("x-amz-sns-topic-arn");
   if (headerTopic !== undefined && headerTopic !== body.TopicArn) {
     throw new AppError("forbidden", "the x-amz-sns-topic-arn header does not match the TopicArn", { reason: "topic_mismatch" });
   }
-  if (!isTopicAllowed(allowList, body.TopicArn)) {
-    console.warn(JSON.stringify({ msg: "sns topic not allowed", topicArn: body.TopicArn }));
+  if (!isTopicAllowed(topicArns, body.TopicArn)) {
+    log.warn("sns topic not allowed", { topicArn: body.TopicArn });
     throw new AppError("forbidden", "the topic is not on the SNS_TOPIC_ARNS allow-list", { reason: "topic_not_allowed" });
   }
 
   let message: SnsMessage;
   try {
-    message = await verifySnsMessage(body, { fetchCertificate: fetchSnsCertificate, signatureVersions: snsSignatureVersions(c.env) });
+    message = await verifySnsMessage(body, { fetchCertificate: fetchSnsCertificate, signatureVersions });
   } catch (err) {
     if (!(err instanceof SnsVerificationError)) throw err;
-    console.warn(JSON.stringify({ msg: "sns verification failed", reason: err.reason, error: err.message, topicArn: body.TopicArn }));
+    log.warn("sns verification failed", { reason: err.reason, error: err.message, topicArn: body.TopicArn });
     throw verificationFailure(err);
   }
 
@@ -96,7 +100,7 @@ sns.post("/", async (c) => {
       return c.json(await ingestNotification(c.env, message));
     case "SubscriptionConfirmation": {
       const result = await confirmSubscription(message);
-      console.log(JSON.stringify({ msg: "sns subscription confirmation", ...ids, ...result }));
+      log.info("sns subscription confirmation", { ...ids, ...result });
       if (result.outcome === "confirmed") return c.json({ status: "confirmed" });
       if (result.outcome === "refused") {
         throw new AppError("forbidden", "the SubscribeURL is not an SNS ConfirmSubscription URL for this topic", {
@@ -108,7 +112,7 @@ sns.post("/", async (c) => {
     }
     case "UnsubscribeConfirmation":
       // Acknowledged only: re-subscribing is a decision for a person, not for this endpoint.
-      console.log(JSON.stringify({ msg: "sns unsubscribe confirmation acknowledged", ...ids }));
+      log.info("sns unsubscribe confirmation acknowledged", { ...ids });
       return c.json({ status: "acknowledged" });
   }
 });

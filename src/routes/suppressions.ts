@@ -9,8 +9,8 @@ import { normalizeEmail } from "../domain/email";
 import { Email } from "../domain/schemas";
 import { suppressionJson } from "../domain/suppression";
 import { AppError } from "../errors";
-import { readJson, validateWith } from "./body";
-import { decodeCursor, page, PageQuery } from "./pagination";
+import { jsonBody, JSON_LIMIT, limitBody, validateWith } from "./body";
+import { decodeCursor, PageQuery, readPage } from "./pagination";
 import type { AppEnv } from "../app-env";
 
 const ManualReason = v.picklist(["manual", "hard_bounce", "complaint", "unsubscribe"]);
@@ -29,12 +29,16 @@ suppressionsApi.get("/", async (c) => {
     return c.json(suppressionJson(found));
   }
   const after = decodeCursor(query.cursor, EmailCursor)?.after ?? null;
-  const result = page(await listSuppressions(db, after, query.limit), query.limit, (last) => ({ after: last.email }));
+  const result = await readPage(
+    query.limit,
+    (rows) => listSuppressions(db, after, rows),
+    (last) => ({ after: last.email }),
+  );
   return c.json({ items: result.items.map(suppressionJson), cursor: result.cursor });
 });
 
-suppressionsApi.post("/", async (c) => {
-  const body = await readJson(c.req.raw, AddRequest);
+suppressionsApi.post("/", limitBody(JSON_LIMIT), async (c) => {
+  const body = await jsonBody(c, AddRequest);
   const suppression = await addSuppression(c.env.DB, normalizeEmail(body.email), body.reason);
   return c.json(suppressionJson(suppression), 201);
 });

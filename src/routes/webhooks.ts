@@ -2,6 +2,7 @@
 
 import { Hono } from "hono";
 import * as v from "valibot";
+import { config } from "../config";
 import { database } from "../db/client";
 import { WEBHOOK_DELIVERY_STATES } from "../db/schema";
 import { attemptsOf, dueNowByHand, findDelivery, listDeliveries, undoByHand, type AttemptRow, type DeliveryRow } from "../db/webhook-deliveries";
@@ -20,12 +21,11 @@ import { AppError } from "../errors";
 import { resolvePublic } from "../webhooks/dns";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../webhooks/event-types";
 import { forgetEndpoints } from "../webhooks/fanout";
-import { webhookUrlPolicy } from "../webhooks/settings";
 import { newSecret } from "../webhooks/signing";
 import { newEndpointId, type WebhookTask } from "../webhooks/tasks";
 import { checkWebhookUrl, MAX_WEBHOOK_URL_LENGTH } from "../webhooks/url-policy";
-import { DEFAULT_JSON_LIMIT, parseJsonWith, readBoundedText, readJson, validateWith } from "./body";
-import { decodeCursor, page, PageQuery } from "./pagination";
+import { bodyText, JSON_LIMIT, jsonBody, limitBody, parseJsonWith, validateWith } from "./body";
+import { decodeCursor, PageQuery, readPage } from "./pagination";
 import type { AppEnv } from "../app-env";
 
 /** Each endpoint costs a queue message per matching event: a bound keeps one batch's fan-out small. */
@@ -115,7 +115,7 @@ function deliveryJson(d: DeliveryRow, attempts: readonly AttemptRow[]) {
 
 /** The URL as stored, once it passed every check; a refusal is the caller's to fix (400), a DNS outage is not (503). */
 async function acceptedUrl(env: Env, raw: string): Promise<string> {
-  const verdict = checkWebhookUrl(raw, webhookUrlPolicy(env));
+  const verdict = checkWebhookUrl(raw, config(env).webhooks);
   if (!verdict.ok) throw new AppError("validation_failed", `url: ${verdict.reason}`);
   if (verdict.resolve) {
     const resolved = await resolvePublic(verdict.resolve);
@@ -136,8 +136,8 @@ async function endpointOr404(env: Env, id: string): Promise<EndpointRow> {
 export const webhooksApi = new Hono<AppEnv>();
 
 /** The secret is in this answer only: store it now (rotate-secret makes a new one if it is lost). */
-webhooksApi.post("/", async (c) => {
-  const body = await readJson(c.req.raw, CreateRequest);
+webhooksApi.post("/", limitBody(JSON_LIMIT), async (c) => {
+  const body = await jsonBody(c, CreateRequest);
   const db = database(c.env.DB);
   if ((await countEndpoints(db)) >= MAX_ENDPOINTS) throw new AppError("conflict", `at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
   const url = await acceptedUrl(c.env, body.url);
@@ -160,16 +160,20 @@ webhooksApi.post("/", async (c) => {
 
 webhooksApi.get("/", async (c) => {
   const query = validateWith(PageQuery, c.req.query());
-  const rows = await listEndpoints(database(c.env.DB), decodeCursor(query.cursor, CreatedCursor), query.limit);
-  const result = page(rows, query.limit, (last) => ({ at: last.createdAt, id: last.id }));
+  const after = decodeCursor(query.cursor, CreatedCursor);
+  const result = await readPage(
+    query.limit,
+    (rows) => listEndpoints(database(c.env.DB), after, rows),
+    (last) => ({ at: last.createdAt, id: last.id }),
+  );
   return c.json({ items: result.items.map((e) => endpointJson(e)), cursor: result.cursor });
 });
 
 webhooksApi.get("/:id", async (c) => c.json(endpointJson(await endpointOr404(c.env, c.req.param("id")))));
 
-webhooksApi.patch("/:id", async (c) => {
+webhooksApi.patch("/:id", limitBody(JSON_LIMIT), async (c) => {
   const id = validateWith(Id, c.req.param("id"));
-  const body = await readJson(c.req.raw, ChangeRequest);
+  const body = await jsonBody(c, ChangeRequest);
   await endpointOr404(c.env, id);
   const url = body.url === undefined ? undefined : await acceptedUrl(c.env, body.url);
   const row = await updateEndpoint(database(c.env.DB), id, { ...body, url }, Date.now());
@@ -187,9 +191,9 @@ webhooksApi.delete("/:id", async (c) => {
 });
 
 /** A new secret (shown once); the old one keeps signing beside it for `overlapSeconds` (default a day). */
-webhooksApi.post("/:id/rotate-secret", async (c) => {
+webhooksApi.post("/:id/rotate-secret", limitBody(JSON_LIMIT), async (c) => {
   const id = validateWith(Id, c.req.param("id"));
-  const text = await readBoundedText(c.req.raw, DEFAULT_JSON_LIMIT);
+  const text = await bodyText(c);
   const body = text.trim() === "" ? validateWith(RotateRequest, {}) : parseJsonWith(RotateRequest, text);
   const now = Date.now();
   const secret = newSecret();
@@ -202,8 +206,12 @@ webhooksApi.get("/:id/deliveries", async (c) => {
   const endpoint = await endpointOr404(c.env, c.req.param("id"));
   const query = validateWith(DeliveriesQuery, c.req.query());
   const db = database(c.env.DB);
-  const rows = await listDeliveries(db, endpoint.id, query.state, decodeCursor(query.cursor, CreatedCursor), query.limit);
-  const result = page(rows, query.limit, (last) => ({ at: last.createdAt, id: last.id }));
+  const before = decodeCursor(query.cursor, CreatedCursor);
+  const result = await readPage(
+    query.limit,
+    (rows) => listDeliveries(db, endpoint.id, query.state, before, rows),
+    (last) => ({ at: last.createdAt, id: last.id }),
+  );
   const attempts = await attemptsOf(
     db,
     result.items.map((d) => d.id),

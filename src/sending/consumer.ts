@@ -12,6 +12,7 @@
 // the queue again (a retried task would run out of max_retries while it waited).
 
 import { eq } from "drizzle-orm";
+import { config } from "../config";
 import { database, type Db } from "../db/client";
 import { campaignTracking } from "../db/campaign-settings";
 import { claimDelivery, findDelivery, markSuppressed, parkDelivery, settleDelivery, type DeliveryRef, type Settlement } from "../db/deliveries";
@@ -20,15 +21,16 @@ import { findSuppression } from "../db/suppressions";
 import { normalizeEmail } from "../domain/email";
 import type { TrackingEvent } from "../domain/events";
 import { describePause, pauseChecker } from "../guard/pause";
+import { log } from "../log";
 import { storeDeadLetter } from "../pipeline/dead-letters";
 import { retryDelaySeconds } from "../pipeline/queues";
 import { sesConfig, type RetryPolicy, type SesError } from "../ses/client";
 import { sendEmail, type OutboundEmail } from "../ses/send-email";
-import { keyRing } from "../tracking/keys";
+import { trackingKeyRing } from "../tracking/keys";
 import { judgeSendFailure, onArrival } from "./delivery-rules";
-import { deliveryKey, parseSendTask, type SendJob, type SendTask } from "./jobs";
+import { deliveryKey, readSendTask, type SendJob, type SendTask } from "./jobs";
 import { composeContextFrom, composeEmail, sendEvent } from "./message";
-import { createPacer, REAL_CLOCK, sendRate, type Clock } from "./pace";
+import { createPacer, REAL_CLOCK, type Clock } from "./pace";
 import { recordSendEvents } from "./record-events";
 import { effectiveTracking } from "./tracking";
 
@@ -47,10 +49,6 @@ function rejectEvent(job: SendJob, task: SendTask, err: SesError, now: number): 
     occurredAt: now,
     metadata: { source: "send", jobId: job.id, status: err.status, sesError: err.type, reason: err.message },
   };
-}
-
-function log(msg: string, fields: Record<string, unknown>): void {
-  console.log(JSON.stringify({ msg, ...fields }));
 }
 
 function retryLater(message: Message<unknown>): void {
@@ -76,18 +74,19 @@ async function settle(db: Db, ref: DeliveryRef, attempt: number, outcome: Settle
   try {
     await settleDelivery(db, ref, attempt, outcome, now);
   } catch (err) {
-    console.error(JSON.stringify({ msg: "delivery not settled", jobId: ref.jobId, position: ref.position, outcome, error: String(err) }));
+    log.error("delivery not settled", { jobId: ref.jobId, position: ref.position, outcome, error: String(err) });
   }
 }
 
 export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock: Clock = REAL_CLOCK): Promise<void> {
   const db = database(env.DB);
-  const ring = await keyRing(env.TRACKING_KEYS);
+  const settings = config(env);
+  const ring = await trackingKeyRing(settings.tracking);
   const loadJob = memo((id: string) => db.select().from(sendJobs).where(eq(sendJobs.id, id)).get());
   const loadTracking = memo((campaignId: string) => campaignTracking(db, campaignId));
   const pauseOf = pauseChecker(env);
-  const config = sesConfig(env);
-  const pacer = createPacer(sendRate(env.SEND_RATE_PER_SECOND), clock);
+  const ses = sesConfig(settings.ses);
+  const pacer = createPacer(settings.sending.ratePerSecond, clock);
   const events: TrackingEvent[] = [];
   const inFlight: Promise<void>[] = [];
   /** Recipients taken by an earlier message of this batch: a task enqueued twice lands here. */
@@ -97,7 +96,7 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
 
   const prepare = async (job: SendJob, task: SendTask): Promise<OutboundEmail> => {
     const track = effectiveTracking(await loadTracking(job.campaignId), { opens: job.trackOpens, clicks: job.trackClicks });
-    return composeEmail(composeContextFrom(env, job.origin, ring), {
+    return composeEmail(composeContextFrom(settings, job.origin, ring), {
       campaignId: job.campaignId,
       to: task.to,
       from: job.fromAddress,
@@ -112,7 +111,7 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
 
   const submit = async (message: Message<unknown>, job: SendJob, task: SendTask, ref: DeliveryRef, attempt: number, email: OutboundEmail) => {
     try {
-      const messageId = await sendEmail(config, email, NO_RETRY);
+      const messageId = await sendEmail(ses, email, NO_RETRY);
       events.push(sendEvent({ campaignId: job.campaignId, to: task.to }, messageId, clock.now(), { jobId: job.id }));
       await settle(db, ref, attempt, { state: "sent", sesMessageId: messageId }, clock.now());
       message.ack();
@@ -123,19 +122,19 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
       if (verdict.next === "rejected") {
         events.push(rejectEvent(job, task, verdict.error, clock.now()));
         await settle(db, ref, attempt, { state: "rejected", error: verdict.error.message }, clock.now());
-        log("send rejected by SES", fields);
+        log.info("send rejected by SES", fields);
         message.ack();
       } else if (verdict.next === "unknown") {
         // Whether SES took it is not known: record that, never send it again by ourselves, stop calling SES.
         halted ??= "SES outcome unknown";
         await settle(db, ref, attempt, { state: "unknown", error: verdict.reason }, clock.now());
-        log("send outcome unknown; not retried", fields);
+        log.info("send outcome unknown; not retried", fields);
         message.ack();
       } else {
         if (verdict.throttled) halted ??= "throttled";
         // SES took nothing: the claim goes back (if that write fails, a redelivery finds it `sending`: unknown).
         await settle(db, ref, attempt, { state: "queued" }, clock.now());
-        log("send will be retried", fields);
+        log.info("send will be retried", fields);
         retryLater(message);
       }
     }
@@ -144,18 +143,19 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
   // Everything before a message's SES call is caught per message: once a send has gone out, this handler must
   // not throw, or the whole batch (sent messages too) would be delivered again.
   const take = async (message: Message<unknown>) => {
-    const task = parseSendTask(message.body);
+    const read = readSendTask(message.body);
+    const task = read.ok ? read.value : null;
     const job = task ? await loadJob(task.jobId) : undefined;
     if (!task || !job) {
-      // Neither will ever become sendable: keep it where it can be read, and stop redelivery.
-      await storeDeadLetter(env, batch.queue, message, task ? "send job not found" : "not a send task");
+      // Neither will ever become sendable: keep it where it can be read, with why, and stop redelivery.
+      await storeDeadLetter(env, batch.queue, message, read.ok ? "send job not found" : read.reason);
       message.ack();
       return;
     }
     const ref = deliveryRef(task);
     const id = `${ref.jobId}\n${ref.recipient}`;
     if (taken.has(id)) {
-      log("send skipped: recipient already taken in this batch", { jobId: job.id, n: task.n });
+      log.info("send skipped: recipient already taken in this batch", { jobId: job.id, n: task.n });
       message.ack();
       return;
     }
@@ -171,26 +171,26 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
         { state: "unknown", error: "a consumer stopped during its SES call; whether SES took it is unknown" },
         clock.now(),
       );
-      log("send outcome unknown after a consumer stopped mid-call; not retried", { jobId: job.id, n: task.n });
+      log.info("send outcome unknown after a consumer stopped mid-call; not retried", { jobId: job.id, n: task.n });
       message.ack();
       return;
     }
     if (arrival === "ack") {
-      log("send skipped: recipient already handled", { jobId: job.id, n: task.n, state: found!.state });
+      log.info("send skipped: recipient already handled", { jobId: job.id, n: task.n, state: found!.state });
       message.ack();
       return;
     }
     const pause = await pauseOf(job.campaignId);
     if (pause) {
       await parkDelivery(db, ref, describePause(pause), clock.now());
-      log("send held: sending is paused", { jobId: job.id, n: task.n, scope: pause.scope, reason: pause.reason });
+      log.info("send held: sending is paused", { jobId: job.id, n: task.n, scope: pause.scope, reason: pause.reason });
       message.ack();
       return;
     }
     const suppression = await findSuppression(db, task.to, clock.now());
     if (suppression) {
       await markSuppressed(db, ref, suppression.reason, clock.now());
-      log("send skipped: recipient suppressed", { jobId: job.id, n: task.n, reason: suppression.reason });
+      log.info("send skipped: recipient suppressed", { jobId: job.id, n: task.n, reason: suppression.reason });
       message.ack();
       return;
     }
@@ -201,7 +201,7 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
     // The claim comes last before the call: a failure up to here leaves the recipient claimable.
     const attempt = await claimDelivery(db, ref, clock.now());
     if (attempt === null) {
-      log("send skipped: recipient claimed elsewhere", { jobId: job.id, n: task.n });
+      log.info("send skipped: recipient claimed elsewhere", { jobId: job.id, n: task.n });
       message.ack();
       return;
     }
@@ -213,7 +213,7 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
     try {
       await take(message);
     } catch (err) {
-      console.error(JSON.stringify({ msg: "send task failed before sending", message: message.id, error: String(err) }));
+      log.error("send task failed before sending", { message: message.id, error: String(err) });
       retryLater(message);
     }
   }

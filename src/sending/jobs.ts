@@ -1,13 +1,16 @@
 // Accepting a campaign send: the message stored once in D1, each recipient claimed, one small queue message each.
 
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
+import * as v from "valibot";
 import { chunk } from "../db/chunk";
 import { prepare, type Db } from "../db/client";
-import { insertQueuedStatements } from "../db/deliveries";
+import { insertQueuedStatements, requeueUnknown, unqueue } from "../db/deliveries";
 import { sendJobs } from "../db/schema";
 import { normalizeEmail } from "../domain/email";
+import { checkWith, type Checked } from "../domain/schemas";
+import { log } from "../log";
 import type { TrackSwitches } from "../tracking/instrument";
-import type { CampaignSendRequest } from "./schemas";
+import { JobId, Recipient, type CampaignSendRequest } from "./schemas";
 
 /** What travels the send queue for one recipient. `n` is the recipient's position in the request. */
 export interface SendTask {
@@ -20,11 +23,18 @@ export interface SendTask {
 /** Queues' sendBatch takes at most 100 messages (and 256 KB; a task is well under 1 KB). */
 export const SEND_BATCH_SIZE = 100;
 
-export function parseSendTask(body: unknown): SendTask | null {
-  if (typeof body !== "object" || body === null) return null;
-  const t = body as Partial<SendTask>;
-  if (t.v !== 1 || typeof t.jobId !== "string" || typeof t.to !== "string" || typeof t.n !== "number") return null;
-  return t as SendTask;
+/** A send queue message, checked with the schemas the API checked its job and recipient with. */
+const SendTaskSchema: v.GenericSchema<unknown, SendTask> = v.object({
+  v: v.literal(1, "must be 1"),
+  jobId: JobId,
+  to: Recipient,
+  n: v.pipe(v.number("must be a position"), v.integer("must be a position"), v.minValue(0, "must be a position")),
+});
+
+/** An unknown queue body as a send task, or why it is not one (kept as a dead letter with that reason). */
+export function readSendTask(body: unknown): Checked<SendTask> {
+  const checked = checkWith(SendTaskSchema, body);
+  return checked.ok ? checked : { ok: false, reason: `not a send task: ${checked.reason}` };
 }
 
 /**
@@ -120,3 +130,60 @@ export async function createSendJob(
 }
 
 export type SendJob = typeof sendJobs.$inferSelect;
+
+export interface SendJobSummary {
+  id: string;
+  recipients: number;
+  enqueued: number;
+  createdAt: number;
+}
+
+/** The job's summary, if `jobId` is a job of `campaignId`. */
+export function findSendJob(db: Db, campaignId: string, jobId: string): Promise<SendJobSummary | undefined> {
+  return db
+    .select({ id: sendJobs.id, recipients: sendJobs.recipients, enqueued: sendJobs.enqueued, createdAt: sendJobs.createdAt })
+    .from(sendJobs)
+    .where(and(eq(sendJobs.id, jobId), eq(sendJobs.campaignId, campaignId)))
+    .get();
+}
+
+/** Queueing the requeued recipients stopped part-way: `requeued` of them are on the queue, the rest are `unknown` again. */
+export class RequeueIncomplete extends Error {
+  constructor(
+    readonly requeued: number,
+    readonly unknown: number,
+    cause: unknown,
+  ) {
+    super(`requeued ${requeued} of ${requeued + unknown} unknown recipients: ${String(cause)}`, { cause });
+    this.name = "RequeueIncomplete";
+  }
+}
+
+/**
+ * The operator's explicit choice to send a job's `unknown` recipients again (some may get a second copy: that is
+ * the choice). Each is claimed back to `queued` atomically and queued once per call; the consumer's claim still
+ * guards every send. What cannot be queued goes back to `unknown` (RequeueIncomplete says how many went).
+ */
+export async function requeueUnknownRecipients(db: Db, queue: Queue, jobId: string, now = Date.now()): Promise<number> {
+  const requeued = await requeueUnknown(db, jobId, now);
+  const tasks: SendTask[] = requeued.map((d) => ({ v: 1, jobId, to: d.email, n: d.position }));
+  let queued = 0;
+  try {
+    for (const part of chunk(tasks, SEND_BATCH_SIZE)) {
+      await queue.sendBatch(part.map((body) => ({ body, contentType: "json" as const })));
+      queued += part.length;
+    }
+  } catch (err) {
+    const left = requeued.slice(queued);
+    await unqueue(
+      db,
+      jobId,
+      left.map((d) => d.recipient),
+      Date.now(),
+    ).catch((unqueueErr: unknown) => {
+      log.error("requeued deliveries not given back to unknown", { jobId, recipients: left.map((d) => d.email), error: String(unqueueErr) });
+    });
+    throw new RequeueIncomplete(queued, tasks.length - queued, err);
+  }
+  return queued;
+}

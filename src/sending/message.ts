@@ -1,5 +1,6 @@
 // One outgoing message, end to end: instrumented HTML, one-click unsubscribe headers, attribution tags, SES.
 
+import type { Config, SesSettings } from "../config";
 import { sendEventId } from "../domain/event-ids";
 import { normalizeEmail } from "../domain/email";
 import type { TrackingEvent } from "../domain/events";
@@ -34,13 +35,8 @@ export interface ComposeContext {
   configurationSet?: string;
 }
 
-export function composeContextFrom(env: Env, origin: string, ring: KeyRing): ComposeContext {
-  return {
-    origin,
-    ring,
-    unsubscribeMailto: env.UNSUBSCRIBE_MAILTO || undefined,
-    configurationSet: env.SES_CONFIGURATION_SET || undefined,
-  };
+export function composeContextFrom({ tracking, ses }: Pick<Config, "tracking" | "ses">, origin: string, ring: KeyRing): ComposeContext {
+  return { origin, ring, unsubscribeMailto: tracking.unsubscribeMailto ?? undefined, configurationSet: ses.configurationSet ?? undefined };
 }
 
 /** The SES request for one recipient. Plain-text parts go out exactly as given. */
@@ -65,8 +61,8 @@ export async function composeEmail(ctx: ComposeContext, input: MessageInput): Pr
 }
 
 /** Compose and hand to SES; resolves to SES's MessageId. SES failures throw SesError. */
-export async function deliver(env: Env, ctx: ComposeContext, input: MessageInput, policy: RetryPolicy = DEFAULT_RETRY): Promise<string> {
-  return sendEmail(sesConfig(env), await composeEmail(ctx, input), policy);
+export async function deliver(ses: SesSettings, ctx: ComposeContext, input: MessageInput, policy: RetryPolicy = DEFAULT_RETRY): Promise<string> {
+  return sendEmail(sesConfig(ses), await composeEmail(ctx, input), policy);
 }
 
 export function sendEvent(input: Pick<MessageInput, "campaignId" | "to">, sesMessageId: string, now: number, metadata?: Record<string, unknown>): TrackingEvent {

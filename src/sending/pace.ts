@@ -10,12 +10,6 @@ export const REAL_CLOCK: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** SEND_RATE_PER_SECOND as a positive number; a missing or invalid value falls back to SES's sandbox rate, 1. */
-export function sendRate(value: string | undefined): number {
-  const rate = Number(value);
-  return Number.isFinite(rate) && rate > 0 ? rate : 1;
-}
-
 /**
  * Slot i starts no earlier than start + i / rate. `finish()` waits out the last slot's interval, so a following
  * batch (the send consumer runs one batch at a time) cannot start its first send too early either.

@@ -2,6 +2,7 @@
 
 import type { TrackingEvent } from "../domain/events";
 import { applyEvents } from "../pipeline/apply";
+import { log } from "../log";
 import { enqueueEvents } from "../pipeline/enqueue";
 
 /**
@@ -15,12 +16,12 @@ export async function recordSendEvents(env: Env, events: TrackingEvent[]): Promi
     await enqueueEvents(env.EVENTS, events);
     return;
   } catch (err) {
-    console.error(JSON.stringify({ msg: "send events not enqueued; storing them directly", ids: events.map((e) => e.id), error: String(err) }));
+    log.error("send events not enqueued; storing them directly", { ids: events.map((e) => e.id), error: String(err) });
   }
   try {
     await applyEvents(env, events);
   } catch (err) {
     // Both doors shut: the events are logged whole so they can be replayed from the logs.
-    console.error(JSON.stringify({ msg: "send events not stored", events, error: String(err) }));
+    log.error("send events not stored", { events, error: String(err) });
   }
 }

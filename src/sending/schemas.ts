@@ -1,4 +1,4 @@
-// Request bodies of the sending API (valibot): one send, a campaign send, instrumentation, campaign settings.
+// Request bodies of the sending API (valibot): one send, a campaign send, instrumentation, campaign settings; job ids.
 
 import * as v from "valibot";
 import { CampaignId, Email } from "../domain/schemas";
@@ -11,6 +11,10 @@ export const MAX_RECIPIENTS = 10_000;
 export const MAX_HTML_BYTES = 512 * 1024;
 export const MAX_TEXT_BYTES = 256 * 1024;
 export const MAX_USER_TAGS = 10;
+/** The largest body of a one-message request: mostly its HTML and text, and the JSON around them. */
+export const MESSAGE_BODY_LIMIT = MAX_HTML_BYTES + 320 * 1024;
+/** The largest campaign send body: a message and 10,000 recipients of up to 254 characters each. */
+export const CAMPAIGN_BODY_LIMIT = MESSAGE_BODY_LIMIT + 3 * 1024 * 1024;
 
 const noLineBreaks = v.check((s: string) => !/[\r\n]/.test(s), "must not contain line breaks");
 
@@ -68,6 +72,9 @@ export const CampaignSendRequest = v.pipe(
 
 /** `POST /api/instrument`. */
 export const InstrumentRequest = v.object({ campaignId: CampaignId, contact: Recipient, html: Html, track: v.optional(Track) });
+
+/** A send job's id (a UUID when this deployment made it): in `/api/campaigns/<id>/jobs/<jobId>` and in send tasks. */
+export const JobId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]{1,64}$/, "must be a job id"));
 
 const Rate = v.pipe(v.number(), v.gtValue(0, "must be above 0"), v.maxValue(1, "must be at most 1 (a fraction: 0.05 is 5 %)"));
 

@@ -1,6 +1,8 @@
 // The SES v2 HTTP API, signed with aws4fetch: typed errors that say whether SES may have acted, bounded retries.
 
 import { AwsClient } from "aws4fetch";
+import type { SesSettings } from "../config";
+import { ConfigError } from "../errors";
 
 export interface SesConfig {
   region: string;
@@ -9,13 +11,6 @@ export interface SesConfig {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
-}
-
-export class SesConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SesConfigError";
-  }
 }
 
 /**
@@ -36,17 +31,10 @@ export class SesError extends Error {
   }
 }
 
-export function sesConfig(env: Env): SesConfig {
-  const region = env.SES_REGION || "us-east-1";
-  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) {
-    throw new SesConfigError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set to call SES");
-  }
-  return {
-    region,
-    endpoint: (env.SES_ENDPOINT || `https://email.${region}.amazonaws.com`).replace(/\/+$/, ""),
-    accessKeyId: env.AWS_ACCESS_KEY_ID,
-    secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-  };
+/** How to reach SES with this deployment's settings; without AWS credentials nothing can call SES (503, naming them). */
+export function sesConfig({ region, endpoint, credentials }: SesSettings): SesConfig {
+  if (!credentials) throw new ConfigError("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set to call SES");
+  return { region, endpoint, ...credentials };
 }
 
 export interface RetryPolicy {

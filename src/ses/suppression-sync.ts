@@ -3,7 +3,9 @@
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { suppressions } from "../db/schema";
+import { config } from "../config";
 import { sesConfig, sesRequest, type RetryPolicy } from "./client";
+import { log } from "../log";
 
 /** SES's list knows only these two reasons; unsubscribes and manual entries stay ours. */
 const SES_REASON: Record<string, "BOUNCE" | "COMPLAINT"> = { hard_bounce: "BOUNCE", complaint: "COMPLAINT" };
@@ -41,13 +43,13 @@ export async function syncPendingSuppressions(env: Env, db: Db, options: { event
     .orderBy(asc(suppressions.sesSyncAttemptAt), asc(suppressions.since))
     .limit(PER_RUN);
   if (pending.length === 0) return result;
-  const config = sesConfig(env);
+  const ses = sesConfig(config(env).ses);
   for (const row of pending) {
     const at = Date.now();
     const same = and(eq(suppressions.email, row.email), eq(suppressions.reason, row.reason));
     try {
       // PUT is idempotent at SES: a retry after a lost answer does no harm.
-      await sesRequest(config, "PUT", "/v2/email/suppression/addresses", { EmailAddress: row.email, Reason: SES_REASON[row.reason] }, policy);
+      await sesRequest(ses, "PUT", "/v2/email/suppression/addresses", { EmailAddress: row.email, Reason: SES_REASON[row.reason] }, policy);
     } catch (err) {
       const error = String(err).slice(0, 500);
       result.failed.push({ email: row.email, error });
@@ -58,7 +60,7 @@ export async function syncPendingSuppressions(env: Env, db: Db, options: { event
     result.synced++;
   }
   if (result.failed.length > 0) {
-    console.error(JSON.stringify({ msg: "SES suppression mirror refused some addresses; will retry on schedule", failed: result.failed }));
+    log.error("SES suppression mirror refused some addresses; will retry on schedule", { failed: result.failed });
   }
   return result;
 }

@@ -4,7 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import { campaignEventsPage, type PageCursor } from "../db/campaign-events";
 import { PauseStore, type GuardNotice, type GuardSettings, type GuardState } from "../guard/pause-store";
 import { minus, type Tally } from "../guard/rules";
-import { guardThresholds } from "../guard/settings";
+import { config } from "../config";
 import { COUNTERS, effectOf, hourOf, linkKey, zeroCounts, type Counter, type CountedEvent, type Counts, type Effect } from "./counting";
 
 /**
@@ -101,7 +101,7 @@ export class CampaignStats extends DurableObject<Env> {
   }
 
   guardState(): CampaignGuardState {
-    return { ...this.guard.state(guardThresholds(this.env)), settings: this.guard.settings() };
+    return { ...this.guard.state(config(this.env).guard), settings: this.guard.settings() };
   }
 
   /** Turn the guard off or on, or give the campaign its own thresholds; judged again with the next events. */
@@ -122,7 +122,7 @@ export class CampaignStats extends DurableObject<Env> {
   }
 
   private judgeGuard(): void {
-    this.guard.judge(minus(tallyOf(this.counts()), this.guard.baseline()), guardThresholds(this.env), Date.now(), this.guard.since());
+    this.guard.judge(minus(tallyOf(this.counts()), this.guard.baseline()), config(this.env).guard, Date.now(), this.guard.since());
   }
 
   /** The headline counters: one row per counter, whatever the number of events. */

@@ -1,5 +1,7 @@
 // Tracking keys: parsed from the TRACKING_KEYS secret and imported into WebCrypto once per isolate.
 
+import type { TrackingConfig } from "../config";
+import { ConfigError } from "../errors";
 import { decodeBase64Url } from "./base64url";
 
 export interface KeyRing {
@@ -64,6 +66,14 @@ export function keyRing(spec: string | undefined): Promise<KeyRing> {
     rings.set(cacheKey, ring);
   }
   return ring;
+}
+
+/** The ring of this deployment's TRACKING_KEYS (checked by config.ts); a ConfigError naming it when it is not set. */
+export async function trackingKeyRing(tracking: TrackingConfig): Promise<KeyRing> {
+  if (tracking.keys === null) {
+    throw new ConfigError("TRACKING_KEYS", "TRACKING_KEYS is not set: tracking links can be neither signed nor verified (see .dev.vars.example)");
+  }
+  return keyRing(tracking.keys);
 }
 
 /** A fresh secret in the TRACKING_KEYS format, for setup scripts. */

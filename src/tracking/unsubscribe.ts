@@ -4,6 +4,7 @@ import { normalizeEmail } from "../domain/email";
 import type { TrackingEvent } from "../domain/events";
 import type { TokenPayload } from "./token";
 import type { RequestFacts } from "./edge-event";
+import { escapeHtml, page } from "./pages";
 
 /**
  * One unsubscribe per address per campaign, however often the button is pressed or the mailbox
@@ -37,20 +38,6 @@ export function unsubscribeVia(form: FormData): "page" | "one-click" {
   return form.get("source") === "page" ? "page" : "one-click";
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}
-button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#1a56db;color:#fff;cursor:pointer}
-button:focus{outline:3px solid #f59e0b;outline-offset:2px}</style></head>
-<body><main>${body}</main></body></html>`;
-}
-
 /** The confirm page a GET shows: nothing happens until the person presses the button (scanners only GET). */
 export function confirmPage(payload: TokenPayload): string {
   return page(
@@ -67,8 +54,4 @@ export function donePage(payload: TokenPayload): string {
     "Unsubscribed",
     `<h1>You are unsubscribed</h1><p><strong>${escapeHtml(payload.contact)}</strong> will not receive these emails again.</p>`,
   );
-}
-
-export function notFoundPage(): string {
-  return page("Link not found", `<h1>Link not found</h1><p>This link is not valid.</p>`);
 }

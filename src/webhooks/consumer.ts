@@ -8,6 +8,7 @@
 // batch wait as long without an attempt. Endpoints are served side by side.
 
 import { inArray } from "drizzle-orm";
+import { config } from "../config";
 import { database, type Db } from "../db/client";
 import { eventRowsById } from "../db/events";
 import type { EndpointRow } from "../db/webhook-endpoints";
@@ -23,15 +24,15 @@ import {
   type Settlement,
 } from "../db/webhook-deliveries";
 import { webhookEndpoints } from "../db/schema";
+import { log } from "../log";
 import { storeDeadLetter } from "../pipeline/dead-letters";
 import { retryDelaySeconds } from "../pipeline/queues";
 import { REAL_CLOCK, type Clock } from "../sending/pace";
 import { eventPayload, noticePayload } from "./payload";
 import { postWebhook } from "./post";
 import { DISABLE_AFTER_MS, judge, queueDelaySeconds } from "./retry";
-import { webhookUrlPolicy } from "./settings";
 import { activeSecrets, signedHeaders } from "./signing";
-import { deliveryId, parseWebhookTask, type WebhookTask } from "./tasks";
+import { deliveryId, readWebhookTask, type WebhookTask } from "./tasks";
 import { checkWebhookUrl } from "./url-policy";
 
 /** Longer than a queue consumer may run (15 minutes): a claim this old has no living holder. */
@@ -43,10 +44,6 @@ interface Item {
   message: Message<unknown>;
   task: WebhookTask;
   id: string;
-}
-
-function log(level: "log" | "error", msg: string, fields: Record<string, unknown>): void {
-  console[level](JSON.stringify({ msg, ...fields }));
 }
 
 /** The payloads of deliveries not made yet: stored events read from D1 (one query), notices from the task. */
@@ -87,16 +84,18 @@ export async function consumeWebhooks(batch: MessageBatch<unknown>, env: Env, cl
   const items: Item[] = [];
   const seen = new Set<string>();
   for (const message of batch.messages) {
-    const task = parseWebhookTask(message.body);
-    if (!task) {
+    const read = readWebhookTask(message.body);
+    if (!read.ok) {
+      // It will never become one: kept where it can be read, and not offered again.
       try {
-        await storeDeadLetter(env, batch.queue, message, "not a webhook task");
+        await storeDeadLetter(env, batch.queue, message, read.reason);
         message.ack();
       } catch {
         message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
       }
       continue;
     }
+    const task = read.value;
     const id = await deliveryId(task.endpointId, task.event.id);
     // A task enqueued twice (a replayed events batch) arriving in one batch: the first copy carries it.
     if (seen.has(id)) {
@@ -113,7 +112,7 @@ export async function consumeWebhooks(batch: MessageBatch<unknown>, env: Env, cl
     endpoints = await loadEndpoints(db, items);
     await makeDeliveries(db, items, clock.now());
   } catch (err) {
-    log("error", "webhook tasks not prepared; will retry", { messages: items.length, error: String(err) });
+    log.error("webhook tasks not prepared; will retry", { messages: items.length, error: String(err) });
     for (const { message } of items) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     return;
   }
@@ -148,7 +147,7 @@ async function makeDeliveries(db: Db, items: Item[], now: number): Promise<void>
   const { rows, gone } = await newDeliveries(db, missing);
   await insertDeliveries(db, rows, now);
   for (const item of gone) {
-    log("log", "webhook skipped: its event is no longer stored", { eventId: item.task.event.id, endpointId: item.task.endpointId });
+    log.info("webhook skipped: its event is no longer stored", { eventId: item.task.event.id, endpointId: item.task.endpointId });
     item.message.ack();
     items.splice(items.indexOf(item), 1);
   }
@@ -166,7 +165,7 @@ async function serveEndpoint(db: Db, env: Env, endpoint: EndpointRow | undefined
       wait = await serveOne(db, env, endpoint, item, clock);
     } catch (err) {
       // Before the POST (D1 out): nothing was sent, it is simply offered again.
-      log("error", "webhook task failed before sending; will retry", { delivery: item.id, error: String(err) });
+      log.error("webhook task failed before sending; will retry", { delivery: item.id, error: String(err) });
       item.message.retry({ delaySeconds: retryDelaySeconds(item.message.attempts) });
     }
   }
@@ -181,7 +180,7 @@ async function serveOne(db: Db, env: Env, endpoint: EndpointRow | undefined, ite
     message.ack();
     return null;
   }
-  const allowed = checkWebhookUrl(endpoint.url, webhookUrlPolicy(env));
+  const allowed = checkWebhookUrl(endpoint.url, config(env).webhooks);
   const refusal = !endpoint.enabled
     ? `endpoint disabled: ${endpoint.disabledReason ?? "by the API"}`
     : !allowed.ok
@@ -217,7 +216,7 @@ async function claimFor(db: Db, item: Item, now: number): Promise<ClaimOutcome> 
   const mine = row.claimedBy === item.message.id;
   if (!mine && (row.claimedAt ?? 0) > now - STALE_CLAIM_MS) return { delayS: BUSY_RETRY_S };
   await releaseLostClaim(db, row, now);
-  log("log", "webhook attempt's answer was lost; sending again with the same webhook-id", { delivery: row.id, attempt: row.attempts });
+  log.info("webhook attempt's answer was lost; sending again with the same webhook-id", { delivery: row.id, attempt: row.attempts });
   return (await claimDelivery(db, item.id, item.message.id, now)) ?? { delayS: BUSY_RETRY_S };
 }
 
@@ -246,7 +245,7 @@ async function attempt(db: Db, endpoint: EndpointRow, item: Item, claim: Claim, 
   } catch (err) {
     // The POST went out but its answer is not written: the claim stays with this message, whose redelivery records
     // the attempt as unknown and sends again (same webhook-id). Soon: the receiver is waiting for nothing.
-    log("error", "webhook answer not recorded; the message comes back and resends", {
+    log.error("webhook answer not recorded; the message comes back and resends", {
       delivery: item.id,
       attempt: claim.attempt,
       error: String(err),

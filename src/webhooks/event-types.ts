@@ -9,12 +9,6 @@ export const WEBHOOK_EVENT_TYPES = [...EMAIL_EVENT_TYPES, ...GUARD_EVENT_TYPES] 
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-const KNOWN: ReadonlySet<string> = new Set(WEBHOOK_EVENT_TYPES);
-
-export function isWebhookEventType(value: string): value is WebhookEventType {
-  return KNOWN.has(value);
-}
-
 export function emailEventType(type: EventType): WebhookEventType {
   return `email.${type}`;
 }

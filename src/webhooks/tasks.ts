@@ -1,7 +1,9 @@
 // What travels the webhooks queue (one endpoint, one event), which endpoints an event goes to, and delivery ids.
 
 import { encodeBase64Url } from "../tracking/base64url";
-import { isWebhookEventType, type WebhookEventType } from "./event-types";
+import * as v from "valibot";
+import { CampaignId, checkWith, type Checked } from "../domain/schemas";
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./event-types";
 
 /** An event to forward: a stored event (its body is read from D1) or a guard notice (its body travels along). */
 export interface WebhookEvent {
@@ -26,14 +28,23 @@ export interface EndpointFilter {
   campaignId: string | null;
 }
 
-export function parseWebhookTask(body: unknown): WebhookTask | null {
-  if (typeof body !== "object" || body === null) return null;
-  const t = body as Partial<WebhookTask>;
-  const e = t.event as Partial<WebhookEvent> | undefined;
-  if (t.v !== 1 || typeof t.endpointId !== "string" || typeof e !== "object" || e === null) return null;
-  if (typeof e.id !== "string" || typeof e.type !== "string" || !isWebhookEventType(e.type) || typeof e.at !== "number") return null;
-  if (e.campaignId !== null && typeof e.campaignId !== "string") return null;
-  return t as WebhookTask;
+/** A webhooks queue message: an endpoint id as the API hands them out, and an event of a known type. */
+const WebhookTaskSchema: v.GenericSchema<unknown, WebhookTask> = v.object({
+  v: v.literal(1, "must be 1"),
+  endpointId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an endpoint id")),
+  event: v.object({
+    id: v.pipe(v.string(), v.minLength(1, "must be an event id"), v.maxLength(200, "must be an event id")),
+    type: v.picklist(WEBHOOK_EVENT_TYPES, "must be a webhook event type"),
+    campaignId: v.nullable(CampaignId),
+    at: v.pipe(v.number("must be epoch milliseconds"), v.finite("must be epoch milliseconds")),
+    data: v.optional(v.unknown()),
+  }),
+});
+
+/** An unknown queue body as a webhook task, or why it is not one (kept as a dead letter with that reason). */
+export function readWebhookTask(body: unknown): Checked<WebhookTask> {
+  const checked = checkWith(WebhookTaskSchema, body);
+  return checked.ok ? checked : { ok: false, reason: `not a webhook task: ${checked.reason}` };
 }
 
 /**

@@ -154,18 +154,32 @@ describe("send queue consumer", () => {
     expect(calls.map((c) => c.to)).toEqual(recipients.slice(0, 2));
   });
 
-  it("keeps a task whose job does not exist, or that is not a task, in dead_letters", async () => {
+  it("keeps a task whose job does not exist, or that is not a task, in dead_letters with the reason", async () => {
     const clock = virtualClock();
-    const batch = asMessages([{ v: 1, jobId: "no-such-job", to: "a@example.com", n: 0 }, { hello: "world" } as unknown as SendTask]);
+    const batch = asMessages([
+      { v: 1, jobId: "no-such-job", to: "a@example.com", n: 0 },
+      { hello: "world" } as unknown as SendTask,
+      // Shaped like a task, but not one the API could have made: checked with the API's own recipient and job-id schemas.
+      { v: 1, jobId: "no-such-job", to: "not an address", n: 1 },
+      { v: 1, jobId: "no/such/job", to: "a@example.com", n: 2 },
+      { v: 1, jobId: "no-such-job", to: "a@example.com", n: "3" } as unknown as SendTask,
+    ]);
     const mb = createMessageBatch(SEND_QUEUE, batch);
     const ctx = createExecutionContext();
     await worker.queue(mb, env, ctx);
     const result = await getQueueResult(mb, ctx);
-    expect(result.explicitAcks).toHaveLength(2);
-    const { results } = await env.DB.prepare("SELECT reason FROM dead_letters WHERE message_id IN (?, ?) ORDER BY reason")
-      .bind(batch[0]!.id, batch[1]!.id)
-      .all<{ reason: string }>();
-    expect(results.map((r) => r.reason)).toEqual(["not a send task", "send job not found"]);
+    expect(result.explicitAcks).toHaveLength(batch.length);
+    const { results } = await env.DB.prepare(`SELECT message_id, reason FROM dead_letters WHERE message_id IN (${batch.map(() => "?").join(", ")})`)
+      .bind(...batch.map((m) => m.id))
+      .all<{ message_id: string; reason: string }>();
+    const reasons = new Map(results.map((r) => [r.message_id, r.reason]));
+    expect(batch.map((m) => reasons.get(m.id))).toEqual([
+      "send job not found",
+      'not a send task: v: Invalid key: Expected "v" but received undefined',
+      "not a send task: to: must be an email address",
+      "not a send task: jobId: must be a job id",
+      "not a send task: n: must be a position",
+    ]);
     expect(clock.time).toBe(1_000_000);
     expect(await eventsFor("no-such-job")).toEqual([]);
   });

@@ -82,17 +82,36 @@ describe("events consumer", () => {
     expect((await eventsFor(campaignId)).map((r) => r.id).sort()).toEqual(good.map((e) => e.id).sort());
   });
 
-  it("keeps bodies that are not event envelopes in dead_letters instead of retrying them forever", async () => {
-    const batch = messages([{ hello: "world" }, "plain text", envelope([{ ...sampleEvent(), type: "nope" as never }])]);
+  it("keeps bodies that are not event envelopes in dead_letters, with what is wrong, instead of retrying them forever", async () => {
+    const campaignId = uniqueId("malformed");
+    const bodies = [
+      { hello: "world" },
+      "plain text",
+      envelope([{ ...sampleEvent(), type: "nope" as never }]),
+      // Right type, wrong shape: it would have reached D1 (a campaign id bound as an object) and failed there on every retry.
+      envelope([sampleEvent({ campaignId }), { ...sampleEvent({ campaignId }), campaignId: { id: campaignId } as never }]),
+      envelope([{ ...sampleEvent({ campaignId }), occurredAt: "yesterday" as never }]),
+    ];
+    const batch = messages(bodies);
     const result = await deliver(EVENTS_QUEUE, batch);
-    expect(result.explicitAcks).toHaveLength(3);
+    expect(result.explicitAcks).toHaveLength(bodies.length);
+    expect(result.retryMessages).toEqual([]);
     const { results } = await env.DB.prepare(
-      `SELECT message_id, body, reason FROM dead_letters WHERE message_id IN (?, ?, ?) ORDER BY body`,
+      `SELECT message_id, body, reason FROM dead_letters WHERE message_id IN (${batch.map(() => "?").join(", ")})`,
     )
       .bind(...batch.map((m) => m.id))
       .all<{ message_id: string; body: string; reason: string }>();
-    expect(results.map((r) => r.reason)).toEqual(["not an event envelope", "not an event envelope", "not an event envelope"]);
+    const reasons = new Map(results.map((r) => [r.message_id, r.reason]));
+    expect(batch.map((m) => reasons.get(m.id))).toEqual([
+      'not an event envelope: v: Invalid key: Expected "v" but received undefined',
+      'not an event envelope: Invalid type: Expected Object but received "plain text"',
+      expect.stringMatching(/^not an event envelope: events\.0\.type: must be one of send, delivery, /),
+      "not an event envelope: events.1.campaignId: must be text or null",
+      "not an event envelope: events.0.occurredAt: must be epoch milliseconds",
+    ]);
     expect(results.map((r) => r.body)).toContain('{"hello":"world"}');
+    // A message is kept or stored whole: the good event beside the malformed one is not stored either.
+    expect(await eventsFor(campaignId)).toEqual([]);
   });
 
   it("stores what reaches the dead-letter queue once, however often it comes", async () => {

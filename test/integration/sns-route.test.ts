@@ -8,7 +8,7 @@ import { SnsVerificationError } from "../../src/sns/verify";
 import { trustedSubscribeUrl } from "../../src/sns/trusted-urls";
 import { encodeTagValue, CAMPAIGN_TAG } from "../../src/ses/tags";
 import { applyEvents } from "../../src/pipeline/apply";
-import { snsSignatureVersions } from "../../src/config";
+import { config } from "../../src/config";
 import { sendEvent } from "../../src/sending/message";
 import { fixtureJson, fixturePaths, fixtureText, snsIndex } from "../support/fixtures";
 import { eventsFor, ORIGIN, recordingQueue, uniqueId, waitForEvents } from "../support/helpers";
@@ -366,7 +366,7 @@ describe("POST /sns certificate region and SignatureVersion", () => {
   });
 
   it("reads SNS_SIGNATURE_VERSION: empty, unset or 1 accept both; 2, and anything unknown, only 2", () => {
-    const read = (value: string | undefined) => [...snsSignatureVersions({ ...env, SNS_SIGNATURE_VERSION: value } as Env)].sort();
+    const read = (value: string | undefined) => [...config({ ...env, SNS_SIGNATURE_VERSION: value }).sns.signatureVersions].sort();
     for (const value of [undefined, "", " ", "1"]) expect(read(value), String(value)).toEqual(["1", "2"]);
     for (const value of ["2", " 2 ", "3", "sha256"]) expect(read(value), value).toEqual(["2"]);
   });

@@ -392,6 +392,15 @@ describe("faults", () => {
     expect(resent.attempts[0]!.error).toContain("never recorded");
   });
 
+  it("keeps a message that is not a webhook task as a held dead letter, with the reason, and sends nothing", async () => {
+    const batch = taskMessages([
+      { v: 1, endpointId: "ep_x", event: { id: "e", type: "email.opened", campaignId: null, at: 1 } } as unknown as WebhookTask,
+    ]);
+    expect((await consumeHooks(batch, virtualClock())).acked).toEqual([batch[0]!.id]);
+    const row = await env.DB.prepare("SELECT status, reason FROM dead_letters WHERE message_id = ?").bind(batch[0]!.id).first();
+    expect(row).toEqual({ status: "held", reason: "not a webhook task: event.type: must be a webhook event type" });
+  });
+
   it("makes one delivery per event when the events consumer enqueues a batch twice (its message was retried)", async () => {
     const hook = uniqueId("replayed");
     const campaignId = uniqueId("replayed");

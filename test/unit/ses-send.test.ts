@@ -1,6 +1,7 @@
 // SES pieces without the worker: tag encoding, mailboxes, the SendEmail body, and retries on throttling.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { config } from "../../src/config";
 import { SesError, sesConfig, sesRequest, type RetryPolicy } from "../../src/ses/client";
 import { sendEmail, sendEmailBody, type OutboundEmail } from "../../src/ses/send-email";
 import { attributionFromTags, decodeTagValue, emailTags, encodeTagValue, fitsInTag } from "../../src/ses/tags";
@@ -127,7 +128,7 @@ describe("sendEmail retries", () => {
   it("retries a throttled send after a backoff and returns the MessageId", async () => {
     const spy = answers(throttled, accepted);
     const policy = recordingPolicy(3);
-    expect(await sendEmail(sesConfig(env), email, policy)).toBe("0100-abc");
+    expect(await sendEmail(sesConfig(config(env).ses), email, policy)).toBe("0100-abc");
     expect(spy).toHaveBeenCalledTimes(2);
     expect(policy.slept).toHaveLength(1);
     expect(policy.slept[0]).toBeGreaterThanOrEqual(50);
@@ -137,7 +138,7 @@ describe("sendEmail retries", () => {
   it("gives up after the bounded number of retries with a retryable error", async () => {
     const spy = answers(throttled);
     const policy = recordingPolicy(2);
-    const err = await sendEmail(sesConfig(env), email, policy).catch((e: unknown) => e);
+    const err = await sendEmail(sesConfig(config(env).ses), email, policy).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SesError);
     expect(err).toMatchObject({ status: 429, type: "TooManyRequestsException", retryable: true });
     expect(spy).toHaveBeenCalledTimes(3);
@@ -154,7 +155,7 @@ describe("sendEmail retries", () => {
     for (const answer of unknowns) {
       const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async () => answer());
       const policy = recordingPolicy(3);
-      const err = await sendEmail(sesConfig(env), email, policy).catch((e: unknown) => e);
+      const err = await sendEmail(sesConfig(config(env).ses), email, policy).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SesError);
       expect(err).toMatchObject({ outcomeUnknown: true });
       expect(spy).toHaveBeenCalledTimes(1);
@@ -163,21 +164,21 @@ describe("sendEmail retries", () => {
     }
     // Putting an address on the suppression list twice does what once does: its 5xx is retried.
     const spy = answers(() => new Response("{}", { status: 503 }), () => new Response("{}", { status: 200 }));
-    await sesRequest(sesConfig(env), "PUT", "/v2/email/suppression/addresses", { EmailAddress: "a@example.com", Reason: "BOUNCE" }, recordingPolicy(3));
+    await sesRequest(sesConfig(config(env).ses), "PUT", "/v2/email/suppression/addresses", { EmailAddress: "a@example.com", Reason: "BOUNCE" }, recordingPolicy(3));
     expect(spy).toHaveBeenCalledTimes(2);
   });
 
   it("does not retry a rejection", async () => {
     const spy = answers(() => new Response(JSON.stringify({ message: "Illegal address" }), { status: 400, headers: { "x-amzn-ErrorType": "BadRequestException" } }));
-    const err = await sendEmail(sesConfig(env), email, recordingPolicy(3)).catch((e: unknown) => e);
+    const err = await sendEmail(sesConfig(config(env).ses), email, recordingPolicy(3)).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400, retryable: false, message: "Illegal address" });
     expect(spy).toHaveBeenCalledTimes(1);
   });
 
   it("never reaches AWS in tests: the endpoint is the emulator, and an AWS host is refused", async () => {
-    expect(sesConfig(env).endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const config = { ...sesConfig(env), endpoint: "https://email.us-east-1.amazonaws.com" };
-    const err = await sendEmail(config, email, recordingPolicy(0)).catch((e: unknown) => e);
+    expect(sesConfig(config(env).ses).endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const aws = { ...sesConfig(config(env).ses), endpoint: "https://email.us-east-1.amazonaws.com" };
+    const err = await sendEmail(aws, email, recordingPolicy(0)).catch((e: unknown) => e);
     expect(err).toMatchObject({ type: "NetworkError", message: expect.stringContaining("a test tried to reach AWS") });
     // The guard fails whichever test tried; this one meant to, so it takes the record.
     expect(takeAwsAttempts()).toEqual(["https://email.us-east-1.amazonaws.com/v2/email/outbound-emails"]);

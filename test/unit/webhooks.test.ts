@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { resolvePublic } from "../../src/webhooks/dns";
 import { DISABLE_AFTER_MS, judge, MAX_ATTEMPTS, parseRetryAfter, RETRY_DELAYS_S, type AttemptResult } from "../../src/webhooks/retry";
 import { activeSecrets, newSecret, signedHeaders } from "../../src/webhooks/signing";
-import { deliveryId, matches, tasksFor, type WebhookEvent } from "../../src/webhooks/tasks";
+import { deliveryId, matches, readWebhookTask, tasksFor, type WebhookEvent } from "../../src/webhooks/tasks";
 import { checkWebhookUrl } from "../../src/webhooks/url-policy";
 
 const PRODUCTION = { allowLocalHttp: false };
@@ -192,6 +192,17 @@ describe("fan-out filters", () => {
       { id: "autumn", eventTypes: null, campaignId: "autumn" },
     ];
     expect(tasksFor(endpoints, [bounce, paused]).map((t) => `${t.endpointId}:${t.event.id}`)).toEqual(["all:e1", "bounces:e1", "all:p1"]);
+  });
+
+  it("reads a queue body as a task, or says why it is not one", () => {
+    const task = { v: 1, endpointId: "ep_abc", event: { id: "e1", type: "email.open", campaignId: "spring", at: 1 } };
+    expect(readWebhookTask(task)).toEqual({ ok: true, value: task });
+    expect(readWebhookTask({ ...task, event: { ...task.event, type: "email.opened" } })).toEqual({
+      ok: false,
+      reason: "not a webhook task: event.type: must be a webhook event type",
+    });
+    expect(readWebhookTask({ ...task, endpointId: "../x" })).toEqual({ ok: false, reason: "not a webhook task: endpointId: must be an endpoint id" });
+    expect(readWebhookTask("text")).toMatchObject({ ok: false, reason: expect.stringMatching(/^not a webhook task: /) });
   });
 
   it("derives the webhook-id from the endpoint and the event: the same for every copy, different across endpoints", async () => {

@@ -1,24 +1,23 @@
-// /api/campaigns: the list with headline numbers, per-campaign stats, timeline and links, a rebuild from D1, and resuming
-// sends the reputation guard paused.
+// Campaign numbers: the list with headline numbers, per-campaign stats, timeline and links, and a rebuild from D1.
 
 import { Hono } from "hono";
 import * as v from "valibot";
-import { listCampaigns, upsertCampaignStatements } from "../db/campaigns";
-import { database, runBatch } from "../db/client";
-import { CampaignId } from "../domain/schemas";
-import { AppError } from "../errors";
-import { accountGuard } from "../guard/account-guard";
-import { requeueParked } from "../guard/parked";
-import { guardReport } from "../guard/report";
-import { campaignStats } from "../stats/counters";
-import { HOUR_MS } from "../stats/counting";
-import { linksReport, statsReport, timelinePoints, timelineRange, type Bucket } from "../stats/report";
-import { validateWith } from "./body";
-import { decodeCursor, encodeCursor } from "./pagination";
-import { Instant, pageLimit } from "./query";
-import type { AppEnv } from "../app-env";
+import { listCampaigns, upsertCampaignStatements } from "../../db/campaigns";
+import { database, runBatch } from "../../db/client";
+import { CampaignId } from "../../domain/schemas";
+import { AppError } from "../../errors";
+import { accountGuard } from "../../guard/account-guard";
+import { guardReport } from "../../guard/report";
+import { campaignStats } from "../../stats/counters";
+import { HOUR_MS } from "../../stats/counting";
+import { linksReport, statsReport, timelinePoints, timelineRange, type Bucket } from "../../stats/report";
+import { validateWith } from "../body";
+import { decodeCursor, pageLimit, pageQuery, readPage } from "../pagination";
+import { Instant } from "../query";
+import { campaignIdParam } from "./params";
+import type { AppEnv } from "../../app-env";
 
-const ListQuery = v.object({ cursor: v.optional(v.string()), limit: pageLimit(20, 100) });
+const ListQuery = pageQuery(20, 100);
 const ListCursor = v.object({ lastEventAt: v.pipe(v.number(), v.integer()), id: CampaignId });
 const TimelineQuery = v.object({
   bucket: v.optional(v.picklist(["hour", "day"], "must be hour or day"), "hour"),
@@ -29,15 +28,20 @@ const LinksQuery = v.object({ limit: pageLimit(100, 1000) });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export const campaigns = new Hono<AppEnv>();
+export const campaignReports = new Hono<AppEnv>();
 
 /** Newest activity first, each with the same numbers as its stats; the numbers come from the counters, not D1. */
-campaigns.get("/", async (c) => {
+campaignReports.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
-  const rows = await listCampaigns(database(c.env.DB), decodeCursor(query.cursor, ListCursor), query.limit);
-  const account = rows.length > 0 ? await accountGuard(c.env.ACCOUNT_GUARD).state() : null;
+  const after = decodeCursor(query.cursor, ListCursor);
+  const page = await readPage(
+    query.limit,
+    (rows) => listCampaigns(database(c.env.DB), after, rows),
+    (last) => ({ lastEventAt: last.lastEventAt, id: last.id }),
+  );
+  const account = page.items.length > 0 ? await accountGuard(c.env.ACCOUNT_GUARD).state() : null;
   const items = await Promise.all(
-    rows.map(async (row) => {
+    page.items.map(async (row) => {
       const { counts, guard } = await campaignStats(c.env.CAMPAIGN_STATS, row.id).report();
       return {
         ...statsReport(row.id, counts),
@@ -47,18 +51,13 @@ campaigns.get("/", async (c) => {
       };
     }),
   );
-  const last = rows.at(-1);
-  const nextCursor = last && rows.length === query.limit ? encodeCursor({ lastEventAt: last.lastEventAt, id: last.id }) : null;
-  return c.json({ campaigns: items, nextCursor });
+  // `campaigns` and `nextCursor` are the names this list answered with first: kept for existing callers.
+  return c.json({ items, cursor: page.cursor, campaigns: items, nextCursor: page.cursor });
 });
 
-function campaignIdParam(raw: string): string {
-  return validateWith(v.object({ campaignId: CampaignId }), { campaignId: raw }).campaignId;
-}
-
 /** An unknown campaign is one with no events yet: zeros, not an error. `guard` says whether its sends are paused, and why. */
-campaigns.get("/:id/stats", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.get("/:id/stats", async (c) => {
+  const campaignId = campaignIdParam(c);
   const [{ counts, guard }, account] = await Promise.all([
     campaignStats(c.env.CAMPAIGN_STATS, campaignId).report(),
     accountGuard(c.env.ACCOUNT_GUARD).state(),
@@ -66,20 +65,8 @@ campaigns.get("/:id/stats", async (c) => {
   return c.json({ ...statsReport(campaignId, counts), guard: guardReport(guard, account) });
 });
 
-/**
- * Lift the reputation guard's pause: from now on only what is counted after the resume is judged, and the parked
- * sends go back on the send queue (unless the account is paused too: POST /api/account/resume).
- */
-campaigns.post("/:id/resume", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
-  const { resumed, guard } = await campaignStats(c.env.CAMPAIGN_STATS, campaignId).resume();
-  const requeue = await requeueParked(c.env, campaignId);
-  const account = await accountGuard(c.env.ACCOUNT_GUARD).state();
-  return c.json({ campaignId, resumed, ...requeue, guard: guardReport(guard, account) });
-});
-
-campaigns.get("/:id/timeline", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.get("/:id/timeline", async (c) => {
+  const campaignId = campaignIdParam(c);
   const query = validateWith(TimelineQuery, c.req.query());
   const bucket: Bucket = query.bucket;
   const stub = campaignStats(c.env.CAMPAIGN_STATS, campaignId);
@@ -97,15 +84,15 @@ campaigns.get("/:id/timeline", async (c) => {
   });
 });
 
-campaigns.get("/:id/links", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.get("/:id/links", async (c) => {
+  const campaignId = campaignIdParam(c);
   const query = validateWith(LinksQuery, c.req.query());
   return c.json({ campaignId, links: linksReport(await campaignStats(c.env.CAMPAIGN_STATS, campaignId).links(query.limit)) });
 });
 
 /** Recovery: the counters recounted from the events in D1; answers the new stats. */
-campaigns.post("/:id/rebuild", async (c) => {
-  const campaignId = campaignIdParam(c.req.param("id"));
+campaignReports.post("/:id/rebuild", async (c) => {
+  const campaignId = campaignIdParam(c);
   const stub = campaignStats(c.env.CAMPAIGN_STATS, campaignId);
   const result = await stub.rebuild(campaignId);
   if (result.firstAt !== null && result.lastAt !== null) {

@@ -1,0 +1,31 @@
+// The one logger: each call writes one JSON line, `{ level, msg, ...fields }`, that Workers Logs indexes by field.
+
+export type LogFields = Record<string, unknown>;
+
+/** An Error as a field keeps its text (JSON.stringify would write `{}`); a BigInt is written as its digits. */
+function replacer(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return String(value);
+  if (typeof value === "bigint") return value.toString();
+  return value;
+}
+
+function line(level: "info" | "warn" | "error", msg: string, fields: LogFields): string {
+  try {
+    return JSON.stringify({ level, msg, ...fields }, replacer);
+  } catch (err) {
+    // A field that cannot be written (a cycle) must not turn a log call into a failure of what it reports on.
+    return JSON.stringify({ level, msg, unloggable: String(err) });
+  }
+}
+
+export const log = {
+  info(msg: string, fields: LogFields = {}): void {
+    console.log(line("info", msg, fields));
+  },
+  warn(msg: string, fields: LogFields = {}): void {
+    console.warn(line("warn", msg, fields));
+  },
+  error(msg: string, fields: LogFields = {}): void {
+    console.error(line("error", msg, fields));
+  },
+};

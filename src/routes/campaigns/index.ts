@@ -1,0 +1,17 @@
+// Every route under /api/campaigns, one file per concern: the numbers, a send, its jobs, the settings, the guard.
+
+import { Hono } from "hono";
+import { campaignGuard } from "./guard";
+import { campaignJobs } from "./jobs";
+import { campaignReports } from "./reports";
+import { campaignSends } from "./send";
+import { campaignSettings } from "./settings";
+import type { AppEnv } from "../../app-env";
+
+export const campaigns = new Hono<AppEnv>();
+
+campaigns.route("/", campaignReports);
+campaigns.route("/", campaignSends);
+campaigns.route("/", campaignSettings);
+campaigns.route("/", campaignJobs);
+campaigns.route("/", campaignGuard);

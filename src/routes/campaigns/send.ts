@@ -1,0 +1,38 @@
+// POST /api/campaigns/<id>/send: a campaign send, accepted once per Idempotency-Key and queued one task per recipient.
+
+import { Hono } from "hono";
+import { config } from "../../config";
+import { database } from "../../db/client";
+import { AppError } from "../../errors";
+import { createSendJob, SendIncomplete } from "../../sending/jobs";
+import { CAMPAIGN_BODY_LIMIT, CampaignSendRequest } from "../../sending/schemas";
+import { effectiveTracking } from "../../sending/tracking";
+import { jsonBody, limitBody } from "../body";
+import { idempotent } from "../idempotency";
+import { trackingOrigin } from "../origin";
+import { campaignIdParam } from "./params";
+import type { AppEnv } from "../../app-env";
+
+export const campaignSends = new Hono<AppEnv>();
+
+campaignSends.post("/:id/send", limitBody(CAMPAIGN_BODY_LIMIT), async (c) => {
+  const campaignId = campaignIdParam(c);
+  const body = await jsonBody(c, CampaignSendRequest);
+  const origin = trackingOrigin(config(c.env).tracking, c.req.url);
+  // The send's own switches are kept with the job; the campaign's are read again when each message goes out.
+  const track = effectiveTracking({ opens: true, clicks: true }, body.track);
+  // Every step is claimed (the job, each recipient, the enqueue count): a repeat resumes where the first stopped.
+  return idempotent(c, body, { newJobId: crypto.randomUUID(), onStale: "resume" }, async (hold) => {
+    try {
+      const result = await createSendJob(database(c.env.DB), c.env.SEND_QUEUE, campaignId, origin, body, track, { jobId: hold.jobId ?? undefined });
+      return { status: 202, body: { campaignId, ...result, idempotencyKey: hold.key } };
+    } catch (err) {
+      if (!(err instanceof SendIncomplete)) throw err;
+      throw new AppError(
+        "send_incomplete",
+        `queued ${err.queued} of ${err.recipients} recipients; repeat the request with Idempotency-Key ${hold.key} to queue the rest (none is queued twice)`,
+        { campaignId, jobId: err.jobId, queued: err.queued, recipients: err.recipients, idempotencyKey: hold.key },
+      );
+    }
+  });
+});

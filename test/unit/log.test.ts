@@ -1,0 +1,37 @@
+// The JSON logger: one parseable line per call, on the console method of its level, with the fields beside msg.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { log } from "../../src/log";
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("log", () => {
+  it("writes one JSON line per call with level, msg and the fields, on console.log / warn / error", () => {
+    const out = {
+      log: vi.spyOn(console, "log").mockImplementation(() => {}),
+      warn: vi.spyOn(console, "warn").mockImplementation(() => {}),
+      error: vi.spyOn(console, "error").mockImplementation(() => {}),
+    };
+    log.info("sent", { jobId: "j1", n: 3 });
+    log.warn("sns topic not allowed", { topicArn: "arn:aws:sns:us-east-1:123456789012:x" });
+    log.error("event enqueue failed");
+    expect(out.log.mock.calls).toHaveLength(1);
+    expect(JSON.parse(String(out.log.mock.calls[0]![0]))).toEqual({ level: "info", msg: "sent", jobId: "j1", n: 3 });
+    expect(JSON.parse(String(out.warn.mock.calls[0]![0]))).toEqual({
+      level: "warn",
+      msg: "sns topic not allowed",
+      topicArn: "arn:aws:sns:us-east-1:123456789012:x",
+    });
+    expect(JSON.parse(String(out.error.mock.calls[0]![0]))).toEqual({ level: "error", msg: "event enqueue failed" });
+    expect(String(out.log.mock.calls[0]![0])).not.toContain("\n");
+  });
+
+  it("writes an Error field as its text, and a field it cannot serialise without throwing", () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    log.error("request failed", { error: new TypeError("boom"), big: 10n });
+    expect(JSON.parse(String(error.mock.calls[0]![0]))).toEqual({ level: "error", msg: "request failed", error: "TypeError: boom", big: "10" });
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(() => log.error("cyclic", { cycle })).not.toThrow();
+    expect(JSON.parse(String(error.mock.calls[1]![0]))).toMatchObject({ level: "error", msg: "cyclic", unloggable: expect.any(String) });
+  });
+});
