@@ -3,7 +3,8 @@
 // The rest of the code asks `config(env).<slice>` and never reads a variable itself. A malformed value is a
 // ConfigError naming the variable (503 `misconfigured` for every route but the pixel; queue batches wait), at the
 // first request, not deep inside one. A secret that is simply not set disables only what needs it: the code that
-// needs it throws a ConfigError naming it (tracking/keys.ts, routes/auth.ts, ses/client.ts).
+// needs it throws a ConfigError naming it (tracking/keys.ts, routes/auth.ts). The AWS keys are optional (a
+// tracking-only deployment): without them ses/client.ts throws SendingNotConfigured, 503 `sending_not_configured`.
 
 import * as v from "valibot";
 import { Email } from "./domain/schemas";

@@ -74,3 +74,18 @@ export class ConfigError extends AppError {
     this.name = "ConfigError";
   }
 }
+
+/** What to do about it, said by every answer and log line that meets a deployment without AWS keys. */
+export const SENDING_NOT_CONFIGURED = "sending is not configured: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (wrangler secret put) to send";
+
+/**
+ * Sending (and the SES suppression mirror) needs AWS keys this deployment does not have: on purpose for a
+ * tracking-only one, so 503 `unavailable` with a reason rather than a misconfiguration. Thrown before anything is
+ * claimed or queued.
+ */
+export class SendingNotConfigured extends AppError {
+  constructor() {
+    super("unavailable", SENDING_NOT_CONFIGURED, { reason: "sending_not_configured", variables: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] });
+    this.name = "SendingNotConfigured";
+  }
+}

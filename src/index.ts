@@ -3,7 +3,8 @@
 import { app } from "./app";
 import { config, reportConfigError } from "./config";
 import { database } from "./db/client";
-import { ConfigError } from "./errors";
+import { ConfigError, SendingNotConfigured } from "./errors";
+import { log } from "./log";
 import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
 import { consumeEvents } from "./pipeline/consumer";
@@ -34,6 +35,18 @@ export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>,
 const NEEDS_NO_CONFIG: ReadonlySet<string> = new Set([EVENTS_DLQ, SEND_DLQ, WEBHOOK_DLQ]);
 export const MISCONFIGURED_RETRY_SECONDS = 300;
 
+/**
+ * Keeps a batch its consumer cannot run yet. Events ride their 2-hour retry budget, then their dead letters are
+ * replayed. Send tasks have 10 retries and are never sent from the dead-letter queue, so they go back on the queue
+ * as new messages (a fresh budget) until the keys or the variable are fixed; a task queued twice is still sent at
+ * most once (its `deliveries` row is claimed before any SES call).
+ */
+async function holdBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  if (batch.queue !== SEND_QUEUE) return batch.retryAll({ delaySeconds: MISCONFIGURED_RETRY_SECONDS });
+  await env.SEND_QUEUE.sendBatch(batch.messages.map((m) => ({ body: m.body, delaySeconds: MISCONFIGURED_RETRY_SECONDS })));
+  batch.ackAll();
+}
+
 export default {
   fetch: app.fetch,
   async queue(batch, env, _ctx) {
@@ -43,12 +56,13 @@ export default {
     if (NEEDS_NO_CONFIG.has(batch.queue)) return consume(batch, env);
     try {
       config(env);
-      // A secret the consumer needs and does not have (the send queue's AWS keys) fails before its first message.
+      // The send queue's AWS keys, when not set, stop its consumer before its first message (SendingNotConfigured).
       await consume(batch, env);
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      reportConfigError(err);
-      batch.retryAll({ delaySeconds: MISCONFIGURED_RETRY_SECONDS });
+      if (err instanceof ConfigError) reportConfigError(err);
+      else if (err instanceof SendingNotConfigured) log.warn("send tasks held", { reason: err.details?.reason, tasks: batch.messages.length });
+      else throw err;
+      await holdBatch(batch, env);
     }
   },
   async scheduled(_controller, env, _ctx) {

@@ -1,7 +1,9 @@
 // Preflight checks: plain functions over the parsed wrangler configuration and the outputs of wrangler commands.
 
+import { parseConfig } from "../../src/config";
+import { ConfigError } from "../../src/errors";
 import { KeyConfigError, parseKeySpec } from "../../src/tracking/keys";
-import { parseTopicAllowList } from "../../src/sns/topics";
+import { isTopicArn, parseTopicAllowList } from "../../src/sns/topics";
 
 /** The parts of wrangler's parsed configuration (unstable_readConfig) that preflight looks at. */
 export interface ConfigView {
@@ -29,14 +31,14 @@ export interface PreflightInput {
 
 export interface CheckResult {
   title: string;
-  status: "pass" | "fail" | "skip";
+  /** `note`: nothing wrong, but worth knowing (a feature that is off). */
+  status: "pass" | "fail" | "skip" | "note";
   /** What was found, and for a failure what to do (commands to run). */
   details: string[];
 }
 
 export const PLACEHOLDER_DATABASE_ID = "00000000-0000-4000-8000-000000000000";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TOPIC_ARN = /^arn:aws(-cn|-us-gov)?:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 /** Retention for dead-letter queues: longer than the 48 h the consumers keep retrying (README, Outages). */
 const DLQ_RETENTION = "--message-retention-period-secs 1209600";
 /** How to make a value for a secret that has no obvious source. */
@@ -48,6 +50,11 @@ const SECRET_HINTS: Record<string, string> = {
 };
 
 const str = (value: unknown) => (typeof value === "string" ? value : "");
+
+const putCommands = (names: string[]) => names.map((n) => `npx wrangler secret put ${n}${SECRET_HINTS[n] ? `   # ${SECRET_HINTS[n]}` : ""}`);
+
+/** The AWS keys: optional (a tracking-only worker), but needed to send and to mirror suppressions to SES. */
+const AWS_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
 
 export function checkDatabase(config: ConfigView): CheckResult {
   const title = "D1 database";
@@ -108,7 +115,6 @@ export function checkQueues(config: ConfigView, existing: CommandResult<string[]
 export function checkSecrets(config: ConfigView, set: CommandResult<string[]>): CheckResult {
   const title = "Secrets";
   const required = config.secrets?.required ?? [];
-  const putCommands = (names: string[]) => names.map((n) => `npx wrangler secret put ${n}${SECRET_HINTS[n] ? `   # ${SECRET_HINTS[n]}` : ""}`);
   if (!set.ok) {
     if (/not found/i.test(set.error) && /worker/i.test(set.error)) {
       return {
@@ -130,6 +136,52 @@ export function checkSecrets(config: ConfigView, set: CommandResult<string[]>): 
   const missing = required.filter((name) => !set.value.includes(name));
   if (missing.length === 0) return { title, status: "pass", details: [`all ${required.length} required secrets are set: ${required.join(", ")}`] };
   return { title, status: "fail", details: [`not set: ${missing.join(", ")}`, ...putCommands(missing)] };
+}
+
+/** Whether the worker can send: both AWS keys set, or neither (a tracking-only worker); one alone closes every route. */
+export function checkSending(config: ConfigView, set: CommandResult<string[]>): CheckResult {
+  const title = "Sending";
+  if (!set.ok) return { title, status: "skip", details: ["the worker's secrets could not be listed (see Secrets)"] };
+  const present = AWS_KEYS.filter((name) => set.value.includes(name));
+  if (present.length === AWS_KEYS.length) return { title, status: "pass", details: ["enabled: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set"] };
+  if (present.length === 1) {
+    const missing = AWS_KEYS.filter((name) => !present.includes(name));
+    return {
+      title,
+      status: "fail",
+      details: [
+        `${present[0]} is set but ${missing[0]} is not: the worker would answer 503 misconfigured on every route. Set both:`,
+        ...putCommands(missing),
+      ],
+    };
+  }
+  const mirror = str(config.vars.SES_SYNC_SUPPRESSIONS).trim().toLowerCase() === "true";
+  return {
+    title,
+    status: "note",
+    details: [
+      "sending disabled: no AWS keys, so the worker tracks only (its send routes answer 503 sending_not_configured)",
+      ...(mirror ? ["SES_SYNC_SUPPRESSIONS is true: suppressions wait, unmirrored, until the keys are set"] : []),
+      "To send through it:",
+      ...putCommands(AWS_KEYS),
+    ],
+  };
+}
+
+/** Every [vars] value, through the worker's own parser (src/config.ts): what it would refuse with 503 misconfigured. */
+export function checkVariables(config: ConfigView): CheckResult {
+  const title = "[vars]";
+  try {
+    parseConfig(config.vars);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return {
+      title,
+      status: "fail",
+      details: [...err.message.split("; "), "fix them in wrangler.toml [vars]: the worker would answer 503 misconfigured"],
+    };
+  }
+  return { title, status: "pass", details: ["every value parses as the worker reads it"] };
 }
 
 /** TRACKING_ORIGIN set to an https origin, and served by this worker's custom domain. */
@@ -171,7 +223,7 @@ export function checkTopicArns(config: ConfigView): CheckResult {
       ],
     };
   }
-  const bad = arns.filter((arn) => !TOPIC_ARN.test(arn));
+  const bad = arns.filter((arn) => !isTopicArn(arn));
   if (bad.length > 0) return { title, status: "fail", details: [`not SNS topic ARNs: ${bad.join(", ")}`] };
   return { title, status: "pass", details: arns };
 }
@@ -233,6 +285,8 @@ export function runChecks(input: PreflightInput): CheckResult[] {
     checkDatabase(input.config),
     checkQueues(input.config, input.queues),
     checkSecrets(input.config, input.secrets),
+    checkSending(input.config, input.secrets),
+    checkVariables(input.config),
     checkTrackingOrigin(input.config),
     checkTopicArns(input.config),
     checkTrackingKeys(input.trackingKeys),

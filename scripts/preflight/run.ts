@@ -12,9 +12,9 @@ export interface PreflightOptions {
   out: (line: string) => void;
 }
 
-const MARK: Record<CheckResult["status"], string> = { pass: "ok  ", fail: "FAIL", skip: "skip" };
+const MARK: Record<CheckResult["status"], string> = { pass: "ok  ", fail: "FAIL", skip: "skip", note: "note" };
 
-/** True when nothing failed (a skipped check does not stop a deploy). */
+/** True when nothing failed (a skipped check or a note does not stop a deploy). */
 export async function preflight(options: PreflightOptions): Promise<boolean> {
   const config = unstable_readConfig({ config: options.configPath }) as unknown as ConfigView;
   options.out(`preflight: ${config.name ?? "worker"} (${options.configPath})`);

@@ -9,6 +9,8 @@ import { AppError } from "../errors";
 import { describePause, pauseChecker } from "../guard/pause";
 import { composeContextFrom, deliver, sendEvent } from "../sending/message";
 import { recordSendEvents } from "../sending/record-events";
+import { requireSending } from "../ses/client";
+import { emailTags } from "../ses/tags";
 import { InstrumentRequest, MESSAGE_BODY_LIMIT, SendRequest } from "../sending/schemas";
 import { effectiveTracking } from "../sending/tracking";
 import { instrumentHtml } from "../tracking/instrument";
@@ -29,12 +31,17 @@ sending.post("/instrument", limitBody(MESSAGE_BODY_LIMIT), async (c) => {
   const ring = await trackingKeyRing(tracking);
   const { html, stats } = await instrumentHtml(body.html, { origin, ring, campaignId: body.campaignId, contact: body.contact, track });
   const links = await mintLinks(origin, ring, { campaignId: body.campaignId, contact: body.contact }, tracking.unsubscribeMailto ?? undefined);
-  return c.json({ html, headers: links.headers, unsubscribe: links.unsubscribe, trackedLinks: stats.trackedLinks, pixel: stats.pixel, track });
+  // The EmailTags this worker's own sends carry: a pipeline that sends by itself attaches them, or its SES events
+  // arrive under no campaign.
+  const tags = emailTags(body.campaignId, body.contact);
+  const { trackedLinks, pixel } = stats;
+  return c.json({ html, headers: links.headers, emailTags: tags, unsubscribe: links.unsubscribe, trackedLinks, pixel, track });
 });
 
 sending.post("/send", limitBody(MESSAGE_BODY_LIMIT), async (c) => {
   const body = await jsonBody(c, SendRequest);
   const settings = config(c.env);
+  requireSending(settings.ses);
   // A request that stopped without an answer may have sent: its repeat answers outcome_unknown, never a second mail.
   return idempotent(c, body, { newJobId: null, onStale: "unknown" }, async () => {
     const db = database(c.env.DB);

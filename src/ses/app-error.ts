@@ -7,7 +7,7 @@ import type { SesError } from "./client";
  * A message SES refuses (MessageRejected, unverified sender, bad address…) is the caller's to fix, 422 with SES's
  * reason; throttling that outlasted our retries is 503; an unknown outcome (5xx, lost answer, no MessageId) is
  * 502 `outcome_unknown`, since repeating it could send a second copy; other failures SES answered are 502; refused
- * credentials are this deployment's to fix, 503 (missing ones are a ConfigError before any call).
+ * credentials are this deployment's to fix, 503 (missing ones are SendingNotConfigured before any call).
  */
 export function appErrorFromSes(err: SesError): AppError {
   const details = { reason: err.message, sesError: err.type };

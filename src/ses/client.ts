@@ -2,7 +2,7 @@
 
 import { AwsClient } from "aws4fetch";
 import type { SesSettings } from "../config";
-import { ConfigError } from "../errors";
+import { SendingNotConfigured } from "../errors";
 
 export interface SesConfig {
   region: string;
@@ -31,10 +31,18 @@ export class SesError extends Error {
   }
 }
 
-/** How to reach SES with this deployment's settings; without AWS credentials nothing can call SES (503, naming them). */
+/**
+ * How to reach SES with this deployment's settings. Without AWS credentials nothing can call SES: a tracking-only
+ * deployment, answered 503 with reason `sending_not_configured` (callers check it before claiming anything).
+ */
 export function sesConfig({ region, endpoint, credentials }: SesSettings): SesConfig {
-  if (!credentials) throw new ConfigError("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set to call SES");
+  if (!credentials) throw new SendingNotConfigured();
   return { region, endpoint, ...credentials };
+}
+
+/** Refuses, before anything is claimed or queued, a send this deployment could never hand to SES. */
+export function requireSending(ses: SesSettings): void {
+  sesConfig(ses);
 }
 
 export interface RetryPolicy {

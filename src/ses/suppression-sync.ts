@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import { suppressions } from "../db/schema";
 import { config } from "../config";
 import { sesConfig, sesRequest, type RetryPolicy } from "./client";
+import { SENDING_NOT_CONFIGURED } from "../errors";
 import { log } from "../log";
 
 /** SES's list knows only these two reasons; unsubscribes and manual entries stay ours. */
@@ -43,7 +44,13 @@ export async function syncPendingSuppressions(env: Env, db: Db, options: { event
     .orderBy(asc(suppressions.sesSyncAttemptAt), asc(suppressions.since))
     .limit(PER_RUN);
   if (pending.length === 0) return result;
-  const ses = sesConfig(config(env).ses);
+  const settings = config(env).ses;
+  if (!settings.credentials) {
+    // SES_SYNC_SUPPRESSIONS without keys: nothing can reach SES; the rows stay pending until the keys are set.
+    log.warn("SES suppression mirror waiting", { reason: "sending_not_configured", pending: pending.length, message: SENDING_NOT_CONFIGURED });
+    return result;
+  }
+  const ses = sesConfig(settings);
   for (const row of pending) {
     const at = Date.now();
     const same = and(eq(suppressions.email, row.email), eq(suppressions.reason, row.reason));

@@ -11,7 +11,8 @@ import { REPO } from "./support/connect";
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, "fixtures", name), "utf8");
 const REPO_TOML = path.join(REPO, "wrangler.toml");
-const REQUIRED = ["API_TOKEN", "TRACKING_KEYS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
+const REQUIRED = ["API_TOKEN", "TRACKING_KEYS"];
+const AWS_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:mail-tracker-ses";
 
 /** The repository's wrangler.toml with every production value filled in, as a user would. */
@@ -95,21 +96,53 @@ describe("npm run preflight", () => {
 
   it("passes a configuration and account that are ready, reading every page of the queue list", async () => {
     const pages = [...ALL_QUEUES, EVERYTHING.replace("mail-tracker-events ", "other-queue         ")];
-    const { ok, output, calls } = await runPreflight(readyToml(), { queuePages: pages, secrets: [...REQUIRED, "EXTRA"] }, TEST_TRACKING_KEYS);
+    const account = { queuePages: pages, secrets: [...REQUIRED, ...AWS_KEYS, "EXTRA"] };
+    const { ok, output, calls } = await runPreflight(readyToml(), account, TEST_TRACKING_KEYS);
     expect(output).toContain("Preflight passed");
     expect(ok).toBe(true);
+    expect(output).toContain("ok    Sending: enabled");
+    expect(output).toContain("ok    [vars]: every value parses");
     expect(calls.filter((c) => c[1] === "list" && c[0] === "queues").map((c) => c[3])).toEqual(["1", "2", "3", "4"]);
     expect(output).toContain("ok    TRACKING_KEYS: 2 key(s); new links are signed with key 2");
     expect(output).toContain("ok    Custom domain: track.example.com");
   });
 
-  it("names only what is missing: a queue, a secret", async () => {
-    const { ok, output } = await runPreflight(readyToml(), { queuePages: ALL_QUEUES, secrets: ["API_TOKEN", "TRACKING_KEYS", "AWS_ACCESS_KEY_ID"] });
+  it("names only what is missing: a queue, a secret, the other AWS key", async () => {
+    const { ok, output } = await runPreflight(readyToml(), { queuePages: ALL_QUEUES, secrets: ["TRACKING_KEYS", "AWS_ACCESS_KEY_ID"] });
     expect(ok).toBe(false);
     expect(output).toContain("FAIL  Queues: missing on the account: mail-tracker-send-dlq; create them:");
     expect(output).not.toContain("npx wrangler queues create mail-tracker-events");
-    expect(output).toContain("FAIL  Secrets: not set: AWS_SECRET_ACCESS_KEY");
-    expect(output).not.toContain("secret put API_TOKEN");
+    expect(output).toContain("FAIL  Secrets: not set: API_TOKEN");
+    expect(output).toContain("FAIL  Sending: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+    expect(output).toContain("npx wrangler secret put AWS_SECRET_ACCESS_KEY");
+    expect(output).not.toContain("secret put TRACKING_KEYS");
+    expect(output).not.toContain("secret put AWS_ACCESS_KEY_ID");
+  });
+
+  it("passes a tracking-only worker without AWS keys, saying that sending is disabled and how to enable it", async () => {
+    const { ok, output } = await runPreflight(readyToml(), { queuePages: [EVERYTHING, ...ALL_QUEUES], secrets: REQUIRED }, TEST_TRACKING_KEYS);
+    expect(output).toContain("Preflight passed");
+    expect(ok).toBe(true);
+    expect(output).toContain("ok    Secrets: all 2 required secrets are set: API_TOKEN, TRACKING_KEYS");
+    expect(output).toContain("note  Sending: sending disabled: no AWS keys, so the worker tracks only");
+    for (const key of AWS_KEYS) expect(output).toContain(`npx wrangler secret put ${key}`);
+    expect(output).not.toContain("SES_SYNC_SUPPRESSIONS");
+
+    const mirroring = readyToml((t) => t.replace('SES_SYNC_SUPPRESSIONS = "false"', 'SES_SYNC_SUPPRESSIONS = "true"'));
+    const withMirror = await runPreflight(mirroring, { queuePages: [EVERYTHING, ...ALL_QUEUES], secrets: REQUIRED });
+    expect(withMirror.ok).toBe(true);
+    expect(withMirror.output).toContain("SES_SYNC_SUPPRESSIONS is true: suppressions wait, unmirrored, until the keys are set");
+  });
+
+  it("refuses [vars] the worker itself would refuse, naming each one", async () => {
+    const broken = readyToml((t) =>
+      t.replace('SEND_RATE_PER_SECOND = "14"', 'SEND_RATE_PER_SECOND = "fast"').replace('SES_REGION = "us-east-1"', 'SES_REGION = "Virginia"'),
+    );
+    const { ok, output } = await runPreflight(broken, { queuePages: [EVERYTHING, ...ALL_QUEUES], secrets: REQUIRED });
+    expect(ok).toBe(false);
+    expect(output).toContain('FAIL  [vars]: SES_REGION must be an AWS region such as us-east-1 (got "Virginia")');
+    expect(output).toContain('SEND_RATE_PER_SECOND must be a number of messages per second above 0, such as 14 or 0.5 (got "fast")');
+    expect(output).toContain("Preflight failed: [vars].");
   });
 
   it("says to log in when wrangler cannot reach the account, and still lists the queue commands", async () => {

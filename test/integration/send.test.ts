@@ -3,7 +3,9 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { keyRing } from "../../src/tracking/keys";
 import { verifyToken } from "../../src/tracking/token";
+import { parseSesMessage } from "../../src/ses/events";
 import { decodeTagValue } from "../../src/ses/tags";
+import { fixtureText } from "../support/fixtures";
 import { api, get, ORIGIN, uniqueId, waitForEvents } from "../support/helpers";
 import { header, receivedEmail, receivedEmails } from "../support/ses-emulator";
 
@@ -209,6 +211,33 @@ describe("POST /api/instrument", () => {
     expect(out.pixel).toBe(true);
     expect(out.headers).toEqual({ "List-Unsubscribe": `<${out.unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" });
     expect(await tokenOf(/href="([^"]+\/c\/[^"]+)"/.exec(out.html)![1]!)).toMatchObject({ url: "https://shop.example/sale?a=1&b=2", contact: "cy@example.com" });
+  });
+
+  it("answers the EmailTags the worker's own send attaches, and SES events carrying them count for the campaign and contact", async () => {
+    const campaignId = uniqueId("instr.tags_v2");
+    const contact = "Dee.O'Neil+news@Example.COM";
+    const instrumented = await api("/instrument", { method: "POST", json: { campaignId, contact, html: HTML } });
+    const { emailTags } = (await instrumented.json()) as { emailTags: { Name: string; Value: string }[] };
+
+    // What this worker attaches when it sends to the same campaign and contact.
+    const realFetch = globalThis.fetch;
+    const bodies: string[] = [];
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const request = new Request(input, init);
+      bodies.push(await request.clone().text());
+      return realFetch(request);
+    });
+    expect((await api("/send", { method: "POST", json: sendBody({ campaignId, to: contact }) })).status).toBe(200);
+    expect(emailTags).toEqual((JSON.parse(bodies[0]!) as { EmailTags: unknown }).EmailTags);
+    expect(emailTags.map((t) => t.Name)).toEqual(["campaign", "contact"]);
+
+    // SES publishes EmailTags as mail.tags ({ name: [value] }): an open, which names no recipient, on a message to two.
+    type OpenRecord = { mail: { tags: Record<string, string[]>; destination: string[] } };
+    const record = JSON.parse(fixtureText("ses/event-publishing__open-record.json")) as OpenRecord;
+    record.mail.tags = { ...record.mail.tags, ...Object.fromEntries(emailTags.map((t) => [t.Name, [t.Value]])) };
+    record.mail.destination = [contact, "someone.else@example.com"];
+    const parsed = await parseSesMessage(JSON.stringify(record), { messageId: crypto.randomUUID(), timestamp: new Date().toISOString() });
+    expect(parsed).toMatchObject({ kind: "events", events: [{ type: "open", campaignId, email: contact, contactId: "Dee.O'Neil+news@example.com" }] });
   });
 
   it("requires the bearer token and a valid body", async () => {

@@ -2,10 +2,12 @@
 
 import { Hono } from "hono";
 import * as v from "valibot";
+import { config } from "../../config";
 import { database, type Db } from "../../db/client";
 import { deliveryCounts, unknownDeliveries } from "../../db/deliveries";
 import { AppError } from "../../errors";
 import { findSendJob, RequeueIncomplete, requeueUnknownRecipients, type SendJobSummary } from "../../sending/jobs";
+import { requireSending } from "../../ses/client";
 import { validateWith } from "../body";
 import { decodeCursor, pageQuery, readPage } from "../pagination";
 import { jobParams } from "./params";
@@ -57,6 +59,7 @@ campaignJobs.post("/:id/jobs/:jobId/resend-unknown", async (c) => {
   const { campaignId, jobId } = jobParams(c);
   const db = database(c.env.DB);
   await existingJob(db, campaignId, jobId);
+  requireSending(config(c.env).ses);
   try {
     return c.json({ campaignId, jobId, requeued: await requeueUnknownRecipients(db, c.env.SEND_QUEUE, jobId) }, 202);
   } catch (err) {

@@ -5,6 +5,7 @@ import { config } from "../../config";
 import { database } from "../../db/client";
 import { AppError } from "../../errors";
 import { createSendJob, SendIncomplete } from "../../sending/jobs";
+import { requireSending } from "../../ses/client";
 import { CAMPAIGN_BODY_LIMIT, CampaignSendRequest } from "../../sending/schemas";
 import { effectiveTracking } from "../../sending/tracking";
 import { jsonBody, limitBody } from "../body";
@@ -18,7 +19,10 @@ export const campaignSends = new Hono<AppEnv>();
 campaignSends.post("/:id/send", limitBody(CAMPAIGN_BODY_LIMIT), async (c) => {
   const campaignId = campaignIdParam(c);
   const body = await jsonBody(c, CampaignSendRequest);
-  const origin = trackingOrigin(config(c.env).tracking, c.req.url);
+  const settings = config(c.env);
+  // Nothing is claimed or queued that could never be sent: the tasks would wait for keys, then be dead-lettered.
+  requireSending(settings.ses);
+  const origin = trackingOrigin(settings.tracking, c.req.url);
   // The send's own switches are kept with the job; the campaign's are read again when each message goes out.
   const track = effectiveTracking({ opens: true, clicks: true }, body.track);
   // Every step is claimed (the job, each recipient, the enqueue count): a repeat resumes where the first stopped.
