@@ -14,11 +14,11 @@ Object.assign(process.env, TEST_SECRETS);
 
 /**
  * Where the tests live (test/README.md): unit/ for pure modules, integration/ for everything through the worker. A test
- * file anywhere else under test/ would silently never run, so the config refuses to start instead. test/cli/, if
- * present, has its own Node config.
+ * file anywhere else under test/ would silently never run, so the config refuses to start instead. test/cli/ and
+ * test/e2e/ have their own Node configs (vitest.cli.config.ts, vitest.e2e.config.ts).
  */
 const TEST_DIRS = ["unit", "integration"];
-const OTHER_CONFIG_DIRS = ["cli"];
+const OTHER_CONFIG_DIRS = ["cli", "e2e"];
 
 function checkTestLayout(): void {
   const root = path.join(import.meta.dirname, "test");

@@ -3,23 +3,17 @@
 // State lives in a fresh temporary directory (`--persist-to`), migrated with `wrangler d1 migrations apply --local`,
 // so a run never reads or changes the developer's `.wrangler/` state, and secrets come from an env file of test-only
 // values (test/support/secrets.ts) so a developer's `.dev.vars` is never used or needed.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readLocalD1 } from "./local-state.ts";
 import { TEST_SECRETS } from "../test/support/secrets.ts";
-import { TEST_SNS_TOPIC_ARN } from "../test/support/sns-topic.ts";
+import { freePort, HOST, LOCAL_VARS, ROOT, wrangler, wranglerEnv } from "../test/support/local-worker.ts";
 
-export const HOST = "127.0.0.1";
-export const ROOT = path.resolve(import.meta.dirname, "..");
+export { freePort, HOST, LOCAL_VARS, ROOT };
+export const run = wrangler;
 const WRANGLER = path.join(ROOT, "node_modules", ".bin", "wrangler");
-
-/** Variables that differ from wrangler.toml for a local run: /sns is closed unless a topic is listed. */
-export const LOCAL_VARS = {
-  SNS_TOPIC_ARNS: TEST_SNS_TOPIC_ARN,
-};
 
 export interface LocalWorker {
   origin: string;
@@ -37,33 +31,6 @@ export interface LocalWorker {
   /** The workerd processes serving the worker (for CPU accounting). */
   workerdPids(): number[];
   stop(): Promise<void>;
-}
-
-/** wrangler also reads required secrets from the environment: give it the same test-only values as the env file. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...TEST_SECRETS, CI: "1" };
-  // `d1 execute --json` prints its answer at the info level: a quieter level set for this process must not reach it.
-  delete env.WRANGLER_LOG;
-  return env;
-}
-
-/** A TCP port that was free a moment ago on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export function run(args: string[], cwd: string): string {
-  const result = spawnSync(WRANGLER, args, { cwd, encoding: "utf8", env: childEnv(), maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
 }
 
 /** Parent pid of a process, from /proc (Linux). */
@@ -157,7 +124,7 @@ export async function startLocalWorker(options: { log?: (line: string) => void; 
       "--log-level", "warn",
     ],
     // Its own process group, so stopping it ends the workerd children it started and nothing else.
-    { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: childEnv() },
+    { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: wranglerEnv() },
   );
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);

@@ -66,6 +66,7 @@ mail-tracker is running on ${ORIGIN}
   Unsubscribe page:                 ${links.unsubscribe}
   Local SES (emails sent via POST /api/send land here, with a web viewer): ${LOCAL_SES_ENDPOINT}
 
+  Dashboard:                        ${ORIGIN}/dashboard (sign in with the API token)
   API token: API_TOKEN in ${DEV_VARS} (send it as "Authorization: Bearer <token>")
   Mint your own: npm run link -- --campaign demo --contact you@example.com --url https://example.com/
 `);

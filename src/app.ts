@@ -3,11 +3,13 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { config, reportConfigError } from "./config";
+import { dashboardHeaders } from "./dashboard/headers";
 import { AppError, ConfigError, errorBody } from "./errors";
 import { log } from "./log";
 import { SesError } from "./ses/client";
 import { appErrorFromSes } from "./ses/app-error";
 import { api } from "./routes/api";
+import { dashboardRoutes } from "./routes/dashboard";
 import { edge } from "./routes/edge";
 import { linkNotFound, pageHeaders } from "./routes/html";
 import { sns } from "./routes/sns";
@@ -18,10 +20,12 @@ export const app = new Hono<AppEnv>();
 
 /** The open pixel answers its GIF whatever happens, and mail clients load it from other origins. */
 const isPixel = (path: string) => path.startsWith("/o/");
+/** The dashboard's pages run this origin's script and stylesheet: their own policy (dashboard/headers.ts). */
+const isDashboard = (path: string) => path === "/dashboard" || path.startsWith("/dashboard/");
 
 // Security headers on every answer but the pixel's (Cross-Origin-Resource-Policy would stop webmail loading it):
 // the HTML pages need them, and on JSON and text they cost nothing. One rule, no list of page paths to keep up.
-app.use("*", (c, next) => (isPixel(c.req.path) ? next() : pageHeaders(c, next)));
+app.use("*", (c, next) => (isPixel(c.req.path) ? next() : isDashboard(c.req.path) ? dashboardHeaders(c, next) : pageHeaders(c, next)));
 
 // The whole configuration is checked before any route runs: a malformed variable answers 503 naming it, on every
 // route, instead of failing later inside one. The pixel checks it in its handler and still answers the GIF.
@@ -34,10 +38,15 @@ app.route("/", edge);
 app.route("/u", unsubscribe);
 app.route("/api", api);
 app.route("/sns", sns);
+// The dashboard's data requests go through the worker's own router to /api, with the API's auth and errors.
+app.route(
+  "/dashboard",
+  dashboardRoutes(async (request, env, ctx) => app.fetch(request, env, ctx)),
+);
 
 // People open links; only API callers get JSON.
 app.notFound((c) => {
-  if (c.req.path.startsWith("/api/")) {
+  if (c.req.path.startsWith("/api/") || c.req.path.startsWith("/dashboard/api/")) {
     return c.json(errorBody(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`)), 404);
   }
   return linkNotFound();

@@ -9,7 +9,7 @@ import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
 import { consumeEvents } from "./pipeline/consumer";
 import { replayOnSchedule } from "./pipeline/replay";
-import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ, SEND_QUEUE, WEBHOOK_DLQ, WEBHOOK_QUEUE } from "./pipeline/queues";
+import { EVENTS_DLQ, EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_DLQ, SEND_QUEUE, WEBHOOK_DLQ, WEBHOOK_QUEUE } from "./pipeline/queues";
 import { consumeSends } from "./sending/consumer";
 import { consumeWebhooks } from "./webhooks/consumer";
 import { requeueParkedOnSchedule } from "./guard/parked";
@@ -33,7 +33,6 @@ export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>,
  * events queue uses between retries.
  */
 const NEEDS_NO_CONFIG: ReadonlySet<string> = new Set([EVENTS_DLQ, SEND_DLQ, WEBHOOK_DLQ]);
-export const MISCONFIGURED_RETRY_SECONDS = 300;
 
 /**
  * Keeps a batch its consumer cannot run yet. Events ride their 2-hour retry budget, then their dead letters are

@@ -1,17 +1,33 @@
 // Manual suppression management: list, add and lift, each recorded in the history.
 
-import { and, asc, gt, isNull, or } from "drizzle-orm";
+import { and, asc, gt, isNull, or, sql } from "drizzle-orm";
 import type { Suppression, SuppressionReason } from "../domain/suppression";
 import { database, prepare, runBatch, type Db } from "./client";
 import { suppressionLifts, suppressions } from "./schema";
 import { rowToSuppression, sameAddress } from "./suppressions";
 
-/** Up to `rows` active suppressions in address order, after `afterEmail`. */
-export async function listSuppressions(db: Db, afterEmail: string | null, rows: number, now = Date.now()): Promise<Suppression[]> {
+/**
+ * Up to `rows` active suppressions in address order, after `afterEmail`, only those whose address contains `contains`
+ * (any case) when given.
+ */
+export async function listSuppressions(
+  db: Db,
+  afterEmail: string | null,
+  rows: number,
+  contains: string | null = null,
+  now = Date.now(),
+): Promise<Suppression[]> {
   const found = await db
     .select()
     .from(suppressions)
-    .where(and(or(isNull(suppressions.expiresAt), gt(suppressions.expiresAt, now)), afterEmail === null ? undefined : gt(suppressions.email, afterEmail)))
+    .where(
+      and(
+        or(isNull(suppressions.expiresAt), gt(suppressions.expiresAt, now)),
+        afterEmail === null ? undefined : gt(suppressions.email, afterEmail),
+        // instr, not LIKE: the text is matched as it is, with no wildcard characters to escape.
+        contains === null ? undefined : sql`instr(${suppressions.emailKey}, lower(${contains})) > 0`,
+      ),
+    )
     .orderBy(asc(suppressions.email))
     .limit(rows);
   return found.map(rowToSuppression);

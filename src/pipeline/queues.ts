@@ -36,6 +36,13 @@ export const EVENTS_RETRY: RetrySchedule = { firstDelay: 5, maxDelay: 300, maxRe
  */
 export const DEAD_LETTER_RETRY: RetrySchedule = { firstDelay: 60, maxDelay: 1800, maxRetries: 100 };
 
+/**
+ * How long a batch that arrived while the deployment is misconfigured waits before it comes again: the longest delay
+ * the events queue uses between retries. (Not exported from src/index.ts: workerd takes every named export of the
+ * entry module for a handler, and refuses a number.)
+ */
+export const MISCONFIGURED_RETRY_SECONDS = 300;
+
 /** Queues accept a delay of at most 12 hours. */
 const MAX_QUEUE_DELAY = 43_200;
 

@@ -15,7 +15,11 @@ import type { AppEnv } from "../app-env";
 
 const ManualReason = v.picklist(["manual", "hard_bounce", "complaint", "unsubscribe"]);
 const AddRequest = v.object({ email: Email, reason: v.optional(ManualReason, "manual") });
-const ListQuery = v.object({ ...PageQuery.entries, email: v.optional(Email) });
+const ListQuery = v.object({
+  ...PageQuery.entries,
+  email: v.optional(Email),
+  q: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(254, "must be at most 254 characters"))),
+});
 const EmailCursor = v.object({ after: v.string() });
 
 export const suppressionsApi = new Hono<AppEnv>();
@@ -31,7 +35,7 @@ suppressionsApi.get("/", async (c) => {
   const after = decodeCursor(query.cursor, EmailCursor)?.after ?? null;
   const result = await readPage(
     query.limit,
-    (rows) => listSuppressions(db, after, rows),
+    (rows) => listSuppressions(db, after, rows, query.q || null),
     (last) => ({ after: last.email }),
   );
   return c.json({ items: result.items.map(suppressionJson), cursor: result.cursor });

@@ -4,8 +4,8 @@
 import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import worker, { MISCONFIGURED_RETRY_SECONDS } from "../../src/index";
-import { EVENTS_QUEUE, SEND_QUEUE } from "../../src/pipeline/queues";
+import worker from "../../src/index";
+import { EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_QUEUE } from "../../src/pipeline/queues";
 import { CAMPAIGN_TAG, encodeTagValue } from "../../src/ses/tags";
 import type { SendTask } from "../../src/sending/jobs";
 import { fixtureJson } from "../support/fixtures";
