@@ -50,6 +50,8 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             TEST_FIXTURES: { files: readFixtureTree(FIXTURE_DIRS) },
+            // The cron triggers of wrangler.toml, so the worker's dispatch on them is checked against it.
+            TEST_CRONS: wrangler.triggers?.crons ?? [],
             // Every consumer's max_retries, so the retry budgets in src/pipeline/queues.ts are checked against it.
             TEST_QUEUE_MAX_RETRIES: Object.fromEntries((wrangler.queues.consumers ?? []).map((c: { queue: string; max_retries?: number }) => [c.queue, c.max_retries ?? 3])),
             ...TEST_SECRETS,
@@ -59,6 +61,10 @@ export default defineConfig(async () => {
             SEND_RATE_PER_SECOND: "50",
             // wrangler.toml ships /sns closed (no topic); the tests open it for their one topic, explicitly.
             SNS_TOPIC_ARNS: TEST_SNS_TOPIC_ARN,
+            // Bursts and honeypot windows settle a second after the last click instead of a minute.
+            MACHINE_SETTLE_SECONDS: "1",
+            // The recorded Apple sample (test/fixtures/machine) has a few hundred rows, not 290,000.
+            NETWORK_LISTS_MIN_RELAY_ROWS: "100",
             // Webhooks go to the local receiver over plain http to 127.0.0.1 (test/node/webhook-receiver.ts).
             WEBHOOKS_ALLOW_LOCAL_HTTP: "true",
             WEBHOOK_RECEIVER: inject("webhookReceiver"),

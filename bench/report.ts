@@ -1,5 +1,7 @@
 // docs/BENCHMARKS.md, generated from a run's measurements: numbers are never typed in by hand.
+import type { ClassificationResults } from "./classify-agreement.ts";
 import type { CpuResult } from "./cpu.ts";
+import { classificationSection } from "./report-classification.ts";
 import type { PairedResult } from "./http.ts";
 import type { Machine } from "./machine.ts";
 import type { SnsNodeResult } from "./sns-node.ts";
@@ -177,7 +179,7 @@ function loadSection(load: LoadSummary | null): string {
   ].join("\n");
 }
 
-export function renderReport(r: BenchResults, load: LoadSummary | null): string {
+export function renderReport(r: BenchResults, load: LoadSummary | null, classification: ClassificationResults | null = null): string {
   const m = r.machine;
   const pixel = r.http[0];
   const click = r.http[1];
@@ -238,8 +240,9 @@ JavaScript runs (a Spectre mitigation) and move on only at I/O; locally they may
 time, not CPU (see the instrumentation section for what this run's workerd did). So CPU is measured from outside: utime+stime of every process in the
 \`wrangler dev\` tree (both workerd processes and wrangler's Node) from \`/proc/<pid>/stat\` (${r.cpu.ticksPerSecond} ticks
 per second), before and after ${n(r.options.cpuRequests)} requests (4 at a time), divided by the requests; 3 rounds.
-\`HEAD\` answers like \`GET\` but records nothing, so \`HEAD\` isolates token verification and the response;
-for \`GET\` the figure is read only after the queue has stored every event, so it includes the queue producer, the
+A token with a wrong signature is verified and answered like a valid one but records nothing, so those cases isolate
+token verification and the response (runs before issue 14 used \`HEAD\` for this: it recorded nothing then, and is
+now recorded as a machine's open or click); for a valid \`GET\` the figure is read only after the queue has stored every event, so it includes the queue producer, the
 consumer and local D1 writes for that request. The column "minus GET /healthz" removes the cost that every request
 pays (HTTP, dev proxy, runtime). The tree's idle CPU (${n(r.cpu.idleMsPerSecond, 1)} ms per second, measured for 5 s before
 the rounds) times each case's duration is subtracted first, since \`GET\` cases also wait for the queue to drain.
@@ -330,6 +333,8 @@ mostly wrangler's dev proxy and HTTP; what matters is the ratio.
 ${statsTable(r.statsRead)}
 
 Within 2×: **${r.statsRead.ratio.p50.median <= 2 && r.statsRead.ratio.p99.median <= 2 ? "yes" : "NO"}** (median ratio of p50 ${n(r.statsRead.ratio.p50.median, 2)}, of p99 ${n(r.statsRead.ratio.p99.median, 2)}).
+
+${classificationSection(classification)}
 
 ## Load and loss (\`npm run load\`)
 

@@ -4,7 +4,9 @@ import path from "node:path";
 import { summarize, type Summary } from "./stats.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const ARGS = ["vitest", "run", "--config", "vitest.bench.config.ts"];
+/** Measured apart, by bench/classify-agreement.ts, with the rest of human-or-machine classification's evidence. */
+export const CLASSIFY_BENCH_FILE = "bench/workerd/classify.bench-test.ts";
+const ARGS = ["vitest", "run", "--config", "vitest.bench.config.ts", "--exclude", CLASSIFY_BENCH_FILE];
 export const WORKERD_BENCH_COMMAND = `npx ${ARGS.join(" ")}`;
 
 export interface PipelineResult {
@@ -54,13 +56,14 @@ export interface WorkerdResults {
   snsIngest: SnsIngestResult;
 }
 
-type Raw = Record<string, any>;
+export type Raw = Record<string, any>;
 
 const summaries = (record: Record<string, number[]>): Record<string, Summary> =>
   Object.fromEntries(Object.entries(record).map(([k, v]) => [k, summarize(v)]));
 
-export function runWorkerdBenches(): WorkerdResults {
-  const result = spawnSync(path.join(ROOT, "node_modules", ".bin", ARGS[0]!), ARGS.slice(1), {
+/** Runs vitest with `args` and answers the BENCH_JSON lines by bench name; throws unless all of `expected` came. */
+export function benchLines(args: readonly string[], expected: readonly string[]): Map<string, Raw> {
+  const result = spawnSync(path.join(ROOT, "node_modules", ".bin", args[0]!), args.slice(1), {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
@@ -73,10 +76,18 @@ export function runWorkerdBenches(): WorkerdResults {
     const raw = JSON.parse(line.slice(at + 11)) as Raw;
     lines.set(raw.bench, raw);
   }
-  const missing = ["pipeline", "instrument", "snsVerify", "snsIngest"].filter((k) => !lines.has(k));
+  const missing = expected.filter((k) => !lines.has(k));
   if (result.status !== 0 || missing.length) {
     throw new Error(`workerd benches failed (${result.status}; missing ${missing.join(", ") || "none"}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`);
   }
+  return lines;
+}
+
+/** The one workerd bench of classification's consumer cost (bench/classify-agreement.ts runs it). */
+export const CLASSIFY_BENCH_ARGS = ["vitest", "run", "--config", "vitest.bench.config.ts", CLASSIFY_BENCH_FILE];
+
+export function runWorkerdBenches(): WorkerdResults {
+  const lines = benchLines(ARGS, ["pipeline", "instrument", "snsVerify", "snsIngest"]);
   const p = lines.get("pipeline")!;
   const i = lines.get("instrument")!;
   const v = lines.get("snsVerify")!;

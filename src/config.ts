@@ -66,6 +66,15 @@ export interface SuppressionConfig {
   syncToSes: boolean;
 }
 
+export interface MachineConfig {
+  /** MACHINE_SETTLE_SECONDS, in milliseconds: how long a click waits for the clicks around it before its burst or
+   * honeypot verdict is settled (Preside's and the patent's one-minute stall). */
+  settleMs: number;
+  /** NETWORK_LISTS_MIN_RELAY_ROWS: rows Apple's relay egress file must hold, at least, for a refresh to replace the
+   * stored list (it has about 290,000; a shorter one is a truncated download). */
+  minRelayRows: number;
+}
+
 export interface WebhooksConfig {
   /** WEBHOOKS_ALLOW_LOCAL_HTTP: plain http to the loopback and no DNS check (local runs and tests only). */
   allowLocalHttp: boolean;
@@ -78,6 +87,7 @@ export interface Config {
   ses: SesSettings;
   sending: SendingConfig;
   suppression: SuppressionConfig;
+  machine: MachineConfig;
   webhooks: WebhooksConfig;
   /** GUARD_MIN_SENT, GUARD_BOUNCE_RATE, GUARD_COMPLAINT_RATE: the reputation guard's thresholds. */
   guard: Thresholds;
@@ -211,6 +221,8 @@ const Variables = v.object({
   SES_CONFIGURATION_SET: setting(ConfigurationSet, null),
   SEND_RATE_PER_SECOND: setting(Rate, 14),
   SES_SYNC_SUPPRESSIONS: setting(Flag, false),
+  MACHINE_SETTLE_SECONDS: setting(wholeNumber(1, 3600), 60),
+  NETWORK_LISTS_MIN_RELAY_ROWS: setting(wholeNumber(1, 10_000_000), 100_000),
   SNS_TOPIC_ARNS: setting(TopicArns, new Set<string>() as ReadonlySet<string>),
   SNS_SIGNATURE_VERSION: setting(SignatureVersions, BOTH_VERSIONS),
   WEBHOOKS_ALLOW_LOCAL_HTTP: setting(Flag, false),
@@ -259,6 +271,7 @@ function slices(p: Parsed): Config {
       softBounceTtlMs: p.SOFT_BOUNCE_SUPPRESSION_DAYS * DAY_MS,
       syncToSes: p.SES_SYNC_SUPPRESSIONS,
     },
+    machine: { settleMs: p.MACHINE_SETTLE_SECONDS * 1000, minRelayRows: p.NETWORK_LISTS_MIN_RELAY_ROWS },
     webhooks: { allowLocalHttp: p.WEBHOOKS_ALLOW_LOCAL_HTTP },
     guard: { minSent: p.GUARD_MIN_SENT, bounceRate: p.GUARD_BOUNCE_RATE, complaintRate: p.GUARD_COMPLAINT_RATE },
   };

@@ -7,6 +7,7 @@ import { ConfigError, SendingNotConfigured } from "./errors";
 import { log } from "./log";
 import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
+import { refreshNetworkLists } from "./machine/refresh";
 import { consumeEvents } from "./pipeline/consumer";
 import { replayOnSchedule } from "./pipeline/replay";
 import { EVENTS_DLQ, EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_DLQ, SEND_QUEUE, WEBHOOK_DLQ, WEBHOOK_QUEUE } from "./pipeline/queues";
@@ -26,6 +27,9 @@ export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>,
   [WEBHOOK_QUEUE, consumeWebhooks],
   [WEBHOOK_DLQ, consumeDeadLetters],
 ]);
+
+/** The daily trigger (wrangler.toml [triggers]) that refreshes the network lists; every other one runs the replays. */
+export const NETWORK_LISTS_CRON = "40 3 * * *";
 
 /**
  * The dead-letter consumers need only D1, and nothing comes after them: they keep storing while a variable is being
@@ -64,9 +68,16 @@ export default {
       await holdBatch(batch, env);
     }
   },
-  async scheduled(_controller, env, _ctx) {
+  async scheduled(controller, env, _ctx) {
     // A misconfigured deployment fails here, before any work (config() has logged why).
     const settings = config(env);
+    if (controller.cron === NETWORK_LISTS_CRON) {
+      const report = await refreshNetworkLists(env);
+      // A source that failed keeps the last good copy: worth a warning, not a failed invocation.
+      const failed = report.relay.outcome === "kept" || report.microsoft.outcome === "kept";
+      (failed ? log.warn : log.info)("network lists refresh", { ...report });
+      return;
+    }
     // Replays dead-lettered events once D1 and the counters answer again (logs, never throws).
     await replayOnSchedule(env);
     // Retries mirroring what failed inline (SES down, throttled) until it goes through.

@@ -4,6 +4,8 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     /** The SNS/SES fixtures of test/fixtures, by path relative to that folder ("sns/index.json"). */
     TEST_FIXTURES: { files: Record<string, string> };
+    /** The cron expressions of wrangler.toml [triggers]. */
+    TEST_CRONS: string[];
     /** max_retries of every queue consumer in wrangler.toml, by queue name. */
     TEST_QUEUE_MAX_RETRIES: Record<string, number>;
     /** The local webhook receiver's origin (test/node/webhook-receiver.ts). */

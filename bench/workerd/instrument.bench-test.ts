@@ -22,17 +22,17 @@ it(`instrumentation: ${RUNS} runs of ~${TARGET_MS} ms per variant`, { timeout: 6
     campaignId: "newsletter-42",
     contact: "ann@example.com",
   };
-  const full = await instrumentHtml(newsletter, { ...base, track: { opens: true, clicks: true } });
-  const pixelOnly = await instrumentHtml(newsletter, { ...base, track: { opens: true, clicks: false } });
+  const full = await instrumentHtml(newsletter, { ...base, track: { opens: true, clicks: true, honeypot: true } });
+  const pixelOnly = await instrumentHtml(newsletter, { ...base, track: { opens: true, clicks: false, honeypot: false } });
   // Proof that the timed work is the real work: links signed, pixel in, and the no-op pass changes nothing.
   expect(full.stats.trackedLinks).toBeGreaterThan(150);
   expect(full.stats.pixel).toBe(true);
-  expect(pixelOnly.stats).toEqual({ trackedLinks: 0, pixel: true });
+  expect(pixelOnly.stats).toEqual({ trackedLinks: 0, pixel: true, honeypot: false });
   expect(await new HTMLRewriter().transform(new Response(newsletter)).text()).toBe(newsletter);
 
   const variants: Record<string, () => Promise<unknown>> = {
-    instrument: () => instrumentHtml(newsletter, { ...base, track: { opens: true, clicks: true } }),
-    instrumentNoClicks: () => instrumentHtml(newsletter, { ...base, track: { opens: true, clicks: false } }),
+    instrument: () => instrumentHtml(newsletter, { ...base, track: { opens: true, clicks: true, honeypot: true } }),
+    instrumentNoClicks: () => instrumentHtml(newsletter, { ...base, track: { opens: true, clicks: false, honeypot: false } }),
     rewriterNoHandlers: () => new HTMLRewriter().transform(new Response(newsletter)).text(),
   };
   const iterations: Record<string, number> = {};

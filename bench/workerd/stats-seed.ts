@@ -34,6 +34,7 @@ export function seedEvent(req: SeedRequest, i: number): CountedEvent {
     bounceType: null,
     source: null,
     machine: i % 97 === 0,
+    machineReason: i % 97 === 0 ? "bot_agent" : "human",
     unsubscribeAll: false,
   };
 }

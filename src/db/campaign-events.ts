@@ -19,7 +19,8 @@ interface Row {
   link_index: number | null;
   bounce_type: unknown;
   source: unknown;
-  machine: unknown;
+  machine: number | null;
+  machine_reason: string | null;
   unsubscribe_all: unknown;
 }
 
@@ -27,7 +28,7 @@ interface Row {
 export const CAMPAIGN_EVENTS_PAGE_SQL = `SELECT rowid AS seq, id, type, contact_id, occurred_at, link, link_index,
   json_extract(metadata, '$.bounceType') AS bounce_type,
   json_extract(metadata, '$.source') AS source,
-  json_extract(metadata, '$.machine') AS machine,
+  machine, machine_reason,
   json_extract(metadata, '$.unsubscribeAll') AS unsubscribe_all
 FROM events
 WHERE campaign_id = ?1 AND (occurred_at, rowid) > (?2, ?3)
@@ -55,8 +56,9 @@ export async function campaignEventsPage(
       linkIndex: r.link_index,
       bounceType: typeof r.bounce_type === "string" ? r.bounce_type : null,
       source: typeof r.source === "string" ? r.source : null,
-      // json_extract gives JSON true as 1.
       machine: r.machine === 1,
+      machineReason: r.machine_reason,
+      // json_extract gives JSON true as 1.
       unsubscribeAll: r.unsubscribe_all === 1,
     })),
     next: last && results.length === limit ? { occurredAt: last.occurred_at, seq: last.seq } : null,

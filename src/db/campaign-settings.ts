@@ -5,24 +5,22 @@ import type { TrackSwitches } from "../tracking/instrument";
 import type { Db } from "./client";
 import { campaignSettings } from "./schema";
 
-/** A campaign nobody configured tracks opens and clicks. */
-export const DEFAULT_TRACKING: TrackSwitches = { opens: true, clicks: true };
+/** A campaign nobody configured tracks opens and clicks, with a honeypot link. */
+export const DEFAULT_TRACKING: TrackSwitches = { opens: true, clicks: true, honeypot: true };
 
 export async function campaignTracking(db: Db, campaignId: string): Promise<TrackSwitches> {
   const row = await db.select().from(campaignSettings).where(eq(campaignSettings.campaignId, campaignId)).get();
-  return row ? { opens: row.trackOpens, clicks: row.trackClicks } : { ...DEFAULT_TRACKING };
+  return row ? { opens: row.trackOpens, clicks: row.trackClicks, honeypot: row.trackHoneypot } : { ...DEFAULT_TRACKING };
 }
 
 /** Change the switches given; the others keep their value. Returns the switches now in force. */
 export async function updateCampaignTracking(db: Db, campaignId: string, change: Partial<TrackSwitches>, now = Date.now()): Promise<TrackSwitches> {
   const next = { ...(await campaignTracking(db, campaignId)), ...definedOnly(change) };
+  const values = { trackOpens: next.opens, trackClicks: next.clicks, trackHoneypot: next.honeypot, updatedAt: now };
   await db
     .insert(campaignSettings)
-    .values({ campaignId, trackOpens: next.opens, trackClicks: next.clicks, updatedAt: now })
-    .onConflictDoUpdate({
-      target: campaignSettings.campaignId,
-      set: { trackOpens: next.opens, trackClicks: next.clicks, updatedAt: now },
-    });
+    .values({ campaignId, ...values })
+    .onConflictDoUpdate({ target: campaignSettings.campaignId, set: values });
   return next;
 }
 

@@ -25,6 +25,8 @@ export function toRow(e: TrackingEvent, receivedAt: number): EventRow {
     userAgent: e.userAgent ?? null,
     ip: e.ip ?? null,
     metadata: e.metadata ?? null,
+    machine: e.machine ?? null,
+    machineReason: e.machineReason ?? null,
   };
 }
 

@@ -22,6 +22,10 @@ export const events = sqliteTable(
     userAgent: text("user_agent"),
     ip: text("ip"),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** Opens and clicks: made by a machine (true) or a person (false); null for other types and older rows. */
+    machine: integer("machine", { mode: "boolean" }),
+    /** The verdict's reason code (src/machine/classify.ts REASONS); null where `machine` is. */
+    machineReason: text("machine_reason"),
   },
   (t) => [
     index("events_campaign_time").on(t.campaignId, t.occurredAt),
@@ -30,6 +34,9 @@ export const events = sqliteTable(
     // Segments: walk one event type's contacts in order, the time check answered from the index itself.
     index("events_type_contact_time").on(t.type, t.contactId, t.occurredAt),
     index("events_campaign_type_contact_time").on(t.campaignId, t.type, t.contactId, t.occurredAt),
+    // A campaign's opens and clicks by verdict, newest first (GET /api/campaigns/<id>/events?machine=): only rows
+    // that have a verdict are in it, so other events cost the index nothing.
+    index("events_campaign_machine_time").on(t.campaignId, t.machine, t.occurredAt, t.id).where(sql`machine IS NOT NULL`),
   ],
 );
 
@@ -160,7 +167,33 @@ export const campaignSettings = sqliteTable("campaign_settings", {
   campaignId: text("campaign_id").primaryKey(),
   trackOpens: integer("track_opens", { mode: "boolean" }).notNull().default(true),
   trackClicks: integer("track_clicks", { mode: "boolean" }).notNull().default(true),
+  /** One hidden honeypot link per message (src/tracking/honeypot.ts), when clicks are tracked. */
+  trackHoneypot: integer("track_honeypot", { mode: "boolean" }).notNull().default(true),
   updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * The network lists human-or-machine classification uses, as the last good refresh stored them
+ * (src/machine/refresh.ts): the encoded lists (src/machine/networks.ts) cut into parts under D1's row size limit,
+ * base64url text. A refresh writes its parts and moves `network_lists_current` to them in one transaction, so a
+ * reader never sees half a copy and a failed refresh leaves the last good one.
+ */
+export const networkLists = sqliteTable(
+  "network_lists",
+  {
+    version: text("version").notNull(),
+    part: integer("part").notNull(),
+    data: text("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.version, t.part] })],
+);
+
+/** One row (`name` = "current"): which stored copy is in force, when it was refreshed, and what each source gave. */
+export const networkListsCurrent = sqliteTable("network_lists_current", {
+  name: text("name").primaryKey(),
+  version: text("version").notNull(),
+  refreshedAt: integer("refreshed_at").notNull(),
+  summary: text("summary", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
 });
 
 /**

@@ -34,8 +34,25 @@ export interface TrackingEvent {
   link?: string | null;
   linkIndex?: number | null;
   userAgent?: string | null;
+  /** The full client address (CF-Connecting-IP) while the event travels; storage may keep less of it. */
   ip?: string | null;
+  /** Edge opens and clicks: what human-or-machine classification reads of the request besides agent and address. */
+  request?: RequestSignals | null;
+  /** Opens and clicks, decided by the events consumer: a machine (scanner, proxy prefetch…) or a person. */
+  machine?: boolean | null;
+  /** The stable reason code of that verdict (src/machine/classify.ts REASONS). */
+  machineReason?: string | null;
   metadata?: Record<string, unknown> | null;
+}
+
+/** Facts of the request that carried a pixel or click, kept for classification in the consumer. */
+export interface RequestSignals {
+  /** "GET", "HEAD", … */
+  method: string;
+  /** The Accept header. */
+  accept: string | null;
+  /** request.cf.asn: the network the request came from. */
+  asn: number | null;
 }
 
 /** What one queue message carries: the events born from one request or one SNS message. */
@@ -64,6 +81,16 @@ const QueuedEvent = v.object({
   linkIndex: v.optional(v.nullable(v.pipe(v.number("must be a whole number or null"), v.integer("must be a whole number or null")))),
   userAgent: optionalText,
   ip: optionalText,
+  // Only the edge's opens and clicks carry it; a verdict is never taken from the queue (the consumer decides it).
+  request: v.optional(
+    v.nullable(
+      v.object({
+        method: v.pipe(v.string("must be text"), v.maxLength(32, "must be at most 32 characters")),
+        accept: text,
+        asn: v.nullish(v.pipe(v.number("must be a whole number or null"), v.integer("must be a whole number or null")), null),
+      }),
+    ),
+  ),
   metadata: v.optional(v.nullable(v.record(v.string(), v.unknown(), "must be an object or null"))),
 });
 

@@ -7,7 +7,7 @@
 // bad row never costs the list, while a file that is mostly bad shows in the counts (so a refresh can keep the last
 // good list when `accepted` is implausibly small).
 import ipaddr from "ipaddr.js";
-import { compactRanges, networkRange, type ParsedRange, type RangeSet } from "./ranges.ts";
+import { networkRange, RangeCollector, type ParsedRange, type RangeSet } from "./ranges.ts";
 
 export interface AppleEgressParse {
   /** The accepted rows' ranges, in file order. */
@@ -24,8 +24,8 @@ export interface AppleEgressParse {
 const MIN_PREFIX = { ipv4: 8, ipv6: 16 } as const;
 const COUNTRY = /^[A-Z]{2}$/;
 
-/** The range of one row when it is a plausible public egress prefix, else null. */
-function rowRange(line: string): ParsedRange | null {
+/** The network of one row when it is a plausible public egress prefix, else null. */
+function rowNetwork(line: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
   const comma = line.indexOf(",");
   if (comma < 0) return null;
   const cidr = line.slice(0, comma).trim();
@@ -41,7 +41,12 @@ function rowRange(line: string): ParsedRange | null {
   if (prefix < MIN_PREFIX[address.kind()]) return null;
   // Private, loopback, multicast or reserved space is never an egress address seen on the Internet.
   if (address.range() !== "unicast") return null;
-  return networkRange(address, prefix);
+  return [address, prefix];
+}
+
+function rowRange(line: string): ParsedRange | null {
+  const network = rowNetwork(line);
+  return network ? networkRange(...network) : null;
 }
 
 /** Reads the egress file's text. Never throws: bad rows are counted in `rejected`. */
@@ -63,8 +68,63 @@ export function parseAppleEgressCsv(text: string): AppleEgressParse {
   return out;
 }
 
-/** The egress file straight to the compact sorted form, with the parse counts for the refresh's checks. */
-export function compactAppleEgressCsv(text: string): { set: RangeSet; parse: Omit<AppleEgressParse, "ranges"> } {
-  const { ranges, ...parse } = parseAppleEgressCsv(text);
-  return { set: compactRanges(ranges), parse };
+export type AppleEgressCounts = Omit<AppleEgressParse, "ranges">;
+
+/**
+ * The egress file to the compact sorted form, a line at a time: no line array and no object per row are kept, so the
+ * whole file (10–12 MB, ~290,000 rows) fits well within a Worker's 128 MB.
+ */
+export class AppleEgressCompactor {
+  readonly counts: AppleEgressCounts = { rows: 0, accepted: 0, rejected: 0, rejectedSamples: [] };
+  private readonly collector = new RangeCollector();
+  private partial = "";
+
+  /** One line of the file (surrounding whitespace and CR ignored; blank lines skipped). */
+  line(raw: string): void {
+    const line = raw.trim();
+    if (line === "") return;
+    this.counts.rows++;
+    const network = rowNetwork(line);
+    if (network) {
+      this.collector.addNetwork(...network);
+      this.counts.accepted++;
+    } else {
+      this.counts.rejected++;
+      if (this.counts.rejectedSamples.length < 10) this.counts.rejectedSamples.push(line.slice(0, 120));
+    }
+  }
+
+  /** A piece of the file as it streams in; lines may span pieces. */
+  text(piece: string): void {
+    let at = 0;
+    for (let nl = piece.indexOf("\n"); nl >= 0; nl = piece.indexOf("\n", at)) {
+      this.line(this.partial + piece.slice(at, nl));
+      this.partial = "";
+      at = nl + 1;
+    }
+    this.partial += piece.slice(at);
+  }
+
+  finish(): { set: RangeSet; parse: AppleEgressCounts } {
+    this.line(this.partial);
+    this.partial = "";
+    return { set: this.collector.finish(), parse: this.counts };
+  }
+}
+
+/** The whole file's text to the compact sorted form, with the parse counts for the refresh's checks. */
+export function compactAppleEgressCsv(text: string): { set: RangeSet; parse: AppleEgressCounts } {
+  const compactor = new AppleEgressCompactor();
+  compactor.text(text);
+  return compactor.finish();
+}
+
+/** The file as a response body streams it: decoded and compacted piece by piece, never held whole. */
+export async function compactAppleEgressStream(body: ReadableStream<Uint8Array>): Promise<{ set: RangeSet; parse: AppleEgressCounts }> {
+  const compactor = new AppleEgressCompactor();
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) compactor.text(decoder.decode(next.value, { stream: true }));
+  compactor.text(decoder.decode());
+  return compactor.finish();
 }

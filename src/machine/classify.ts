@@ -110,8 +110,8 @@ export const REASONS = {
 export type ReasonCode = keyof typeof REASONS;
 
 /** Links a burst needs (Preside, mautic#9798, SendGrid support) and the corroborated pair. */
-const BURST_LINKS = 3;
-const PAIR_LINKS = 2;
+export const BURST_LINKS = 3;
+export const PAIR_LINKS = 2;
 
 function verdict(reason: ReasonCode): Verdict {
   return { machine: REASONS[reason].machine, reason };

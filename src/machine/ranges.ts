@@ -68,6 +68,136 @@ export function parseCidr(text: string): ParsedRange | null {
 
 const WORD = 0xffffffffn;
 
+/** Sorted order of `count` ranges of `width` words each in `table`, by start, then end (word by word). */
+function sortedOrder(table: Uint32Array, count: number, width: number): Uint32Array {
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  return order.sort((a, b) => {
+    for (let w = 0; w < width; w++) {
+      const x = table[a * width + w]!;
+      const y = table[b * width + w]!;
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  });
+}
+
+/** Whether `next` (words at `at` of `table`) is at most one past `end` (words at `endAt` of `out`): it overlaps or touches. */
+function touches(table: Uint32Array, at: number, out: Uint32Array, endAt: number, words: number): boolean {
+  // next <= end + 1, computed as next - 1 <= end without overflow: next == 0 always touches.
+  let borrow = 1;
+  const minus = new Uint32Array(words);
+  for (let w = words - 1; w >= 0; w--) {
+    const v = table[at + w]! - borrow;
+    borrow = v < 0 ? 1 : 0;
+    minus[w] = v >>> 0;
+  }
+  if (borrow) return true;
+  for (let w = 0; w < words; w++) {
+    if (minus[w]! !== out[endAt + w]!) return minus[w]! < out[endAt + w]!;
+  }
+  return true;
+}
+
+function isGreater(table: Uint32Array, at: number, out: Uint32Array, outAt: number, words: number): boolean {
+  for (let w = 0; w < words; w++) {
+    if (table[at + w]! !== out[outAt + w]!) return table[at + w]! > out[outAt + w]!;
+  }
+  return false;
+}
+
+/**
+ * Sorts and merges ranges of `words` 32-bit words per bound ([start, end] back to back): overlapping and adjacent
+ * ranges become one (10.0.0.0/25 and 10.0.0.128/25 are 10.0.0.0–10.0.0.255).
+ */
+function mergeRanges(table: Uint32Array, count: number, words: number): Uint32Array {
+  const width = words * 2;
+  const order = sortedOrder(table, count, width);
+  const out = new Uint32Array(count * width);
+  let n = 0;
+  for (const i of order) {
+    const at = i * width;
+    const last = (n - 1) * width;
+    if (n > 0 && touches(table, at, out, last + words, words)) {
+      if (isGreater(table, at + words, out, last + words, words)) out.set(table.subarray(at + words, at + width), last + words);
+    } else {
+      out.set(table.subarray(at, at + width), n * width);
+      n++;
+    }
+  }
+  return out.slice(0, n * width);
+}
+
+/**
+ * Collects ranges one by one into typed arrays, then sorts and merges them into a RangeSet. No object per range is
+ * kept, so Apple's ~290,000 rows take a few MB, not the hundred or so objects and bigints would.
+ */
+export class RangeCollector {
+  private v4 = new Uint32Array(2 * 1024);
+  private v6 = new Uint32Array(8 * 1024);
+  private n4 = 0;
+  private n6 = 0;
+
+  /** The network of `address` at `prefix` (host bits ignored). */
+  addNetwork(address: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): void {
+    const bytes = address.toByteArray();
+    if (address.kind() === "ipv4") {
+      const mask = maskBytes(4, prefix);
+      const start = bytesToNumber(bytes.map((b, i) => b & mask[i]!));
+      const end = bytesToNumber(bytes.map((b, i) => (b | ~mask[i]!) & 0xff));
+      this.push4(start, end);
+      return;
+    }
+    const mask = maskBytes(6, prefix);
+    const words = new Uint32Array(8);
+    for (let w = 0; w < 4; w++) {
+      let start = 0;
+      let end = 0;
+      for (let k = 0; k < 4; k++) {
+        const b = bytes[w * 4 + k]!;
+        const m = mask[w * 4 + k]!;
+        start = (start << 8) | (b & m);
+        end = (end << 8) | ((b | ~m) & 0xff);
+      }
+      words[w] = start >>> 0;
+      words[4 + w] = end >>> 0;
+    }
+    this.push6(words);
+  }
+
+  add(range: ParsedRange): void {
+    if (range.family === 4) return this.push4(range.start, range.end);
+    const words = new Uint32Array(8);
+    writeWords(words, 0, range.start);
+    writeWords(words, 4, range.end);
+    this.push6(words);
+  }
+
+  /** The sorted, merged set of everything added. */
+  finish(): RangeSet {
+    return { v4: mergeRanges(this.v4, this.n4, 1), v6: mergeRanges(this.v6, this.n6, 4) };
+  }
+
+  private push4(start: number, end: number): void {
+    if ((this.n4 + 1) * 2 > this.v4.length) this.v4 = grow(this.v4);
+    this.v4[this.n4 * 2] = start;
+    this.v4[this.n4 * 2 + 1] = end;
+    this.n4++;
+  }
+
+  private push6(words: Uint32Array): void {
+    if ((this.n6 + 1) * 8 > this.v6.length) this.v6 = grow(this.v6);
+    this.v6.set(words, this.n6 * 8);
+    this.n6++;
+  }
+}
+
+function grow(table: Uint32Array): Uint32Array<ArrayBuffer> {
+  const bigger = new Uint32Array(table.length * 2);
+  bigger.set(table);
+  return bigger;
+}
+
 function writeWords(out: Uint32Array, at: number, value: bigint): void {
   out[at] = Number((value >> 96n) & WORD);
   out[at + 1] = Number((value >> 64n) & WORD);
@@ -75,48 +205,11 @@ function writeWords(out: Uint32Array, at: number, value: bigint): void {
   out[at + 3] = Number(value & WORD);
 }
 
-interface Span<T> {
-  start: T;
-  end: T;
-}
-
-/** Merges overlapping and adjacent ranges of one family, after sorting by start. */
-function merge<T extends number | bigint>(ranges: Span<T>[], successor: (v: T) => T): Span<T>[] {
-  ranges.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  const out: Span<T>[] = [];
-  for (const r of ranges) {
-    const last = out[out.length - 1];
-    // Adjacent ranges merge too: 10.0.0.0/25 and 10.0.0.128/25 become one range.
-    if (last && r.start <= successor(last.end)) {
-      if (r.end > last.end) last.end = r.end;
-    } else {
-      out.push({ start: r.start, end: r.end });
-    }
-  }
-  return out;
-}
-
 /** Collapses parsed CIDRs (any order, overlaps allowed) into the compact sorted form. */
 export function compactRanges(ranges: Iterable<ParsedRange>): RangeSet {
-  const v4: Span<number>[] = [];
-  const v6: Span<bigint>[] = [];
-  for (const r of ranges) {
-    if (r.family === 4) v4.push({ start: r.start, end: r.end });
-    else v6.push({ start: r.start, end: r.end });
-  }
-  const m4 = merge(v4, (v) => v + 1);
-  const m6 = merge(v6, (v) => v + 1n);
-  const out4 = new Uint32Array(m4.length * 2);
-  m4.forEach((r, i) => {
-    out4[i * 2] = r.start;
-    out4[i * 2 + 1] = r.end;
-  });
-  const out6 = new Uint32Array(m6.length * 8);
-  m6.forEach((r, i) => {
-    writeWords(out6, i * 8, r.start);
-    writeWords(out6, i * 8 + 4, r.end);
-  });
-  return { v4: out4, v6: out6 };
+  const collector = new RangeCollector();
+  for (const r of ranges) collector.add(r);
+  return collector.finish();
 }
 
 /** Builds a set from CIDR strings that ship with the code; a bad entry is a programming error, so it throws. */

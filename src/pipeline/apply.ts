@@ -12,6 +12,16 @@ import { countEvents } from "../stats/counters";
 import { enqueueWebhooks, trackingWebhookEvent } from "../webhooks/fanout";
 import { acknowledgeNotices, noticeEvent, recordAccountActivity } from "../guard/activity";
 import { log } from "../log";
+import { classifyEvents, type ClassifiedEvent } from "./classify";
+
+/**
+ * Classify the opens and clicks (human or machine, src/pipeline/classify.ts), then store and count everything.
+ * A replayed event is classified again and stored and counted as nothing new, so its first verdict stands.
+ */
+export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Promise<void> {
+  if (list.length === 0) return;
+  await storeAndCount(env, await classifyEvents(env, list));
+}
 
 /**
  * Store the events, the campaigns they name and the suppression rules' effects in one D1 batch (one
@@ -19,9 +29,10 @@ import { log } from "../log";
  * D1 comes first so a rebuild from D1 can always reach what was counted. Then the webhooks are enqueued (with any
  * pause the guards decided). If any step fails the whole message is retried; D1 skips stored ids, the counters and
  * the account skip applied ids, and a task enqueued twice makes one delivery, so replaying the same events, in whole
- * or in part, changes nothing.
+ * or in part, changes nothing. Opens and clicks come classified (applyEvents); unclassified ones are stored and
+ * counted as people's.
  */
-export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Promise<void> {
+export async function storeAndCount(env: Env, list: readonly ClassifiedEvent[]): Promise<void> {
   if (list.length === 0) return;
   const suppression = config(env).suppression;
   await runBatch(env.DB, [

@@ -1,16 +1,13 @@
 // /api/contacts/<email>/events: everything that happened for one address, newest first.
 
 import { Hono } from "hono";
-import * as v from "valibot";
 import { database } from "../db/client";
 import { contactEvents, eventJson } from "../db/contact-events";
 import { normalizeEmail } from "../domain/email";
 import { Email } from "../domain/schemas";
 import { validateWith } from "./body";
-import { decodeCursor, PageQuery, readPage } from "./pagination";
+import { decodeCursor, EventCursor, PageQuery, readPage } from "./pagination";
 import type { AppEnv } from "../app-env";
-
-const EventCursor = v.object({ at: v.number(), id: v.string() });
 
 export const contactsApi = new Hono<AppEnv>();
 

@@ -28,6 +28,9 @@ export function pageQuery(fallback = 50, max = 500) {
 
 export const PageQuery = pageQuery();
 
+/** The cursor of event lists: keyset on (occurred_at, id), newest first. */
+export const EventCursor = v.object({ at: v.number(), id: v.string() });
+
 export function encodeCursor(value: unknown): string {
   return encodeBase64Url(new TextEncoder().encode(JSON.stringify(value)));
 }

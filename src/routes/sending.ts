@@ -34,8 +34,8 @@ sending.post("/instrument", limitBody(MESSAGE_BODY_LIMIT), async (c) => {
   // The EmailTags this worker's own sends carry: a pipeline that sends by itself attaches them, or its SES events
   // arrive under no campaign.
   const tags = emailTags(body.campaignId, body.contact);
-  const { trackedLinks, pixel } = stats;
-  return c.json({ html, headers: links.headers, emailTags: tags, unsubscribe: links.unsubscribe, trackedLinks, pixel, track });
+  const { trackedLinks, pixel, honeypot } = stats;
+  return c.json({ html, headers: links.headers, emailTags: tags, unsubscribe: links.unsubscribe, trackedLinks, pixel, honeypot, track });
 });
 
 sending.post("/send", limitBody(MESSAGE_BODY_LIMIT), async (c) => {

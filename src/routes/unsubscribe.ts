@@ -45,7 +45,7 @@ unsubscribe.post("/:token", verified, limitBody(FORM_LIMIT), async (c) => {
   }
   if (!isOneClickBody(form)) throw new AppError("bad_request", "the body must contain List-Unsubscribe=One-Click (RFC 8058)");
 
-  const event = await unsubscribeEvent(payload, requestFacts(c.req.raw.headers), unsubscribeVia(form));
+  const event = await unsubscribeEvent(payload, requestFacts(c.req.raw), unsubscribeVia(form));
   try {
     // Applied on the request path so the address is suppressed before we answer.
     await applyEvents(c.env, [event]);

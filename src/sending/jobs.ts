@@ -83,7 +83,8 @@ export async function createSendJob(
   campaignId: string,
   origin: string,
   body: CampaignSendRequest,
-  track: TrackSwitches,
+  /** The send's own switches; the honeypot follows the campaign's setting when each message goes out. */
+  track: Pick<TrackSwitches, "opens" | "clicks">,
   options: { jobId?: string; now?: number } = {},
 ): Promise<{ jobId: string; queued: number; duplicates: number }> {
   const jobId = options.jobId ?? crypto.randomUUID();

@@ -86,9 +86,12 @@ export const GuardSettingsRequest = v.object({
   complaintRate: v.optional(v.nullable(Rate)),
 });
 
-/** `PUT /api/campaigns/<id>/settings`: the tracking switches, the guard, or both. */
+/**
+ * `PUT /api/campaigns/<id>/settings`: the tracking switches (a send's, and the honeypot link, campaign-wide only), the
+ * guard, or both.
+ */
 export const CampaignSettingsRequest = v.pipe(
-  v.object({ track: v.optional(Track), guard: v.optional(GuardSettingsRequest) }),
+  v.object({ track: v.optional(v.object({ ...Track.entries, honeypot: v.optional(v.boolean()) })), guard: v.optional(GuardSettingsRequest) }),
   v.check((b) => b.track !== undefined || b.guard !== undefined, "name track or guard"),
 );
 

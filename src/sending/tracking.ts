@@ -7,8 +7,11 @@ import type { TrackSwitches } from "../tracking/instrument";
  * campaign setting is usually a privacy decision), and a send can turn off what its campaign allows.
  */
 export function effectiveTracking(campaign: TrackSwitches, send: Partial<TrackSwitches> | undefined): TrackSwitches {
+  const clicks = campaign.clicks && (send?.clicks ?? true);
   return {
     opens: campaign.opens && (send?.opens ?? true),
-    clicks: campaign.clicks && (send?.clicks ?? true),
+    clicks,
+    // A honeypot is a tracked link: no click tracking, no honeypot.
+    honeypot: clicks && campaign.honeypot && (send?.honeypot ?? true),
   };
 }

@@ -2,10 +2,27 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { campaignEventsPage, type PageCursor } from "../db/campaign-events";
+import { humanClicksOf, storeLabels, type HumanClick } from "../db/machine-labels";
+import { REASONS, type ReasonCode } from "../machine/classify";
+import {
+  CLICK_WINDOW_SCHEMA,
+  dueRows,
+  flipsVerdict,
+  nextDue,
+  countedReason,
+  postpone,
+  pruneWindow,
+  relabels,
+  rememberClick,
+  settled,
+  type Relabel,
+  type WindowRow,
+} from "./click-window";
 import { PauseStore, type GuardNotice, type GuardSettings, type GuardState } from "../guard/pause-store";
 import { minus, type Tally } from "../guard/rules";
-import { config } from "../config";
 import { COUNTERS, effectOf, hourOf, linkKey, zeroCounts, type Counter, type CountedEvent, type Counts, type Effect } from "./counting";
+import { config } from "../config";
+import { log } from "../log";
 
 /**
  * How long an applied event id is remembered. Queues redeliver within their retention (at most 14 days)
@@ -28,9 +45,20 @@ CREATE TABLE IF NOT EXISTS links (
   PRIMARY KEY (link_index, url)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS link_contacts (link_index INTEGER NOT NULL, url TEXT NOT NULL, contact TEXT NOT NULL, PRIMARY KEY (link_index, url, contact)) WITHOUT ROWID;
-`;
+CREATE TABLE IF NOT EXISTS about (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+${CLICK_WINDOW_SCHEMA}`;
 
-const TABLES = ["applied", "counters", "hours", "firsts", "links", "link_contacts"] as const;
+const TABLES = ["applied", "counters", "hours", "firsts", "links", "link_contacts", "click_window"] as const;
+
+/** Machine opens and clicks per reason code: rows `opensMachine:<reason>` and `clicksMachine:<reason>` of counters. */
+export interface MachineByReason {
+  opens: Record<string, number>;
+  clicks: Record<string, number>;
+}
+
+/** After a failed settling (D1 unreachable), the next try; a contended one is tried again sooner. */
+const SETTLE_RETRY_MS = 30_000;
+const CONTENDED_RETRY_MS = 1_000;
 const COUNTER_SET: ReadonlySet<string> = new Set(COUNTERS);
 
 export interface RecordResult {
@@ -71,6 +99,9 @@ export interface RebuildResult {
 export class CampaignStats extends DurableObject<Env> {
   private sql: SqlStorage;
   private alarmChecked = false;
+  private campaignId: string | null = null;
+  /** Contacts with a person's click counted since the click window last read D1 (see settleClicks). */
+  private newHumanClicks = new Set<string>();
   /** The campaign's reputation guard: decided here, beside the counters it reads, in the same transaction. */
   private guard: PauseStore;
 
@@ -82,22 +113,23 @@ export class CampaignStats extends DurableObject<Env> {
   }
 
   /**
-   * Count the events not applied before; ids and counters commit together, so a replay changes nothing. The guard
-   * is judged on the new counts before anything is awaited, so a pause commits with the counts that caused it.
+   * Count the events not applied before; ids and counters commit together, so a replay changes nothing. Clicks
+   * whose window may relabel them are remembered and settled by the alarm (`campaignId` lets it write to D1). The
+   * reputation guard is judged on the new counts before anything is awaited, so a pause commits with the counts
+   * that caused it; a pause not yet announced comes back with every call until acknowledged.
    */
   async record(events: CountedEvent[], campaignId?: string): Promise<RecordResult> {
-    if (campaignId !== undefined) this.guard.rememberScope(campaignId);
-    const applied = this.applyNow(events);
+    if (campaignId !== undefined) {
+      this.rememberCampaign(campaignId);
+      this.guard.rememberScope(campaignId);
+    }
+    const { applied, due } = this.applyNow(events, Date.now());
     if (applied > 0) this.judgeGuard();
     const notice = this.guard.pendingNotice();
+    if (due !== null) await this.wakeBy(due);
     await this.schedulePruning();
     const result = { applied, duplicates: events.length - applied };
     return notice ? { ...result, notices: [notice] } : result;
-  }
-
-  /** The counters and the guard in one call: what the stats API answers. */
-  report(): { counts: Counts; guard: CampaignGuardState } {
-    return { counts: this.counts(), guard: this.guardState() };
   }
 
   guardState(): CampaignGuardState {
@@ -134,6 +166,22 @@ export class CampaignStats extends DurableObject<Env> {
     return counts;
   }
 
+  /** The counters, the machine breakdown and the guard in one call: what the stats answer needs. */
+  summary(): { counts: Counts; machineByReason: MachineByReason; guard: CampaignGuardState } {
+    return { counts: this.counts(), machineByReason: this.machineByReason(), guard: this.guardState() };
+  }
+
+  /** Machine opens and clicks per reason code (the breakdown of `opensMachine` and `clicksMachine`). */
+  machineByReason(): MachineByReason {
+    const out: MachineByReason = { opens: {}, clicks: {} };
+    for (const row of this.sql.exec<{ name: string; n: number }>("SELECT name, n FROM counters WHERE name LIKE 'opensMachine:%' OR name LIKE 'clicksMachine:%'")) {
+      if (row.n === 0) continue;
+      const [counter, reason] = row.name.split(":") as [string, string];
+      (counter === "opensMachine" ? out.opens : out.clicks)[reason] = row.n;
+    }
+    return out;
+  }
+
   /** The first and last hour that hold anything (null for an empty campaign). */
   hourRange(): { first: number; last: number } | null {
     const row = this.sql.exec<{ first: number | null; last: number | null }>("SELECT min(hour) AS first, max(hour) AS last FROM hours").one();
@@ -165,6 +213,8 @@ export class CampaignStats extends DurableObject<Env> {
    * applied ids make an event that is both count once.
    */
   async rebuild(campaignId: string): Promise<RebuildResult> {
+    this.rememberCampaign(campaignId);
+    // The click window goes too: D1 holds every verdict as last settled, and that is what is counted again.
     this.ctx.storage.transactionSync(() => {
       for (const table of TABLES) this.sql.exec(`DELETE FROM ${table}`);
     });
@@ -172,7 +222,7 @@ export class CampaignStats extends DurableObject<Env> {
     let after: PageCursor | null = null;
     do {
       const page = await campaignEventsPage(this.env.DB, campaignId, after, REBUILD_PAGE);
-      this.applyNow(page.events);
+      this.applyNow(page.events, Date.now());
       for (const e of page.events) {
         result.firstAt = Math.min(result.firstAt ?? e.occurredAt, e.occurredAt);
         result.lastAt = Math.max(result.lastAt ?? e.occurredAt, e.occurredAt);
@@ -185,12 +235,29 @@ export class CampaignStats extends DurableObject<Env> {
     return result;
   }
 
-  /** Forget applied ids past their retention; counters are untouched. */
+  /**
+   * Settle the clicks whose stall is over, forget applied ids past their retention and clicks past KEEP_MS, then
+   * wake again for whichever comes first.
+   */
   override async alarm(): Promise<void> {
-    this.sql.exec("DELETE FROM applied WHERE at < ?", Date.now() - APPLIED_ID_RETENTION_MS);
+    const now = Date.now();
+    let retryAt: number | null = null;
+    try {
+      retryAt = await this.settleClicks(now);
+    } catch (err) {
+      log.error("click window not settled; will retry", { error: String(err) });
+      retryAt = now + SETTLE_RETRY_MS;
+    }
+    this.sql.exec("DELETE FROM applied WHERE at < ?", now - APPLIED_ID_RETENTION_MS);
     const left = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM applied").one().n;
+    const due = nextDue(this.sql);
+    const next = earliest([
+      due === null ? null : Math.max(due, retryAt ?? now),
+      pruneWindow(this.sql, now),
+      left > 0 ? now + PRUNE_EVERY_MS : null,
+    ]);
     this.alarmChecked = left > 0;
-    if (left > 0) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+    if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 
   private async schedulePruning(): Promise<void> {
@@ -199,24 +266,155 @@ export class CampaignStats extends DurableObject<Env> {
     this.alarmChecked = true;
   }
 
-  private applyNow(events: readonly CountedEvent[]): number {
-    const now = Date.now();
+  /** The alarm fires by `at` at the latest (an earlier one stays). */
+  private async wakeBy(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  private rememberCampaign(campaignId: string): void {
+    if (this.campaignId === campaignId) return;
+    this.sql.exec("INSERT INTO about (key, value) VALUES ('campaignId', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", campaignId);
+    this.campaignId = campaignId;
+  }
+
+  private storedCampaignId(): string | null {
+    this.campaignId ??= this.sql.exec<{ value: string }>("SELECT value FROM about WHERE key = 'campaignId'").toArray()[0]?.value ?? null;
+    return this.campaignId;
+  }
+
+  /** Counts the new events; answers how many were new and when the first remembered click is due (or null). */
+  private applyNow(events: readonly CountedEvent[], now: number): { applied: number; due: number | null } {
+    const due = now + config(this.env).machine.settleMs;
     return this.ctx.storage.transactionSync(() => {
       let applied = 0;
+      let remembered = false;
       for (const e of events) {
         const fresh = this.sql.exec("INSERT INTO applied (id, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id", e.id, now).toArray().length > 0;
         if (!fresh) continue;
         applied++;
         const effect = effectOf(e);
         if (effect) this.count(e, effect);
+        if (e.window && effect) {
+          if (e.contactId !== null && !e.machine) this.newHumanClicks.add(e.contactId);
+          rememberClick(this.sql, e, e.machineReason ?? e.window.verdicts[0], now, due);
+          remembered = true;
+        }
       }
-      return applied;
+      return { applied, due: remembered ? due : null };
     });
+  }
+
+  /**
+   * Relabels the due clicks whose window changed their verdict: D1 first (idempotent), then the counters and the
+   * remembered verdict in one transaction, so a crash between the two is mended by the next alarm. Answers when to
+   * come back for clicks put off (null if none).
+   */
+  private async settleClicks(now: number): Promise<number | null> {
+    this.newHumanClicks.clear();
+    const rows = dueRows(this.sql, now);
+    if (rows.length === 0) return null;
+    const changes = relabels(this.sql, rows);
+    const campaignId = changes.length > 0 ? this.storedCampaignId() : null;
+    if (changes.length > 0 && campaignId === null) throw new Error("campaign id unknown: clicks cannot be relabelled in D1");
+    await storeLabels(this.env.DB, changes.map((c) => ({ id: c.row.id, machine: REASONS[c.to].machine, reason: c.to })));
+    const flipped = [...new Set(changes.filter(flipsVerdict).flatMap((c) => (c.row.contact === null ? [] : [c.row.contact])))];
+    const humanClicks = campaignId !== null && flipped.length > 0 ? await humanClicksOf(this.env.DB, campaignId, flipped) : new Map<string, HumanClick[]>();
+    let retryAt: number | null = null;
+    this.ctx.storage.transactionSync(() => {
+      const changed = new Map(changes.map((c) => [c.row.id, c]));
+      for (const row of rows) {
+        // A rebuild while D1 was written may have cleared the window (and counted D1's verdicts): nothing to move.
+        if (countedReason(this.sql, row.id) !== row.reason) continue;
+        const change = changed.get(row.id);
+        // A person's click of the same contact counted while D1 was read: what D1 said may be stale, look again.
+        if (change && flipsVerdict(change) && row.contact !== null && this.newHumanClicks.has(row.contact)) {
+          retryAt = now + CONTENDED_RETRY_MS;
+          postpone(this.sql, row.id, retryAt);
+          continue;
+        }
+        if (change) this.relabel(change, humanClicks.get(row.contact ?? "") ?? []);
+        settled(this.sql, row.id, change?.to ?? row.reason, now);
+      }
+    });
+    return retryAt;
+  }
+
+  /** Moves one click from the counts of its old verdict to those of the new one. */
+  private relabel({ row, to }: Relabel, humanClicks: readonly HumanClick[]): void {
+    const event = (reason: ReasonCode): CountedEvent => ({
+      id: row.id,
+      type: "click",
+      contactId: row.contact,
+      occurredAt: row.at,
+      link: row.url,
+      linkIndex: row.linkIndex,
+      bounceType: null,
+      source: null,
+      machine: REASONS[reason].machine,
+      machineReason: reason,
+      unsubscribeAll: false,
+    });
+    this.uncountClick(event(row.reason), row, humanClicks);
+    const next = event(to);
+    this.count(next, effectOf(next)!);
+  }
+
+  /**
+   * Takes a counted click back out. A person's click leaves the unique counts only if the contact has no other click
+   * counted as a person's (D1, read after the relabels were stored there), and the contact's first click moves on.
+   */
+  private uncountClick(e: CountedEvent, row: WindowRow, humanClicks: readonly HumanClick[]): void {
+    const hour = hourOf(e.occurredAt);
+    this.bump(e.machine ? "clicksMachine" : "clicks", hour, -1);
+    if (e.machine && e.machineReason) this.bumpReason("clicksMachine", e.machineReason, -1);
+    const link = linkKey(e);
+    if (link) {
+      this.sql.exec(
+        "UPDATE links SET total = total - ?, machine = machine - ? WHERE link_index = ? AND url = ?",
+        e.machine ? 0 : 1,
+        e.machine ? 1 : 0,
+        link.linkIndex,
+        link.url,
+      );
+    }
+    if (e.machine || row.contact === null) return;
+    const others = humanClicks.filter((c) => c.id !== row.id);
+    this.forgetFirst("clicksUnique", row.contact, others.map((c) => c.occurredAt));
+    if (link && !others.some((c) => (c.linkIndex ?? -1) === link.linkIndex && (c.url ?? "") === link.url)) {
+      const gone = this.sql
+        .exec("DELETE FROM link_contacts WHERE link_index = ? AND url = ? AND contact = ? RETURNING contact", link.linkIndex, link.url, row.contact)
+        .toArray().length;
+      if (gone) this.sql.exec("UPDATE links SET uniq = uniq - 1 WHERE link_index = ? AND url = ?", link.linkIndex, link.url);
+    }
+  }
+
+  /** A unique counter without one of a contact's events: gone if `remaining` is empty, else moved to its earliest. */
+  private forgetFirst(name: Counter, contact: string, remaining: readonly number[]): void {
+    const prev = this.sql.exec<{ at: number }>("SELECT at FROM firsts WHERE name = ? AND contact = ?", name, contact).toArray()[0];
+    if (!prev) return;
+    if (remaining.length === 0) {
+      this.sql.exec("DELETE FROM firsts WHERE name = ? AND contact = ?", name, contact);
+      this.bump(name, hourOf(prev.at), -1);
+      return;
+    }
+    const first = Math.min(...remaining);
+    if (first === prev.at) return;
+    this.sql.exec("UPDATE firsts SET at = ? WHERE name = ? AND contact = ?", first, name, contact);
+    if (hourOf(first) === hourOf(prev.at)) return;
+    this.bumpHour(name, hourOf(prev.at), -1);
+    this.bumpHour(name, hourOf(first), 1);
+  }
+
+  /** A machine open or click per reason: a counters row only (the timeline has no per-reason series). */
+  private bumpReason(counter: "opensMachine" | "clicksMachine", reason: string, delta: number): void {
+    this.sql.exec("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n", `${counter}:${reason}`, delta);
   }
 
   private count(e: CountedEvent, effect: Effect): void {
     const hour = hourOf(e.occurredAt);
     this.bump(effect.counter, hour, 1);
+    if ((effect.counter === "opensMachine" || effect.counter === "clicksMachine") && e.machineReason) this.bumpReason(effect.counter, e.machineReason, 1);
     if (effect.unique && e.contactId !== null) this.countFirst(effect.unique, e.contactId, e.occurredAt);
     const link = effect.perLink ? linkKey(e) : null;
     if (link) this.countLink(link, e, effect);
@@ -273,4 +471,9 @@ export class CampaignStats extends DurableObject<Env> {
       machine,
     );
   }
+}
+
+function earliest(times: ReadonlyArray<number | null>): number | null {
+  const set = times.filter((t): t is number => t !== null);
+  return set.length === 0 ? null : Math.min(...set);
 }

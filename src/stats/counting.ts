@@ -1,6 +1,7 @@
 // Which counters an event moves: the counting rules of a campaign, as plain functions over plain data.
 
 import type { EventType, TrackingEvent } from "../domain/events";
+import type { ClickWindowEntry } from "../machine/window";
 
 /**
  * What the counters need of an event, and nothing more: small enough to send over RPC in bulk,
@@ -17,8 +18,12 @@ export interface CountedEvent {
   bounceType: string | null;
   /** "ses" when SES reported it (SES's own open and click tracking); absent for our pixel and redirects. */
   source: string | null;
-  /** Set by bot detection (a later issue) for opens and clicks made by machines, not people. */
+  /** Opens and clicks made by machines, not people (the consumer's classification). */
   machine: boolean;
+  /** The verdict's reason code, counted per reason for machines; null when the event has none. */
+  machineReason: string | null;
+  /** A click whose verdict its ±10 s window may still change (src/stats/click-window.ts); absent otherwise. */
+  window?: ClickWindowEntry | null;
   /** An SES Subscription event that unsubscribed the contact from everything (as the suppression rules read it). */
   unsubscribeAll: boolean;
 }
@@ -66,7 +71,7 @@ function asString(value: unknown): string | null {
   return typeof value === "string" ? value : null;
 }
 
-export function countedEvent(e: TrackingEvent): CountedEvent {
+export function countedEvent(e: TrackingEvent & { clickWindow?: ClickWindowEntry | null }): CountedEvent {
   const meta = e.metadata ?? {};
   return {
     id: e.id,
@@ -77,7 +82,9 @@ export function countedEvent(e: TrackingEvent): CountedEvent {
     linkIndex: e.linkIndex ?? null,
     bounceType: asString(meta.bounceType),
     source: asString(meta.source),
-    machine: meta.machine === true,
+    machine: e.machine === true,
+    machineReason: e.machineReason ?? null,
+    window: e.clickWindow ?? null,
     unsubscribeAll: meta.unsubscribeAll === true,
   };
 }

@@ -1,15 +1,16 @@
 // Turning counters into what the API answers: the stats contract with its rates, timelines, links.
 
 import { HOUR_MS, zeroCounts, type Counts } from "./counting";
-import type { HourRow, LinkRow } from "./campaign-stats";
+import type { HourRow, LinkRow, MachineByReason } from "./campaign-stats";
 
 export interface CampaignStatsReport {
   campaignId: string;
   sent: number;
   delivered: number;
   rejected: number;
-  opens: { total: number; unique: number; machine: number; ses: number };
-  clicks: { total: number; unique: number; machine: number; ses: number };
+  /** total and unique count people only; machine counts the rest, broken down by reason code. */
+  opens: InteractionStats;
+  clicks: InteractionStats;
   bounces: { hard: number; soft: number };
   complaints: number;
   unsubscribes: number;
@@ -19,20 +20,30 @@ export interface CampaignStatsReport {
   rates: { delivery: number; open: number; click: number; clickToOpen: number; bounce: number; complaint: number; unsubscribe: number };
 }
 
+export interface InteractionStats {
+  total: number;
+  unique: number;
+  machine: number;
+  machineByReason: Record<string, number>;
+  ses: number;
+}
+
+const NO_REASONS: MachineByReason = { opens: {}, clicks: {} };
+
 /** A fraction in [0, 1] (it can exceed 1 only when delivery events are missing), 4 decimals; 0 when nothing to divide by. */
 export function rate(part: number, whole: number): number {
   return whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : 0;
 }
 
 /** The rates are defined in docs/API.md ("Campaign numbers"); keep the two in step. */
-export function statsReport(campaignId: string, c: Counts): CampaignStatsReport {
+export function statsReport(campaignId: string, c: Counts, reasons: MachineByReason = NO_REASONS): CampaignStatsReport {
   return {
     campaignId,
     sent: c.sent,
     delivered: c.delivered,
     rejected: c.rejected,
-    opens: { total: c.opens, unique: c.opensUnique, machine: c.opensMachine, ses: c.opensSes },
-    clicks: { total: c.clicks, unique: c.clicksUnique, machine: c.clicksMachine, ses: c.clicksSes },
+    opens: { total: c.opens, unique: c.opensUnique, machine: c.opensMachine, machineByReason: { ...reasons.opens }, ses: c.opensSes },
+    clicks: { total: c.clicks, unique: c.clicksUnique, machine: c.clicksMachine, machineByReason: { ...reasons.clicks }, ses: c.clicksSes },
     bounces: { hard: c.bouncesHard, soft: c.bouncesSoft },
     complaints: c.complaints,
     unsubscribes: c.unsubscribes,

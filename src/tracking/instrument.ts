@@ -6,6 +6,7 @@
 // attributes becomes one space; names, order, quoting and values of the other attributes are kept.
 
 import { decodeHTMLAttribute } from "entities/decode";
+import { HONEYPOT_LINK_INDEX, honeypotDestination, honeypotTag } from "./honeypot";
 import type { KeyRing } from "./keys";
 import { clickPath, pixelPath } from "./links";
 import { normalizeDestination, signToken, TokenError } from "./token";
@@ -13,6 +14,8 @@ import { normalizeDestination, signToken, TokenError } from "./token";
 export interface TrackSwitches {
   opens: boolean;
   clicks: boolean;
+  /** One hidden honeypot link (./honeypot.ts); only ever added when clicks are tracked. */
+  honeypot: boolean;
 }
 
 export interface InstrumentOptions {
@@ -68,6 +71,8 @@ export interface InstrumentStats {
   /** Links rewritten to click URLs, in document order (their link index is their position here). */
   trackedLinks: number;
   pixel: boolean;
+  /** Whether the hidden honeypot link was added (it is not among trackedLinks). */
+  honeypot: boolean;
 }
 
 /**
@@ -75,13 +80,22 @@ export interface InstrumentStats {
  * input is read. `stats` is complete once the body has been read to the end.
  */
 export function instrumentResponse(input: Response, options: InstrumentOptions): { response: Response; stats: InstrumentStats } {
-  const stats: InstrumentStats = { trackedLinks: 0, pixel: false };
+  const stats: InstrumentStats = { trackedLinks: 0, pixel: false, honeypot: false };
   const { origin, ring, campaignId, contact, messageId, track } = options;
   const pixelPromise = track.opens ? signToken({ kind: "open", campaignId, contact, messageId }, ring) : null;
   const insertPixel = async (put: (html: string) => void) => {
     if (!pixelPromise || stats.pixel) return;
     stats.pixel = true;
     put(pixelTag(origin + pixelPath(await pixelPromise)));
+  };
+  const honeypotPromise =
+    track.clicks && track.honeypot
+      ? signToken({ kind: "click", campaignId, contact, messageId, url: honeypotDestination(origin), linkIndex: HONEYPOT_LINK_INDEX }, ring)
+      : null;
+  const insertHoneypot = async (put: (html: string) => void) => {
+    if (!honeypotPromise || stats.honeypot) return;
+    stats.honeypot = true;
+    put(honeypotTag(attributeText(origin + clickPath(await honeypotPromise))));
   };
 
   const rewriter = new HTMLRewriter()
@@ -94,7 +108,8 @@ export function instrumentResponse(input: Response, options: InstrumentOptions):
             optedOut = true;
           }
         }
-        if (optedOut || !track.clicks) return;
+        // The last index belongs to the honeypot: a link past it (a message with 65,535 links) stays untracked.
+        if (optedOut || !track.clicks || stats.trackedLinks >= HONEYPOT_LINK_INDEX) return;
         const href = el.getAttribute("href");
         if (href === null) return;
         const url = trackableDestination(href);
@@ -112,13 +127,18 @@ export function instrumentResponse(input: Response, options: InstrumentOptions):
       },
     })
     .on("body", {
-      element: (el) => {
+      element: async (el) => {
+        // First in the body: scanners that follow only the first links of a message still reach it.
+        await insertHoneypot((html) => el.prepend(html, { html: true }));
         if (!pixelPromise) return;
         el.onEndTag(async (end) => insertPixel((html) => end.before(html, { html: true })));
       },
     })
     .onDocument({
-      end: async (end) => insertPixel((html) => end.append(html, { html: true })),
+      end: async (end) => {
+        await insertHoneypot((html) => end.append(html, { html: true }));
+        await insertPixel((html) => end.append(html, { html: true }));
+      },
     });
 
   const source = new Response(input.body, { headers: { "content-type": "text/html; charset=utf-8" } });

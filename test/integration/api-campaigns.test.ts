@@ -2,7 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { applyEvents } from "../../src/pipeline/apply";
-import { api, get, mint, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
+import { api, BROWSER_UA, get, mint, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
 
 interface ListAnswer {
   campaigns: ({ campaignId: string; firstEventAt: string; lastEventAt: string } & Record<string, unknown>)[];
@@ -85,9 +85,11 @@ describe("campaign routes", () => {
     const campaignId = uniqueId("e2e");
     const open = await mint({ kind: "open", campaignId, contact: "Reader@Example.com" });
     const click = await mint({ kind: "click", campaignId, contact: "Reader@Example.com", url: "https://example.com/x", linkIndex: 2 });
-    await get(`/o/${open}.gif`);
-    await get(`/o/${open}.gif`);
-    await get(`/c/${click}`);
+    // A person's browser: with no agent at all the requests would be counted as a machine's.
+    const browser = { headers: { "user-agent": BROWSER_UA } };
+    await get(`/o/${open}.gif`, browser);
+    await get(`/o/${open}.gif`, browser);
+    await get(`/c/${click}`, browser);
     const stats = await vi.waitUntil(
       async () => {
         const body = await (await api(`/campaigns/${campaignId}/stats`)).json<{ opens: { total: number }; clicks: { total: number } }>();

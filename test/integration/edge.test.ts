@@ -61,7 +61,7 @@ describe("GET /o/<token>", () => {
     expect((await eventsFor(campaignId)).map((r) => r.type)).toEqual(["open"]);
   });
 
-  it("answers HEAD like GET and records nothing", async () => {
+  it("answers HEAD like GET, and records it as a machine's open or click (head_request)", async () => {
     const campaignId = uniqueId("pix-head");
     const token = await mint({ kind: "open", campaignId, contact: "a@example.com" });
     const head = await getSettled(`/o/${token}.gif`, { method: "HEAD" });
@@ -73,10 +73,11 @@ describe("GET /o/<token>", () => {
     const headClick = await getSettled(`/c/${clickToken}`, { method: "HEAD" });
     expect(headClick.status).toBe(302);
     expect(headClick.headers.get("location")).toBe("https://example.com/x");
-    await get(`/o/${token}`);
-    await waitForEvents(campaignId, 1);
-    await drainEvents();
-    expect((await eventsFor(campaignId)).map((r) => r.type)).toEqual(["open"]);
+    const rows = await waitForEvents(campaignId, 2);
+    expect(rows.map((r) => [r.type, r.machine, r.machine_reason]).sort()).toEqual([
+      ["click", 1, "head_request"],
+      ["open", 1, "head_request"],
+    ]);
   });
 });
 

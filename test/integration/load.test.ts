@@ -10,7 +10,7 @@ import { expectedCounts, mintTokenSet, planRequests, type PlannedRequest } from 
 import { campaignStats } from "../../src/stats/counters";
 import type { Counts } from "../../src/stats/counting";
 import { fixtureText } from "../support/fixtures";
-import { get, ORIGIN, uniqueId } from "../support/helpers";
+import { BROWSER_UA, get, ORIGIN, uniqueId } from "../support/helpers";
 import { createTestSigner } from "../support/sns-signer";
 
 const REQUESTS = 400;
@@ -61,7 +61,8 @@ it(`stores exactly one event per valid request out of ${REQUESTS} and per distin
 
   const pixelsAndClicks = Promise.all(
     plan.map(async (planned: PlannedRequest) => {
-      const response = await get(planned.path);
+      // A person's browser: requests without an agent would all be counted as machines'.
+      const response = await get(planned.path, { headers: { "user-agent": BROWSER_UA } });
       await response.arrayBuffer();
       return { planned, status: response.status, location: response.headers.get("location") };
     }),

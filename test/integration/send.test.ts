@@ -41,11 +41,14 @@ describe("POST /api/send", () => {
     expect(email!.destination.to).toEqual([body.to]);
     expect(email!.from).toBe(`"Example Shop" <shop@example.com>`);
     expect(email!.subject).toBe("Spring sale");
-    // Text part untouched; HTML carries a tracked link, the untouched mailto and one pixel.
+    // Text part untouched; HTML carries a tracked link, the untouched mailto, one pixel and one hidden honeypot link.
     expect(email!.body.text).toBe(TEXT);
     const html = email!.body.html!;
-    const click = /href="([^"]+\/c\/[^"]+)"/.exec(html)![1]!;
+    const click = /<a href="([^"]+\/c\/[^"]+)">sale<\/a>/.exec(html)![1]!;
     expect(await tokenOf(click)).toMatchObject({ kind: "click", url: "https://shop.example/sale?a=1&b=2", linkIndex: 0, campaignId: body.campaignId, contact: body.to });
+    const traps = [...html.matchAll(/<a href="([^"]+\/c\/[^"]+)" tabindex="-1" aria-hidden="true" style="display:none"><\/a>/g)];
+    expect(traps).toHaveLength(1);
+    expect(await tokenOf(traps[0]![1]!)).toMatchObject({ kind: "click", url: `${ORIGIN}/`, linkIndex: 0xffff, campaignId: body.campaignId, contact: body.to });
     expect(html).toContain(`<a href="mailto:help@shop.example">help</a>`);
     expect(html).toContain("<!--[if mso]><p>Outlook</p><![endif]-->");
     const pixel = /<img src="([^"]+\/o\/[^"]+)"/.exec(html)![1]!;
@@ -180,21 +183,42 @@ describe("campaign tracking switches", () => {
     const campaignId = uniqueId("settings");
     // The answer also carries the campaign's reputation guard (guard.test.ts): untouched by the tracking switches.
     const settings = await (await api(`/campaigns/${campaignId}/settings`)).json();
-    expect(settings).toMatchObject({ campaignId, track: { opens: true, clicks: true }, guard: { enabled: true } });
+    expect(settings).toMatchObject({ campaignId, track: { opens: true, clicks: true, honeypot: true }, guard: { enabled: true } });
     const put = await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { clicks: false } } });
-    expect(await put.json()).toMatchObject({ campaignId, track: { opens: true, clicks: false }, guard: { enabled: true } });
+    expect(await put.json()).toMatchObject({ campaignId, track: { opens: true, clicks: false, honeypot: true }, guard: { enabled: true } });
 
     const res = await api("/instrument", { method: "POST", json: { campaignId, contact: "bo@example.com", html: HTML, track: { clicks: true } } });
     const out = (await res.json()) as { html: string; trackedLinks: number; pixel: boolean; track: unknown };
-    expect(out).toMatchObject({ trackedLinks: 0, pixel: true, track: { opens: true, clicks: false } });
+    // No click tracking, so no honeypot link either, whatever the campaign's honeypot switch says.
+    expect(out).toMatchObject({ trackedLinks: 0, pixel: true, honeypot: false, track: { opens: true, clicks: false, honeypot: false } });
     expect(out.html).toContain(`<a href="https://shop.example/sale?a=1&amp;b=2">sale</a>`);
+    expect(out.html).not.toContain("/c/");
+  });
+
+  it("turn the honeypot link off per campaign, leaving the tracked links as they were", async () => {
+    const campaignId = uniqueId("settings");
+    const instrument = async () =>
+      (await (await api("/instrument", { method: "POST", json: { campaignId, contact: "bo@example.com", html: HTML } })).json()) as { html: string; trackedLinks: number; honeypot: boolean };
+    const before = await instrument();
+    expect(before).toMatchObject({ trackedLinks: 1, honeypot: true });
+    expect(before.html.match(/\/c\//g)).toHaveLength(2);
+    const put = await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { honeypot: false } } });
+    expect(await put.json()).toMatchObject({ campaignId, track: { opens: true, clicks: true, honeypot: false } });
+    const after = await instrument();
+    expect(after).toMatchObject({ trackedLinks: 1, honeypot: false });
+    expect(after.html.match(/\/c\//g)).toHaveLength(1);
+    expect(after.html).not.toContain("aria-hidden");
+    // Changing another switch keeps it off.
+    await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { opens: false } } });
+    expect(await (await api(`/campaigns/${campaignId}/settings`)).json()).toMatchObject({ campaignId, track: { opens: false, clicks: true, honeypot: false } });
   });
 
   it("refuses an invalid switch with 400 and changes nothing", async () => {
     const campaignId = uniqueId("settings");
     expect((await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { opens: 0 } } })).status).toBe(400);
+    expect((await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { honeypot: "no" } } })).status).toBe(400);
     const after = (await (await api(`/campaigns/${campaignId}/settings`)).json()) as { track: unknown };
-    expect(after.track).toEqual({ opens: true, clicks: true });
+    expect(after.track).toEqual({ opens: true, clicks: true, honeypot: true });
     // Neither tracking nor the guard named, or a rate above 1: refused.
     expect((await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: {} })).status).toBe(400);
     expect((await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { guard: { bounceRate: 2 } } })).status).toBe(400);
@@ -210,7 +234,7 @@ describe("POST /api/instrument", () => {
     expect(out.trackedLinks).toBe(1);
     expect(out.pixel).toBe(true);
     expect(out.headers).toEqual({ "List-Unsubscribe": `<${out.unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" });
-    expect(await tokenOf(/href="([^"]+\/c\/[^"]+)"/.exec(out.html)![1]!)).toMatchObject({ url: "https://shop.example/sale?a=1&b=2", contact: "cy@example.com" });
+    expect(await tokenOf(/<a href="([^"]+\/c\/[^"]+)">sale<\/a>/.exec(out.html)![1]!)).toMatchObject({ url: "https://shop.example/sale?a=1&b=2", contact: "cy@example.com" });
   });
 
   it("answers the EmailTags the worker's own send attaches, and SES events carrying them count for the campaign and contact", async () => {

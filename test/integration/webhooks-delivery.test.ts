@@ -65,6 +65,8 @@ describe("webhook delivery through the queues", () => {
       email: "Ann@Example.com",
       contactId: "ann@example.com",
       sesMessageId: "ses-0001",
+      userAgent: null,
+      ip: null,
       metadata: { bounceType: "Permanent", bounceSubType: "General", diagnosticCode: "smtp; 550 5.1.1 user unknown" },
     });
     await env.EVENTS.send(envelope([bounce]), { contentType: "json" });
@@ -89,6 +91,9 @@ describe("webhook delivery through the queues", () => {
         linkIndex: null,
         userAgent: null,
         ip: null,
+        // The machine verdict belongs to opens and clicks: none for a bounce.
+        machine: null,
+        machineReason: null,
         metadata: { bounceType: "Permanent", bounceSubType: "General", diagnosticCode: "smtp; 550 5.1.1 user unknown" },
       },
     });

@@ -6,7 +6,8 @@
 import { COUNTERS, type Counts } from "../../src/stats/counting.ts";
 
 const SOURCE = "json_extract(metadata, '$.source')";
-const MACHINE = "json_extract(metadata, '$.machine')";
+/** The consumer's verdict (null for events other than opens and clicks, and rows older than classification). */
+const MACHINE = "machine";
 /** A pixel open or redirect click by a person: not reported by SES, not flagged as a machine. */
 const human = (type: string) => `type = '${type}' AND ${SOURCE} IS NOT 'ses' AND ${MACHINE} IS NOT 1`;
 const machine = (type: string) => `type = '${type}' AND ${SOURCE} IS NOT 'ses' AND ${MACHINE} IS 1`;
@@ -48,4 +49,15 @@ export type CampaignCountsRow = { campaign: string } & Counts;
 /** The rows as a map from campaign id to its counts (every counter present). */
 export function countsByCampaign(rows: readonly CampaignCountsRow[]): Map<string, Counts> {
   return new Map(rows.map(({ campaign, ...counts }) => [campaign, Object.fromEntries(COUNTERS.map((c) => [c, Number(counts[c])])) as Counts]));
+}
+
+/** What countsFromD1 needs of a D1 binding (this module also runs in Node, without the Workers types). */
+interface D1Like {
+  prepare(sql: string): { bind(...values: unknown[]): { all<T>(): Promise<{ results: T[] }> } };
+}
+
+/** Every counter of the campaigns whose id starts with `prefix`, recomputed from D1. */
+export async function countsFromD1(db: D1Like, prefix: string): Promise<Map<string, Counts>> {
+  const { results } = await db.prepare(COUNTS_FROM_D1_SQL).bind(prefix).all<CampaignCountsRow>();
+  return countsByCampaign(results);
 }

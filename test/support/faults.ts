@@ -103,10 +103,14 @@ export function failingInsideBatch(db: D1Database): D1Database {
   );
 }
 
-/** Wrap `db` so that every batch commits, then its answer is lost (the caller sees an error after the write). */
+/**
+ * Wrap `db` so that every batch that wrote commits, then its answer is lost (the caller sees an error after the
+ * write). A batch that only read (the consumer's send-time lookup) answers as usual: there is nothing to lose.
+ */
 export function failingAfterCommit(db: D1Database): D1Database {
   return withBatch(db, async (target, statements) => {
-    await target.batch(statements);
+    const results = await target.batch(statements);
+    if (results.every((r) => (r.meta.rows_written ?? 0) === 0)) return results;
     throw new Error("D1_ERROR: connection lost after commit (injected)");
   });
 }

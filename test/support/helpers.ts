@@ -68,6 +68,8 @@ export interface EventRow {
   user_agent: string | null;
   ip: string | null;
   metadata: string | null;
+  machine: number | null;
+  machine_reason: string | null;
 }
 
 export async function eventsFor(campaignId: string): Promise<EventRow[]> {
@@ -88,7 +90,14 @@ export async function waitForEvents(campaignId: string, count: number, timeout =
   );
 }
 
+/** A desktop browser's agent: an open or click carrying it, and no machine signal, is counted as a person's. */
+export const BROWSER_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+
+/** Request signals of a HEAD: an open or click carrying them is a machine's (reason head_request). */
+export const HEAD_REQUEST = { method: "HEAD", accept: null, asn: null } as const;
+
 let seq = 0;
+/** An event as the queue carries it; opens and clicks look like a person's unless the overrides say otherwise. */
 export function sampleEvent(overrides: Partial<TrackingEvent> = {}): TrackingEvent {
   seq++;
   return {
@@ -99,6 +108,7 @@ export function sampleEvent(overrides: Partial<TrackingEvent> = {}): TrackingEve
     email: `user${seq}@example.com`,
     sesMessageId: null,
     occurredAt: 1_700_000_000_000 + seq,
+    userAgent: BROWSER_UA,
     ...overrides,
   };
 }

@@ -119,6 +119,26 @@ const cases: Case[] = [
     invalid: ["yes", "1", "on"],
   },
   {
+    name: "MACHINE_SETTLE_SECONDS",
+    read: (c) => c.machine.settleMs,
+    fallback: 60_000,
+    valid: [
+      ["1", 1000],
+      [90, 90_000],
+    ],
+    invalid: ["0", "3601", "1.5", "a minute"],
+  },
+  {
+    name: "NETWORK_LISTS_MIN_RELAY_ROWS",
+    read: (c) => c.machine.minRelayRows,
+    fallback: 100_000,
+    valid: [
+      ["100", 100],
+      [250000, 250_000],
+    ],
+    invalid: ["0", "-5", "many"],
+  },
+  {
     name: "WEBHOOKS_ALLOW_LOCAL_HTTP",
     read: (c) => c.webhooks.allowLocalHttp,
     fallback: false,

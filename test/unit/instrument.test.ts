@@ -3,13 +3,14 @@ import { env } from "cloudflare:workers";
 import { decodeHTMLAttribute } from "entities/decode";
 import { describe, expect, it } from "vitest";
 import newsletter from "../fixtures/newsletter.html?raw";
-import { instrumentHtml, type InstrumentOptions } from "../../src/tracking/instrument";
+import { instrumentHtml, type InstrumentOptions, type TrackSwitches } from "../../src/tracking/instrument";
 import { keyRing } from "../../src/tracking/keys";
 import { verifyToken, type TokenPayload } from "../../src/tracking/token";
 import { ORIGIN } from "../support/helpers";
 
-async function options(track = { opens: true, clicks: true }): Promise<InstrumentOptions> {
-  return { origin: ORIGIN, ring: await keyRing(env.TRACKING_KEYS), campaignId: "nl-42", contact: "Ann@Example.com", track };
+/** Opens and clicks on; the honeypot link off unless a test asks for it (it has its own tests below). */
+async function options(track: Partial<TrackSwitches> = {}): Promise<InstrumentOptions> {
+  return { origin: ORIGIN, ring: await keyRing(env.TRACKING_KEYS), campaignId: "nl-42", contact: "Ann@Example.com", track: { opens: true, clicks: true, honeypot: false, ...track } };
 }
 
 const CLICK_HREF = new RegExp(`href="${ORIGIN}/c/([A-Za-z0-9_-]+)"`, "gi");
@@ -38,7 +39,7 @@ describe("instrumentHtml on small documents", () => {
     expect(pixels).toHaveLength(1);
     expect((await payload(pixels[0]![1]!)).kind).toBe("open");
     expect(html.endsWith(`${pixels[0]![0]}</body></html>`)).toBe(true);
-    expect(stats).toEqual({ trackedLinks: 2, pixel: true });
+    expect(stats).toEqual({ trackedLinks: 2, pixel: true, honeypot: false });
   });
 
   it("leaves mailto, tel, fragment, relative, other schemes and placeholders exactly as they were", async () => {
@@ -153,7 +154,7 @@ describe("instrumenting a ~100 KB newsletter", () => {
     expect(anchors.length - tracked.length).toBeGreaterThan(10);
 
     const { html, stats } = await instrumentHtml(newsletter, await options());
-    expect(stats).toEqual({ trackedLinks: tracked.length, pixel: true });
+    expect(stats).toEqual({ trackedLinks: tracked.length, pixel: true, honeypot: false });
 
     // Every tracked link decodes to its original destination, in order, with its index.
     const clicks = await clickPayloads(html);
@@ -180,5 +181,36 @@ describe("instrumenting a ~100 KB newsletter", () => {
     expect(actual).toBe(expected);
     // The pixel sits just before </body>.
     expect(html.indexOf(pixels[0]![0]) + pixels[0]![0].length).toBe(html.lastIndexOf("</body>"));
+  });
+});
+
+describe("the honeypot link", () => {
+  const TRAP = new RegExp(
+    `<div aria-hidden="true" style="display:none;max-height:0;overflow:hidden;mso-hide:all"><a href="${ORIGIN}/c/([A-Za-z0-9_-]+)" tabindex="-1" aria-hidden="true" style="display:none"></a></div>`,
+    "g",
+  );
+
+  it("adds one hidden, unfocusable, textless link first in the body, signed to this deployment's root page", async () => {
+    const input = `<html><body class="x"><p><a href="https://a.example/">one</a> <a href="https://b.example/">two</a></p></body></html>`;
+    const { html, stats } = await instrumentHtml(input, await options({ honeypot: true }));
+    expect(stats).toEqual({ trackedLinks: 2, pixel: true, honeypot: true });
+    const traps = [...html.matchAll(TRAP)];
+    expect(traps).toHaveLength(1);
+    expect(html.startsWith(`<html><body class="x">${traps[0]![0]}<p>`)).toBe(true);
+    expect(await payload(traps[0]![1]!)).toEqual({ kind: "click", campaignId: "nl-42", contact: "Ann@Example.com", url: `${ORIGIN}/`, linkIndex: 0xffff });
+    // The visible links keep their indexes 0 and 1: the trap is not one of them.
+    expect((await clickPayloads(html.replace(TRAP, ""))).map((p) => p.linkIndex)).toEqual([0, 1]);
+  });
+
+  it("goes at the end of a fragment without <body>, and nowhere when clicks or the honeypot are off", async () => {
+    const fragment = `<p><a href="https://a.example/">one</a></p>`;
+    const { html } = await instrumentHtml(fragment, await options({ honeypot: true, opens: false }));
+    expect([...html.matchAll(TRAP)]).toHaveLength(1);
+    expect(html.endsWith("</a></div>")).toBe(true);
+    for (const track of [{ honeypot: true, clicks: false }, { honeypot: false }]) {
+      const out = await instrumentHtml(`<body>${fragment}</body>`, await options(track));
+      expect(out.stats.honeypot).toBe(false);
+      expect(out.html).not.toContain("aria-hidden");
+    }
   });
 });

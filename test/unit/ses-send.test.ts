@@ -61,9 +61,12 @@ describe("mailboxes", () => {
 
 describe("tracking switches", () => {
   it("track only what both the campaign and the send allow", () => {
-    expect(effectiveTracking({ opens: true, clicks: true }, undefined)).toEqual({ opens: true, clicks: true });
-    expect(effectiveTracking({ opens: true, clicks: true }, { opens: false })).toEqual({ opens: false, clicks: true });
-    expect(effectiveTracking({ opens: false, clicks: true }, { opens: true, clicks: false })).toEqual({ opens: false, clicks: false });
+    expect(effectiveTracking({ opens: true, clicks: true, honeypot: true }, undefined)).toEqual({ opens: true, clicks: true, honeypot: true });
+    expect(effectiveTracking({ opens: true, clicks: true, honeypot: true }, { opens: false })).toEqual({ opens: false, clicks: true, honeypot: true });
+    expect(effectiveTracking({ opens: false, clicks: true, honeypot: true }, { opens: true, clicks: false })).toEqual({ opens: false, clicks: false, honeypot: false });
+    // The honeypot is the campaign's switch; a send can turn it off, never back on.
+    expect(effectiveTracking({ opens: true, clicks: true, honeypot: false }, { honeypot: true })).toEqual({ opens: true, clicks: true, honeypot: false });
+    expect(effectiveTracking({ opens: true, clicks: true, honeypot: true }, { honeypot: false })).toEqual({ opens: true, clicks: true, honeypot: false });
   });
 });
 
@@ -72,7 +75,7 @@ describe("composing an email", () => {
     const ring = await keyRing(env.TRACKING_KEYS);
     const email = await composeEmail(
       { origin: "https://t.example", ring, unsubscribeMailto: "unsubscribe@t.example", configurationSet: "cs" },
-      { campaignId: "c1", to: "ann@example.com", from: "shop@example.com", subject: "Hi", text: "plain https://x.example/", track: { opens: true, clicks: true } },
+      { campaignId: "c1", to: "ann@example.com", from: "shop@example.com", subject: "Hi", text: "plain https://x.example/", track: { opens: true, clicks: true, honeypot: true } },
     );
     expect(email.headers["List-Unsubscribe"]).toMatch(/^<https:\/\/t\.example\/u\/[A-Za-z0-9_-]+>, <mailto:unsubscribe@t\.example\?subject=unsubscribe>$/);
     expect(email.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");

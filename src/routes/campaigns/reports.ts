@@ -4,15 +4,17 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { listCampaigns, upsertCampaignStatements } from "../../db/campaigns";
 import { database, runBatch } from "../../db/client";
+import { campaignEvents, eventJson } from "../../db/contact-events";
+import { EVENT_TYPES } from "../../domain/events";
 import { CampaignId } from "../../domain/schemas";
 import { AppError } from "../../errors";
 import { accountGuard } from "../../guard/account-guard";
 import { guardReport } from "../../guard/report";
-import { campaignStats } from "../../stats/counters";
+import { campaignReport, campaignStats } from "../../stats/counters";
 import { HOUR_MS } from "../../stats/counting";
-import { linksReport, statsReport, timelinePoints, timelineRange, type Bucket } from "../../stats/report";
+import { linksReport, timelinePoints, timelineRange, type Bucket } from "../../stats/report";
 import { validateWith } from "../body";
-import { decodeCursor, pageLimit, pageQuery, readPage } from "../pagination";
+import { decodeCursor, EventCursor, PageQuery, pageLimit, pageQuery, readPage } from "../pagination";
 import { Instant } from "../query";
 import { campaignIdParam } from "./params";
 import type { AppEnv } from "../../app-env";
@@ -25,10 +27,26 @@ const TimelineQuery = v.object({
   to: v.optional(Instant),
 });
 const LinksQuery = v.object({ limit: pageLimit(100, 1000) });
+const EventsQuery = v.object({
+  ...PageQuery.entries,
+  machine: v.optional(
+    v.pipe(
+      v.picklist(["true", "false"], "must be true or false"),
+      v.transform((s) => s === "true"),
+    ),
+  ),
+  type: v.optional(v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(", ")}`)),
+});
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export const campaignReports = new Hono<AppEnv>();
+
+/** The stats answer: the counters, and the guard with the account's pause beside the campaign's. */
+async function statsAnswer(env: Env, campaignId: string) {
+  const [report, account] = await Promise.all([campaignReport(env.CAMPAIGN_STATS, campaignId), accountGuard(env.ACCOUNT_GUARD).state()]);
+  return { ...report, guard: guardReport(report.guard, account) };
+}
 
 /** Newest activity first, each with the same numbers as its stats; the numbers come from the counters, not D1. */
 campaignReports.get("/", async (c) => {
@@ -42,13 +60,8 @@ campaignReports.get("/", async (c) => {
   const account = page.items.length > 0 ? await accountGuard(c.env.ACCOUNT_GUARD).state() : null;
   const items = await Promise.all(
     page.items.map(async (row) => {
-      const { counts, guard } = await campaignStats(c.env.CAMPAIGN_STATS, row.id).report();
-      return {
-        ...statsReport(row.id, counts),
-        guard: guardReport(guard, account!),
-        firstEventAt: iso(row.firstEventAt),
-        lastEventAt: iso(row.lastEventAt),
-      };
+      const report = await campaignReport(c.env.CAMPAIGN_STATS, row.id);
+      return { ...report, guard: guardReport(report.guard, account!), firstEventAt: iso(row.firstEventAt), lastEventAt: iso(row.lastEventAt) };
     }),
   );
   // `campaigns` and `nextCursor` are the names this list answered with first: kept for existing callers.
@@ -58,11 +71,7 @@ campaignReports.get("/", async (c) => {
 /** An unknown campaign is one with no events yet: zeros, not an error. `guard` says whether its sends are paused, and why. */
 campaignReports.get("/:id/stats", async (c) => {
   const campaignId = campaignIdParam(c);
-  const [{ counts, guard }, account] = await Promise.all([
-    campaignStats(c.env.CAMPAIGN_STATS, campaignId).report(),
-    accountGuard(c.env.ACCOUNT_GUARD).state(),
-  ]);
-  return c.json({ ...statsReport(campaignId, counts), guard: guardReport(guard, account) });
+  return c.json(await statsAnswer(c.env, campaignId));
 });
 
 campaignReports.get("/:id/timeline", async (c) => {
@@ -90,6 +99,20 @@ campaignReports.get("/:id/links", async (c) => {
   return c.json({ campaignId, links: linksReport(await campaignStats(c.env.CAMPAIGN_STATS, campaignId).links(query.limit)) });
 });
 
+/** The campaign's events newest first, with their verdicts: `machine=true|false` keeps the opens and clicks judged so. */
+campaignReports.get("/:id/events", async (c) => {
+  const campaignId = campaignIdParam(c);
+  const query = validateWith(EventsQuery, c.req.query());
+  const filter = { machine: query.machine, type: query.type };
+  const before = decodeCursor(query.cursor, EventCursor);
+  const result = await readPage(
+    query.limit,
+    (rows) => campaignEvents(database(c.env.DB), campaignId, filter, before, rows),
+    (last) => ({ at: last.occurredAt, id: last.id }),
+  );
+  return c.json({ items: result.items.map(eventJson), cursor: result.cursor });
+});
+
 /** Recovery: the counters recounted from the events in D1; answers the new stats. */
 campaignReports.post("/:id/rebuild", async (c) => {
   const campaignId = campaignIdParam(c);
@@ -99,5 +122,5 @@ campaignReports.post("/:id/rebuild", async (c) => {
     // Campaigns with events stored before the campaigns table existed join the list here.
     await runBatch(c.env.DB, upsertCampaignStatements(c.env.DB, [{ id: campaignId, firstEventAt: result.firstAt, lastEventAt: result.lastAt }]));
   }
-  return c.json({ rebuilt: { events: result.events }, stats: statsReport(campaignId, await stub.counts()) });
+  return c.json({ rebuilt: { events: result.events }, stats: await statsAnswer(c.env, campaignId) });
 });

@@ -24,7 +24,7 @@ campaignSends.post("/:id/send", limitBody(CAMPAIGN_BODY_LIMIT), async (c) => {
   requireSending(settings.ses);
   const origin = trackingOrigin(settings.tracking, c.req.url);
   // The send's own switches are kept with the job; the campaign's are read again when each message goes out.
-  const track = effectiveTracking({ opens: true, clicks: true }, body.track);
+  const track = effectiveTracking({ opens: true, clicks: true, honeypot: true }, body.track);
   // Every step is claimed (the job, each recipient, the enqueue count): a repeat resumes where the first stopped.
   return idempotent(c, body, { newJobId: crypto.randomUUID(), onStale: "resume" }, async (hold) => {
     try {

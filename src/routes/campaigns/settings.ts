@@ -1,4 +1,4 @@
-// /api/campaigns/<id>/settings: the campaign's tracking switches (opens, clicks) and reputation guard, read and changed.
+// /api/campaigns/<id>/settings: the campaign's tracking switches (opens, clicks, the honeypot link) and reputation guard.
 
 import { Hono } from "hono";
 import { campaignTracking, updateCampaignTracking } from "../../db/campaign-settings";
