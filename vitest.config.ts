@@ -25,7 +25,10 @@ function checkTestLayout(): void {
   const stray = fs
     .readdirSync(root, { recursive: true, encoding: "utf8" })
     .filter((rel) => rel.endsWith(".test.ts") && ![...TEST_DIRS, ...OTHER_CONFIG_DIRS].includes(rel.split(path.sep)[0]!));
-  if (stray.length) throw new Error(`test files outside test/unit and test/integration would never run: ${stray.map((f) => `test/${f}`).join(", ")} (see test/README.md)`);
+  if (stray.length)
+    throw new Error(
+      `test files outside test/unit and test/integration would never run: ${stray.map((f) => `test/${f}`).join(", ")} (see test/README.md)`,
+    );
 }
 
 /**
@@ -53,7 +56,9 @@ export default defineConfig(async () => {
             // The cron triggers of wrangler.toml, so the worker's dispatch on them is checked against it.
             TEST_CRONS: wrangler.triggers?.crons ?? [],
             // Every consumer's max_retries, so the retry budgets in src/pipeline/queues.ts are checked against it.
-            TEST_QUEUE_MAX_RETRIES: Object.fromEntries((wrangler.queues.consumers ?? []).map((c: { queue: string; max_retries?: number }) => [c.queue, c.max_retries ?? 3])),
+            TEST_QUEUE_MAX_RETRIES: Object.fromEntries(
+              (wrangler.queues.consumers ?? []).map((c: { queue: string; max_retries?: number }) => [c.queue, c.max_retries ?? 3]),
+            ),
             ...TEST_SECRETS,
             TRACKING_ORIGIN: "https://track.example.test",
             SES_ENDPOINT: inject("sesEndpoint"),

@@ -166,7 +166,12 @@ async function refreshCost() {
     const compacted = await compactAppleEgressStream(body);
     const used = process.cpuUsage(start);
     const lists = { ...bundledNetworkLists(), relay: compacted.set };
-    return { rows: compacted.parse.rows, cpuMillis: (used.user + used.system) / 1000, ranges: rangeCounts(compacted.set), bytes: encodeNetworkLists(lists).length };
+    return {
+      rows: compacted.parse.rows,
+      cpuMillis: (used.user + used.system) / 1000,
+      ranges: rangeCounts(compacted.set),
+      bytes: encodeNetworkLists(lists).length,
+    };
   };
   return {
     repeated: await timed(excerpt.repeat(Math.ceil(290_000 / rows))),

@@ -61,11 +61,24 @@ type Served = { opens: Record<string, number>; clicks: Record<string, number>; b
 /** The counters in a stats answer (GET /api/campaigns/<id>/stats), named and ordered as in Counts. */
 function servedCounts(s: Served): Omit<Counts, "unsubscribeEvents"> {
   return {
-    sent: s.sent, delivered: s.delivered, rejected: s.rejected, bouncesHard: s.bounces.hard!, bouncesSoft: s.bounces.soft!,
-    complaints: s.complaints, deliveryDelays: s.deliveryDelays, renderingFailures: s.renderingFailures,
-    subscriptionChanges: s.subscriptionChanges, unsubscribes: s.unsubscribes,
-    opens: s.opens.total!, opensUnique: s.opens.unique!, opensMachine: s.opens.machine!, opensSes: s.opens.ses!,
-    clicks: s.clicks.total!, clicksUnique: s.clicks.unique!, clicksMachine: s.clicks.machine!, clicksSes: s.clicks.ses!,
+    sent: s.sent,
+    delivered: s.delivered,
+    rejected: s.rejected,
+    bouncesHard: s.bounces.hard!,
+    bouncesSoft: s.bounces.soft!,
+    complaints: s.complaints,
+    deliveryDelays: s.deliveryDelays,
+    renderingFailures: s.renderingFailures,
+    subscriptionChanges: s.subscriptionChanges,
+    unsubscribes: s.unsubscribes,
+    opens: s.opens.total!,
+    opensUnique: s.opens.unique!,
+    opensMachine: s.opens.machine!,
+    opensSes: s.opens.ses!,
+    clicks: s.clicks.total!,
+    clicksUnique: s.clicks.unique!,
+    clicksMachine: s.clicks.machine!,
+    clicksSes: s.clicks.ses!,
   } as Omit<Counts, "unsubscribeEvents">;
 }
 
@@ -81,10 +94,13 @@ async function countersMatchD1(worker: LocalWorker, prefix: string, campaigns: n
     const rows = await worker.query<CampaignCountsRow>(COUNTS_FROM_D1_SQL.replace("?1", `'${prefix}'`));
     const mismatches: string[] = [];
     for (const [campaignId, counts] of countsByCampaign(rows)) {
-      const response = await fetch(`${worker.origin}/api/campaigns/${encodeURIComponent(campaignId)}/stats`, { headers: { authorization: `Bearer ${TEST_API_TOKEN}` } });
+      const response = await fetch(`${worker.origin}/api/campaigns/${encodeURIComponent(campaignId)}/stats`, {
+        headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+      });
       const { unsubscribeEvents: _notServed, ...rest } = counts;
       const keys = Object.keys(rest).sort();
-      const served = response.status === 200 ? JSON.stringify(servedCounts(await response.json()), keys) : `${response.status} ${await response.text()}`;
+      const served =
+        response.status === 200 ? JSON.stringify(servedCounts(await response.json()), keys) : `${response.status} ${await response.text()}`;
       const fromD1 = JSON.stringify(rest, keys);
       if (response.status !== 200 || served !== fromD1) mismatches.push(`${campaignId}: served ${served}, from D1 ${fromD1}`);
     }
@@ -116,12 +132,25 @@ try {
   const set = await mintTokenSet({ runId, campaigns: CAMPAIGNS, contactsPerCampaign: CONTACTS });
   const plan = planRequests(set, REQUESTS);
   const campaigns = Array.from({ length: CAMPAIGNS }, (_, c) => `${runId}-c${c}`);
-  const snsPlan = await planNotifications({ signer, fixture: readFixtureFile, campaigns, contactsPerCampaign: CONTACTS, count: NOTIFICATIONS, replayShare: REPLAY_SHARE });
-  log(`firing ${plan.length} requests (${set.opens.length} open and ${set.clicks.length} click tokens, ${set.invalid.length} invalid variants), ${CONCURRENCY} at a time, and ${snsPlan.bodies.length} SNS notifications (${snsPlan.unique} distinct, ${snsPlan.replayed} replayed), 16 at a time`);
+  const snsPlan = await planNotifications({
+    signer,
+    fixture: readFixtureFile,
+    campaigns,
+    contactsPerCampaign: CONTACTS,
+    count: NOTIFICATIONS,
+    replayShare: REPLAY_SHARE,
+  });
+  log(
+    `firing ${plan.length} requests (${set.opens.length} open and ${set.clicks.length} click tokens, ${set.invalid.length} invalid variants), ${CONCURRENCY} at a time, and ${snsPlan.bodies.length} SNS notifications (${snsPlan.unique} distinct, ${snsPlan.replayed} replayed), 16 at a time`,
+  );
   const [fired, sns] = await Promise.all([fire(worker.origin, plan, CONCURRENCY), postNotifications(worker.origin, snsPlan.bodies, 16)]);
-  log(`answered as planned: ${fired.answered.length}; wrong answers: ${fired.wrongCount}; no answer: ${fired.failed}; ${fired.seconds.toFixed(1)} s (${(plan.length / fired.seconds).toFixed(0)} req/s)`);
+  log(
+    `answered as planned: ${fired.answered.length}; wrong answers: ${fired.wrongCount}; no answer: ${fired.failed}; ${fired.seconds.toFixed(1)} s (${(plan.length / fired.seconds).toFixed(0)} req/s)`,
+  );
   for (const w of fired.wrong.slice(0, 5)) log(`  wrong: ${JSON.stringify(w)}`);
-  log(`SNS: enqueued ${sns.enqueued}, duplicate ${sns.duplicate}, wrong ${sns.wrong.length}, no answer ${sns.failed}; ${sns.seconds.toFixed(1)} s (${(snsPlan.bodies.length / sns.seconds).toFixed(0)} notifications/s); outbound fetches: ${outbound.length} (${[...new Set(outbound)].join(", ")})`);
+  log(
+    `SNS: enqueued ${sns.enqueued}, duplicate ${sns.duplicate}, wrong ${sns.wrong.length}, no answer ${sns.failed}; ${sns.seconds.toFixed(1)} s (${(snsPlan.bodies.length / sns.seconds).toFixed(0)} notifications/s); outbound fetches: ${outbound.length} (${[...new Set(outbound)].join(", ")})`,
+  );
   for (const w of sns.wrong.slice(0, 5)) log(`  wrong SNS answer: ${w}`);
 
   const expected = addCounts(expectedCounts(fired.answered), snsPlan.expected);
@@ -136,7 +165,11 @@ try {
   const mismatches = [...new Set([...expected.keys(), ...drained.stored.keys()])]
     .filter((k) => expected.get(k) !== drained.stored.get(k))
     .map((k) => `${k}: expected ${expected.get(k) ?? 0}, stored ${drained.stored.get(k) ?? 0}`);
-  const snsOk = sns.wrong.length === 0 && sns.failed === 0 && sns.enqueued + sns.duplicate === snsPlan.bodies.length && outbound.every((u) => u === signer.certUrl);
+  const snsOk =
+    sns.wrong.length === 0 &&
+    sns.failed === 0 &&
+    sns.enqueued + sns.duplicate === snsPlan.bodies.length &&
+    outbound.every((u) => u === signer.certUrl);
   passed = fired.wrongCount === 0 && fired.failed === 0 && snsOk && drained.exact && deadLetters[0]?.n === 0 && counters.mismatches.length === 0;
 
   const summary = {
@@ -174,7 +207,9 @@ try {
   if (existsSync(bench) && !process.env.BENCH_NO_DOC) {
     writeFileSync(path.resolve(RESULTS, "..", "..", "docs", "BENCHMARKS.md"), renderReport(JSON.parse(readFileSync(bench, "utf8")), summary));
   }
-  log(`stored ${summary.storedEvents} of ${summary.expectedEvents} expected events; exact: ${drained.exact}; dead letters: ${summary.deadLetters}; drained ${summary.drainSecondsAfterLastAnswer} s after the last answer`);
+  log(
+    `stored ${summary.storedEvents} of ${summary.expectedEvents} expected events; exact: ${drained.exact}; dead letters: ${summary.deadLetters}; drained ${summary.drainSecondsAfterLastAnswer} s after the last answer`,
+  );
   for (const m of mismatches.slice(0, 10)) log(`  mismatch ${m}`);
   log(`counters of ${counters.checked} campaigns ${counters.mismatches.length === 0 ? "equal" : "differ from"} the counts recomputed from D1`);
   for (const m of counters.mismatches.slice(0, 5)) log(`  counters: ${m}`);

@@ -102,7 +102,13 @@ export async function startLocalWorker(options: { log?: (line: string) => void; 
   const log = options.log ?? (() => {});
   const stateDir = mkdtempSync(path.join(tmpdir(), "mail-tracker-local-"));
   const envFile = path.join(stateDir, "secrets.env");
-  writeFileSync(envFile, Object.entries({ ...TEST_SECRETS, ...LOCAL_VARS }).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries({ ...TEST_SECRETS, ...LOCAL_VARS })
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(""),
+    { mode: 0o600 },
+  );
 
   log(`applying migrations into ${stateDir}`);
   run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], ROOT);
@@ -115,13 +121,19 @@ export async function startLocalWorker(options: { log?: (line: string) => void; 
     [
       "dev",
       ...(options.script ? [options.script] : []),
-      "--ip", HOST,
-      "--port", String(port),
-      "--inspector-port", String(inspectorPort),
-      "--persist-to", stateDir,
-      "--env-file", envFile,
+      "--ip",
+      HOST,
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      stateDir,
+      "--env-file",
+      envFile,
       "--show-interactive-dev-session=false",
-      "--log-level", "warn",
+      "--log-level",
+      "warn",
     ],
     // Its own process group, so stopping it ends the workerd children it started and nothing else.
     { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: wranglerEnv() },

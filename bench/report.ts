@@ -70,11 +70,7 @@ function httpTable(results: readonly PairedResult[]): string {
     `| ${r.baseline} (same runs) | ${s(r.base.rps)} | ${s(r.base.p50, 1)} | ${s(r.base.p99, 1)} |`,
     `| **ratio** tracking ÷ baseline | **${s(r.ratio.rps, 2)}** | **${s(r.ratio.p50, 2)}** | **${s(r.ratio.p99, 2)}** |`,
   ]);
-  return [
-    "| route | req/s | p50 latency (ms) | p99 latency (ms) |",
-    "| --- | ---: | ---: | ---: |",
-    ...rows,
-  ].join("\n");
+  return ["| route | req/s | p50 latency (ms) | p99 latency (ms) |", "| --- | ---: | ---: | ---: |", ...rows].join("\n");
 }
 
 function cpuTable(cpu: BenchResults["cpu"]): string {
@@ -173,7 +169,9 @@ function loadSection(load: LoadSummary | null): string {
       : []),
     `| dead letters | ${load.deadLetters} |`,
     ...(load.countersChecked !== undefined
-      ? [`| campaigns whose served counters equal the SQL recount from D1 | ${load.countersChecked - (load.counterMismatches?.length ?? 0)} of ${load.countersChecked} |`]
+      ? [
+          `| campaigns whose served counters equal the SQL recount from D1 | ${load.countersChecked - (load.counterMismatches?.length ?? 0)} of ${load.countersChecked} |`,
+        ]
       : []),
     `| verdict | **${load.passed ? "passed" : "FAILED"}** |`,
   ].join("\n");

@@ -88,7 +88,9 @@ export async function snsValidatorBench(fixtures: readonly SnsFixture[], { runs 
     }
     rates.push(done / ((performance.now() - started) / 1000));
   }
-  const pkg = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "..", "node_modules", "sns-validator", "package.json"), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "..", "node_modules", "sns-validator", "package.json"), "utf8")) as {
+    version: string;
+  };
   return {
     version: pkg.version,
     messages: fixtures.length,

@@ -53,10 +53,15 @@ async function seed(worker: LocalWorker, plan: Plan, log: (line: string) => void
       contacts: plan.contacts,
       total: plan.events,
     };
-    const res = await fetch(worker.origin + SEED_PATH, { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(worker.origin + SEED_PATH, {
+      method: "POST",
+      headers: { ...AUTH, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`seeding ${plan.id} failed: ${res.status} ${await res.text()}`);
     applied += ((await res.json()) as { applied: number }).applied;
-    if (from > 0 && (from / perRequest) % 3 === 0) log(`  ${plan.id}: ${from + body.count} of ${plan.events} events (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    if (from > 0 && (from / perRequest) % 3 === 0)
+      log(`  ${plan.id}: ${from + body.count} of ${plan.events} events (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   }
   if (applied !== plan.events) throw new Error(`${plan.id}: ${applied} of ${plan.events} events applied`);
   return (performance.now() - started) / 1000;
@@ -123,7 +128,14 @@ export async function statsReadBench(
       reads: all[k]!.length,
     });
     const ratio = (key: "p50" | "p99") => summarize(perRound[1]![key].map((v, r) => v / perRound[0]![key][r]!));
-    return { rounds: options.rounds, readsPerRound: options.readsPerRound, small: campaign(0), large: campaign(1), ratio: { p50: ratio("p50"), p99: ratio("p99") }, script };
+    return {
+      rounds: options.rounds,
+      readsPerRound: options.readsPerRound,
+      small: campaign(0),
+      large: campaign(1),
+      ratio: { p50: ratio("p50"), p99: ratio("p99") },
+      script,
+    };
   } finally {
     await worker.stop();
   }
@@ -131,7 +143,9 @@ export async function statsReadBench(
 
 // Alone: `npx tsx bench/stats-read.ts [events]` prints the result (a quick check without the whole bench).
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await statsReadBench({ rounds: 3, readsPerRound: 100, largeEvents: Number(process.argv[2] ?? 1_000_000) }, (l) => console.log(`[stats] ${l}`));
+  const result = await statsReadBench({ rounds: 3, readsPerRound: 100, largeEvents: Number(process.argv[2] ?? 1_000_000) }, (l) =>
+    console.log(`[stats] ${l}`),
+  );
   console.log(JSON.stringify(result, null, 2));
   process.exit(0);
 }

@@ -78,7 +78,9 @@ export function benchLines(args: readonly string[], expected: readonly string[])
   }
   const missing = expected.filter((k) => !lines.has(k));
   if (result.status !== 0 || missing.length) {
-    throw new Error(`workerd benches failed (${result.status}; missing ${missing.join(", ") || "none"}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`);
+    throw new Error(
+      `workerd benches failed (${result.status}; missing ${missing.join(", ") || "none"}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`,
+    );
   }
   return lines;
 }
@@ -103,7 +105,9 @@ export function runWorkerdBenches(): WorkerdResults {
       clock: i.clock,
       msPerDocument: summaries(i.msPerDocument),
       ratioToRewriter: summaries(
-        Object.fromEntries(Object.entries(i.msPerDocument as Record<string, number[]>).map(([k, list]) => [k, list.map((ms, run) => ms / rewriter[run]!)])),
+        Object.fromEntries(
+          Object.entries(i.msPerDocument as Record<string, number[]>).map(([k, list]) => [k, list.map((ms, run) => ms / rewriter[run]!)]),
+        ),
       ),
     },
     snsVerify: { messages: v.messages, passes: v.passes, runs: v.runs, verificationsPerSecond: summarize(v.verificationsPerSecond) },

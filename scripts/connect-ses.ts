@@ -22,6 +22,7 @@ function usageError(message: string): never {
   process.exit(2);
 }
 
+// biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript types it from the parseArgs assignment below
 let values;
 try {
   ({ values } = parseArgs({
@@ -60,6 +61,7 @@ if (!/^[A-Za-z0-9_-]{1,64}$/.test(values["configuration-set"])) usageError("--co
 const waitSeconds = Number(values.wait);
 if (!Number.isFinite(waitSeconds) || waitSeconds < 0) usageError("--wait takes a number of seconds");
 
+// biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript types it from the assignment below
 let settings;
 try {
   settings = awsSettingsFromEnv(process.env, values.region);

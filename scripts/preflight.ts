@@ -5,6 +5,7 @@ import { runWrangler } from "./preflight/wrangler";
 
 const USAGE = "usage: npm run preflight [-- --config wrangler.toml]";
 
+// biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript types it from the parseArgs assignment below
 let values;
 try {
   ({ values } = parseArgs({ options: { config: { type: "string", default: "wrangler.toml" }, help: { type: "boolean", short: "h" } } }));

@@ -25,7 +25,9 @@ let ses: RunningEmulator | null = null;
 try {
   ses = await startSesEmulator(sesUrl.hostname, Number(sesUrl.port));
 } catch (err) {
-  console.warn(`The SES emulator could not listen on ${LOCAL_SES_ENDPOINT} (${(err as Error).message}); if one is already running there, sending still works.`);
+  console.warn(
+    `The SES emulator could not listen on ${LOCAL_SES_ENDPOINT} (${(err as Error).message}); if one is already running there, sending still works.`,
+  );
 }
 
 const children = [spawn("wrangler", ["dev", "--ip", HOST, "--port", String(PORT)], { stdio: "inherit" })];

@@ -1,6 +1,6 @@
 // What to do about an AWS error: the lines a person reads when a setup call fails.
 
-import { AwsError } from "./client";
+import type { AwsError } from "./client";
 import { OPERATIONS } from "./operations";
 
 const ACCESS_DENIED = new Set(["AccessDenied", "AccessDeniedException", "AuthorizationError", "AuthorizationErrorException"]);
@@ -48,9 +48,7 @@ function whatToDo(err: AwsError): string[] {
     return ["An account limit is reached: delete what is unused (topics, configuration sets) or ask AWS Support for a higher quota."];
   }
   if (err.status === 0) {
-    return [
-      `Check the network, the region (--region or AWS_REGION: "${regionOf(err.endpoint)}"), and any AWS_ENDPOINT_URL_* override.`,
-    ];
+    return [`Check the network, the region (--region or AWS_REGION: "${regionOf(err.endpoint)}"), and any AWS_ENDPOINT_URL_* override.`];
   }
   if (err.status >= 500) {
     return ["AWS failed on its side: run the command again; every step checks what exists first, so a rerun is safe."];

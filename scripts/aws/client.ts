@@ -57,7 +57,7 @@ export function awsSettingsFromEnv(env: Record<string, string | undefined>, regi
   if (!accessKeyId || !secretAccessKey) {
     throw new AwsSettingsError(
       "AWS credentials are missing: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), " +
-        "e.g. `eval \"$(aws configure export-credentials --format env)\"`",
+        'e.g. `eval "$(aws configure export-credentials --format env)"`',
     );
   }
   const global = endpointOverride(env.AWS_ENDPOINT_URL);

@@ -93,10 +93,7 @@ export async function createEventDestination(aws: AwsCaller, set: string, name: 
 }
 
 export async function updateEventDestination(aws: AwsCaller, set: string, name: string, destination: EventDestination): Promise<void> {
-  await aws.ses(
-    "UpdateConfigurationSetEventDestination",
-    "PUT",
-    `/v2/email/configuration-sets/${enc(set)}/event-destinations/${enc(name)}`,
-    { EventDestination: destination },
-  );
+  await aws.ses("UpdateConfigurationSetEventDestination", "PUT", `/v2/email/configuration-sets/${enc(set)}/event-destinations/${enc(name)}`, {
+    EventDestination: destination,
+  });
 }

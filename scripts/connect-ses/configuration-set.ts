@@ -43,12 +43,7 @@ export function destinationDifferences(current: EventDestination, topicArn: stri
   return differences;
 }
 
-export async function ensureConfigurationSet(
-  aws: AwsCaller,
-  report: Report,
-  name: string,
-  topicArn: string,
-): Promise<void> {
+export async function ensureConfigurationSet(aws: AwsCaller, report: Report, name: string, topicArn: string): Promise<void> {
   const exists = await configurationSetExists(aws, name);
   if (exists) {
     report.outcome("already as wanted", `configuration set ${name}`);

@@ -61,11 +61,7 @@ export class Report {
           : `Dry run: ${this.changes.length} change(s) would be made (the "would call" lines above); nothing was changed.`,
       );
     } else {
-      this.out(
-        this.changes.length === 0
-          ? "Nothing changed: everything was already as wanted."
-          : `Done: ${this.changes.length} change(s) made.`,
-      );
+      this.out(this.changes.length === 0 ? "Nothing changed: everything was already as wanted." : `Done: ${this.changes.length} change(s) made.`);
     }
     if (this.todos.length > 0) {
       this.out("Still to do by hand:");

@@ -25,6 +25,7 @@ export const runWrangler: RunWrangler = (args) =>
     });
   });
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is exactly what an ANSI colour code starts with
 const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "");
 
 /** The `name` column of the table `wrangler queues list` prints. */
@@ -32,7 +33,12 @@ export function parseQueueTable(stdout: string): string[] {
   const rows = stripAnsi(stdout)
     .split(/\r?\n/)
     .filter((line) => line.includes("│"))
-    .map((line) => line.split("│").slice(1, -1).map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .split("│")
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
   const column = rows[0]?.indexOf("name") ?? -1;
   if (column < 0) return [];
   return rows.slice(1).flatMap((row) => (row[column] ? [row[column]!] : []));

@@ -12,15 +12,8 @@ export interface EventKey {
 
 /** Up to `rows` events matching `where`, newest first, before `before`. */
 function eventsPage(db: Db, where: SQL | undefined, before: EventKey | null, rows: number) {
-  const after = before
-    ? or(lt(events.occurredAt, before.at), and(eq(events.occurredAt, before.at), lt(events.id, before.id)))
-    : undefined;
-  return db
-    .select()
-    .from(events)
-    .where(and(where, after))
-    .orderBy(desc(events.occurredAt), desc(events.id))
-    .limit(rows);
+  const after = before ? or(lt(events.occurredAt, before.at), and(eq(events.occurredAt, before.at), lt(events.id, before.id))) : undefined;
+  return db.select().from(events).where(and(where, after)).orderBy(desc(events.occurredAt), desc(events.id)).limit(rows);
 }
 
 /** Up to `rows` of one contact's events, newest first, before `before`. */

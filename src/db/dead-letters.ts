@@ -71,7 +71,10 @@ export async function countPendingDeadLetters(db: Db): Promise<number> {
 
 /** The rows with these message ids (at most 100, under D1's bound-parameter limit), in no particular order. */
 export function deadLettersById(db: Db, ids: readonly string[]): Promise<DeadLetterRow[]> {
-  return db.select().from(deadLetters).where(inArray(deadLetters.messageId, [...ids]));
+  return db
+    .select()
+    .from(deadLetters)
+    .where(inArray(deadLetters.messageId, [...ids]));
 }
 
 /** Their events are stored: the rows stay, for the record, marked replayed. */

@@ -75,19 +75,14 @@ export const deadLetters = sqliteTable(
     /** Why it landed here when the consumer knew (e.g. a body that is not an event envelope). */
     reason: text("reason"),
     enqueuedAt: integer("enqueued_at").notNull(),
-    receivedAt: integer("received_at")
-      .notNull()
-      .default(sql`(unixepoch() * 1000)`),
+    receivedAt: integer("received_at").notNull().default(sql`(unixepoch() * 1000)`),
     status: text("status").$type<DeadLetterStatus>().notNull().default("pending"),
     replayedAt: integer("replayed_at"),
     /** Failed replays so far: the scheduled replay takes the least-tried first, so a poison row blocks nothing. */
     replayAttempts: integer("replay_attempts").notNull().default(0),
     lastError: text("last_error"),
   },
-  (t) => [
-    index("dead_letters_received").on(t.receivedAt, t.messageId),
-    index("dead_letters_replay").on(t.status, t.replayAttempts, t.receivedAt),
-  ],
+  (t) => [index("dead_letters_received").on(t.receivedAt, t.messageId), index("dead_letters_replay").on(t.status, t.replayAttempts, t.receivedAt)],
 );
 
 /**

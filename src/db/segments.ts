@@ -48,6 +48,9 @@ GROUP BY s.contact_id ORDER BY s.contact_id LIMIT ?4`,
 
 export async function segmentPage(d1: D1Database, spec: SegmentSpec): Promise<SegmentRow[]> {
   const { sql, params } = segmentQuery(spec);
-  const { results } = await d1.prepare(sql).bind(...params).all<SegmentRow>();
+  const { results } = await d1
+    .prepare(sql)
+    .bind(...params)
+    .all<SegmentRow>();
   return results;
 }

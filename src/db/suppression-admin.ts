@@ -38,7 +38,12 @@ export async function listSuppressions(
  * so repeating the call changes nothing; returns the suppression now in force (under the address as first
  * given, whatever case this call spells it in).
  */
-export async function addSuppression(d1: D1Database, email: string, reason: Exclude<SuppressionReason, "soft_bounce">, now = Date.now()): Promise<Suppression> {
+export async function addSuppression(
+  d1: D1Database,
+  email: string,
+  reason: Exclude<SuppressionReason, "soft_bounce">,
+  now = Date.now(),
+): Promise<Suppression> {
   await runBatch(d1, [
     d1
       .prepare(
@@ -73,7 +78,10 @@ export async function liftSuppression(d1: D1Database, email: string, now = Date.
     prepare(d1, db.delete(suppressions).where(sameAddress(suppressions.emailKey, email))),
     prepare(
       d1,
-      db.insert(suppressionLifts).values({ email, liftedAt: now }).onConflictDoUpdate({ target: suppressionLifts.emailKey, set: { liftedAt: now } }),
+      db
+        .insert(suppressionLifts)
+        .values({ email, liftedAt: now })
+        .onConflictDoUpdate({ target: suppressionLifts.emailKey, set: { liftedAt: now } }),
     ),
   ]);
 }

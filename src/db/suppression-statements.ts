@@ -81,6 +81,7 @@ function delivery(d1: D1Database, d: DeliveryDecision, config: SuppressionConfig
 }
 
 export function suppressionStatements(d1: D1Database, decisions: readonly Decision[], config: SuppressionConfig): D1PreparedStatement[] {
+  // biome-ignore lint/suspicious/useIterableCallbackReturn: the switch is exhaustive over Decision, so every path returns
   return decisions.flatMap((d) => {
     switch (d.kind) {
       case "permanent":

@@ -35,12 +35,7 @@ export function listEndpoints(db: Db, after: CreatedKey | null, rows: number): P
   const next = after
     ? or(gt(webhookEndpoints.createdAt, after.at), and(eq(webhookEndpoints.createdAt, after.at), gt(webhookEndpoints.id, after.id)))
     : undefined;
-  return db
-    .select()
-    .from(webhookEndpoints)
-    .where(next)
-    .orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id))
-    .limit(rows);
+  return db.select().from(webhookEndpoints).where(next).orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id)).limit(rows);
 }
 
 /** Apply a change; enabling an endpoint clears why it was disabled and its failure streak. Undefined when not found. */

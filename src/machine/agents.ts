@@ -15,8 +15,7 @@ export function isBareMozilla(ua: string): boolean {
  * (uap-core#528): `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)`,
  * optionally followed by `Mobile/15E148`. Never evidence on its own: only together with the relay network.
  */
-const APPLE_ENGINE_ONLY =
-  /^Mozilla\/5\.0 \((?:Macintosh|iPhone|iPad|iPod)[^)]*\) AppleWebKit\/[\d.]+ \(KHTML, like Gecko\)(?: Mobile\/\w+)?$/;
+const APPLE_ENGINE_ONLY = /^Mozilla\/5\.0 \((?:Macintosh|iPhone|iPad|iPod)[^)]*\) AppleWebKit\/[\d.]+ \(KHTML, like Gecko\)(?: Mobile\/\w+)?$/;
 export function isAppleEngineOnly(ua: string): boolean {
   return APPLE_ENGINE_ONLY.test(ua);
 }
@@ -73,9 +72,30 @@ export function isScannerAgent(ua: string): boolean {
 /** HTTP client libraries and command-line tools as an agent's first word (Braze, warmbly abuse.rs, Preside lists). */
 // prettier-ignore
 const LIBRARIES = [
-  "python-requests", "python-urllib", "python-httpx", "aiohttp", "Go-http-client", "curl", "Wget", "okhttp",
-  "Java", "Apache-HttpClient", "axios", "node-fetch", "undici", "node", "got", "PostmanRuntime", "libwww-perl",
-  "Ruby", "Faraday", "GuzzleHttp", "Dart", "Deno", "reqwest", "HTTPie",
+  "python-requests",
+  "python-urllib",
+  "python-httpx",
+  "aiohttp",
+  "Go-http-client",
+  "curl",
+  "Wget",
+  "okhttp",
+  "Java",
+  "Apache-HttpClient",
+  "axios",
+  "node-fetch",
+  "undici",
+  "node",
+  "got",
+  "PostmanRuntime",
+  "libwww-perl",
+  "Ruby",
+  "Faraday",
+  "GuzzleHttp",
+  "Dart",
+  "Deno",
+  "reqwest",
+  "HTTPie",
 ];
 const LIBRARY_AGENT = new RegExp(`^(?:${LIBRARIES.join("|")})\\b`, "i");
 export function isLibraryAgent(ua: string): boolean {

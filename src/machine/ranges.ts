@@ -166,7 +166,10 @@ export class RangeCollector {
   }
 
   add(range: ParsedRange): void {
-    if (range.family === 4) return this.push4(range.start, range.end);
+    if (range.family === 4) {
+      this.push4(range.start, range.end);
+      return;
+    }
     const words = new Uint32Array(8);
     writeWords(words, 0, range.start);
     writeWords(words, 4, range.end);

@@ -29,8 +29,17 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   // One bad message must not hold back the rest: on failure each is applied alone, and only failures retry.
   const { done, failed } = await settleEach(
     parsed,
-    (items) => applyEvents(env, items.flatMap((p) => p.events)),
-    (err) => logFailure("batch failed, isolating messages", parsed.map((p) => p.message), err),
+    (items) =>
+      applyEvents(
+        env,
+        items.flatMap((p) => p.events),
+      ),
+    (err) =>
+      logFailure(
+        "batch failed, isolating messages",
+        parsed.map((p) => p.message),
+        err,
+      ),
   );
   for (const p of done) p.message.ack();
   for (const { item, error } of failed) retryLater(item.message, "message failed, will retry", error);

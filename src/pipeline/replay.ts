@@ -69,9 +69,18 @@ async function replayRows(env: Env, rows: readonly DeadLetterRow[], now: number)
   await markHeld(env.DB, held);
 
   for (const part of chunk(items, ROWS_PER_APPLY)) {
-    const { done, failed } = await settleEach(part, (xs) => applyEvents(env, xs.flatMap((x) => x.events)));
+    const { done, failed } = await settleEach(part, (xs) =>
+      applyEvents(
+        env,
+        xs.flatMap((x) => x.events),
+      ),
+    );
     const failures = failed.map((f) => ({ id: f.item.id, error: String(f.error) }));
-    await markReplayed(env.DB, done.map((x) => x.id), now);
+    await markReplayed(
+      env.DB,
+      done.map((x) => x.id),
+      now,
+    );
     await markReplayFailed(env.DB, failures);
     report.replayed.push(...done.map((x) => x.id));
     report.failed.push(...failures);
@@ -92,7 +101,11 @@ export async function replayDeadLettersById(env: Env, ids: readonly string[], no
  * Replay pending rows, a page at a time, up to `pages` pages. A page where nothing could be stored ends the run:
  * storage is still out (or every row there is poison), and the next run tries again.
  */
-export async function replayPendingDeadLetters(env: Env, options: { pages: number; pageSize: number }, now = Date.now()): Promise<ReplayReport & { pending: number }> {
+export async function replayPendingDeadLetters(
+  env: Env,
+  options: { pages: number; pageSize: number },
+  now = Date.now(),
+): Promise<ReplayReport & { pending: number }> {
   const db = database(env.DB);
   const report = emptyReport();
   let after: ReplayKey | null = null;

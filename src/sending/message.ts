@@ -45,7 +45,15 @@ export async function composeEmail(ctx: ComposeContext, input: MessageInput): Pr
   const html =
     input.html == null
       ? undefined
-      : (await instrumentHtml(input.html, { origin: ctx.origin, ring: ctx.ring, campaignId: input.campaignId, contact: input.to, track: input.track })).html;
+      : (
+          await instrumentHtml(input.html, {
+            origin: ctx.origin,
+            ring: ctx.ring,
+            campaignId: input.campaignId,
+            contact: input.to,
+            track: input.track,
+          })
+        ).html;
   const replyTo = input.replyTo == null ? [] : Array.isArray(input.replyTo) ? input.replyTo : [input.replyTo];
   return {
     from: formatMailbox(input.from),
@@ -65,7 +73,12 @@ export async function deliver(ses: SesSettings, ctx: ComposeContext, input: Mess
   return sendEmail(sesConfig(ses), await composeEmail(ctx, input), policy);
 }
 
-export function sendEvent(input: Pick<MessageInput, "campaignId" | "to">, sesMessageId: string, now: number, metadata?: Record<string, unknown>): TrackingEvent {
+export function sendEvent(
+  input: Pick<MessageInput, "campaignId" | "to">,
+  sesMessageId: string,
+  now: number,
+  metadata?: Record<string, unknown>,
+): TrackingEvent {
   return {
     id: sendEventId(sesMessageId),
     type: "send",

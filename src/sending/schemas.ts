@@ -38,7 +38,11 @@ export const Track = v.object({ opens: v.optional(v.boolean()), clicks: v.option
 
 const UserTags = v.pipe(
   v.record(
-    v.pipe(v.string(), v.regex(TAG_TEXT, "tag names may hold only letters, digits, '_' and '-'"), v.check((n) => !RESERVED_TAGS.has(n), "is a reserved tag name")),
+    v.pipe(
+      v.string(),
+      v.regex(TAG_TEXT, "tag names may hold only letters, digits, '_' and '-'"),
+      v.check((n) => !RESERVED_TAGS.has(n), "is a reserved tag name"),
+    ),
     v.pipe(v.string(), v.regex(TAG_TEXT, "tag values may hold only letters, digits, '_' and '-' (at most 256)")),
   ),
   v.check((tags) => Object.keys(tags).length <= MAX_USER_TAGS, `at most ${MAX_USER_TAGS} tags`),

@@ -146,17 +146,33 @@ function drafts(sesType: string, payload: Record<string, unknown>, destination: 
   switch (sesType) {
     case "Bounce": {
       const b = section(Bounce, payload.bounce, "bounce");
-      const shared = { bounceType: b.bounceType, bounceSubType: b.bounceSubType, feedbackId: b.feedbackId, reportingMTA: b.reportingMTA, remoteMtaIp: b.remoteMtaIp };
+      const shared = {
+        bounceType: b.bounceType,
+        bounceSubType: b.bounceSubType,
+        feedbackId: b.feedbackId,
+        reportingMTA: b.reportingMTA,
+        remoteMtaIp: b.remoteMtaIp,
+      };
       return b.bouncedRecipients.map((r) => ({ recipient: r.emailAddress, at: b.timestamp, metadata: { ...shared, ...recipientDetails(r) } }));
     }
     case "Complaint": {
       const c = section(Complaint, payload.complaint, "complaint");
-      const metadata = { complaintFeedbackType: c.complaintFeedbackType, complaintSubType: c.complaintSubType, feedbackId: c.feedbackId, arrivalDate: c.arrivalDate };
+      const metadata = {
+        complaintFeedbackType: c.complaintFeedbackType,
+        complaintSubType: c.complaintSubType,
+        feedbackId: c.feedbackId,
+        arrivalDate: c.arrivalDate,
+      };
       return c.complainedRecipients.map((r) => ({ recipient: r.emailAddress, at: c.timestamp, userAgent: c.userAgent, metadata }));
     }
     case "Delivery": {
       const d = section(Delivery, payload.delivery, "delivery");
-      const metadata = { smtpResponse: d.smtpResponse, processingTimeMillis: d.processingTimeMillis, reportingMTA: d.reportingMTA, remoteMtaIp: d.remoteMtaIp };
+      const metadata = {
+        smtpResponse: d.smtpResponse,
+        processingTimeMillis: d.processingTimeMillis,
+        reportingMTA: d.reportingMTA,
+        remoteMtaIp: d.remoteMtaIp,
+      };
       return d.recipients.map((recipient) => ({ recipient, at: d.timestamp, metadata }));
     }
     case "DeliveryDelay": {

@@ -66,7 +66,10 @@ export function certificateFetcher(options: CertificateFetcherOptions = {}): (ur
   return async (url) => {
     const failed = failures.get(url);
     if (failed && now() < failed.until) {
-      throw new SnsVerificationError(failed.error.reason, `${failed.error.message} (failed less than ${CERTIFICATE_FAILURE_TTL_MS / 1000} s ago; not fetched again yet)`);
+      throw new SnsVerificationError(
+        failed.error.reason,
+        `${failed.error.message} (failed less than ${CERTIFICATE_FAILURE_TTL_MS / 1000} s ago; not fetched again yet)`,
+      );
     }
     failures.delete(url);
     return certificates.get(url, () =>

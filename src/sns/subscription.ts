@@ -10,10 +10,7 @@ export type ConfirmationOutcome =
   /** SNS answered with something else than 200; `retryable` when trying later may help. */
   | { outcome: "failed"; status: number | null; retryable: boolean };
 
-export async function confirmSubscription(
-  message: SnsSubscriptionConfirmation,
-  fetcher: typeof fetch = fetch,
-): Promise<ConfirmationOutcome> {
+export async function confirmSubscription(message: SnsSubscriptionConfirmation, fetcher: typeof fetch = fetch): Promise<ConfirmationOutcome> {
   const url = trustedSubscribeUrl(message.SubscribeURL, message.TopicArn, message.Token);
   if (!url) return { outcome: "refused" };
   let res: Response;

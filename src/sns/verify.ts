@@ -192,7 +192,7 @@ const keys = new PromiseCache<VerificationKey>(32);
 
 function verificationKey(pem: string, version: "1" | "2"): Promise<VerificationKey> {
   return keys.get(`${version}\n${pem}`, async () => {
-    let cert;
+    let cert: ReturnType<typeof parseSigningCertificate>;
     try {
       cert = parseSigningCertificate(pem);
     } catch (err) {
@@ -236,7 +236,10 @@ export async function verifySnsMessage(body: unknown, options: VerifyOptions): P
   }
   // SNS signs with the certificate of the topic's own region: another region's certificate is not this topic's.
   if (!isCertificateUrlForTopic(message.SigningCertURL, message.TopicArn)) {
-    throw new SnsVerificationError("certificate_region_mismatch", "SigningCertURL is not in the region of the TopicArn (or TopicArn is not an SNS topic ARN)");
+    throw new SnsVerificationError(
+      "certificate_region_mismatch",
+      "SigningCertURL is not in the region of the TopicArn (or TopicArn is not an SNS topic ARN)",
+    );
   }
   const now = (options.now ?? (() => new Date()))().getTime();
   const sent = Date.parse(message.Timestamp);

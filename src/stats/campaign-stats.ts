@@ -174,7 +174,9 @@ export class CampaignStats extends DurableObject<Env> {
   /** Machine opens and clicks per reason code (the breakdown of `opensMachine` and `clicksMachine`). */
   machineByReason(): MachineByReason {
     const out: MachineByReason = { opens: {}, clicks: {} };
-    for (const row of this.sql.exec<{ name: string; n: number }>("SELECT name, n FROM counters WHERE name LIKE 'opensMachine:%' OR name LIKE 'clicksMachine:%'")) {
+    for (const row of this.sql.exec<{ name: string; n: number }>(
+      "SELECT name, n FROM counters WHERE name LIKE 'opensMachine:%' OR name LIKE 'clicksMachine:%'",
+    )) {
       if (row.n === 0) continue;
       const [counter, reason] = row.name.split(":") as [string, string];
       (counter === "opensMachine" ? out.opens : out.clicks)[reason] = row.n;
@@ -203,7 +205,13 @@ export class CampaignStats extends DurableObject<Env> {
         limit,
       )
       .toArray()
-      .map((r) => ({ linkIndex: r.link_index < 0 ? null : r.link_index, url: r.url === "" ? null : r.url, total: r.total, unique: r.uniq, machine: r.machine }));
+      .map((r) => ({
+        linkIndex: r.link_index < 0 ? null : r.link_index,
+        url: r.url === "" ? null : r.url,
+        total: r.total,
+        unique: r.uniq,
+        machine: r.machine,
+      }));
   }
 
   /**
@@ -251,11 +259,7 @@ export class CampaignStats extends DurableObject<Env> {
     this.sql.exec("DELETE FROM applied WHERE at < ?", now - APPLIED_ID_RETENTION_MS);
     const left = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM applied").one().n;
     const due = nextDue(this.sql);
-    const next = earliest([
-      due === null ? null : Math.max(due, retryAt ?? now),
-      pruneWindow(this.sql, now),
-      left > 0 ? now + PRUNE_EVERY_MS : null,
-    ]);
+    const next = earliest([due === null ? null : Math.max(due, retryAt ?? now), pruneWindow(this.sql, now), left > 0 ? now + PRUNE_EVERY_MS : null]);
     this.alarmChecked = left > 0;
     if (next !== null) await this.ctx.storage.setAlarm(next);
   }
@@ -317,9 +321,13 @@ export class CampaignStats extends DurableObject<Env> {
     const changes = relabels(this.sql, rows);
     const campaignId = changes.length > 0 ? this.storedCampaignId() : null;
     if (changes.length > 0 && campaignId === null) throw new Error("campaign id unknown: clicks cannot be relabelled in D1");
-    await storeLabels(this.env.DB, changes.map((c) => ({ id: c.row.id, machine: REASONS[c.to].machine, reason: c.to })));
+    await storeLabels(
+      this.env.DB,
+      changes.map((c) => ({ id: c.row.id, machine: REASONS[c.to].machine, reason: c.to })),
+    );
     const flipped = [...new Set(changes.filter(flipsVerdict).flatMap((c) => (c.row.contact === null ? [] : [c.row.contact])))];
-    const humanClicks = campaignId !== null && flipped.length > 0 ? await humanClicksOf(this.env.DB, campaignId, flipped) : new Map<string, HumanClick[]>();
+    const humanClicks =
+      campaignId !== null && flipped.length > 0 ? await humanClicksOf(this.env.DB, campaignId, flipped) : new Map<string, HumanClick[]>();
     let retryAt: number | null = null;
     this.ctx.storage.transactionSync(() => {
       const changed = new Map(changes.map((c) => [c.row.id, c]));
@@ -380,7 +388,11 @@ export class CampaignStats extends DurableObject<Env> {
     }
     if (e.machine || row.contact === null) return;
     const others = humanClicks.filter((c) => c.id !== row.id);
-    this.forgetFirst("clicksUnique", row.contact, others.map((c) => c.occurredAt));
+    this.forgetFirst(
+      "clicksUnique",
+      row.contact,
+      others.map((c) => c.occurredAt),
+    );
     if (link && !others.some((c) => (c.linkIndex ?? -1) === link.linkIndex && (c.url ?? "") === link.url)) {
       const gone = this.sql
         .exec("DELETE FROM link_contacts WHERE link_index = ? AND url = ? AND contact = ? RETURNING contact", link.linkIndex, link.url, row.contact)
@@ -414,7 +426,8 @@ export class CampaignStats extends DurableObject<Env> {
   private count(e: CountedEvent, effect: Effect): void {
     const hour = hourOf(e.occurredAt);
     this.bump(effect.counter, hour, 1);
-    if ((effect.counter === "opensMachine" || effect.counter === "clicksMachine") && e.machineReason) this.bumpReason(effect.counter, e.machineReason, 1);
+    if ((effect.counter === "opensMachine" || effect.counter === "clicksMachine") && e.machineReason)
+      this.bumpReason(effect.counter, e.machineReason, 1);
     if (effect.unique && e.contactId !== null) this.countFirst(effect.unique, e.contactId, e.occurredAt);
     const link = effect.perLink ? linkKey(e) : null;
     if (link) this.countLink(link, e, effect);
@@ -458,7 +471,12 @@ export class CampaignStats extends DurableObject<Env> {
     let unique = 0;
     if (human && e.contactId !== null) {
       unique = this.sql
-        .exec("INSERT INTO link_contacts (link_index, url, contact) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING contact", link.linkIndex, link.url, e.contactId)
+        .exec(
+          "INSERT INTO link_contacts (link_index, url, contact) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING contact",
+          link.linkIndex,
+          link.url,
+          e.contactId,
+        )
         .toArray().length;
     }
     this.sql.exec(

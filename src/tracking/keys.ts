@@ -45,10 +45,7 @@ async function importKeyRing(spec: string | undefined): Promise<KeyRing> {
   const parsed = parseKeySpec(spec);
   const keys = new Map<number, CryptoKey>();
   for (const { id, secret } of parsed) {
-    keys.set(
-      id,
-      await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
-    );
+    keys.set(id, await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]));
   }
   return { signingKeyId: parsed[0]!.id, keys };
 }

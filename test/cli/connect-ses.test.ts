@@ -9,9 +9,11 @@ import { REPO, runConnect, tempWranglerToml } from "./support/connect";
 const ALL_EVENT_TYPES = ["BOUNCE", "CLICK", "COMPLAINT", "DELIVERY", "DELIVERY_DELAY", "OPEN", "REJECT", "RENDERING_FAILURE", "SEND", "SUBSCRIPTION"];
 const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT_ID}:mail-tracker-ses`;
 
-const POLICY_ACTIONS: string[] = (JSON.parse(readFileSync(path.join(REPO, "docs", "iam-policy.json"), "utf8")) as {
-  Statement: Array<{ Action: string[] }>;
-}).Statement.flatMap((s) => s.Action);
+const POLICY_ACTIONS: string[] = (
+  JSON.parse(readFileSync(path.join(REPO, "docs", "iam-policy.json"), "utf8")) as {
+    Statement: Array<{ Action: string[] }>;
+  }
+).Statement.flatMap((s) => s.Action);
 
 let fake: FakeAws;
 let toml: string;
@@ -67,7 +69,12 @@ describe("connect-ses, first run", () => {
 
     // Step 6, applied: wrangler reads the values back, and every comment of the file is still there.
     const vars = unstable_readConfig({ config: toml }).vars;
-    expect(vars).toMatchObject({ SNS_TOPIC_ARNS: TOPIC_ARN, SES_CONFIGURATION_SET: "mail-tracker", SES_REGION: "us-east-1", SNS_SIGNATURE_VERSION: "2" });
+    expect(vars).toMatchObject({
+      SNS_TOPIC_ARNS: TOPIC_ARN,
+      SES_CONFIGURATION_SET: "mail-tracker",
+      SES_REGION: "us-east-1",
+      SNS_SIGNATURE_VERSION: "2",
+    });
     const comments = (text: string) => text.split("\n").filter((l) => l.trim().startsWith("#"));
     const after = readFileSync(toml, "utf8");
     expect(comments(after).filter((c) => comments(before).includes(c))).toEqual(comments(before));
@@ -154,7 +161,9 @@ describe("connect-ses --dry-run", () => {
     const run = await runConnect(fake, toml, { dryRun: true });
     expect(fake.mutatingRequests()).toEqual([]);
     expect(run.output).toContain("would update: SignatureVersion 1 → 2");
-    expect(run.output).toContain("would call SES UpdateConfigurationSetEventDestination PUT /v2/email/configuration-sets/mail-tracker/event-destinations/mail-tracker-sns");
+    expect(run.output).toContain(
+      "would call SES UpdateConfigurationSetEventDestination PUT /v2/email/configuration-sets/mail-tracker/event-destinations/mail-tracker-sns",
+    );
     expect(fake.topics.get(TOPIC_ARN)!.attributes.SignatureVersion).toBe("1");
   });
 });
@@ -270,7 +279,9 @@ describe("connect-ses, account and identities", () => {
   it("explains a production account's quota and the send rate to keep under", async () => {
     fake.account = { ...fake.account, production: true, max24h: 50_000, maxRate: 14, sent24h: 1234 };
     const run = await runConnect(fake, toml);
-    expect(run.output).toContain("Production access in us-east-1: SES sends to any address, up to 50,000 messages per 24 hours (1,234 sent in the last 24), at most 14 per second.");
+    expect(run.output).toContain(
+      "Production access in us-east-1: SES sends to any address, up to 50,000 messages per 24 hours (1,234 sent in the last 24), at most 14 per second.",
+    );
     expect(run.output).toContain("Keep SEND_RATE_PER_SECOND in wrangler.toml at or below 14.");
     expect(run.output).not.toContain("sandbox");
   });

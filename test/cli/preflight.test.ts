@@ -3,7 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkSecrets, checkSesEndpoint, checkTopicArns, checkTrackingKeys, checkTrackingOrigin, type ConfigView } from "../../scripts/preflight/checks";
+import {
+  checkSecrets,
+  checkSesEndpoint,
+  checkTopicArns,
+  checkTrackingKeys,
+  checkTrackingOrigin,
+  type ConfigView,
+} from "../../scripts/preflight/checks";
 import { preflight } from "../../scripts/preflight/run";
 import { parseQueueTable, type CommandOutput } from "../../scripts/preflight/wrangler";
 import { TEST_TRACKING_KEYS } from "../support/secrets";
@@ -19,7 +26,10 @@ const TOPIC = "arn:aws:sns:us-east-1:123456789012:mail-tracker-ses";
 function readyToml(edit: (text: string) => string = (t) => t): string {
   const text = readFileSync(REPO_TOML, "utf8")
     .replace("00000000-0000-4000-8000-000000000000", "5d2f8c1e-7b3a-4c9d-8e1f-2a3b4c5d6e7f")
-    .replace('# routes = [{ pattern = "track.example.com", custom_domain = true }]', 'routes = [{ pattern = "track.example.com", custom_domain = true }]')
+    .replace(
+      '# routes = [{ pattern = "track.example.com", custom_domain = true }]',
+      'routes = [{ pattern = "track.example.com", custom_domain = true }]',
+    )
     .replace('TRACKING_ORIGIN = ""', 'TRACKING_ORIGIN = "https://track.example.com"')
     .replace('SNS_TOPIC_ARNS = ""', `SNS_TOPIC_ARNS = "${TOPIC}"`);
   const file = path.join(mkdtempSync(path.join(tmpdir(), "preflight-")), "wrangler.toml");
@@ -36,7 +46,7 @@ const NOT_LOGGED_IN: CommandOutput = {
   code: 1,
   stdout: "",
   stderr:
-    "\n✘ [ERROR] In a non-interactive environment, it's necessary to set a CLOUDFLARE_API_TOKEN environment variable for wrangler to work.\n\n🪵  Logs were written to \"x.log\"\n",
+    '\n✘ [ERROR] In a non-interactive environment, it\'s necessary to set a CLOUDFLARE_API_TOKEN environment variable for wrangler to work.\n\n🪵  Logs were written to "x.log"\n',
 };
 
 /** Answers `wrangler queues list --page n` and `wrangler secret list` the way wrangler prints them. */
@@ -57,7 +67,16 @@ function fakeWrangler(account: FakeAccount) {
           stderr: '\n✘ [ERROR] Worker "mail-tracker" not found.\n\n  If this is a new Worker, run `wrangler deploy` first to create it.\n',
         };
       }
-      return { code: 0, stdout: JSON.stringify(account.secrets.map((name) => ({ name, type: "secret_text" })), null, "  ") + "\n", stderr: "" };
+      return {
+        code: 0,
+        stdout:
+          JSON.stringify(
+            account.secrets.map((name) => ({ name, type: "secret_text" })),
+            null,
+            "  ",
+          ) + "\n",
+        stderr: "",
+      };
     }
     throw new Error(`unexpected wrangler ${args.join(" ")}`);
   };
@@ -192,12 +211,19 @@ describe("preflight checks", () => {
 
   it("compares the secrets set with [secrets].required", () => {
     expect(checkSecrets(config({}), { ok: true, value: REQUIRED }).status).toBe("pass");
-    expect(checkSecrets({ ...config({}), secrets: { required: ["API_TOKEN", "NEW_ONE"] } }, { ok: true, value: REQUIRED }).details[0]).toBe("not set: NEW_ONE");
+    expect(checkSecrets({ ...config({}), secrets: { required: ["API_TOKEN", "NEW_ONE"] } }, { ok: true, value: REQUIRED }).details[0]).toBe(
+      "not set: NEW_ONE",
+    );
   });
 
   it("reads queue names from the table wrangler prints, and nothing from an empty page", () => {
     expect(parseQueueTable(fixture("queues-list-page1.txt"))).toEqual(["mail-tracker-events", "mail-tracker-events-dlq"]);
-    expect(parseQueueTable(`\u001b[90m${fixture("queues-list-page2.txt")}\u001b[39m`)).toEqual(["newsletter-jobs", "mail-tracker-send", "mail-tracker-webhooks", "mail-tracker-webhooks-dlq"]);
+    expect(parseQueueTable(`\u001b[90m${fixture("queues-list-page2.txt")}\u001b[39m`)).toEqual([
+      "newsletter-jobs",
+      "mail-tracker-send",
+      "mail-tracker-webhooks",
+      "mail-tracker-webhooks-dlq",
+    ]);
     expect(parseQueueTable("\n")).toEqual([]);
   });
 });

@@ -104,7 +104,12 @@ describe("POST /api/links", () => {
         controller.close();
       },
     });
-    const streamed = await api("/links", { method: "POST", body: stream, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit);
+    const streamed = await api("/links", {
+      method: "POST",
+      body: stream,
+      headers: { "content-type": "application/json" },
+      duplex: "half",
+    } as RequestInit);
     expect(streamed.status).toBe(413);
   });
 });

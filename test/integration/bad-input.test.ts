@@ -147,7 +147,9 @@ describe("paths and headers", () => {
     const path = fc.oneof(
       fc.webPath(),
       fc.tuple(fc.constantFrom("/o", "/c", "/u", "/api", "/api/links", "/api/suppressions", "/healthz", ""), fc.webPath()).map(([a, b]) => a + b),
-      fc.array(fc.constantFrom("..", ".", "%2e%2e", "%2F", "//", "o", "c", "u", "api", "%00", "%ZZ", "links"), { maxLength: 6 }).map((p) => "/" + p.join("/")),
+      fc
+        .array(fc.constantFrom("..", ".", "%2e%2e", "%2F", "//", "o", "c", "u", "api", "%00", "%ZZ", "links"), { maxLength: 6 })
+        .map((p) => "/" + p.join("/")),
     );
     const method = fc.constantFrom("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
     await fc.assert(
@@ -165,7 +167,18 @@ describe("paths and headers", () => {
   it("any headers on a valid click still redirect only to its signed destination, with one event", async () => {
     const value = fc.string({ maxLength: 200 }).map((s) => s.replace(/[^\x20-\x7e]/g, "").trim());
     const headers = fc.dictionary(
-      fc.constantFrom("user-agent", "cf-connecting-ip", "x-forwarded-for", "accept", "cookie", "referer", "host", "x-forwarded-host", "content-type", "range"),
+      fc.constantFrom(
+        "user-agent",
+        "cf-connecting-ip",
+        "x-forwarded-for",
+        "accept",
+        "cookie",
+        "referer",
+        "host",
+        "x-forwarded-host",
+        "content-type",
+        "range",
+      ),
       value,
       { maxKeys: 6 },
     );
@@ -208,7 +221,16 @@ describe("bodies", () => {
   const authed = { authorization: `Bearer ${TEST_API_TOKEN}` };
   const anyBody = fc.oneof(
     fc.jsonValue().map((j) => JSON.stringify(j)),
-    fc.record({ campaignId: fc.oneof(fc.string(), fc.constant(campaignId)), contact: fc.oneof(fc.string(), fc.emailAddress()), url: fc.oneof(fc.string(), fc.webUrl(), fc.constantFrom("javascript:alert(1)", "//evil.example/", "data:text/html,x")) }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+    fc
+      .record(
+        {
+          campaignId: fc.oneof(fc.string(), fc.constant(campaignId)),
+          contact: fc.oneof(fc.string(), fc.emailAddress()),
+          url: fc.oneof(fc.string(), fc.webUrl(), fc.constantFrom("javascript:alert(1)", "//evil.example/", "data:text/html,x")),
+        },
+        { requiredKeys: [] },
+      )
+      .map((o) => JSON.stringify(o)),
     fc.string({ maxLength: 200 }),
   );
   const contentType = fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "");
@@ -244,12 +266,21 @@ describe("bodies", () => {
     const before = await env.DB.prepare("SELECT count(*) AS n FROM suppressions").first<{ n: number }>();
     let created = 0;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(anyBody, fc.record({ email: fc.string(), reason: fc.string() }).map((o) => JSON.stringify(o))), contentType, async (body, type) => {
-        const { response } = await call(new Request(`${ORIGIN}/api/suppressions`, { method: "POST", headers: { ...authed, "content-type": type }, body }));
-        expectSafe(response);
-        if (response.status === 201) created++;
-        else expect([400, 413]).toContain(response.status);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          anyBody,
+          fc.record({ email: fc.string(), reason: fc.string() }).map((o) => JSON.stringify(o)),
+        ),
+        contentType,
+        async (body, type) => {
+          const { response } = await call(
+            new Request(`${ORIGIN}/api/suppressions`, { method: "POST", headers: { ...authed, "content-type": type }, body }),
+          );
+          expectSafe(response);
+          if (response.status === 201) created++;
+          else expect([400, 413]).toContain(response.status);
+        },
+      ),
       RUNS,
     );
     const after = await env.DB.prepare("SELECT count(*) AS n FROM suppressions").first<{ n: number }>();
@@ -259,13 +290,18 @@ describe("bodies", () => {
   it("POST /u/<valid token> with any body: 200 only for List-Unsubscribe=One-Click, and nothing stored otherwise", async () => {
     const form = fc.oneof(
       fc.string({ maxLength: 200 }),
-      fc.dictionary(fc.constantFrom("List-Unsubscribe", "list-unsubscribe", "source", "x"), fc.constantFrom("One-Click", "one-click", "", "One-Click ", "yes")).map((d) =>
-        new URLSearchParams(d).toString(),
-      ),
+      fc
+        .dictionary(
+          fc.constantFrom("List-Unsubscribe", "list-unsubscribe", "source", "x"),
+          fc.constantFrom("One-Click", "one-click", "", "One-Click ", "yes"),
+        )
+        .map((d) => new URLSearchParams(d).toString()),
     );
     await fc.assert(
       fc.asyncProperty(form, contentType, async (body, type) => {
-        const { response } = await call(new Request(`${ORIGIN}/u/${tokens.unsubscribe}`, { method: "POST", headers: { "content-type": type }, body }));
+        const { response } = await call(
+          new Request(`${ORIGIN}/u/${tokens.unsubscribe}`, { method: "POST", headers: { "content-type": type }, body }),
+        );
         expectSafe(response);
         const oneClick = type === "application/x-www-form-urlencoded" && new URLSearchParams(body).get("List-Unsubscribe") === "One-Click";
         if (oneClick) expect(response.status).toBe(200);
@@ -278,7 +314,6 @@ describe("bodies", () => {
       runs(80),
     );
   });
-
 });
 
 /** The certificate URL rule, written here independently of src/sns/trusted-urls.ts: nothing else may be fetched. */
@@ -343,7 +378,11 @@ describe("POST /sns bodies", () => {
       genuine.push(fixtureJson<Record<string, unknown>>(`sns/${f.message}`));
       certificates.set(f.signingCertUrl, fixtureText(`sns/${f.certificate}`));
     }
-    for (const path of ["ses/event-publishing__open-record.json", "ses/event-publishing__bounce-record.json", "ses/notification__complaint-notification-without-a-feedback-report.json"]) {
+    for (const path of [
+      "ses/event-publishing__open-record.json",
+      "ses/event-publishing__bounce-record.json",
+      "ses/notification__complaint-notification-without-a-feedback-report.json",
+    ]) {
       genuine.push(await signedNotification(signer, { topicArn: SNS_TOPIC, message: fixtureText(path) }));
     }
     vars.SNS_TOPIC_ARNS = [...new Set(genuine.map((m) => String(m.TopicArn)))].join(",");
@@ -417,8 +456,14 @@ describe("POST /sns bodies", () => {
           Type: fc.oneof(fc.constantFrom("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"), fc.string()),
           MessageId: fc.oneof(fc.uuid(), fc.string()),
           TopicArn: fc.oneof(fc.constant(SNS_TOPIC), fc.string()),
-          Message: fc.oneof(fc.string(), fc.jsonValue().map((j) => JSON.stringify(j))),
-          Timestamp: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
+          Message: fc.oneof(
+            fc.string(),
+            fc.jsonValue().map((j) => JSON.stringify(j)),
+          ),
+          Timestamp: fc.oneof(
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+            fc.string(),
+          ),
           SignatureVersion: fc.oneof(fc.constantFrom("1", "2", "3"), fc.jsonValue()),
           Signature: fc.oneof(fc.base64String({ maxLength: 344 }), fc.string()),
           SigningCertURL: fc.oneof(fc.constantFrom(...FORGED_CERT_URLS), fc.webUrl()),
@@ -431,9 +476,26 @@ describe("POST /sns bodies", () => {
   );
 
   const headers = fc.dictionary(
-    fc.constantFrom("content-type", "x-amz-sns-message-type", "x-amz-sns-topic-arn", "x-amz-sns-message-id", "x-amz-sns-rawdelivery", "content-encoding"),
+    fc.constantFrom(
+      "content-type",
+      "x-amz-sns-message-type",
+      "x-amz-sns-topic-arn",
+      "x-amz-sns-message-id",
+      "x-amz-sns-rawdelivery",
+      "content-encoding",
+    ),
     fc.oneof(
-      fc.constantFrom("text/plain; charset=UTF-8", "application/json", "Notification", "SubscriptionConfirmation", SNS_TOPIC, "true", "false", "gzip", ""),
+      fc.constantFrom(
+        "text/plain; charset=UTF-8",
+        "application/json",
+        "Notification",
+        "SubscriptionConfirmation",
+        SNS_TOPIC,
+        "true",
+        "false",
+        "gzip",
+        "",
+      ),
       fc.string({ maxLength: 60 }).map((v) => v.replace(/[^\x20-\x7e]/g, "").trim()),
     ),
     { maxKeys: 4 },
@@ -492,10 +554,18 @@ describe("POST /sns bodies", () => {
     expect(signedView(withoutSubject)).toBe(signedView(fresh));
     expect(signedView({ ...fresh, Extra: 1, UnsubscribeURL: "x", SigningCertURL: "y" })).toBe(signedView(fresh));
     expect(signedView({ ...fresh, Signature: ` ${String(fresh.Signature)}\n` })).toBe(signedView(fresh));
-    for (const change of [{ Subject: "" }, { Subject: "s" }, { Message: "m2" }, { Type: "SubscriptionConfirmation" }, { SignatureVersion: "1" }, { Signature: "AAAA" }]) {
+    for (const change of [
+      { Subject: "" },
+      { Subject: "s" },
+      { Message: "m2" },
+      { Type: "SubscriptionConfirmation" },
+      { SignatureVersion: "1" },
+      { Signature: "AAAA" },
+    ]) {
       expect(signedView({ ...fresh, ...change }), JSON.stringify(change)).not.toBe(signedView(fresh));
     }
-    for (const broken of [null, [], { ...fresh, Type: "Other" }, { ...fresh, Subject: 5 }, { ...fresh, Signature: "%%" }]) expect(signedView(broken)).toBeNull();
+    for (const broken of [null, [], { ...fresh, Type: "Other" }, { ...fresh, Subject: 5 }, { ...fresh, Signature: "%%" }])
+      expect(signedView(broken)).toBeNull();
   });
 
   it("replays CI's counterexample (seed -116623279, path 34:11:10): deleting a null Subject leaves the string to sign as it was, and the message is rightly accepted", async () => {
@@ -564,7 +634,11 @@ describe("sending bodies", () => {
    * A valid body made invalid for sure (`broken`): a required field removed or of the wrong type, a bad address,
    * a header injection; or changed in a way that may still be valid (`broken` false).
    */
-  const required = { "/send": ["campaignId", "to", "from", "subject"], "/instrument": ["campaignId", "contact", "html"], "/campaigns/x/send": ["from", "subject", "recipients"] } as const;
+  const required = {
+    "/send": ["campaignId", "to", "from", "subject"],
+    "/instrument": ["campaignId", "contact", "html"],
+    "/campaigns/x/send": ["from", "subject", "recipients"],
+  } as const;
   function mutatedBody(route: keyof typeof required) {
     return fc
       .record({
@@ -618,37 +692,53 @@ describe("sending bodies", () => {
     const url = ORIGIN + (path || `/api/campaigns/${uniqueId("bad")}/send`);
     const request = new Request(url, { method: "POST", headers: authed, body: text });
     const ctx = createExecutionContext();
-    const response = await worker.fetch!(request as Request<unknown, IncomingRequestCfProperties>, { ...env, EVENTS: events.queue, SEND_QUEUE: sendQueue.queue }, ctx);
+    const response = await worker.fetch!(
+      request as Request<unknown, IncomingRequestCfProperties>,
+      { ...env, EVENTS: events.queue, SEND_QUEUE: sendQueue.queue },
+      ctx,
+    );
     const answer = await response.text();
     await waitOnExecutionContext(ctx);
     return { response, answer, sent: sendQueue.sent, events: events.sent };
   }
 
-  it.each(routes)("POST $route with the valid body it is mutated from is accepted, and the observation sees what it sends", async ({ route, path, ok }) => {
-    const { response, sent, events } = await post(path, JSON.stringify(base(uniqueId("good"))));
-    expect(response.status).toBe(ok);
-    if (route === "/send") expect(sesCalls.length).toBeGreaterThan(0);
-    if (route === "/send") expect(events).toHaveLength(1);
-    if (route === "/campaigns/x/send") expect(sent).toHaveLength(1);
-  });
+  it.each(routes)(
+    "POST $route with the valid body it is mutated from is accepted, and the observation sees what it sends",
+    async ({ route, path, ok }) => {
+      const { response, sent, events } = await post(path, JSON.stringify(base(uniqueId("good"))));
+      expect(response.status).toBe(ok);
+      if (route === "/send") expect(sesCalls.length).toBeGreaterThan(0);
+      if (route === "/send") expect(events).toHaveLength(1);
+      if (route === "/campaigns/x/send") expect(sent).toHaveLength(1);
+    },
+  );
 
-  it.each(routes)("POST $route with mutated and random bodies: 4xx with a reason, never a 5xx, and nothing sent unless accepted", async ({ route, path, ok }) => {
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(mutatedBody(route), fc.string({ maxLength: 200 }).map((text) => ({ text, broken: true }))), async ({ text, broken }) => {
-        const { response, answer, sent, events } = await post(path, text);
-        expect(response.status).toBeLessThan(500);
-        if (broken) expect(response.status).toBe(400);
-        if (response.status === ok) return;
-        expect(response.status).toBeGreaterThanOrEqual(400);
-        expect(JSON.parse(answer)).toMatchObject({ error: expect.any(String), message: expect.any(String) });
-        // Refused: nothing reached SES, nothing was queued for sending, no event was born.
-        expect(sesCalls).toEqual([]);
-        expect(sent).toEqual([]);
-        expect(events).toEqual([]);
-      }),
-      runs(60),
-    );
-  });
+  it.each(routes)(
+    "POST $route with mutated and random bodies: 4xx with a reason, never a 5xx, and nothing sent unless accepted",
+    async ({ route, path, ok }) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            mutatedBody(route),
+            fc.string({ maxLength: 200 }).map((text) => ({ text, broken: true })),
+          ),
+          async ({ text, broken }) => {
+            const { response, answer, sent, events } = await post(path, text);
+            expect(response.status).toBeLessThan(500);
+            if (broken) expect(response.status).toBe(400);
+            if (response.status === ok) return;
+            expect(response.status).toBeGreaterThanOrEqual(400);
+            expect(JSON.parse(answer)).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+            // Refused: nothing reached SES, nothing was queued for sending, no event was born.
+            expect(sesCalls).toEqual([]);
+            expect(sent).toEqual([]);
+            expect(events).toEqual([]);
+          },
+        ),
+        runs(60),
+      );
+    },
+  );
 });
 
 describe("oversized bodies", () => {
@@ -667,8 +757,18 @@ describe("oversized bodies", () => {
   }
 
   const cases: Array<{ name: string; path: string; limit: number; headers: Record<string, string> }> = [
-    { name: "POST /api/links", path: "/api/links", limit: 64 * 1024, headers: { authorization: `Bearer ${TEST_API_TOKEN}`, "content-type": "application/json" } },
-    { name: "POST /api/suppressions", path: "/api/suppressions", limit: 64 * 1024, headers: { authorization: `Bearer ${TEST_API_TOKEN}`, "content-type": "application/json" } },
+    {
+      name: "POST /api/links",
+      path: "/api/links",
+      limit: 64 * 1024,
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}`, "content-type": "application/json" },
+    },
+    {
+      name: "POST /api/suppressions",
+      path: "/api/suppressions",
+      limit: 64 * 1024,
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}`, "content-type": "application/json" },
+    },
     { name: "POST /u/<token>", path: "/u/", limit: 8 * 1024, headers: { "content-type": "application/x-www-form-urlencoded" } },
     { name: "POST /sns", path: "/sns", limit: 256 * 1024, headers: { "content-type": "text/plain; charset=UTF-8" } },
   ];

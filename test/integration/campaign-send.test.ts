@@ -16,7 +16,9 @@ afterEach(() => {
 });
 
 async function suppress(email: string) {
-  await env.DB.prepare("INSERT INTO suppressions (email, reason, since, expires_at, event_id) VALUES (?, 'hard_bounce', ?, NULL, NULL)").bind(email, Date.now()).run();
+  await env.DB.prepare("INSERT INTO suppressions (email, reason, since, expires_at, event_id) VALUES (?, 'hard_bounce', ?, NULL, NULL)")
+    .bind(email, Date.now())
+    .run();
 }
 
 describe("POST /api/campaigns/<id>/send", () => {
@@ -32,7 +34,12 @@ describe("POST /api/campaigns/<id>/send", () => {
     expect(await res.json()).toMatchObject({ campaignId, queued: 2, duplicates: 1, jobId: expect.any(String) });
 
     const events = await waitForEvents(campaignId, 2);
-    expect(events.map((e) => [e.type, e.email]).sort()).toEqual([["send", a], ["send", b]].sort());
+    expect(events.map((e) => [e.type, e.email]).sort()).toEqual(
+      [
+        ["send", a],
+        ["send", b],
+      ].sort(),
+    );
     const emails = await receivedEmails();
     for (const e of events) {
       const email = emails.find((m) => m.messageId === e.ses_message_id)!;
@@ -55,7 +62,10 @@ describe("POST /api/campaigns/<id>/send", () => {
   });
 
   it("answers 400 for an invalid campaign id in the path", async () => {
-    expect((await api(`/campaigns/${encodeURIComponent("bad id")}/send`, { method: "POST", json: { ...MESSAGE, recipients: [{ to: "a@example.com" }] } })).status).toBe(400);
+    expect(
+      (await api(`/campaigns/${encodeURIComponent("bad id")}/send`, { method: "POST", json: { ...MESSAGE, recipients: [{ to: "a@example.com" }] } }))
+        .status,
+    ).toBe(400);
   });
 });
 
@@ -63,7 +73,14 @@ describe("createSendJob", () => {
   it("enqueues in sendBatch calls of at most 100 messages and 256 KB", async () => {
     const { queue, batches } = capturingQueue();
     const recipients = Array.from({ length: 250 }, (_, i) => ({ to: `reader${i}@example.com` }));
-    const result = await createSendJob(database(env.DB), queue, uniqueId("chunks"), ORIGIN, { ...MESSAGE, recipients }, { opens: true, clicks: true });
+    const result = await createSendJob(
+      database(env.DB),
+      queue,
+      uniqueId("chunks"),
+      ORIGIN,
+      { ...MESSAGE, recipients },
+      { opens: true, clicks: true },
+    );
     expect(result).toMatchObject({ queued: 250, duplicates: 0 });
     expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
     expect(SEND_BATCH_SIZE).toBe(100);

@@ -120,9 +120,7 @@ describe("events consumer", () => {
     await deliver(EVENTS_DLQ, batch);
     const second = await deliver(EVENTS_DLQ, batch);
     expect(second.explicitAcks).toEqual([batch[0]!.id]);
-    const row = await env.DB.prepare("SELECT queue, body, attempts, reason FROM dead_letters WHERE message_id = ?")
-      .bind(batch[0]!.id)
-      .all();
+    const row = await env.DB.prepare("SELECT queue, body, attempts, reason FROM dead_letters WHERE message_id = ?").bind(batch[0]!.id).all();
     expect(row.results).toEqual([{ queue: EVENTS_DLQ, body: JSON.stringify(body), attempts: 4, reason: "retries exhausted" }]);
   });
 });

@@ -40,7 +40,14 @@ function stub(campaignId: string): DurableObjectStub<CampaignStats> {
 function everyKind(campaignId: string): TrackingEvent[] {
   const at = (n: number) => H + n * 60_000;
   const ev = (type: TrackingEvent["type"], contact: string | null, extra: Partial<TrackingEvent> = {}) =>
-    sampleEvent({ campaignId, type, contactId: contact && `${contact}@example.com`, email: contact && `${contact}@example.com`, occurredAt: at(1), ...extra });
+    sampleEvent({
+      campaignId,
+      type,
+      contactId: contact && `${contact}@example.com`,
+      email: contact && `${contact}@example.com`,
+      occurredAt: at(1),
+      ...extra,
+    });
   const u1 = "https://shop.example.com/a";
   const u2 = "https://shop.example.com/b";
   return [
@@ -159,7 +166,9 @@ describe("what the counters count", () => {
 
   it("reads the same few counter rows for a campaign with 10 events and with 1,000", async () => {
     const rowsReadByStats = async (campaignId: string, n: number) => {
-      const list = Array.from({ length: n }, (_, i) => countedEvent(sampleEvent({ campaignId, type: i % 2 ? "open" : "click", link: "https://x.example/" })));
+      const list = Array.from({ length: n }, (_, i) =>
+        countedEvent(sampleEvent({ campaignId, type: i % 2 ? "open" : "click", link: "https://x.example/" })),
+      );
       for (let i = 0; i < list.length; i += 250) await stub(campaignId).record(list.slice(i, i + 250));
       return runInDurableObject(stub(campaignId), (instance, state) => {
         let read = 0;
@@ -316,7 +325,10 @@ describe("applied event ids", () => {
     });
     expect(await runDurableObjectAlarm(stub(campaignId))).toBe(true);
     const left = await runInDurableObject(stub(campaignId), async (_instance, state) => ({
-      ids: state.storage.sql.exec<{ id: string }>("SELECT id FROM applied").toArray().map((r) => r.id),
+      ids: state.storage.sql
+        .exec<{ id: string }>("SELECT id FROM applied")
+        .toArray()
+        .map((r) => r.id),
       alarm: await state.storage.getAlarm(),
     }));
     expect(left.ids).toEqual([recent!.id]);

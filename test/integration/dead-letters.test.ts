@@ -44,7 +44,11 @@ function apiWith(bindings: Env, path: string, init: RequestInit = {}): Promise<R
 }
 
 const replay = (ids?: string[], bindings: Env = env) =>
-  apiWith(bindings, "/dead-letters/replay", { method: "POST", headers: { "content-type": "application/json" }, body: ids ? JSON.stringify({ ids }) : "" });
+  apiWith(bindings, "/dead-letters/replay", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: ids ? JSON.stringify({ ids }) : "",
+  });
 
 async function runCron(bindings: Env): Promise<void> {
   const ctx = createExecutionContext();
@@ -58,11 +62,20 @@ async function deadLetteredTraffic(prefix: string): Promise<{ events: TrackingEv
   const events = Array.from({ length: 8 }, (_, i) => {
     const contact = `${prefix}-${i % 3}@example.com`;
     const type = (["send", "delivery", "open", "click"] as const)[i % 4];
-    return sampleEvent({ campaignId: campaigns[i % 2]!, type, contactId: contact, email: contact, ...(type === "click" ? { link: "https://x.example/", linkIndex: 0 } : {}) });
+    return sampleEvent({
+      campaignId: campaigns[i % 2]!,
+      type,
+      contactId: contact,
+      email: contact,
+      ...(type === "click" ? { link: "https://x.example/", linkIndex: 0 } : {}),
+    });
   });
   const bounced = `${prefix}-bounced@example.com`;
   events.push(sampleEvent({ campaignId: campaigns[0]!, type: "bounce", contactId: bounced, email: bounced, metadata: { bounceType: "Permanent" } }));
-  const batch = messages(events.map((e) => envelope([e])), 30);
+  const batch = messages(
+    events.map((e) => envelope([e])),
+    30,
+  );
   const stored = await deliver(EVENTS_DLQ, batch);
   expect(stored.explicitAcks).toHaveLength(batch.length);
   return { events, batch, campaigns };
@@ -99,8 +112,18 @@ async function rowsOf(ids: string[]): Promise<Map<string, DeadLetterJson>> {
 /** A real, sendable campaign job's task, dead-lettered by the send DLQ consumer. */
 async function deadLetteredSendTask(to: string): Promise<MessageBatchMessage> {
   const tasks: SendTask[] = [];
-  const queue = { sendBatch: async (msgs: { body: SendTask }[]) => void tasks.push(...msgs.map((m) => m.body)), send: async () => {} } as unknown as Queue;
-  await createSendJob(database(env.DB), queue, uniqueId("dl-send"), ORIGIN, { from: "News <news@example.com>", subject: "Hi", text: "hello", recipients: [{ to }] }, { opens: true, clicks: true });
+  const queue = {
+    sendBatch: async (msgs: { body: SendTask }[]) => void tasks.push(...msgs.map((m) => m.body)),
+    send: async () => {},
+  } as unknown as Queue;
+  await createSendJob(
+    database(env.DB),
+    queue,
+    uniqueId("dl-send"),
+    ORIGIN,
+    { from: "News <news@example.com>", subject: "Hi", text: "hello", recipients: [{ to }] },
+    { opens: true, clicks: true },
+  );
   const [message] = messages(tasks, 11);
   expect((await deliver(SEND_DLQ, [message!])).explicitAcks).toEqual([message!.id]);
   return message!;
@@ -133,9 +156,19 @@ describe("GET /api/dead-letters", () => {
     for (const id of mine) expect(ids).toContain(id);
 
     const byId = new Map(seen.map((i) => [i.id, i]));
-    expect(byId.get(batch[0]!.id)).toMatchObject({ queue: EVENTS_DLQ, status: "pending", reason: "retries exhausted", attempts: 30, replayedAt: null });
+    expect(byId.get(batch[0]!.id)).toMatchObject({
+      queue: EVENTS_DLQ,
+      status: "pending",
+      reason: "retries exhausted",
+      attempts: 30,
+      replayedAt: null,
+    });
     expect(JSON.parse(byId.get(batch[0]!.id)!.body)).toEqual(batch[0]!.body);
-    expect(byId.get(garbage[0]!.id)).toMatchObject({ queue: EVENTS_QUEUE, status: "held", reason: expect.stringMatching(/^not an event envelope: /) });
+    expect(byId.get(garbage[0]!.id)).toMatchObject({
+      queue: EVENTS_QUEUE,
+      status: "held",
+      reason: expect.stringMatching(/^not an event envelope: /),
+    });
     expect(byId.get(task.id)).toMatchObject({ queue: SEND_DLQ, status: "held" });
 
     const held = await (await api("/dead-letters?status=held&limit=500")).json<{ items: DeadLetterJson[] }>();
@@ -150,7 +183,10 @@ describe("GET /api/dead-letters", () => {
       expect(res.status, q).toBe(400);
       expect(await res.json()).toMatchObject({ error: "validation_failed" });
     }
-    for (const [method, path] of [["GET", "/dead-letters"], ["POST", "/dead-letters/replay"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/dead-letters"],
+      ["POST", "/dead-letters/replay"],
+    ] as const) {
       const res = await api(path, { method, headers: { authorization: "Bearer nope" } });
       expect(res.status).toBe(401);
     }
@@ -192,7 +228,10 @@ describe("POST /api/dead-letters/replay", () => {
     const to = `${uniqueId("never-twice")}@example.com`;
     const task = await deadLetteredSendTask(to);
     const sent: unknown[] = [];
-    const recordingQueue = { send: async (b: unknown) => void sent.push(b), sendBatch: async (b: unknown[]) => void sent.push(...b) } as unknown as Queue;
+    const recordingQueue = {
+      send: async (b: unknown) => void sent.push(b),
+      sendBatch: async (b: unknown[]) => void sent.push(...b),
+    } as unknown as Queue;
     const fetchSpy = vi.spyOn(globalThis, "fetch");
     const bindings = { ...env, SEND_QUEUE: recordingQueue };
 

@@ -122,33 +122,46 @@ const STEPS: FaultStep[] = [
 ];
 
 describe("consumer faults", () => {
-  it.each(STEPS)("fails $step: every message is retried, and redelivery ends exact", async ({ faulty, storedDuringFault, failing, countedDuringFault }) => {
-    const prefix = uniqueId("fault");
-    const { events, batch, bounced, campaigns } = trafficFor(prefix);
+  it.each(STEPS)(
+    "fails $step: every message is retried, and redelivery ends exact",
+    async ({ faulty, storedDuringFault, failing, countedDuringFault }) => {
+      const prefix = uniqueId("fault");
+      const { events, batch, bounced, campaigns } = trafficFor(prefix);
 
-    const failed = await deliver(EVENTS_QUEUE, batch, faulty());
-    // Nothing acknowledged that was not stored and counted: Queues will offer those messages again, after a delay.
-    const fails = (m: MessageBatchMessage) => failing(events[batch.indexOf(m)]!.campaignId!);
-    expect(failed.explicitAcks.sort()).toEqual(batch.filter((m) => !fails(m)).map((m) => m.id).sort());
-    expect(failed.ackAll).toBe(false);
-    expect(failed.retryMessages.map((m) => m.msgId).sort()).toEqual(batch.filter(fails).map((m) => m.id).sort());
-    // A failed D1 batch is one rolled-back transaction: all of it or none of it.
-    expect(await storedIds(prefix)).toHaveLength(storedDuringFault ? events.length : 0);
-    // A campaign counted during the fault has applied those ids, and must skip them on redelivery.
-    const fromD1 = await countsFromD1(prefix);
-    for (const campaignId of campaigns) {
-      expect(await countersOf(campaignId), campaignId).toEqual(countedDuringFault(campaignId) ? fromD1.get(campaignId) : zeroCounts());
-    }
+      const failed = await deliver(EVENTS_QUEUE, batch, faulty());
+      // Nothing acknowledged that was not stored and counted: Queues will offer those messages again, after a delay.
+      const fails = (m: MessageBatchMessage) => failing(events[batch.indexOf(m)]!.campaignId!);
+      expect(failed.explicitAcks.sort()).toEqual(
+        batch
+          .filter((m) => !fails(m))
+          .map((m) => m.id)
+          .sort(),
+      );
+      expect(failed.ackAll).toBe(false);
+      expect(failed.retryMessages.map((m) => m.msgId).sort()).toEqual(
+        batch
+          .filter(fails)
+          .map((m) => m.id)
+          .sort(),
+      );
+      // A failed D1 batch is one rolled-back transaction: all of it or none of it.
+      expect(await storedIds(prefix)).toHaveLength(storedDuringFault ? events.length : 0);
+      // A campaign counted during the fault has applied those ids, and must skip them on redelivery.
+      const fromD1 = await countsFromD1(prefix);
+      for (const campaignId of campaigns) {
+        expect(await countersOf(campaignId), campaignId).toEqual(countedDuringFault(campaignId) ? fromD1.get(campaignId) : zeroCounts());
+      }
 
-    const retried = await deliver(EVENTS_QUEUE, redelivered(batch.filter(fails), 2));
-    expect(retried.retryMessages).toEqual([]);
-    expect(retried.explicitAcks).toHaveLength(batch.filter(fails).length);
-    await expectExact(prefix, campaigns, events, bounced);
+      const retried = await deliver(EVENTS_QUEUE, redelivered(batch.filter(fails), 2));
+      expect(retried.retryMessages).toEqual([]);
+      expect(retried.explicitAcks).toHaveLength(batch.filter(fails).length);
+      await expectExact(prefix, campaigns, events, bounced);
 
-    // At-least-once means it can come yet again, whole or in part: still exact.
-    await deliver(EVENTS_QUEUE, redelivered(batch.slice(5, 15), 3));
-    await expectExact(prefix, campaigns, events, bounced);
-  });
+      // At-least-once means it can come yet again, whole or in part: still exact.
+      await deliver(EVENTS_QUEUE, redelivered(batch.slice(5, 15), 3));
+      await expectExact(prefix, campaigns, events, bounced);
+    },
+  );
 
   it("ends exact when a fully applied batch is delivered again (the acknowledgement was lost)", async () => {
     const prefix = uniqueId("fault-ack");
@@ -185,7 +198,12 @@ describe("consumer faults", () => {
     // Attempt 1 is the whole batch; attempts 2..max_retries+1 are the poison alone, as Queues redelivers it.
     const first = await deliver(EVENTS_QUEUE, batch, sick);
     expect(first.retryMessages.map((m) => m.msgId)).toEqual([poisonMessage.id]);
-    expect(first.explicitAcks.sort()).toEqual(batch.filter((m) => m !== poisonMessage).map((m) => m.id).sort());
+    expect(first.explicitAcks.sort()).toEqual(
+      batch
+        .filter((m) => m !== poisonMessage)
+        .map((m) => m.id)
+        .sort(),
+    );
     for (let attempt = 2; attempt <= maxRetries + 1; attempt++) {
       const again = await deliver(EVENTS_QUEUE, redelivered([poisonMessage], attempt), sick);
       expect(again.retryMessages.map((m) => m.msgId)).toEqual([poisonMessage.id]);
@@ -197,9 +215,7 @@ describe("consumer faults", () => {
     const { results } = await env.DB.prepare("SELECT queue, body, attempts, reason FROM dead_letters WHERE message_id = ?")
       .bind(poisonMessage.id)
       .all();
-    expect(results).toEqual([
-      { queue: EVENTS_DLQ, body: JSON.stringify(poisonMessage.body), attempts: maxRetries + 1, reason: "retries exhausted" },
-    ]);
+    expect(results).toEqual([{ queue: EVENTS_DLQ, body: JSON.stringify(poisonMessage.body), attempts: maxRetries + 1, reason: "retries exhausted" }]);
     expect((await eventsFor(campaignId)).map((r) => r.id).sort()).toEqual(good.map((e) => e.id).sort());
   });
 });
@@ -251,7 +267,11 @@ describe("the dead-letter queue consumer", () => {
     const batch = messages(bodies, EVENTS_RETRY.maxRetries + 1);
     const down: Env = { ...env, DB: faultyD1(env.DB, () => true) };
     const stored = async () =>
-      (await env.DB.prepare("SELECT message_id FROM dead_letters WHERE message_id IN (?, ?, ?)").bind(...batch.map((m) => m.id)).all()).results;
+      (
+        await env.DB.prepare("SELECT message_id FROM dead_letters WHERE message_id IN (?, ?, ?)")
+          .bind(...batch.map((m) => m.id))
+          .all()
+      ).results;
 
     let waited = 0;
     for (let attempts = 1; attempts <= DEAD_LETTER_RETRY.maxRetries + 1; attempts++) {
@@ -275,15 +295,28 @@ describe("the dead-letter queue consumer", () => {
   });
 
   it("stores the others when D1 refuses one message, and retries only that one", async () => {
-    const batch = messages([0, 1, 2, 3].map(() => envelope([sampleEvent({ campaignId: uniqueId("dlq-one") })])), 30);
+    const batch = messages(
+      [0, 1, 2, 3].map(() => envelope([sampleEvent({ campaignId: uniqueId("dlq-one") })])),
+      30,
+    );
     const refused = batch[1]!;
     const result = await deliver(EVENTS_DLQ, batch, { ...env, DB: faultyD1(env.DB, (_sql, values) => values.includes(refused.id)) });
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([refused.id]);
-    expect(result.explicitAcks.sort()).toEqual(batch.filter((m) => m !== refused).map((m) => m.id).sort());
+    expect(result.explicitAcks.sort()).toEqual(
+      batch
+        .filter((m) => m !== refused)
+        .map((m) => m.id)
+        .sort(),
+    );
     const { results } = await env.DB.prepare("SELECT message_id, status FROM dead_letters WHERE message_id IN (?, ?, ?, ?)")
       .bind(...batch.map((m) => m.id))
       .all<{ message_id: string; status: string }>();
-    expect(results.map((r) => r.message_id).sort()).toEqual(batch.filter((m) => m !== refused).map((m) => m.id).sort());
+    expect(results.map((r) => r.message_id).sort()).toEqual(
+      batch
+        .filter((m) => m !== refused)
+        .map((m) => m.id)
+        .sort(),
+    );
     expect(results.every((r) => r.status === "pending")).toBe(true);
   });
 });

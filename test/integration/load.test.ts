@@ -50,7 +50,14 @@ it(`stores exactly one event per valid request out of ${REQUESTS} and per distin
 
   const signer = await createTestSigner();
   const campaigns = Array.from({ length: CAMPAIGNS }, (_, c) => `${runId}-c${c}`);
-  const sns = await planNotifications({ signer, fixture: fixtureText, campaigns, contactsPerCampaign: 25, count: NOTIFICATIONS, replayShare: REPLAY_SHARE });
+  const sns = await planNotifications({
+    signer,
+    fixture: fixtureText,
+    campaigns,
+    contactsPerCampaign: 25,
+    count: NOTIFICATIONS,
+    replayShare: REPLAY_SHARE,
+  });
   expect(sns.replayed).toBe(NOTIFICATIONS * REPLAY_SHARE);
   // The worker fetches its signing certificate; only that URL is answered, anything else fails the run.
   const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
@@ -69,7 +76,9 @@ it(`stores exactly one event per valid request out of ${REQUESTS} and per distin
   );
   const notifications = Promise.all(
     sns.bodies.map(async (body) => {
-      const response = await exports.default.fetch(new Request(`${ORIGIN}/sns`, { method: "POST", headers: { "content-type": "text/plain; charset=UTF-8" }, body }));
+      const response = await exports.default.fetch(
+        new Request(`${ORIGIN}/sns`, { method: "POST", headers: { "content-type": "text/plain; charset=UTF-8" }, body }),
+      );
       return { status: response.status, answer: await response.json<{ status?: string }>() };
     }),
   );
@@ -96,10 +105,15 @@ it(`stores exactly one event per valid request out of ${REQUESTS} and per distin
   expect(Object.fromEntries(stored)).toEqual(Object.fromEntries(expected));
 
   // The counters are updated right after D1 in the same consumer pass: wait for the last batch, then compare all.
-  const differing = await vi.waitUntil(async () => {
-    const now = await countersDifferingFromD1(runId);
-    return now.length === 0 ? now : false;
-  }, { timeout: 10_000, interval: 250 }).catch(() => countersDifferingFromD1(runId));
+  const differing = await vi
+    .waitUntil(
+      async () => {
+        const now = await countersDifferingFromD1(runId);
+        return now.length === 0 ? now : false;
+      },
+      { timeout: 10_000, interval: 250 },
+    )
+    .catch(() => countersDifferingFromD1(runId));
   expect(differing).toEqual([]);
   for (const campaignId of campaigns) {
     const counts = await campaignStats(env.CAMPAIGN_STATS, campaignId).counts();

@@ -13,7 +13,9 @@ describe("0005/0006: suppressions keyed on the lower-cased address", () => {
     const db = env.MIGRATION_TEST_DB;
     await applyD1Migrations(db, before("0005"));
     const insert = (email: string, reason: string, since: number, expiresAt: number | null) =>
-      db.prepare("INSERT INTO suppressions (email, reason, since, expires_at, event_id) VALUES (?, ?, ?, ?, NULL)").bind(email, reason, since, expiresAt);
+      db
+        .prepare("INSERT INTO suppressions (email, reason, since, expires_at, event_id) VALUES (?, ?, ?, ?, NULL)")
+        .bind(email, reason, since, expiresAt);
     const FUTURE = Date.now() + 86_400_000;
     await db.batch([
       // Two permanent reasons: the first one (earliest) stays.
@@ -28,8 +30,9 @@ describe("0005/0006: suppressions keyed on the lower-cased address", () => {
       // Alone: untouched, shown as given.
       insert("Dee@Example.com", "unsubscribe", 30, null),
       db.prepare("INSERT INTO suppression_lifts (email, lifted_at) VALUES (?, ?), (?, ?)").bind("Eve@example.com", 500, "eve@example.com", 700),
-      db
-        .prepare("INSERT INTO dead_letters (message_id, queue, body, attempts, enqueued_at) VALUES ('old-dl', 'mail-tracker-events-dlq', '{\"v\":1,\"events\":[]}', 4, 1)"),
+      db.prepare(
+        "INSERT INTO dead_letters (message_id, queue, body, attempts, enqueued_at) VALUES ('old-dl', 'mail-tracker-events-dlq', '{\"v\":1,\"events\":[]}', 4, 1)",
+      ),
     ]);
 
     await applyD1Migrations(db, env.TEST_MIGRATIONS);
@@ -41,9 +44,12 @@ describe("0005/0006: suppressions keyed on the lower-cased address", () => {
       { email: "cy@example.com", reason: "soft_bounce", since: 20, email_key: "cy@example.com" },
       { email: "Dee@Example.com", reason: "unsubscribe", since: 30, email_key: "dee@example.com" },
     ]);
-    expect(await db.prepare("SELECT email, lifted_at FROM suppression_lifts").all().then((r) => r.results)).toEqual([
-      { email: "eve@example.com", lifted_at: 700 },
-    ]);
+    expect(
+      await db
+        .prepare("SELECT email, lifted_at FROM suppression_lifts")
+        .all()
+        .then((r) => r.results),
+    ).toEqual([{ email: "eve@example.com", lifted_at: 700 }]);
     // A dead letter from before replay existed waits for it.
     expect(await db.prepare("SELECT status, replay_attempts FROM dead_letters").first()).toEqual({ status: "pending", replay_attempts: 0 });
 

@@ -115,12 +115,22 @@ describe("GET /api/segments", () => {
 });
 
 async function plan(sql: string, params: unknown[]): Promise<string> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<{ detail: string }>();
   return results.map((r) => r.detail).join("\n");
 }
 
 describe("query plans", () => {
-  const spec = (over: Partial<SegmentSpec>): SegmentSpec => ({ mode: "did", type: "open", since: 0, campaignId: null, after: "", limit: 100, ...over });
+  const spec = (over: Partial<SegmentSpec>): SegmentSpec => ({
+    mode: "did",
+    type: "open",
+    since: 0,
+    campaignId: null,
+    after: "",
+    limit: 100,
+    ...over,
+  });
 
   it.each([
     ["did", spec({}), "events_type_contact_time"],

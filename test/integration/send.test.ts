@@ -14,7 +14,15 @@ const HTML = `<!DOCTYPE html><html><body><p>Hello <a href="https://shop.example/
 const TEXT = "Hello, see https://shop.example/sale?a=1&b=2";
 
 function sendBody(overrides: Record<string, unknown> = {}) {
-  return { campaignId: uniqueId("send"), to: "Ann.Lee+news@Example.COM", from: "Example Shop <shop@example.com>", subject: "Spring sale", html: HTML, text: TEXT, ...overrides };
+  return {
+    campaignId: uniqueId("send"),
+    to: "Ann.Lee+news@Example.COM",
+    from: "Example Shop <shop@example.com>",
+    subject: "Spring sale",
+    html: HTML,
+    text: TEXT,
+    ...overrides,
+  };
 }
 
 async function tokenOf(url: string) {
@@ -45,10 +53,22 @@ describe("POST /api/send", () => {
     expect(email!.body.text).toBe(TEXT);
     const html = email!.body.html!;
     const click = /<a href="([^"]+\/c\/[^"]+)">sale<\/a>/.exec(html)![1]!;
-    expect(await tokenOf(click)).toMatchObject({ kind: "click", url: "https://shop.example/sale?a=1&b=2", linkIndex: 0, campaignId: body.campaignId, contact: body.to });
+    expect(await tokenOf(click)).toMatchObject({
+      kind: "click",
+      url: "https://shop.example/sale?a=1&b=2",
+      linkIndex: 0,
+      campaignId: body.campaignId,
+      contact: body.to,
+    });
     const traps = [...html.matchAll(/<a href="([^"]+\/c\/[^"]+)" tabindex="-1" aria-hidden="true" style="display:none"><\/a>/g)];
     expect(traps).toHaveLength(1);
-    expect(await tokenOf(traps[0]![1]!)).toMatchObject({ kind: "click", url: `${ORIGIN}/`, linkIndex: 0xffff, campaignId: body.campaignId, contact: body.to });
+    expect(await tokenOf(traps[0]![1]!)).toMatchObject({
+      kind: "click",
+      url: `${ORIGIN}/`,
+      linkIndex: 0xffff,
+      campaignId: body.campaignId,
+      contact: body.to,
+    });
     expect(html).toContain(`<a href="mailto:help@shop.example">help</a>`);
     expect(html).toContain("<!--[if mso]><p>Outlook</p><![endif]-->");
     const pixel = /<img src="([^"]+\/o\/[^"]+)"/.exec(html)![1]!;
@@ -61,7 +81,13 @@ describe("POST /api/send", () => {
     expect(header(email!, "List-Unsubscribe-Post")).toBe("List-Unsubscribe=One-Click");
 
     const [event] = await waitForEvents(body.campaignId, 1);
-    expect(event).toMatchObject({ id: `send:${answer.messageId}`, type: "send", ses_message_id: answer.messageId, contact_id: "Ann.Lee+news@example.com", email: body.to });
+    expect(event).toMatchObject({
+      id: `send:${answer.messageId}`,
+      type: "send",
+      ses_message_id: answer.messageId,
+      contact_id: "Ann.Lee+news@example.com",
+      email: body.to,
+    });
 
     // The tracked link works end to end: it redirects and the click is recorded.
     const clicked = await get(new URL(click).pathname);
@@ -87,7 +113,11 @@ describe("POST /api/send", () => {
     const request = seen[0]!;
     expect(new URL(request.url).pathname).toBe("/v2/email/outbound-emails");
     expect(request.headers.get("authorization")).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIATESTEXAMPLE00001\/\d{8}\/us-east-1\/ses\/aws4_request/);
-    const sent = JSON.parse(request.body) as { ConfigurationSetName: string; EmailTags: { Name: string; Value: string }[]; ReplyToAddresses: string[] };
+    const sent = JSON.parse(request.body) as {
+      ConfigurationSetName: string;
+      EmailTags: { Name: string; Value: string }[];
+      ReplyToAddresses: string[];
+    };
     expect(sent.ConfigurationSetName).toBe("mail-tracker-test");
     expect(sent.ReplyToAddresses).toEqual([`"Support" <help@example.com>`]);
     const tags = Object.fromEntries(sent.EmailTags.map((t) => [t.Name, t.Value]));
@@ -99,7 +129,9 @@ describe("POST /api/send", () => {
 
   it("refuses a suppressed recipient with 409 and its reason, and sends nothing", async () => {
     const to = `${uniqueId("complainer")}@example.com`;
-    await env.DB.prepare("INSERT INTO suppressions (email, reason, since, expires_at, event_id) VALUES (?, 'complaint', ?, NULL, NULL)").bind(to, Date.now()).run();
+    await env.DB.prepare("INSERT INTO suppressions (email, reason, since, expires_at, event_id) VALUES (?, 'complaint', ?, NULL, NULL)")
+      .bind(to, Date.now())
+      .run();
     const before = (await receivedEmails()).length;
     const res = await api("/send", { method: "POST", json: sendBody({ to }) });
     expect(res.status).toBe(409);
@@ -111,7 +143,9 @@ describe("POST /api/send", () => {
 
   it("sends again once a soft-bounce suppression has expired", async () => {
     const to = `${uniqueId("soft")}@example.com`;
-    await env.DB.prepare("INSERT INTO suppressions (email, reason, since, expires_at, event_id) VALUES (?, 'soft_bounce', ?, ?, NULL)").bind(to, Date.now() - 10_000, Date.now() - 1).run();
+    await env.DB.prepare("INSERT INTO suppressions (email, reason, since, expires_at, event_id) VALUES (?, 'soft_bounce', ?, ?, NULL)")
+      .bind(to, Date.now() - 10_000, Date.now() - 1)
+      .run();
     expect((await api("/send", { method: "POST", json: sendBody({ to }) })).status).toBe(200);
   });
 
@@ -150,7 +184,11 @@ describe("POST /api/send", () => {
     const body = sendBody();
     const res = await api("/send", { method: "POST", json: body });
     expect(res.status).toBe(422);
-    expect(await res.json()).toMatchObject({ error: "upstream_rejected", sesError: "MessageRejected", reason: expect.stringContaining("not verified") });
+    expect(await res.json()).toMatchObject({
+      error: "upstream_rejected",
+      sesError: "MessageRejected",
+      reason: expect.stringContaining("not verified"),
+    });
     vi.restoreAllMocks();
     // Nothing was recorded: a later successful send is the campaign's first event.
     expect((await api("/send", { method: "POST", json: body })).status).toBe(200);
@@ -160,7 +198,11 @@ describe("POST /api/send", () => {
 
   it("retries throttling a bounded number of times, then answers 503 with SES's reason", async () => {
     const spy = vi.spyOn(globalThis, "fetch").mockImplementation(
-      async () => new Response(JSON.stringify({ message: "Maximum sending rate exceeded." }), { status: 429, headers: { "x-amzn-ErrorType": "TooManyRequestsException" } }),
+      async () =>
+        new Response(JSON.stringify({ message: "Maximum sending rate exceeded." }), {
+          status: 429,
+          headers: { "x-amzn-ErrorType": "TooManyRequestsException" },
+        }),
     );
     const res = await api("/send", { method: "POST", json: sendBody() });
     expect(res.status).toBe(503);
@@ -198,7 +240,11 @@ describe("campaign tracking switches", () => {
   it("turn the honeypot link off per campaign, leaving the tracked links as they were", async () => {
     const campaignId = uniqueId("settings");
     const instrument = async () =>
-      (await (await api("/instrument", { method: "POST", json: { campaignId, contact: "bo@example.com", html: HTML } })).json()) as { html: string; trackedLinks: number; honeypot: boolean };
+      (await (await api("/instrument", { method: "POST", json: { campaignId, contact: "bo@example.com", html: HTML } })).json()) as {
+        html: string;
+        trackedLinks: number;
+        honeypot: boolean;
+      };
     const before = await instrument();
     expect(before).toMatchObject({ trackedLinks: 1, honeypot: true });
     expect(before.html.match(/\/c\//g)).toHaveLength(2);
@@ -210,7 +256,10 @@ describe("campaign tracking switches", () => {
     expect(after.html).not.toContain("aria-hidden");
     // Changing another switch keeps it off.
     await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { opens: false } } });
-    expect(await (await api(`/campaigns/${campaignId}/settings`)).json()).toMatchObject({ campaignId, track: { opens: false, clicks: true, honeypot: false } });
+    expect(await (await api(`/campaigns/${campaignId}/settings`)).json()).toMatchObject({
+      campaignId,
+      track: { opens: false, clicks: true, honeypot: false },
+    });
   });
 
   it("refuses an invalid switch with 400 and changes nothing", async () => {
@@ -234,7 +283,10 @@ describe("POST /api/instrument", () => {
     expect(out.trackedLinks).toBe(1);
     expect(out.pixel).toBe(true);
     expect(out.headers).toEqual({ "List-Unsubscribe": `<${out.unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" });
-    expect(await tokenOf(/<a href="([^"]+\/c\/[^"]+)">sale<\/a>/.exec(out.html)![1]!)).toMatchObject({ url: "https://shop.example/sale?a=1&b=2", contact: "cy@example.com" });
+    expect(await tokenOf(/<a href="([^"]+\/c\/[^"]+)">sale<\/a>/.exec(out.html)![1]!)).toMatchObject({
+      url: "https://shop.example/sale?a=1&b=2",
+      contact: "cy@example.com",
+    });
   });
 
   it("answers the EmailTags the worker's own send attaches, and SES events carrying them count for the campaign and contact", async () => {
@@ -261,11 +313,22 @@ describe("POST /api/instrument", () => {
     record.mail.tags = { ...record.mail.tags, ...Object.fromEntries(emailTags.map((t) => [t.Name, [t.Value]])) };
     record.mail.destination = [contact, "someone.else@example.com"];
     const parsed = await parseSesMessage(JSON.stringify(record), { messageId: crypto.randomUUID(), timestamp: new Date().toISOString() });
-    expect(parsed).toMatchObject({ kind: "events", events: [{ type: "open", campaignId, email: contact, contactId: "Dee.O'Neil+news@example.com" }] });
+    expect(parsed).toMatchObject({
+      kind: "events",
+      events: [{ type: "open", campaignId, email: contact, contactId: "Dee.O'Neil+news@example.com" }],
+    });
   });
 
   it("requires the bearer token and a valid body", async () => {
-    expect((await api("/instrument", { method: "POST", json: { campaignId: "x", contact: "a@example.com", html: "" }, headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    expect(
+      (
+        await api("/instrument", {
+          method: "POST",
+          json: { campaignId: "x", contact: "a@example.com", html: "" },
+          headers: { authorization: "Bearer wrong" },
+        })
+      ).status,
+    ).toBe(401);
     expect((await api("/instrument", { method: "POST", json: { campaignId: "x", contact: "nope", html: "" } })).status).toBe(400);
   });
 });

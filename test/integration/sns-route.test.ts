@@ -95,9 +95,18 @@ describe("POST /sns notifications", () => {
       new Set(["send", "reject", "bounce", "complaint", "delivery", "open", "click", "rendering_failure", "delivery_delay", "subscription"]),
     );
     const click = rows.find((r) => r.type === "click")!;
-    expect(click).toMatchObject({ link: "http://docs.aws.amazon.com/ses/latest/DeveloperGuide/send-email-smtp.html", ip: "192.0.2.1", contact_id: "recipient@example.com" });
+    expect(click).toMatchObject({
+      link: "http://docs.aws.amazon.com/ses/latest/DeveloperGuide/send-email-smtp.html",
+      ip: "192.0.2.1",
+      contact_id: "recipient@example.com",
+    });
     expect(JSON.parse(click.metadata!)).toMatchObject({ source: "ses", linkTags: { samplekey0: ["samplevalue0"] } });
-    expect(rows.filter((r) => r.type === "bounce").map((r) => r.email).sort()).toEqual(["jane@example.com", "recipient@example.com", "richard@example.com"]);
+    expect(
+      rows
+        .filter((r) => r.type === "bounce")
+        .map((r) => r.email)
+        .sort(),
+    ).toEqual(["jane@example.com", "recipient@example.com", "richard@example.com"]);
 
     // Fetched once for all eleven messages (cached per URL), and not allowed to redirect.
     const certFetches = fetchSpy.mock.calls.filter(([input]) => urlOf(input) === signer.certUrl);
@@ -135,7 +144,10 @@ describe("POST /sns notifications", () => {
 
     // Signed by another key, claiming this signer's certificate.
     const impostor = await createTestSigner();
-    const other = await signedNotification(impostor, { topicArn: TOPIC, message: sesMessage("ses/event-publishing__complaint-record.json", campaignId) });
+    const other = await signedNotification(impostor, {
+      topicArn: TOPIC,
+      message: sesMessage("ses/event-publishing__complaint-record.json", campaignId),
+    });
     const res2 = await post({ ...other, SigningCertURL: signer.certUrl });
     expect(res2.status).toBe(403);
     expect(await res2.json()).toMatchObject({ reason: "bad_signature" });
@@ -169,7 +181,10 @@ describe("POST /sns notifications", () => {
   it("answers 503 when the queue fails, and does not mark the message seen", async () => {
     const campaignId = uniqueId("sns-queue");
     const body = await notify(campaignId);
-    const broken = { ...env, EVENTS: { send: () => Promise.reject(new Error("queue down")), sendBatch: () => Promise.reject(new Error("queue down")) } } as unknown as Env;
+    const broken = {
+      ...env,
+      EVENTS: { send: () => Promise.reject(new Error("queue down")), sendBatch: () => Promise.reject(new Error("queue down")) },
+    } as unknown as Env;
     const res = await post(body, {}, broken);
     expect(res.status).toBe(503);
     const retry = await post(body);
@@ -178,7 +193,10 @@ describe("POST /sns notifications", () => {
   });
 
   it("acknowledges an unknown SES event type with 200", async () => {
-    const unknown = await signedNotification(signer, { topicArn: TOPIC, message: JSON.stringify({ eventType: "Teleport", mail: { messageId: "m" } }) });
+    const unknown = await signedNotification(signer, {
+      topicArn: TOPIC,
+      message: JSON.stringify({ eventType: "Teleport", mail: { messageId: "m" } }),
+    });
     const res = await post(unknown);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ignored", sesType: "Teleport" });
@@ -209,7 +227,7 @@ describe("POST /sns with a verified message whose SES payload does not parse", (
       // The whole verified message is kept, so it can be read, and replayed once the parser understands it.
       expect(JSON.parse(rows[0]!.body)).toMatchObject({ MessageId: body.MessageId, TopicArn: TOPIC, Message: message, Signature: body.Signature });
     }
-    expect((await deadLetters("missing"))).toEqual([]);
+    expect(await deadLetters("missing")).toEqual([]);
     expect(events.sent).toEqual([]);
   });
 
@@ -256,7 +274,10 @@ describe("POST /sns refusals", () => {
   it("refuses topics not on SNS_TOPIC_ARNS before verifying anything", async () => {
     const campaignId = uniqueId("sns-allow");
     const allowed = { ...env, SNS_TOPIC_ARNS: ` arn:aws:sns:eu-west-1:123456789012:other , ${TOPIC}` } as Env;
-    const elsewhere = await signedNotification(signer, { topicArn: "arn:aws:sns:us-east-1:999999999999:someone-else", message: sesMessage("ses/event-publishing__send-record.json", campaignId) });
+    const elsewhere = await signedNotification(signer, {
+      topicArn: "arn:aws:sns:us-east-1:999999999999:someone-else",
+      message: sesMessage("ses/event-publishing__send-record.json", campaignId),
+    });
     const res = await post(elsewhere, {}, allowed);
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ reason: "topic_not_allowed" });
@@ -294,7 +315,11 @@ describe("POST /sns is closed until a topic is listed", () => {
     const warn = vi.spyOn(console, "warn");
     const events = recordingQueue();
     const { SNS_TOPIC_ARNS: _listed, ...unset } = { ...env, EVENTS: events.queue };
-    const configurations = [{ ...env, EVENTS: events.queue, SNS_TOPIC_ARNS: "" }, { ...env, EVENTS: events.queue, SNS_TOPIC_ARNS: " , " }, unset] as Env[];
+    const configurations = [
+      { ...env, EVENTS: events.queue, SNS_TOPIC_ARNS: "" },
+      { ...env, EVENTS: events.queue, SNS_TOPIC_ARNS: " , " },
+      unset,
+    ] as Env[];
     const token = "2336412f37fb687f5d51e6e2425ba1f2";
     const bodies = [
       await notify(uniqueId("sns-closed"), "ses/event-publishing__complaint-record.json"),
@@ -348,7 +373,7 @@ describe("POST /sns certificate region and SignatureVersion", () => {
     expect((await eventsFor(campaignId)).map((r) => r.type)).toEqual(["send"]);
   });
 
-  it("accepts SignatureVersion 1 and 2 by default; SNS_SIGNATURE_VERSION = \"2\" refuses version 1 before fetching anything", async () => {
+  it('accepts SignatureVersion 1 and 2 by default; SNS_SIGNATURE_VERSION = "2" refuses version 1 before fetching anything', async () => {
     const campaignId = uniqueId("sns-sigv");
     const v1 = () => signedNotification(signer, { topicArn: TOPIC, message: sesMessage("ses/event-publishing__open-record.json", campaignId) }, "1");
     const v2 = () => signedNotification(signer, { topicArn: TOPIC, message: sesMessage("ses/event-publishing__click-record.json", campaignId) }, "2");
@@ -359,7 +384,11 @@ describe("POST /sns certificate region and SignatureVersion", () => {
     const only2 = { ...env, SNS_SIGNATURE_VERSION: "2" } as Env;
     const refused = await post(await signedNotification(strict, { topicArn: TOPIC, message: "{}" }, "1"), {}, only2);
     expect(refused.status).toBe(403);
-    expect(await refused.json()).toMatchObject({ error: "forbidden", reason: "signature_version_not_allowed", message: expect.stringContaining("SignatureVersion") });
+    expect(await refused.json()).toMatchObject({
+      error: "forbidden",
+      reason: "signature_version_not_allowed",
+      message: expect.stringContaining("SignatureVersion"),
+    });
     expect(fetchedUrls().filter((u) => u === strict.certUrl)).toEqual([]);
     expect(await (await post(await v2(), {}, only2)).json()).toMatchObject({ status: "enqueued" });
     await waitForEvents(campaignId, 2);
@@ -444,7 +473,9 @@ describe("fetchSnsCertificate", () => {
     expect(await fetchSnsCertificate(a.certUrl)).toBe(a.certificatePem);
     expect(fetchedUrls()).toEqual([a.certUrl]);
     expect(fetchSpy.mock.calls[0]![1]?.redirect).toBe("manual");
-    await expect(fetchSnsCertificate("https://sns.us-east-1.amazonaws.com/SimpleNotificationService-00.pem")).rejects.toBeInstanceOf(SnsVerificationError);
+    await expect(fetchSnsCertificate("https://sns.us-east-1.amazonaws.com/SimpleNotificationService-00.pem")).rejects.toBeInstanceOf(
+      SnsVerificationError,
+    );
   });
 
   it("remembers a failed fetch for 60 s per URL: the same failure again without a request, then one new try", async () => {

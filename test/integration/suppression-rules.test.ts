@@ -64,7 +64,10 @@ describe("hard bounces and complaints", () => {
 
   it("replace an expiring soft-bounce suppression, but not each other", async () => {
     const a = address();
-    await applyEvents(env, [1, 2, 3, 4, 5].map((i) => soft(a, T0 + i)));
+    await applyEvents(
+      env,
+      [1, 2, 3, 4, 5].map((i) => soft(a, T0 + i)),
+    );
     expect(await state(a)).toMatchObject({ reason: "soft_bounce" });
     const bounce = hard(a, T0 + 10);
     await applyEvents(env, [bounce]);
@@ -101,9 +104,14 @@ describe("soft bounces", () => {
   it("an expired soft-bounce suppression no longer applies", async () => {
     const a = address();
     const old = Date.now() - 31 * DAY;
-    await applyEvents(env, [1, 2, 3, 4, 5].map((i) => soft(a, old + i)));
+    await applyEvents(
+      env,
+      [1, 2, 3, 4, 5].map((i) => soft(a, old + i)),
+    );
     expect(await state(a)).toBeNull();
-    const { results } = await env.DB.prepare("SELECT reason FROM suppressions WHERE email = ?").bind(a.replace("Mail.Example.com", "mail.example.com")).all();
+    const { results } = await env.DB.prepare("SELECT reason FROM suppressions WHERE email = ?")
+      .bind(a.replace("Mail.Example.com", "mail.example.com"))
+      .all();
     expect(results).toEqual([{ reason: "soft_bounce" }]);
   });
 
@@ -118,7 +126,10 @@ describe("soft bounces", () => {
 
     // The same history, arriving in the worst order: all bounces first, the delivery last.
     const b = address();
-    await applyEvents(env, [1, 2, 3, 5, 6, 7, 8].map((i) => soft(b, T0 + i)));
+    await applyEvents(
+      env,
+      [1, 2, 3, 5, 6, 7, 8].map((i) => soft(b, T0 + i)),
+    );
     await applyEvents(env, [ev(b, "delivery", T0 + 4)]);
     expect(await state(b)).toBeNull();
   });
@@ -134,7 +145,10 @@ describe("soft bounces", () => {
 
   it("a delivery after a soft-bounce suppression ends it; it is written in the history", async () => {
     const a = address();
-    await applyEvents(env, [1, 2, 3, 4, 5].map((i) => soft(a, T0 + i)));
+    await applyEvents(
+      env,
+      [1, 2, 3, 4, 5].map((i) => soft(a, T0 + i)),
+    );
     const delivered = ev(a, "delivery", T0 + 100);
     await applyEvents(env, [delivered]);
     expect(await state(a)).toBeNull();

@@ -104,7 +104,12 @@ describe("/api/contacts/<email>/events", () => {
   it("lists a contact's events newest first, page by page", async () => {
     const email = `${uniqueId("hist")}@example.com`;
     const list = Array.from({ length: 5 }, (_, i) =>
-      sampleEvent({ email, contactId: email, type: (["send", "delivery", "open", "click", "open"] as const)[i], occurredAt: 1_700_000_000_000 + i * 1000 }),
+      sampleEvent({
+        email,
+        contactId: email,
+        type: (["send", "delivery", "open", "click", "open"] as const)[i],
+        occurredAt: 1_700_000_000_000 + i * 1000,
+      }),
     );
     await applyEvents(env, list);
     const first = await api(`/contacts/${encodeURIComponent(email)}/events?limit=2`);
@@ -151,7 +156,9 @@ describe("mirroring to the SES suppression list", () => {
     expect(r.url).toBe("https://email.eu-west-1.amazonaws.com/v2/email/suppression/addresses");
     expect(body).toEqual({ EmailAddress: email, Reason: "BOUNCE" });
     expect(r.headers.get("authorization")).toMatch(
-      new RegExp(`^AWS4-HMAC-SHA256 Credential=${TEST_AWS_ACCESS_KEY_ID}/\\d{8}/eu-west-1/ses/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$`),
+      new RegExp(
+        `^AWS4-HMAC-SHA256 Credential=${TEST_AWS_ACCESS_KEY_ID}/\\d{8}/eu-west-1/ses/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$`,
+      ),
     );
     expect(r.headers.get("x-amz-date")).toMatch(/^\d{8}T\d{6}Z$/);
   });
@@ -159,9 +166,11 @@ describe("mirroring to the SES suppression list", () => {
   it("leaves a failed mirror pending and the scheduled run retries it; nothing is sent when it is off", async () => {
     const email = `${uniqueId("retry")}@example.com`;
     let fail = true;
-    const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async () =>
-      fail ? new Response('{"message":"Service unavailable"}', { status: 503 }) : new Response("{}", { status: 200 }),
-    );
+    const spy = vi
+      .spyOn(globalThis, "fetch")
+      .mockImplementation(async () =>
+        fail ? new Response('{"message":"Service unavailable"}', { status: 503 }) : new Response("{}", { status: 200 }),
+      );
     const complaint = sampleEvent({ type: "complaint", email, contactId: email });
     await applyEvents({ ...env, SES_SYNC_SUPPRESSIONS: "false" }, [complaint]);
     expect(spy).not.toHaveBeenCalled();
@@ -170,7 +179,8 @@ describe("mirroring to the SES suppression list", () => {
     const { default: worker } = await import("../../src/index");
     const { createScheduledController, createExecutionContext } = await import("cloudflare:test");
     await worker.scheduled(createScheduledController(), syncing, createExecutionContext()).catch(() => undefined);
-    const pending = () => env.DB.prepare("SELECT ses_synced_at FROM suppressions WHERE email = ?").bind(email).first<{ ses_synced_at: number | null }>();
+    const pending = () =>
+      env.DB.prepare("SELECT ses_synced_at FROM suppressions WHERE email = ?").bind(email).first<{ ses_synced_at: number | null }>();
     expect((await pending())!.ses_synced_at).toBeNull();
     fail = false;
     await worker.scheduled(createScheduledController(), syncing, createExecutionContext());
@@ -195,11 +205,15 @@ describe("mirroring to the SES suppression list", () => {
     });
     const syncing = { ...env, SES_SYNC_SUPPRESSIONS: "true", SES_ENDPOINT: "" };
     // The refused address bounced first, so it is the first one mirrored.
-    const bounces = emails.map((email, i) => sampleEvent({ type: "bounce", email, contactId: email, occurredAt: Date.now() - 1000 + i, metadata: { bounceType: "Permanent" } }));
+    const bounces = emails.map((email, i) =>
+      sampleEvent({ type: "bounce", email, contactId: email, occurredAt: Date.now() - 1000 + i, metadata: { bounceType: "Permanent" } }),
+    );
     await applyEvents(syncing, bounces);
 
     const syncState = async () => {
-      const { results } = await env.DB.prepare(`SELECT email, ses_synced_at, ses_sync_error FROM suppressions WHERE email LIKE ? || '%' ORDER BY email`)
+      const { results } = await env.DB.prepare(
+        `SELECT email, ses_synced_at, ses_sync_error FROM suppressions WHERE email LIKE ? || '%' ORDER BY email`,
+      )
         .bind(prefix)
         .all<{ email: string; ses_synced_at: number | null; ses_sync_error: string | null }>();
       return results;

@@ -123,7 +123,10 @@ describe("the unsubscribe event", () => {
     const token = await mint({ kind: "unsubscribe", campaignId, contact: email });
     await get(`/u/${token}`, { method: "POST", headers: ONE_CLICK, body: "List-Unsubscribe=One-Click" });
     const [row] = await eventsFor(campaignId);
-    const body = { v: 1, events: [{ id: row!.id, type: "unsubscribe", campaignId, contactId: email, email, sesMessageId: null, occurredAt: row!.occurred_at }] };
+    const body = {
+      v: 1,
+      events: [{ id: row!.id, type: "unsubscribe", campaignId, contactId: email, email, sesMessageId: null, occurredAt: row!.occurred_at }],
+    };
     await env.EVENTS.send(body);
     await env.EVENTS.send({ v: 1, events: [{ ...body.events[0], id: `control-${campaignId}`, type: "open" }] });
     await waitForEvents(campaignId, 2);
@@ -155,7 +158,11 @@ describe("one-click unsubscribe while storage is down", () => {
     const token = await mint({ kind: "unsubscribe", campaignId, contact: email });
     const { queue, sent } = queueThat(true);
 
-    const res = await getSettled(`/u/${token}`, { method: "POST", headers: ONE_CLICK, body: "List-Unsubscribe=One-Click" }, { ...env, DB: d1Down(), EVENTS: queue });
+    const res = await getSettled(
+      `/u/${token}`,
+      { method: "POST", headers: ONE_CLICK, body: "List-Unsubscribe=One-Click" },
+      { ...env, DB: d1Down(), EVENTS: queue },
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("You are unsubscribed");
     // The "done" page was answered because the queue had the event, not because D1 did.
@@ -175,7 +182,11 @@ describe("one-click unsubscribe while storage is down", () => {
     const token = await mint({ kind: "unsubscribe", campaignId, contact: email });
     const { queue } = queueThat(false);
 
-    const res = await getSettled(`/u/${token}`, { method: "POST", headers: ONE_CLICK, body: "List-Unsubscribe=One-Click" }, { ...env, DB: d1Down(), EVENTS: queue });
+    const res = await getSettled(
+      `/u/${token}`,
+      { method: "POST", headers: ONE_CLICK, body: "List-Unsubscribe=One-Click" },
+      { ...env, DB: d1Down(), EVENTS: queue },
+    );
     expect(res.status).toBe(503);
     expect(await res.text()).not.toContain("You are unsubscribed");
     await drainEvents();

@@ -33,10 +33,12 @@ export function faultyD1(db: D1Database, fails: (sql: string, values: unknown[])
             if (d && fails(d.sql, d.values)) throw new Error("D1_ERROR: injected fault");
           }
           // The real batch needs the real statements: unwrap by re-preparing from what was recorded.
-          return target.batch(statements.map((s) => {
-            const d = described.get(s);
-            return d ? target.prepare(d.sql).bind(...d.values) : s;
-          }));
+          return target.batch(
+            statements.map((s) => {
+              const d = described.get(s);
+              return d ? target.prepare(d.sql).bind(...d.values) : s;
+            }),
+          );
         };
       }
       const value = Reflect.get(target, prop, target);

@@ -73,9 +73,7 @@ export interface EventRow {
 }
 
 export async function eventsFor(campaignId: string): Promise<EventRow[]> {
-  const { results } = await env.DB.prepare("SELECT * FROM events WHERE campaign_id = ? ORDER BY occurred_at, id")
-    .bind(campaignId)
-    .all<EventRow>();
+  const { results } = await env.DB.prepare("SELECT * FROM events WHERE campaign_id = ? ORDER BY occurred_at, id").bind(campaignId).all<EventRow>();
   return results;
 }
 

@@ -30,12 +30,16 @@ function toBase64(bytes: ArrayBuffer): string {
 }
 
 function pem(der: ArrayBuffer): string {
-  const lines = toBase64(der).match(/.{1,64}/g)!.join("\n");
+  const lines = toBase64(der)
+    .match(/.{1,64}/g)!
+    .join("\n");
   return `-----BEGIN CERTIFICATE-----\n${lines}\n-----END CERTIFICATE-----\n`;
 }
 
 function commonName(cn: string): Name {
-  return new Name([new RelativeDistinguishedName([new AttributeTypeAndValue({ type: "2.5.4.3", value: new AttributeValue({ printableString: cn }) })])]);
+  return new Name([
+    new RelativeDistinguishedName([new AttributeTypeAndValue({ type: "2.5.4.3", value: new AttributeValue({ printableString: cn }) })]),
+  ]);
 }
 
 export interface TestSigner {
@@ -63,17 +67,28 @@ export async function createTestSigner(options: { notBefore?: Date; notAfter?: D
     signature: algorithm,
     issuer: commonName("sns.amazonaws.com test"),
     subject: commonName("sns.amazonaws.com test"),
-    validity: new Validity({ notBefore: options.notBefore ?? new Date(Date.now() - DAY), notAfter: options.notAfter ?? new Date(Date.now() + 30 * DAY) }),
+    validity: new Validity({
+      notBefore: options.notBefore ?? new Date(Date.now() - DAY),
+      notAfter: options.notAfter ?? new Date(Date.now() + 30 * DAY),
+    }),
     subjectPublicKeyInfo: AsnConvert.parse(spki, SubjectPublicKeyInfo),
   });
   const tbsDer = AsnConvert.serialize(tbs);
   const certSignature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", pair.privateKey, tbsDer);
-  const certificatePem = pem(AsnConvert.serialize(new Certificate({ tbsCertificate: tbs, signatureAlgorithm: algorithm, signatureValue: certSignature })));
+  const certificatePem = pem(
+    AsnConvert.serialize(new Certificate({ tbsCertificate: tbs, signatureAlgorithm: algorithm, signatureValue: certSignature })),
+  );
   const hex = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
   const certUrl = `https://sns.${options.region ?? "us-east-1"}.amazonaws.com/SimpleNotificationService-${hex}.pem`;
 
   const keys = {
-    "1": await crypto.subtle.importKey("pkcs8", await crypto.subtle.exportKey("pkcs8", pair.privateKey) as ArrayBuffer, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-1" }, false, ["sign"]),
+    "1": await crypto.subtle.importKey(
+      "pkcs8",
+      (await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer,
+      { name: "RSASSA-PKCS1-v1_5", hash: "SHA-1" },
+      false,
+      ["sign"],
+    ),
     "2": pair.privateKey,
   };
 

@@ -38,7 +38,10 @@ export async function planNotifications(options: {
   replayShare: number;
 }): Promise<SnsPlan> {
   const { signer, campaigns, contactsPerCampaign, count, replayShare } = options;
-  const templates = Object.entries(SES_TEMPLATES).map(([type, path]) => ({ type, payload: JSON.parse(options.fixture(path)) as Record<string, any> }));
+  const templates = Object.entries(SES_TEMPLATES).map(([type, path]) => ({
+    type,
+    payload: JSON.parse(options.fixture(path)) as Record<string, any>,
+  }));
   const bodies: string[] = [];
   const expected = new Map<string, number>();
   let replayed = 0;

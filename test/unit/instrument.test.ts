@@ -10,7 +10,13 @@ import { ORIGIN } from "../support/helpers";
 
 /** Opens and clicks on; the honeypot link off unless a test asks for it (it has its own tests below). */
 async function options(track: Partial<TrackSwitches> = {}): Promise<InstrumentOptions> {
-  return { origin: ORIGIN, ring: await keyRing(env.TRACKING_KEYS), campaignId: "nl-42", contact: "Ann@Example.com", track: { opens: true, clicks: true, honeypot: false, ...track } };
+  return {
+    origin: ORIGIN,
+    ring: await keyRing(env.TRACKING_KEYS),
+    campaignId: "nl-42",
+    contact: "Ann@Example.com",
+    track: { opens: true, clicks: true, honeypot: false, ...track },
+  };
 }
 
 const CLICK_HREF = new RegExp(`href="${ORIGIN}/c/([A-Za-z0-9_-]+)"`, "gi");
@@ -177,7 +183,9 @@ describe("instrumenting a ~100 KB newsletter", () => {
     let i = 0;
     const pixels = [...html.matchAll(PIXEL)];
     expect(pixels).toHaveLength(1);
-    const actual = html.replace(PIXEL, "").replace(new RegExp(`(href|HREF)="${ORIGIN}/c/[A-Za-z0-9_-]+"`, "g"), (_m, name: string) => `${name}="#${i++}"`);
+    const actual = html
+      .replace(PIXEL, "")
+      .replace(new RegExp(`(href|HREF)="${ORIGIN}/c/[A-Za-z0-9_-]+"`, "g"), (_m, name: string) => `${name}="#${i++}"`);
     expect(actual).toBe(expected);
     // The pixel sits just before </body>.
     expect(html.indexOf(pixels[0]![0]) + pixels[0]![0].length).toBe(html.lastIndexOf("</body>"));
@@ -197,7 +205,13 @@ describe("the honeypot link", () => {
     const traps = [...html.matchAll(TRAP)];
     expect(traps).toHaveLength(1);
     expect(html.startsWith(`<html><body class="x">${traps[0]![0]}<p>`)).toBe(true);
-    expect(await payload(traps[0]![1]!)).toEqual({ kind: "click", campaignId: "nl-42", contact: "Ann@Example.com", url: `${ORIGIN}/`, linkIndex: 0xffff });
+    expect(await payload(traps[0]![1]!)).toEqual({
+      kind: "click",
+      campaignId: "nl-42",
+      contact: "Ann@Example.com",
+      url: `${ORIGIN}/`,
+      linkIndex: 0xffff,
+    });
     // The visible links keep their indexes 0 and 1: the trap is not one of them.
     expect((await clickPayloads(html.replace(TRAP, ""))).map((p) => p.linkIndex)).toEqual([0, 1]);
   });

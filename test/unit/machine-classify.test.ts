@@ -5,13 +5,7 @@ import ipaddr from "ipaddr.js";
 import { isbot } from "isbot";
 import { afterEach, describe, expect, it } from "vitest";
 import { compactAppleEgressCsv, parseAppleEgressCsv } from "../../src/machine/apple-relay";
-import {
-  classifyInteraction,
-  createClassifier,
-  REASONS,
-  type InteractionFacts,
-  type ReasonCode,
-} from "../../src/machine/classify";
+import { classifyInteraction, createClassifier, REASONS, type InteractionFacts, type ReasonCode } from "../../src/machine/classify";
 import {
   bundledNetworkLists,
   decodeNetworkLists,
@@ -73,7 +67,10 @@ describe("agreement on the labelled set", () => {
     for (const c of cases) {
       expect(Object.keys(c.facts).sort(), c.id).toEqual(keys);
       expect(["human", "machine"], c.id).toContain(c.label);
-      expect(Object.values(REASONS).some((r) => r.family === c.family), c.id).toBe(true);
+      expect(
+        Object.values(REASONS).some((r) => r.family === c.family),
+        c.id,
+      ).toBe(true);
       expect(c.source.length, c.id).toBeGreaterThan(0);
     }
     expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
@@ -188,9 +185,7 @@ describe("rules", () => {
   });
 
   it("treats gateway ranges as machines but a gateway ASN's browser navigation as a person behind isolation", () => {
-    expect(classifyInteraction(click({ ip: "148.163.151.3", asn: 26211, secondsSinceSend: 7200 })).reason).toBe(
-      "gateway_network",
-    );
+    expect(classifyInteraction(click({ ip: "148.163.151.3", asn: 26211, secondsSinceSend: 7200 })).reason).toBe("gateway_network");
     expect(classifyInteraction(click({ ip: "192.0.2.1", asn: 30031 })).reason).toBe("gateway_isolation");
     expect(classifyInteraction(click({ ip: "192.0.2.1", asn: 30031, accept: "*/*" })).reason).toBe("gateway_network");
     expect(classifyInteraction(open({ ip: "192.0.2.1", asn: 16417 })).reason).toBe("gateway_network");
@@ -296,12 +291,7 @@ describe("Apple's egress CSV", () => {
     expect(counts.v4 + counts.v6).toBeLessThan(parse.accepted / 3);
     const has = (ip: string) => rangeSetHas(set, parseIp(ip)!);
     // 172.224.224.0/27 and the /31s after it are contiguous up to .83; .84–.87 are not in the file.
-    expect([has("172.224.224.0"), has("172.224.224.83"), has("172.224.224.84"), has("172.224.224.87")]).toEqual([
-      true,
-      true,
-      false,
-      false,
-    ]);
+    expect([has("172.224.224.0"), has("172.224.224.83"), has("172.224.224.84"), has("172.224.224.87")]).toEqual([true, true, false, false]);
     expect([has("172.224.224.88"), has("172.224.224.95"), has("172.224.224.96")]).toEqual([true, true, false]);
     // Forty consecutive /64s from …:a69c to …:a6c3 make one range.
     expect(has("2a02:26f7:b385:a69b:ffff:ffff:ffff:ffff")).toBe(false);

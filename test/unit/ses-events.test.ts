@@ -125,7 +125,12 @@ const EXPECTED: Record<string, Expected[]> = {
       email: "jane@example.com",
       sesMessageId: "0000014644fe5ef6-9a483358-9170-4cb4-a269-f5dcdf415321-000000",
       occurredAt: at("2016-01-27T14:59:38.237Z"),
-      metadata: { smtpResponse: "250 ok:  Message 64111812 accepted", remoteMtaIp: "127.0.2.0", reportingMTA: "a8-70.smtp-out.amazonses.com", processingTimeMillis: 546 },
+      metadata: {
+        smtpResponse: "250 ok:  Message 64111812 accepted",
+        remoteMtaIp: "127.0.2.0",
+        reportingMTA: "a8-70.smtp-out.amazonses.com",
+        processingTimeMillis: 546,
+      },
     },
   ],
   // Three destinations, one bounced: only that one gets an event.
@@ -224,7 +229,10 @@ describe("parseSesMessage", () => {
   });
 
   it("leaves campaign and contact empty when the tags are not ours or an open names several recipients", async () => {
-    const payload = { ...open, mail: { ...open.mail, destination: ["a@example.com", "b@example.com"], tags: { campaign: ["not base64url!"], contact: ["@@"] } } };
+    const payload = {
+      ...open,
+      mail: { ...open.mail, destination: ["a@example.com", "b@example.com"], tags: { campaign: ["not base64url!"], contact: ["@@"] } },
+    };
     const [event] = await events(JSON.stringify(payload));
     expect(event).toMatchObject({ campaignId: null, contactId: null, email: null });
     expect(decodeTagValue(encodeTagValue("a.b@c"))).toBe("a.b@c");

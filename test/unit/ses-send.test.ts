@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 describe("SES tag values", () => {
-  it.each(["ann.lee+news@example.com", "Ann_Lee@Example.COM", "jörg@bücher.example", "a-b@c.d", "spring.sale_2026", "\"quoted\"@example.com"])(
+  it.each(["ann.lee+news@example.com", "Ann_Lee@Example.COM", "jörg@bücher.example", "a-b@c.d", "spring.sale_2026", '"quoted"@example.com'])(
     "encode %s into SES's alphabet and decode back",
     (text) => {
       const encoded = encodeTagValue(text);
@@ -62,11 +62,27 @@ describe("mailboxes", () => {
 describe("tracking switches", () => {
   it("track only what both the campaign and the send allow", () => {
     expect(effectiveTracking({ opens: true, clicks: true, honeypot: true }, undefined)).toEqual({ opens: true, clicks: true, honeypot: true });
-    expect(effectiveTracking({ opens: true, clicks: true, honeypot: true }, { opens: false })).toEqual({ opens: false, clicks: true, honeypot: true });
-    expect(effectiveTracking({ opens: false, clicks: true, honeypot: true }, { opens: true, clicks: false })).toEqual({ opens: false, clicks: false, honeypot: false });
+    expect(effectiveTracking({ opens: true, clicks: true, honeypot: true }, { opens: false })).toEqual({
+      opens: false,
+      clicks: true,
+      honeypot: true,
+    });
+    expect(effectiveTracking({ opens: false, clicks: true, honeypot: true }, { opens: true, clicks: false })).toEqual({
+      opens: false,
+      clicks: false,
+      honeypot: false,
+    });
     // The honeypot is the campaign's switch; a send can turn it off, never back on.
-    expect(effectiveTracking({ opens: true, clicks: true, honeypot: false }, { honeypot: true })).toEqual({ opens: true, clicks: true, honeypot: false });
-    expect(effectiveTracking({ opens: true, clicks: true, honeypot: true }, { honeypot: false })).toEqual({ opens: true, clicks: true, honeypot: false });
+    expect(effectiveTracking({ opens: true, clicks: true, honeypot: false }, { honeypot: true })).toEqual({
+      opens: true,
+      clicks: true,
+      honeypot: false,
+    });
+    expect(effectiveTracking({ opens: true, clicks: true, honeypot: true }, { honeypot: false })).toEqual({
+      opens: true,
+      clicks: true,
+      honeypot: false,
+    });
   });
 });
 
@@ -75,9 +91,18 @@ describe("composing an email", () => {
     const ring = await keyRing(env.TRACKING_KEYS);
     const email = await composeEmail(
       { origin: "https://t.example", ring, unsubscribeMailto: "unsubscribe@t.example", configurationSet: "cs" },
-      { campaignId: "c1", to: "ann@example.com", from: "shop@example.com", subject: "Hi", text: "plain https://x.example/", track: { opens: true, clicks: true, honeypot: true } },
+      {
+        campaignId: "c1",
+        to: "ann@example.com",
+        from: "shop@example.com",
+        subject: "Hi",
+        text: "plain https://x.example/",
+        track: { opens: true, clicks: true, honeypot: true },
+      },
     );
-    expect(email.headers["List-Unsubscribe"]).toMatch(/^<https:\/\/t\.example\/u\/[A-Za-z0-9_-]+>, <mailto:unsubscribe@t\.example\?subject=unsubscribe>$/);
+    expect(email.headers["List-Unsubscribe"]).toMatch(
+      /^<https:\/\/t\.example\/u\/[A-Za-z0-9_-]+>, <mailto:unsubscribe@t\.example\?subject=unsubscribe>$/,
+    );
     expect(email.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
     expect(email.text).toBe("plain https://x.example/");
     expect(email.html).toBeUndefined();
@@ -125,7 +150,11 @@ describe("sendEmail retries", () => {
     return vi.spyOn(globalThis, "fetch").mockImplementation(async () => responses[Math.min(i++, responses.length - 1)]!());
   }
 
-  const throttled = () => new Response(JSON.stringify({ message: "Maximum sending rate exceeded." }), { status: 429, headers: { "x-amzn-ErrorType": "TooManyRequestsException" } });
+  const throttled = () =>
+    new Response(JSON.stringify({ message: "Maximum sending rate exceeded." }), {
+      status: 429,
+      headers: { "x-amzn-ErrorType": "TooManyRequestsException" },
+    });
   const accepted = () => new Response(JSON.stringify({ MessageId: "0100-abc" }), { status: 200 });
 
   it("retries a throttled send after a backoff and returns the MessageId", async () => {
@@ -166,13 +195,24 @@ describe("sendEmail retries", () => {
       vi.restoreAllMocks();
     }
     // Putting an address on the suppression list twice does what once does: its 5xx is retried.
-    const spy = answers(() => new Response("{}", { status: 503 }), () => new Response("{}", { status: 200 }));
-    await sesRequest(sesConfig(config(env).ses), "PUT", "/v2/email/suppression/addresses", { EmailAddress: "a@example.com", Reason: "BOUNCE" }, recordingPolicy(3));
+    const spy = answers(
+      () => new Response("{}", { status: 503 }),
+      () => new Response("{}", { status: 200 }),
+    );
+    await sesRequest(
+      sesConfig(config(env).ses),
+      "PUT",
+      "/v2/email/suppression/addresses",
+      { EmailAddress: "a@example.com", Reason: "BOUNCE" },
+      recordingPolicy(3),
+    );
     expect(spy).toHaveBeenCalledTimes(2);
   });
 
   it("does not retry a rejection", async () => {
-    const spy = answers(() => new Response(JSON.stringify({ message: "Illegal address" }), { status: 400, headers: { "x-amzn-ErrorType": "BadRequestException" } }));
+    const spy = answers(
+      () => new Response(JSON.stringify({ message: "Illegal address" }), { status: 400, headers: { "x-amzn-ErrorType": "BadRequestException" } }),
+    );
     const err = await sendEmail(sesConfig(config(env).ses), email, recordingPolicy(3)).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400, retryable: false, message: "Illegal address" });
     expect(spy).toHaveBeenCalledTimes(1);

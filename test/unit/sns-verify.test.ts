@@ -139,7 +139,14 @@ describe("verifySnsMessage checks", () => {
     const other = fixtureText(`sns/${index.find((g) => g.certificate !== f.certificate)!.certificate}`);
     const serve = (text: string) => options(f, { fetchCertificate: async () => text });
     await expect(verifySnsMessage(body, serve(`\n${pem}\n`))).resolves.toBeTruthy();
-    for (const text of [pem + other, other + pem, "", "not a certificate", pem.replace("CERTIFICATE", "PUBLIC KEY"), pem.replace(/-----\r?\nMII/, "-----\nAII")]) {
+    for (const text of [
+      pem + other,
+      other + pem,
+      "",
+      "not a certificate",
+      pem.replace("CERTIFICATE", "PUBLIC KEY"),
+      pem.replace(/-----\r?\nMII/, "-----\nAII"),
+    ]) {
       expect(await reason(verifySnsMessage(body, serve(text)))).toBe("invalid_certificate");
     }
   });

@@ -110,7 +110,14 @@ describe("tracking tokens", () => {
     const ring = await keyRing(env.TRACKING_KEYS);
     const token = await signToken({ kind: "open", campaignId: "c", contact: "a@b.co" }, ring);
     expect((await verifyToken(token + "=", ring)).ok).toBe(false);
-    expect((await verifyToken(token.replace(/.$/, (ch) => (ch === "A" ? "B" : "A")), ring)).ok).toBe(false);
+    expect(
+      (
+        await verifyToken(
+          token.replace(/.$/, (ch) => (ch === "A" ? "B" : "A")),
+          ring,
+        )
+      ).ok,
+    ).toBe(false);
     expect(await verifyToken("A".repeat(100_000), ring)).toEqual({ ok: false, reason: "malformed" });
   });
 

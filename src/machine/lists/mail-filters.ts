@@ -55,12 +55,7 @@ export const SCANNER_CIDRS: readonly string[] = [...MICROSOFT_EOP, ...MICROSOFT_
  * Mail-gateway ranges of Proofpoint (pphosted: 148.163.128.0/19, 67.231.144.0/20) and Mimecast (205.139.110.0/24,
  * 207.211.31.0/25), as repeated in the vendors' Microsoft 365 connector guides (research note S10, medium confidence).
  */
-export const GATEWAY_CIDRS: readonly string[] = [
-  "148.163.128.0/19",
-  "67.231.144.0/20",
-  "205.139.110.0/24",
-  "207.211.31.0/25",
-];
+export const GATEWAY_CIDRS: readonly string[] = ["148.163.128.0/19", "67.231.144.0/20", "205.139.110.0/24", "207.211.31.0/25"];
 
 /**
  * Mail-security ASNs: Proofpoint 22843, 26211, 52129; Mimecast 30031, 39588, 42427, 60492; Cisco Secure Email

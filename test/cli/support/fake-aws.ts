@@ -10,9 +10,26 @@ export const ACCOUNT_ID = "123456789012";
 
 /** SES v2 EventType values (API reference, EventDestination.MatchingEventTypes). */
 const SES_EVENT_TYPES = new Set([
-  "SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "OPEN", "CLICK", "RENDERING_FAILURE", "DELIVERY_DELAY", "SUBSCRIPTION",
+  "SEND",
+  "REJECT",
+  "BOUNCE",
+  "COMPLAINT",
+  "DELIVERY",
+  "OPEN",
+  "CLICK",
+  "RENDERING_FAILURE",
+  "DELIVERY_DELAY",
+  "SUBSCRIPTION",
 ]);
-const SNS_MUTATING = new Set(["CreateTopic", "SetTopicAttributes", "Subscribe", "Unsubscribe", "DeleteTopic", "SetSubscriptionAttributes", "ConfirmSubscription"]);
+const SNS_MUTATING = new Set([
+  "CreateTopic",
+  "SetTopicAttributes",
+  "Subscribe",
+  "Unsubscribe",
+  "DeleteTopic",
+  "SetSubscriptionAttributes",
+  "ConfirmSubscription",
+]);
 
 export interface RecordedRequest {
   service: "ses" | "sns";
@@ -187,7 +204,10 @@ export class FakeAws {
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (service === "ses") {
-        res.writeHead(err.status, { "content-type": "application/json", "x-amzn-errortype": `${err.code}:http://internal.amazon.com/coral/com.amazonaws.sesv2/` });
+        res.writeHead(err.status, {
+          "content-type": "application/json",
+          "x-amzn-errortype": `${err.code}:http://internal.amazon.com/coral/com.amazonaws.sesv2/`,
+        });
         res.end(JSON.stringify({ message: err.message }));
       } else {
         const type = err.status >= 500 ? "Receiver" : "Sender";
@@ -251,7 +271,12 @@ export class FakeAws {
         return {
           EmailIdentities: page.map((name) => {
             const id = this.identities.get(name)!;
-            return { IdentityType: id.type, IdentityName: name, SendingEnabled: id.verified, VerificationStatus: id.verified ? "SUCCESS" : "PENDING" };
+            return {
+              IdentityType: id.type,
+              IdentityName: name,
+              SendingEnabled: id.verified,
+              VerificationStatus: id.verified ? "SUCCESS" : "PENDING",
+            };
           }),
           ...(start + this.pageSize < names.length ? { NextToken: String(start + this.pageSize) } : {}),
         };
@@ -318,7 +343,13 @@ export class FakeAws {
       case "PUT configuration-sets/{}/event-destinations/{}": {
         const [, name, , destName] = parts as [string, string, string, string];
         const b = json();
-        this.record("ses", "UpdateConfigurationSetEventDestination", true, { ...b, EventDestinationName: destName }, arnFor(`configuration-set/${name}`));
+        this.record(
+          "ses",
+          "UpdateConfigurationSetEventDestination",
+          true,
+          { ...b, EventDestinationName: destName },
+          arnFor(`configuration-set/${name}`),
+        );
         const set = this.configurationSets.get(name);
         if (!set?.has(destName)) throw new ApiError(404, "NotFoundException", `Event destination ${destName} does not exist.`);
         set.set(destName, this.eventDestination(b.EventDestination));
@@ -369,7 +400,12 @@ export class FakeAws {
     const page = <T>(items: T[], render: (item: T) => string, wrapper: string) => {
       const start = Number(params.NextToken ?? "0");
       const next = start + this.pageSize < items.length ? `<NextToken>${start + this.pageSize}</NextToken>` : "";
-      return respond(`<${action}Result><${wrapper}>${items.slice(start, start + this.pageSize).map(render).join("")}</${wrapper}>${next}</${action}Result>`);
+      return respond(
+        `<${action}Result><${wrapper}>${items
+          .slice(start, start + this.pageSize)
+          .map(render)
+          .join("")}</${wrapper}>${next}</${action}Result>`,
+      );
     };
 
     switch (action) {
@@ -424,7 +460,8 @@ export class FakeAws {
         const { Protocol: protocol = "", Endpoint: endpoint = "" } = params;
         if (protocol !== "https" && protocol !== "http") this.bad(`Invalid parameter: Protocol ${protocol}`, "InvalidParameter");
         if (!endpoint.startsWith(`${protocol}://`)) this.bad(`Invalid parameter: Endpoint ${endpoint} for protocol ${protocol}`, "InvalidParameter");
-        if (params.ReturnSubscriptionArn !== "true") this.bad("ReturnSubscriptionArn=true is expected, so the ARN comes back while pending", "InvalidParameter");
+        if (params.ReturnSubscriptionArn !== "true")
+          this.bad("ReturnSubscriptionArn=true is expected, so the ARN comes back while pending", "InvalidParameter");
         let sub = this.subscriptions.find((s) => s.topicArn === t.arn && s.protocol === protocol && s.endpoint === endpoint);
         if (!sub) {
           sub = { arn: `${t.arn}:${randomUUID()}`, topicArn: t.arn, protocol, endpoint, confirmed: false };
@@ -483,7 +520,8 @@ export class FakeAws {
     const backoffRetries = numRetries - noDelay - minRetries - maxRetries;
     const longest = minRetries * minDelay + (backoffRetries + maxRetries) * maxDelay;
     if (longest > 3600) problems.push(`total retry time may reach ${longest} s, over the 3600 s limit`);
-    if (!["linear", "arithmetic", "geometric", "exponential", undefined].includes(retry.backoffFunction as string)) problems.push("unknown backoffFunction");
+    if (!["linear", "arithmetic", "geometric", "exponential", undefined].includes(retry.backoffFunction as string))
+      problems.push("unknown backoffFunction");
     if (problems.length > 0) this.bad(`Invalid parameter: DeliveryPolicy: ${problems.join("; ")}`, "InvalidParameter");
     return JSON.stringify(sortKeys(policy));
   }
@@ -492,7 +530,11 @@ export class FakeAws {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+  );
 }
 
 function xmlEscape(text: string): string {

@@ -18,7 +18,8 @@ export interface ExpectedSigner {
   service: string;
 }
 
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 
 const sha256 = (data: string) => createHash("sha256").update(data, "utf8").digest("hex");
 const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data, "utf8").digest();
@@ -57,7 +58,10 @@ export function sigV4Problems(req: SignedRequest, expected: ExpectedSigner): str
 
   // Non-S3 services sign each path segment encoded once more, and the query sorted by encoded key.
   const [rawPath, rawQuery = ""] = req.url.split("?", 2) as [string, string?];
-  const canonicalPath = rawPath.split("/").map((segment) => rfc3986(decodeURIComponent(segment)).replace(/%/g, "%25")).join("/");
+  const canonicalPath = rawPath
+    .split("/")
+    .map((segment) => rfc3986(decodeURIComponent(segment)).replace(/%/g, "%25"))
+    .join("/");
   const canonicalQuery = [...new URLSearchParams(rawQuery)]
     .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
     .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
