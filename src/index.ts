@@ -7,7 +7,7 @@ import { ConfigError, SendingNotConfigured } from "./errors";
 import { log } from "./log";
 import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
-import { refreshNetworkLists } from "./machine/refresh";
+import { NETWORK_LISTS_CRON, refreshNetworkLists } from "./machine/refresh";
 import { consumeEvents } from "./pipeline/consumer";
 import { replayOnSchedule } from "./pipeline/replay";
 import { EVENTS_DLQ, EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_DLQ, SEND_QUEUE, WEBHOOK_DLQ, WEBHOOK_QUEUE } from "./pipeline/queues";
@@ -27,9 +27,6 @@ export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>,
   [WEBHOOK_QUEUE, consumeWebhooks],
   [WEBHOOK_DLQ, consumeDeadLetters],
 ]);
-
-/** The daily trigger (wrangler.toml [triggers]) that refreshes the network lists; every other one runs the replays. */
-export const NETWORK_LISTS_CRON = "40 3 * * *";
 
 /**
  * The dead-letter consumers need only D1, and nothing comes after them: they keep storing while a variable is being
