@@ -11,6 +11,7 @@ import { Email } from "./domain/schemas";
 import { ConfigError } from "./errors";
 import { log } from "./log";
 import { isTopicArn, parseTopicAllowList } from "./sns/topics";
+import type { Thresholds } from "./guard/rules";
 import type { SignatureVersion } from "./sns/verify";
 import { parseKeySpec } from "./tracking/keys";
 
@@ -74,6 +75,11 @@ export interface MachineConfig {
   minRelayRows: number;
 }
 
+export interface WebhooksConfig {
+  /** WEBHOOKS_ALLOW_LOCAL_HTTP: plain http to the loopback and no DNS check (local runs and tests only). */
+  allowLocalHttp: boolean;
+}
+
 export interface Config {
   tracking: TrackingConfig;
   api: ApiConfig;
@@ -82,6 +88,9 @@ export interface Config {
   sending: SendingConfig;
   suppression: SuppressionConfig;
   machine: MachineConfig;
+  webhooks: WebhooksConfig;
+  /** GUARD_MIN_SENT, GUARD_BOUNCE_RATE, GUARD_COMPLAINT_RATE: the reputation guard's thresholds. */
+  guard: Thresholds;
 }
 
 const DAY_MS = 86_400_000;
@@ -152,6 +161,14 @@ const Rate = v.pipe(
   v.minValue(Number.MIN_VALUE, "must be a number of messages per second above 0, such as 14 or 0.5"),
 );
 
+/** A fraction above 0 and at most 1, written as a decimal: 0.05 is 5 %. */
+const Fraction = v.pipe(
+  v.string(),
+  v.regex(/^(0?\.\d{1,9}|1(\.0*)?)$/, "must be a fraction above 0 and at most 1, such as 0.05 (5 %)"),
+  v.transform(Number),
+  v.minValue(Number.MIN_VALUE, "must be a fraction above 0 and at most 1, such as 0.05 (5 %)"),
+);
+
 const Flag = v.pipe(
   v.string(),
   v.toLowerCase(),
@@ -208,6 +225,10 @@ const Variables = v.object({
   NETWORK_LISTS_MIN_RELAY_ROWS: setting(wholeNumber(1, 10_000_000), 100_000),
   SNS_TOPIC_ARNS: setting(TopicArns, new Set<string>() as ReadonlySet<string>),
   SNS_SIGNATURE_VERSION: setting(SignatureVersions, BOTH_VERSIONS),
+  WEBHOOKS_ALLOW_LOCAL_HTTP: setting(Flag, false),
+  GUARD_MIN_SENT: setting(wholeNumber(1, 1_000_000_000), 500),
+  GUARD_BOUNCE_RATE: setting(Fraction, 0.05),
+  GUARD_COMPLAINT_RATE: setting(Fraction, 0.001),
   API_TOKEN: setting(BearerToken, null),
   TRACKING_KEYS: setting(KeySpec, null),
   AWS_ACCESS_KEY_ID: setting(Text, null),
@@ -251,6 +272,8 @@ function slices(p: Parsed): Config {
       syncToSes: p.SES_SYNC_SUPPRESSIONS,
     },
     machine: { settleMs: p.MACHINE_SETTLE_SECONDS * 1000, minRelayRows: p.NETWORK_LISTS_MIN_RELAY_ROWS },
+    webhooks: { allowLocalHttp: p.WEBHOOKS_ALLOW_LOCAL_HTTP },
+    guard: { minSent: p.GUARD_MIN_SENT, bounceRate: p.GUARD_BOUNCE_RATE, complaintRate: p.GUARD_COMPLAINT_RATE },
   };
 }
 

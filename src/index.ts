@@ -10,10 +10,13 @@ import { consumeDeadLetters } from "./pipeline/dead-letters";
 import { NETWORK_LISTS_CRON, refreshNetworkLists } from "./machine/refresh";
 import { consumeEvents } from "./pipeline/consumer";
 import { replayOnSchedule } from "./pipeline/replay";
-import { EVENTS_DLQ, EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_DLQ, SEND_QUEUE } from "./pipeline/queues";
+import { EVENTS_DLQ, EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_DLQ, SEND_QUEUE, WEBHOOK_DLQ, WEBHOOK_QUEUE } from "./pipeline/queues";
 import { consumeSends } from "./sending/consumer";
+import { consumeWebhooks } from "./webhooks/consumer";
+import { requeueParkedOnSchedule } from "./guard/parked";
 
 export { CampaignStats } from "./stats/campaign-stats";
+export { AccountGuard } from "./guard/account-guard";
 
 /** Every queue this worker consumes (wrangler.toml [[queues.consumers]]), by its exact name. */
 export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>, env: Env) => Promise<void>> = new Map([
@@ -21,6 +24,8 @@ export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>,
   [EVENTS_DLQ, consumeDeadLetters],
   [SEND_QUEUE, consumeSends],
   [SEND_DLQ, consumeDeadLetters],
+  [WEBHOOK_QUEUE, consumeWebhooks],
+  [WEBHOOK_DLQ, consumeDeadLetters],
 ]);
 
 /**
@@ -28,7 +33,7 @@ export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>,
  * fixed. The others leave a misconfigured deployment's batch untouched, to come again after the longest delay the
  * events queue uses between retries.
  */
-const NEEDS_NO_CONFIG: ReadonlySet<string> = new Set([EVENTS_DLQ, SEND_DLQ]);
+const NEEDS_NO_CONFIG: ReadonlySet<string> = new Set([EVENTS_DLQ, SEND_DLQ, WEBHOOK_DLQ]);
 
 /**
  * Keeps a batch its consumer cannot run yet. Events ride their 2-hour retry budget, then their dead letters are
@@ -74,5 +79,7 @@ export default {
     await replayOnSchedule(env);
     // Retries mirroring what failed inline (SES down, throttled) until it goes through.
     if (settings.suppression.syncToSes) await syncPendingSuppressions(env, database(env.DB));
+    // Parked sends whose campaign may send again (a resume that stopped part-way, a park racing a resume).
+    await requeueParkedOnSchedule(env);
   },
 } satisfies ExportedHandler<Env, unknown>;
