@@ -44,7 +44,7 @@ export default defineConfig(async () => {
   const wrangler = unstable_readConfig({ config: path.join(import.meta.dirname, "wrangler.toml") });
   return {
     plugins: [
-      // `inject` reads what the globalSetup provided: the SES emulator's URL, never an AWS endpoint.
+      // `inject` reads what the globalSetups provided: the SES emulator's and the webhook receiver's URLs, never AWS.
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
@@ -71,12 +71,15 @@ export default defineConfig(async () => {
             MACHINE_SETTLE_SECONDS: "1",
             // The recorded Apple sample (test/fixtures/machine) has a few hundred rows, not 290,000.
             NETWORK_LISTS_MIN_RELAY_ROWS: "100",
+            // Webhooks go to the local receiver over plain http to 127.0.0.1 (test/node/webhook-receiver.ts).
+            WEBHOOKS_ALLOW_LOCAL_HTTP: "true",
+            WEBHOOK_RECEIVER: inject("webhookReceiver"),
           },
         },
       })),
     ],
     test: {
-      globalSetup: ["./test/node/ses-emulator.setup.ts"],
+      globalSetup: ["./test/node/ses-emulator.setup.ts", "./test/node/webhook-receiver.setup.ts"],
       setupFiles: ["./test/setup/no-aws.ts", "./test/setup/apply-migrations.ts"],
       include: TEST_DIRS.map((dir) => `test/${dir}/**/*.test.ts`),
       testTimeout: 30_000,

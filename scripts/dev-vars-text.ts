@@ -30,6 +30,8 @@ const GENERATORS: Record<string, () => string> = {
   // a topic nobody owns, explicitly, so that the door stays a decision and never an accident of an empty value.
   SES_ENDPOINT: () => LOCAL_SES_ENDPOINT,
   SNS_TOPIC_ARNS: () => LOCAL_SNS_TOPIC_ARN,
+  // Webhooks to a receiver on this machine (http://127.0.0.1:…); wrangler.toml ships it off (https, public hosts only).
+  WEBHOOKS_ALLOW_LOCAL_HTTP: () => "true",
 };
 
 /** Fill every empty value we know how to generate, and append the ones the text lacks (older .dev.vars files). */

@@ -11,6 +11,7 @@ import { Email } from "./domain/schemas";
 import { ConfigError } from "./errors";
 import { log } from "./log";
 import { isTopicArn, parseTopicAllowList } from "./sns/topics";
+import type { Thresholds } from "./guard/rules";
 import type { SignatureVersion } from "./sns/verify";
 import { decodeBase64Url } from "./tracking/base64url";
 import { parseKeySpec } from "./tracking/keys";
@@ -69,7 +70,7 @@ export interface SuppressionConfig {
 export interface PrivacyConfig {
   /** STORE_FULL_IP = "true": keep whole client addresses; otherwise only their network (IPv4 /24, IPv6 /48). */
   storeFullIp: boolean;
-  /** RETENTION_DAYS: events, dead letters, processed SNS ids, deliveries and send jobs stored longer ago are deleted. */
+  /** RETENTION_DAYS: events, dead letters, SNS ids, deliveries, send jobs and webhook deliveries stored longer ago are deleted. */
   retentionDays: number;
   /** ERASURE_KEY (checked: base64url of at least 32 bytes); null when not set (erasure answers 503 naming it). */
   erasureKey: string | null;
@@ -84,6 +85,11 @@ export interface MachineConfig {
   minRelayRows: number;
 }
 
+export interface WebhooksConfig {
+  /** WEBHOOKS_ALLOW_LOCAL_HTTP: plain http to the loopback and no DNS check (local runs and tests only). */
+  allowLocalHttp: boolean;
+}
+
 export interface Config {
   tracking: TrackingConfig;
   privacy: PrivacyConfig;
@@ -93,6 +99,9 @@ export interface Config {
   sending: SendingConfig;
   suppression: SuppressionConfig;
   machine: MachineConfig;
+  webhooks: WebhooksConfig;
+  /** GUARD_MIN_SENT, GUARD_BOUNCE_RATE, GUARD_COMPLAINT_RATE: the reputation guard's thresholds. */
+  guard: Thresholds;
 }
 
 const DAY_MS = 86_400_000;
@@ -163,6 +172,14 @@ const Rate = v.pipe(
   v.minValue(Number.MIN_VALUE, "must be a number of messages per second above 0, such as 14 or 0.5"),
 );
 
+/** A fraction above 0 and at most 1, written as a decimal: 0.05 is 5 %. */
+const Fraction = v.pipe(
+  v.string(),
+  v.regex(/^(0?\.\d{1,9}|1(\.0*)?)$/, "must be a fraction above 0 and at most 1, such as 0.05 (5 %)"),
+  v.transform(Number),
+  v.minValue(Number.MIN_VALUE, "must be a fraction above 0 and at most 1, such as 0.05 (5 %)"),
+);
+
 const Flag = v.pipe(
   v.string(),
   v.toLowerCase(),
@@ -226,6 +243,10 @@ const Variables = v.object({
   NETWORK_LISTS_MIN_RELAY_ROWS: setting(wholeNumber(1, 10_000_000), 100_000),
   SNS_TOPIC_ARNS: setting(TopicArns, new Set<string>() as ReadonlySet<string>),
   SNS_SIGNATURE_VERSION: setting(SignatureVersions, BOTH_VERSIONS),
+  WEBHOOKS_ALLOW_LOCAL_HTTP: setting(Flag, false),
+  GUARD_MIN_SENT: setting(wholeNumber(1, 1_000_000_000), 500),
+  GUARD_BOUNCE_RATE: setting(Fraction, 0.05),
+  GUARD_COMPLAINT_RATE: setting(Fraction, 0.001),
   API_TOKEN: setting(BearerToken, null),
   TRACKING_KEYS: setting(KeySpec, null),
   ERASURE_KEY: setting(ErasureSecret, null),
@@ -271,6 +292,8 @@ function slices(p: Parsed): Config {
       syncToSes: p.SES_SYNC_SUPPRESSIONS,
     },
     machine: { settleMs: p.MACHINE_SETTLE_SECONDS * 1000, minRelayRows: p.NETWORK_LISTS_MIN_RELAY_ROWS },
+    webhooks: { allowLocalHttp: p.WEBHOOKS_ALLOW_LOCAL_HTTP },
+    guard: { minSent: p.GUARD_MIN_SENT, bounceRate: p.GUARD_BOUNCE_RATE, complaintRate: p.GUARD_COMPLAINT_RATE },
   };
 }
 

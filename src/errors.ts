@@ -13,6 +13,7 @@ export type ErrorCode =
   | "idempotency_key_in_use"
   | "idempotency_key_reused"
   | "suppressed"
+  | "sending_paused"
   | "upstream_rejected"
   | "upstream_unavailable"
   | "outcome_unknown"
@@ -33,6 +34,7 @@ const STATUS: Record<ErrorCode, number> = {
   idempotency_key_in_use: 409,
   idempotency_key_reused: 422,
   suppressed: 409,
+  sending_paused: 409,
   upstream_rejected: 422,
   upstream_unavailable: 502,
   outcome_unknown: 502,

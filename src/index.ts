@@ -7,14 +7,17 @@ import { ConfigError, SendingNotConfigured } from "./errors";
 import { log } from "./log";
 import { syncPendingSuppressions } from "./ses/suppression-sync";
 import { consumeDeadLetters } from "./pipeline/dead-letters";
-import { refreshNetworkLists } from "./machine/refresh";
+import { NETWORK_LISTS_CRON, refreshNetworkLists } from "./machine/refresh";
 import { consumeEvents } from "./pipeline/consumer";
 import { replayOnSchedule } from "./pipeline/replay";
 import { retentionOnSchedule } from "./privacy/retention";
-import { EVENTS_DLQ, EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_DLQ, SEND_QUEUE } from "./pipeline/queues";
+import { EVENTS_DLQ, EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_DLQ, SEND_QUEUE, WEBHOOK_DLQ, WEBHOOK_QUEUE } from "./pipeline/queues";
 import { consumeSends } from "./sending/consumer";
+import { consumeWebhooks } from "./webhooks/consumer";
+import { requeueParkedOnSchedule } from "./guard/parked";
 
 export { CampaignStats } from "./stats/campaign-stats";
+export { AccountGuard } from "./guard/account-guard";
 
 /** Every queue this worker consumes (wrangler.toml [[queues.consumers]]), by its exact name. */
 export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>, env: Env) => Promise<void>> = new Map([
@@ -22,17 +25,16 @@ export const QUEUE_CONSUMERS: ReadonlyMap<string, (batch: MessageBatch<unknown>,
   [EVENTS_DLQ, consumeDeadLetters],
   [SEND_QUEUE, consumeSends],
   [SEND_DLQ, consumeDeadLetters],
+  [WEBHOOK_QUEUE, consumeWebhooks],
+  [WEBHOOK_DLQ, consumeDeadLetters],
 ]);
-
-/** The daily trigger (wrangler.toml [triggers]) that refreshes the network lists; every other one runs the replays. */
-export const NETWORK_LISTS_CRON = "40 3 * * *";
 
 /**
  * The dead-letter consumers need only D1, and nothing comes after them: they keep storing while a variable is being
  * fixed. The others leave a misconfigured deployment's batch untouched, to come again after the longest delay the
  * events queue uses between retries.
  */
-const NEEDS_NO_CONFIG: ReadonlySet<string> = new Set([EVENTS_DLQ, SEND_DLQ]);
+const NEEDS_NO_CONFIG: ReadonlySet<string> = new Set([EVENTS_DLQ, SEND_DLQ, WEBHOOK_DLQ]);
 
 /**
  * Keeps a batch its consumer cannot run yet. Events ride their 2-hour retry budget, then their dead letters are
@@ -78,6 +80,8 @@ export default {
     await replayOnSchedule(env);
     // Retries mirroring what failed inline (SES down, throttled) until it goes through.
     if (settings.suppression.syncToSes) await syncPendingSuppressions(env, database(env.DB));
+    // Parked sends whose campaign may send again (a resume that stopped part-way, a park racing a resume).
+    await requeueParkedOnSchedule(env);
     // Deletes what is older than RETENTION_DAYS, a bounded amount per run, and clears finished jobs' messages.
     await retentionOnSchedule(env);
   },

@@ -8,6 +8,8 @@ declare namespace Cloudflare {
     TEST_CRONS: string[];
     /** max_retries of every queue consumer in wrangler.toml, by queue name. */
     TEST_QUEUE_MAX_RETRIES: Record<string, number>;
+    /** The local webhook receiver's origin (test/node/webhook-receiver.ts). */
+    WEBHOOK_RECEIVER: string;
     /** An empty D1 database for migration tests. */
     MIGRATION_TEST_DB: D1Database;
     /** An empty D1 database for the retention test, which needs to control the order rows were stored in. */

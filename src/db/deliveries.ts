@@ -1,12 +1,18 @@
 // Deliveries in D1: each campaign recipient's claim, taken before its SES call and settled after it.
 
-import { and, asc, count, eq, gt, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
 import { chunk } from "./chunk";
 import type { Db } from "./client";
-import { deliveries } from "./schema";
+import { deliveries, sendJobs } from "./schema";
 
-export const DELIVERY_STATES = ["queued", "sending", "sent", "rejected", "suppressed", "unknown"] as const;
+export const DELIVERY_STATES = ["queued", "paused", "sending", "sent", "rejected", "suppressed", "unknown"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/**
+ * What the consumer may claim: `queued`, and `paused` (held while its campaign's or the account's sends were paused
+ * by the reputation guard; its task was acknowledged, and a resume puts it on the queue again).
+ */
+const CLAIMABLE = inArray(deliveries.state, ["queued", "paused"]);
 
 /** One recipient of a job: `recipient` is the lower-cased key, `email` the address as given. */
 export interface DeliveryRef {
@@ -45,7 +51,7 @@ export async function findDelivery(db: Db, ref: Pick<DeliveryRef, "jobId" | "rec
 }
 
 /**
- * Claim the recipient for one SES call: `queued` (or no row yet, a job from before deliveries existed) becomes
+ * Claim the recipient for one SES call: `queued` or `paused` (or no row yet, a job from before deliveries existed) becomes
  * `sending`. Resolves to the claim's attempt number, or null when the row is in any other state: someone else
  * holds or settled it.
  */
@@ -56,7 +62,7 @@ export async function claimDelivery(db: Db, ref: DeliveryRef, now: number): Prom
     .onConflictDoUpdate({
       target: [deliveries.jobId, deliveries.recipient],
       set: { state: "sending", attempts: sql`${deliveries.attempts} + 1`, updatedAt: now },
-      setWhere: eq(deliveries.state, "queued"),
+      setWhere: CLAIMABLE,
     })
     .returning({ attempts: deliveries.attempts })
     .get();
@@ -96,8 +102,66 @@ export async function markSuppressed(db: Db, ref: DeliveryRef, reason: string, n
     .onConflictDoUpdate({
       target: [deliveries.jobId, deliveries.recipient],
       set: { state: "suppressed", error: reason, updatedAt: now },
+      setWhere: CLAIMABLE,
+    });
+}
+
+/**
+ * Hold a recipient while sending is paused: `queued` becomes `paused`, claimed by nobody (no attempt is used). Its
+ * task is then acknowledged; a resume (or the scheduled sweep) puts it on the queue again.
+ */
+export async function parkDelivery(db: Db, ref: DeliveryRef, reason: string, now: number): Promise<void> {
+  await db
+    .insert(deliveries)
+    .values({ ...ref, state: "paused", error: reason, createdAt: now, updatedAt: now })
+    .onConflictDoUpdate({
+      target: [deliveries.jobId, deliveries.recipient],
+      set: { state: "paused", error: reason, updatedAt: now },
       setWhere: eq(deliveries.state, "queued"),
     });
+}
+
+/** Where a page of paused recipients ends: (job, recipient). */
+export interface PausedKey {
+  jobId: string;
+  recipient: string;
+}
+
+/** Paused recipients with their job's campaign, of one campaign or of all, in (job, recipient) order after `after`. */
+export async function pausedDeliveries(db: Db, campaignId: string | null, after: PausedKey | null, limit: number) {
+  return db
+    .select({
+      jobId: deliveries.jobId,
+      recipient: deliveries.recipient,
+      email: deliveries.email,
+      position: deliveries.position,
+      campaignId: sendJobs.campaignId,
+    })
+    .from(deliveries)
+    .innerJoin(sendJobs, eq(sendJobs.id, deliveries.jobId))
+    .where(
+      and(
+        eq(deliveries.state, "paused"),
+        campaignId === null ? undefined : eq(sendJobs.campaignId, campaignId),
+        after ? sql`(${deliveries.jobId}, ${deliveries.recipient}) > (${after.jobId}, ${after.recipient})` : undefined,
+      ),
+    )
+    .orderBy(asc(deliveries.jobId), asc(deliveries.recipient))
+    .limit(limit);
+}
+
+/** Their tasks are on the queue again: `paused` back to `queued` (a claim made meanwhile is left alone). */
+export async function unpark(db: Db, refs: readonly PausedKey[], now: number): Promise<void> {
+  if (refs.length === 0) return;
+  await db
+    .update(deliveries)
+    .set({ state: "queued", error: null, updatedAt: now })
+    .where(
+      and(
+        eq(deliveries.state, "paused"),
+        sql`(${deliveries.jobId}, ${deliveries.recipient}) IN (SELECT value ->> 0, value ->> 1 FROM json_each(${JSON.stringify(refs.map((r) => [r.jobId, r.recipient]))}))`,
+      ),
+    );
 }
 
 /** How many of the job's recipients are in each state (all states present, zeros included). */

@@ -1,10 +1,10 @@
 // Storing events: idempotent multi-row inserts, chunked under D1's bound-parameter limit.
 
-import { getTableColumns } from "drizzle-orm";
+import { getTableColumns, inArray } from "drizzle-orm";
 import type { TrackingEvent } from "../domain/events";
 import { storedIp } from "../domain/ip";
 import { chunk, rowsPerStatement } from "./chunk";
-import { database, prepare } from "./client";
+import { database, prepare, type Db } from "./client";
 import { events } from "./schema";
 
 type EventRow = typeof events.$inferInsert;
@@ -44,4 +44,10 @@ export function insertEventStatements(d1: D1Database, list: readonly TrackingEve
   const receivedAt = options.receivedAt ?? Date.now();
   const rows = list.map((e) => toRow(e, receivedAt, options.storeFullIp));
   return chunk(rows, rowsPerStatement(EVENT_COLUMNS)).map((part) => prepare(d1, db.insert(events).values(part).onConflictDoNothing()));
+}
+
+/** Stored events by id (chunked under the bound-parameter limit), as the API reads them. */
+export async function eventRowsById(db: Db, ids: readonly string[]): Promise<Map<string, typeof events.$inferSelect>> {
+  const parts = await Promise.all(chunk([...new Set(ids)], 90).map((part) => db.select().from(events).where(inArray(events.id, part))));
+  return new Map(parts.flat().map((row) => [row.id, row]));
 }

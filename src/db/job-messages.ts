@@ -8,14 +8,14 @@ export const MESSAGE_KEPT_MS = 14 * 24 * 3_600_000;
 
 /**
  * Clear the message of each of these jobs that has finished: all its tasks were enqueued and none of its recipients
- * is queued, being sent, or unknown (waiting for an operator's resend). Idempotent: a finished job is left alone.
+ * is queued, paused by the reputation guard, being sent, or unknown (waiting for an operator's resend). Idempotent: a finished job is left alone.
  */
 export function finishJobsStatement(d1: D1Database, jobIds: readonly string[], now: number): D1PreparedStatement {
   return d1
     .prepare(
       `UPDATE send_jobs SET html = NULL, text = NULL, finished_at = ?1
        WHERE id IN (SELECT value FROM json_each(?2)) AND finished_at IS NULL AND enqueued >= recipients
-         AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.job_id = send_jobs.id AND deliveries.state IN ('queued', 'sending', 'unknown'))`,
+         AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.job_id = send_jobs.id AND deliveries.state IN ('queued', 'paused', 'sending', 'unknown'))`,
     )
     .bind(now, JSON.stringify(jobIds));
 }
@@ -27,7 +27,7 @@ export function expireJobMessagesStatement(d1: D1Database, now: number, limit: n
       `UPDATE send_jobs SET html = NULL, text = NULL, finished_at = ?1
        WHERE rowid IN (
          SELECT rowid FROM send_jobs WHERE finished_at IS NULL AND (created_at < ?2 OR (enqueued >= recipients
-           AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.job_id = send_jobs.id AND deliveries.state IN ('queued', 'sending', 'unknown'))))
+           AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.job_id = send_jobs.id AND deliveries.state IN ('queued', 'paused', 'sending', 'unknown'))))
          LIMIT ?3)`,
     )
     .bind(now, now - MESSAGE_KEPT_MS, limit);

@@ -9,12 +9,14 @@ export function erasedRecipient(hash: string): string {
 
 export type ErasedStore =
   | "suppressionKept"
+  | "webhookAttempts"
   | "suppressions"
   | "suppressionLifts"
   | "suppressionHistory"
   | "events"
   | "deliveries"
   | "idempotencyKeys"
+  | "webhookDeliveries"
   | "deadLettersDeleted"
   | "deadLettersRewritten";
 
@@ -28,8 +30,9 @@ export type DeadLetterChange = { messageId: string; kind: "delete" } | { message
 /**
  * In order: an active suppression leaves its hash behind (a permanent one is never replaced by an expiring one,
  * as in the suppression rules), then every row that names the person goes. Send claims are kept, anonymised, so a
- * job's numbers stay whole and its recipient is never claimed again; one still waiting to be sent (queued, or
- * unknown and so resendable) is settled as suppressed instead, since the person it named is gone.
+ * job's numbers stay whole and its recipient is never claimed again; one still waiting to be sent (queued, paused by
+ * the reputation guard, or unknown and so resendable) is settled as suppressed instead, since the person it named is
+ * gone. Webhook deliveries that carry the person's events go, sent or not, with their attempts.
  */
 export function erasureStatements(
   d1: D1Database,
@@ -58,8 +61,8 @@ export function erasureStatements(
     run(
       "deliveries",
       `UPDATE OR IGNORE deliveries SET recipient = ?1, email = '', ses_message_id = NULL, updated_at = ?2,
-         error = CASE WHEN state IN ('queued', 'unknown') THEN 'erased' ELSE NULL END,
-         state = CASE WHEN state IN ('queued', 'unknown') THEN 'suppressed' ELSE state END
+         error = CASE WHEN state IN ('queued', 'paused', 'unknown') THEN 'erased' ELSE NULL END,
+         state = CASE WHEN state IN ('queued', 'paused', 'unknown') THEN 'suppressed' ELSE state END
        WHERE recipient = ?3`,
       erasedRecipient(hash),
       now,
@@ -68,6 +71,12 @@ export function erasureStatements(
     // A job that already held an anonymised claim for the person (erased before, then sent to again) keeps that one.
     run("deliveries", "DELETE FROM deliveries WHERE recipient = ?1", key),
     run("idempotencyKeys", "DELETE FROM idempotency_keys WHERE instr(lower(coalesce(response, '')), ?1) > 0", key),
+    run(
+      "webhookAttempts",
+      "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE instr(lower(payload), ?1) > 0)",
+      key,
+    ),
+    run("webhookDeliveries", "DELETE FROM webhook_deliveries WHERE instr(lower(payload), ?1) > 0", key),
     ...deadLetters.map((change) =>
       change.kind === "delete"
         ? run("deadLettersDeleted", "DELETE FROM dead_letters WHERE message_id = ?1", change.messageId)

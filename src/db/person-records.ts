@@ -14,6 +14,7 @@ import {
   suppressionHistory,
   suppressionLifts,
   suppressions,
+  webhookDeliveries,
 } from "./schema";
 
 /** The part of a person a lookup needs (see privacy/person.ts). */
@@ -94,6 +95,24 @@ export function deadLettersMentioning(db: Db, key: string) {
     .from(deadLetters)
     .where(sql`instr(lower(${deadLetters.body}), ${key}) > 0`)
     .orderBy(asc(deadLetters.receivedAt), asc(deadLetters.messageId));
+}
+
+/** Webhook deliveries whose body (one event, as the API shows it) names the person, sent or not. */
+export function webhookDeliveriesMentioning(db: Db, key: string) {
+  return db
+    .select({
+      id: webhookDeliveries.id,
+      endpointId: webhookDeliveries.endpointId,
+      eventType: webhookDeliveries.eventType,
+      campaignId: webhookDeliveries.campaignId,
+      state: webhookDeliveries.state,
+      payload: webhookDeliveries.payload,
+      createdAt: webhookDeliveries.createdAt,
+      deliveredAt: webhookDeliveries.deliveredAt,
+    })
+    .from(webhookDeliveries)
+    .where(sql`instr(lower(${webhookDeliveries.payload}), ${key}) > 0`)
+    .orderBy(asc(webhookDeliveries.createdAt), asc(webhookDeliveries.id));
 }
 
 /** Kept answers of sending requests (24 hours) that name the person, e.g. an SES error quoting the address. */

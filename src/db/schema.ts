@@ -243,8 +243,9 @@ export const sendJobs = sqliteTable(
 
 /**
  * One row per recipient of a send job: the claim that makes each email go out at most once. States:
- * `queued` (claimable), `sending` (claimed for one SES call), `sent`, `rejected`, `suppressed`, and `unknown`
- * (SES may or may not have taken it: never sent again except by an operator's resend-unknown).
+ * `queued` (claimable), `paused` (held by the reputation guard, claimable once sending resumes), `sending`
+ * (claimed for one SES call), `sent`, `rejected`, `suppressed`, and `unknown` (SES may or may not have taken it:
+ * never sent again except by an operator's resend-unknown).
  */
 export const deliveries = sqliteTable(
   "deliveries",
@@ -268,6 +269,8 @@ export const deliveries = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.jobId, t.recipient] }),
     index("deliveries_job_state").on(t.jobId, t.state, t.position),
+    // The reputation guard's resume and sweep look for `paused` recipients across jobs.
+    index("deliveries_state").on(t.state, t.jobId, t.recipient),
     // Erasure and export find one person's claims across every job.
     index("deliveries_recipient").on(t.recipient),
   ],
@@ -294,4 +297,83 @@ export const idempotencyKeys = sqliteTable(
     expiresAt: integer("expires_at").notNull(),
   },
   (t) => [index("idempotency_keys_expiry").on(t.expiresAt)],
+);
+
+/**
+ * Outbound webhook endpoints (Standard Webhooks). `secret` signs every message; after a rotation the previous one
+ * signs too until `previousSecretExpiresAt`. An endpoint whose attempts all failed for a day is disabled, and
+ * `disabledReason` says why. A null `eventTypes` or `campaignId` filters nothing.
+ */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    url: text("url").notNull(),
+    description: text("description"),
+    eventTypes: text("event_types", { mode: "json" }).$type<string[]>(),
+    campaignId: text("campaign_id"),
+    secret: text("secret").notNull(),
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    disabledReason: text("disabled_reason"),
+    disabledAt: integer("disabled_at"),
+    /** The first failed attempt since the last success; null while the endpoint answers. */
+    failingSince: integer("failing_since"),
+    lastSuccessAt: integer("last_success_at"),
+    lastFailureAt: integer("last_failure_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("webhook_endpoints_created").on(t.createdAt, t.id)],
+);
+
+export const WEBHOOK_DELIVERY_STATES = ["pending", "sending", "delivered", "failed"] as const;
+export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];
+
+/**
+ * One event for one endpoint: its `id` is the `webhook-id` the receiver sees, the same on every attempt, and the
+ * body is fixed when the row is made. `pending` waits for `nextAttemptAt`; `sending` is claimed by the queue message
+ * `claimedBy` for one attempt; `delivered` and `failed` are final until someone retries it by hand.
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id").notNull(),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    campaignId: text("campaign_id"),
+    payload: text("payload").notNull(),
+    state: text("state").$type<WebhookDeliveryState>().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    /** False after a retry by hand: that one attempt is all, whatever it answers. */
+    autoRetry: integer("auto_retry", { mode: "boolean" }).notNull().default(true),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    claimedBy: text("claimed_by"),
+    claimedAt: integer("claimed_at"),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deliveredAt: integer("delivered_at"),
+  },
+  (t) => [index("webhook_deliveries_endpoint").on(t.endpointId, t.createdAt, t.id)],
+);
+
+/** Every attempt of a delivery: what the endpoint answered (or that nobody knows), and how long it took. */
+export const webhookAttempts = sqliteTable(
+  "webhook_attempts",
+  {
+    deliveryId: text("delivery_id").notNull(),
+    n: integer("n").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    at: integer("at").notNull(),
+    /** delivered, retry (a later attempt follows), failed (none follows) or unknown (the answer was lost). */
+    outcome: text("outcome").notNull(),
+    status: integer("status"),
+    latencyMs: integer("latency_ms"),
+    error: text("error"),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.n] }), index("webhook_attempts_endpoint").on(t.endpointId)],
 );

@@ -18,6 +18,12 @@ import { eopRangesFromEndpoints } from "./microsoft-endpoints";
 import { bundledNetworkLists, decodeNetworkLists, encodeNetworkLists, type NetworkLists } from "./networks";
 import { rangeCounts, rangeSetFromCidrs, type RangeSet } from "./ranges";
 
+/**
+ * The daily trigger (wrangler.toml [triggers]) that refreshes the network lists; every other one runs the replays.
+ * Kept out of src/index.ts: workerd refuses to start a worker whose entry module exports anything but handlers.
+ */
+export const NETWORK_LISTS_CRON = "40 3 * * *";
+
 export const APPLE_EGRESS_URL = "https://mask-api.icloud.com/egress-ip-ranges.csv";
 export const MICROSOFT_ENDPOINTS_URL = "https://endpoints.office.com/endpoints/worldwide";
 /** A download that takes longer than this is abandoned (the last good copy stays). */

@@ -9,6 +9,8 @@ import type { TrackingEvent } from "../domain/events";
 import { decide } from "../domain/suppression-rules";
 import { syncPendingSuppressions } from "../ses/suppression-sync";
 import { countEvents } from "../stats/counters";
+import { enqueueWebhooks, trackingWebhookEvent } from "../webhooks/fanout";
+import { acknowledgeNotices, noticeEvent, recordAccountActivity } from "../guard/activity";
 import { log } from "../log";
 import { classifyEvents, type ClassifiedEvent } from "./classify";
 
@@ -23,10 +25,11 @@ export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Pro
 
 /**
  * Store the events, the campaigns they name and the suppression rules' effects in one D1 batch (one
- * round trip, one transaction), then count them: one call per campaign's counters. D1 comes first so a
- * rebuild from D1 can always reach what was counted. If either step fails the whole message is retried;
- * D1 skips stored ids and the counters skip applied ids, so replaying the same events, in whole or in
- * part, changes nothing. Opens and clicks come classified (applyEvents); unclassified ones are stored and
+ * round trip, one transaction), then count them: one call per campaign's counters, and one to the account guard.
+ * D1 comes first so a rebuild from D1 can always reach what was counted. Then the webhooks are enqueued (with any
+ * pause the guards decided). If any step fails the whole message is retried; D1 skips stored ids, the counters and
+ * the account skip applied ids, and a task enqueued twice makes one delivery, so replaying the same events, in whole
+ * or in part, changes nothing. Opens and clicks come classified (applyEvents); unclassified ones are stored and
  * counted as people's.
  */
 export async function storeAndCount(env: Env, list: readonly ClassifiedEvent[]): Promise<void> {
@@ -37,7 +40,10 @@ export async function storeAndCount(env: Env, list: readonly ClassifiedEvent[]):
     ...upsertCampaignStatements(env.DB, campaignSpans(list)),
     ...suppressionStatements(env.DB, decide(list), suppression),
   ]);
-  await countEvents(env.CAMPAIGN_STATS, list);
+  const notices = [...(await countEvents(env.CAMPAIGN_STATS, list)), ...(await recordAccountActivity(env.ACCOUNT_GUARD, list))];
+  // Only enqueued here, after D1 and the counters: webhooks are POSTed by their own consumer, never on this path.
+  await enqueueWebhooks(env, [...list.map(trackingWebhookEvent), ...notices.map(noticeEvent)]);
+  await acknowledgeNotices(env, notices);
   // The SES mirror is best-effort here: what fails stays pending and the scheduled handler tries again.
   const candidates = list.filter((e) => e.type === "bounce" || e.type === "complaint").map((e) => e.id);
   if (suppression.syncToSes && candidates.length > 0) {

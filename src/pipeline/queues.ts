@@ -5,6 +5,9 @@ export const EVENTS_DLQ = "mail-tracker-events-dlq";
 /** Campaign sends, one message per recipient (src/sending/consumer.ts). */
 export const SEND_QUEUE = "mail-tracker-send";
 export const SEND_DLQ = "mail-tracker-send-dlq";
+/** Outbound webhooks, one message per endpoint and event (src/webhooks/consumer.ts). */
+export const WEBHOOK_QUEUE = "mail-tracker-webhooks";
+export const WEBHOOK_DLQ = "mail-tracker-webhooks-dlq";
 
 /** Delay before a failed message is offered again: grows with each attempt, capped at 5 minutes. */
 export function retryDelaySeconds(attempts: number): number {

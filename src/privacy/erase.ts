@@ -16,7 +16,7 @@ const DAY_MS = 86_400_000;
 export interface ErasureReport {
   email: string;
   /** Rows removed (or, for send claims and dead letters kept for others, rewritten without the person), per store. */
-  erased: Omit<Record<ErasedStore, number>, "suppressionKept"> & {
+  erased: Omit<Record<ErasedStore, number>, "suppressionKept" | "webhookAttempts"> & {
     /** Entries of campaign counters' per-contact sets (unique opens, clicks, unsubscribes; per-link clickers). */
     counterEntries: { campaigns: number; uniqueSets: number; linkContacts: number; recentClicks: number };
   };
@@ -56,9 +56,10 @@ export async function erasePerson(env: Env, address: string, now = Date.now()): 
     suppressionLifts: 0,
     deliveries: 0,
     idempotencyKeys: 0,
+    webhookDeliveries: 0,
   };
   labelled.forEach(({ store }, i) => {
-    if (store !== "suppressionKept") counts[store] += results[i]!.meta.changes;
+    if (store !== "suppressionKept" && store !== "webhookAttempts") counts[store] += results[i]!.meta.changes;
   });
   const kept = await db
     .select({ hash: erasedSuppressions.addressHash })

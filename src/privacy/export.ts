@@ -3,7 +3,15 @@
 import { config } from "../config";
 import { database } from "../db/client";
 import { eventJson } from "../db/contact-events";
-import { allEventsOf, campaignsOf, deadLettersMentioning, deliveriesOf, idempotencyKeysMentioning, suppressionRecords } from "../db/person-records";
+import {
+  allEventsOf,
+  campaignsOf,
+  deadLettersMentioning,
+  deliveriesOf,
+  idempotencyKeysMentioning,
+  suppressionRecords,
+  webhookDeliveriesMentioning,
+} from "../db/person-records";
 import { counterEntries } from "./counters";
 import { theirPart } from "./dead-letter-bodies";
 import { personOf } from "./person";
@@ -18,12 +26,13 @@ export async function exportPerson(env: Env, address: string, now = Date.now()) 
   const { privacy } = config(env);
   const person = await personOf(privacy, address);
   const db = database(env.DB);
-  const [events, suppression, deliveries, deadLetters, idempotency, campaignIds] = await Promise.all([
+  const [events, suppression, deliveries, deadLetters, idempotency, webhooks, campaignIds] = await Promise.all([
     allEventsOf(db, person.contactId, MAX_EXPORTED_EVENTS + 1),
     suppressionRecords(db, person),
     deliveriesOf(db, person.key),
     deadLettersMentioning(db, person.key),
     idempotencyKeysMentioning(db, person.key),
+    webhookDeliveriesMentioning(db, person.key),
     campaignsOf(db, person.contactId, now - privacy.retentionDays * DAY_MS),
   ]);
   const counters = await counterEntries(env, campaignIds, [person.contactId]);
@@ -58,6 +67,12 @@ export async function exportPerson(env: Env, address: string, now = Date.now()) 
       reason: d.reason,
       receivedAt: iso(d.receivedAt),
       body: theirPart(d.body, person),
+    })),
+    webhookDeliveries: webhooks.map((w) => ({
+      ...w,
+      payload: JSON.parse(w.payload) as unknown,
+      createdAt: iso(w.createdAt),
+      deliveredAt: iso(w.deliveredAt),
     })),
     idempotencyKeys: idempotency.map((k) => ({ key: k.key, status: k.status, response: k.response, createdAt: iso(k.createdAt) })),
   };

@@ -6,6 +6,7 @@ import { LinksRequest } from "../domain/schemas";
 import { trackingKeyRing } from "../tracking/keys";
 import { mintLinks } from "../tracking/links";
 import { requireApiToken } from "./auth";
+import { accountApi } from "./account";
 import { campaigns } from "./campaigns";
 import { jsonBody, JSON_LIMIT, limitBody } from "./body";
 import { contactsApi } from "./contacts";
@@ -14,6 +15,7 @@ import { segments } from "./segments";
 import { suppressionsApi } from "./suppressions";
 import { trackingOrigin } from "./origin";
 import { sending } from "./sending";
+import { webhooksApi } from "./webhooks";
 import type { AppEnv } from "../app-env";
 
 export const api = new Hono<AppEnv>();
@@ -33,4 +35,6 @@ api.post("/links", limitBody(JSON_LIMIT), async (c) => {
 api.route("/suppressions", suppressionsApi);
 api.route("/contacts", contactsApi);
 api.route("/dead-letters", deadLettersApi);
+api.route("/webhooks", webhooksApi);
+api.route("/account", accountApi);
 api.route("/", sending);

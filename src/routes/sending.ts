@@ -5,6 +5,7 @@ import { config } from "../config";
 import { campaignTracking } from "../db/campaign-settings";
 import { database } from "../db/client";
 import { AppError } from "../errors";
+import { describePause, pauseChecker } from "../guard/pause";
 import { suppressionOf } from "../privacy/suppressed";
 import { composeContextFrom, deliver, sendEvent } from "../sending/message";
 import { recordSendEvents } from "../sending/record-events";
@@ -48,6 +49,8 @@ sending.post("/send", limitBody(MESSAGE_BODY_LIMIT), async (c) => {
     if (suppression) {
       throw new AppError("suppressed", `${body.to} is suppressed (${suppression.reason}); nothing was sent`, { reason: suppression.reason });
     }
+    const pause = await pauseChecker(c.env)(body.campaignId);
+    if (pause) throw new AppError("sending_paused", `${describePause(pause)}; nothing was sent`, { pause });
     const track = effectiveTracking(await campaignTracking(db, body.campaignId), body.track);
     const ctx = composeContextFrom(settings, trackingOrigin(settings.tracking, c.req.url), await trackingKeyRing(settings.tracking));
     // Only throttling is retried (DEFAULT_RETRY): a 5xx or lost answer throws an unknown outcome, answered 502.

@@ -7,18 +7,21 @@
 // answered before taking anything (throttling, refused credentials) give the claim back and retry the message.
 // A redelivered task whose row is settled is acknowledged without calling SES; one left `sending` by a consumer
 // that died mid-call becomes `unknown`. Once SES throttles or an outcome is unknown, the rest of the batch is
-// retried later rather than sent.
+// retried later rather than sent. While the reputation guard has paused the campaign's sends (or the account's),
+// a task is parked instead: its row becomes `paused` unclaimed, the task is acknowledged, and resuming puts it on
+// the queue again (a retried task would run out of max_retries while it waited).
 
 import { eq } from "drizzle-orm";
 import { config, type PrivacyConfig } from "../config";
 import { database, type Db } from "../db/client";
 import { campaignTracking } from "../db/campaign-settings";
-import { claimDelivery, findDelivery, markSuppressed, settleDelivery, type DeliveryRef, type Settlement } from "../db/deliveries";
+import { claimDelivery, findDelivery, markSuppressed, parkDelivery, settleDelivery, type DeliveryRef, type Settlement } from "../db/deliveries";
 import { finishJobsStatement } from "../db/job-messages";
 import { erasedRecipient } from "../db/person-erasure";
 import { sendJobs } from "../db/schema";
 import { normalizeEmail } from "../domain/email";
 import type { TrackingEvent } from "../domain/events";
+import { describePause, pauseChecker } from "../guard/pause";
 import { log } from "../log";
 import { storeDeadLetter } from "../pipeline/dead-letters";
 import { addressHashFor } from "../privacy/address-hash";
@@ -84,6 +87,7 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
   const ring = await trackingKeyRing(settings.tracking);
   const loadJob = memo((id: string) => db.select().from(sendJobs).where(eq(sendJobs.id, id)).get());
   const loadTracking = memo((campaignId: string) => campaignTracking(db, campaignId));
+  const pauseOf = pauseChecker(env);
   const ses = sesConfig(settings.ses);
   const pacer = createPacer(settings.sending.ratePerSecond, clock);
   const events: TrackingEvent[] = [];
@@ -190,6 +194,13 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
     }
     if (arrival === "ack") {
       log.info("send skipped: recipient already handled", { jobId: job.id, n: task.n, state: found!.state });
+      message.ack();
+      return;
+    }
+    const pause = await pauseOf(job.campaignId);
+    if (pause) {
+      await parkDelivery(db, ref, describePause(pause), clock.now());
+      log.info("send held: sending is paused", { jobId: job.id, n: task.n, scope: pause.scope, reason: pause.reason });
       message.ack();
       return;
     }

@@ -9,7 +9,8 @@ import { SesError } from "../ses/client";
  * is unknown, so it becomes `unknown`, never sent again by itself.
  */
 export function onArrival(state: string | undefined): "send" | "ack" | "mark_unknown" {
-  if (state === undefined || state === "queued") return "send";
+  // `paused`: held by the reputation guard and put back on the queue by a resume (or a second copy of its task).
+  if (state === undefined || state === "queued" || state === "paused") return "send";
   if (state === "sending") return "mark_unknown";
   return "ack";
 }

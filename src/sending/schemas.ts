@@ -80,8 +80,24 @@ export const InstrumentRequest = v.object({ campaignId: CampaignId, contact: Rec
 /** A send job's id (a UUID when this deployment made it): in `/api/campaigns/<id>/jobs/<jobId>` and in send tasks. */
 export const JobId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]{1,64}$/, "must be a job id"));
 
-/** `PUT /api/campaigns/<id>/settings`: a send's switches, and the honeypot link (campaign-wide only). */
-export const CampaignSettingsRequest = v.object({ track: v.object({ ...Track.entries, honeypot: v.optional(v.boolean()) }) });
+const Rate = v.pipe(v.number(), v.gtValue(0, "must be above 0"), v.maxValue(1, "must be at most 1 (a fraction: 0.05 is 5 %)"));
+
+/** The campaign's reputation guard: off or on, and thresholds of its own (null: back to the deployment's). */
+export const GuardSettingsRequest = v.object({
+  enabled: v.optional(v.boolean()),
+  minSent: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000_000)))),
+  bounceRate: v.optional(v.nullable(Rate)),
+  complaintRate: v.optional(v.nullable(Rate)),
+});
+
+/**
+ * `PUT /api/campaigns/<id>/settings`: the tracking switches (a send's, and the honeypot link, campaign-wide only), the
+ * guard, or both.
+ */
+export const CampaignSettingsRequest = v.pipe(
+  v.object({ track: v.optional(v.object({ ...Track.entries, honeypot: v.optional(v.boolean()) })), guard: v.optional(GuardSettingsRequest) }),
+  v.check((b) => b.track !== undefined || b.guard !== undefined, "name track or guard"),
+);
 
 export type SendRequest = v.InferOutput<typeof SendRequest>;
 export type CampaignSendRequest = v.InferOutput<typeof CampaignSendRequest>;

@@ -18,6 +18,8 @@ import {
   type Relabel,
   type WindowRow,
 } from "./click-window";
+import { PauseStore, type GuardNotice, type GuardSettings, type GuardState } from "../guard/pause-store";
+import { minus, type Tally } from "../guard/rules";
 import { COUNTERS, effectOf, hourOf, linkKey, zeroCounts, type Counter, type CountedEvent, type Counts, type Effect } from "./counting";
 import { config } from "../config";
 import { log } from "../log";
@@ -62,6 +64,16 @@ const COUNTER_SET: ReadonlySet<string> = new Set(COUNTERS);
 export interface RecordResult {
   applied: number;
   duplicates: number;
+  /** The guard's pause not yet announced (its webhook event): present until acknowledged. */
+  notices?: GuardNotice[];
+}
+
+export interface CampaignGuardState extends GuardState {
+  settings: GuardSettings;
+}
+
+function tallyOf(c: Counts): Tally {
+  return { sent: c.sent, bouncesHard: c.bouncesHard, complaints: c.complaints };
 }
 
 export interface HourRow {
@@ -106,23 +118,59 @@ export class CampaignStats extends DurableObject<Env> {
   private campaignId: string | null = null;
   /** Contacts with a person's click counted since the click window last read D1 (see settleClicks). */
   private newHumanClicks = new Set<string>();
+  /** The campaign's reputation guard: decided here, beside the counters it reads, in the same transaction. */
+  private guard: PauseStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
+    this.guard = new PauseStore(this.sql, "campaign");
   }
 
   /**
    * Count the events not applied before; ids and counters commit together, so a replay changes nothing. Clicks
-   * whose window may relabel them are remembered and settled by the alarm (`campaignId` lets it write to D1).
+   * whose window may relabel them are remembered and settled by the alarm (`campaignId` lets it write to D1). The
+   * reputation guard is judged on the new counts before anything is awaited, so a pause commits with the counts
+   * that caused it; a pause not yet announced comes back with every call until acknowledged.
    */
   async record(events: CountedEvent[], campaignId?: string): Promise<RecordResult> {
-    if (campaignId !== undefined) this.rememberCampaign(campaignId);
+    if (campaignId !== undefined) {
+      this.rememberCampaign(campaignId);
+      this.guard.rememberScope(campaignId);
+    }
     const { applied, due } = this.applyNow(events, Date.now());
+    if (applied > 0) this.judgeGuard();
+    const notice = this.guard.pendingNotice();
     if (due !== null) await this.wakeBy(due);
     await this.schedulePruning();
-    return { applied, duplicates: events.length - applied };
+    const result = { applied, duplicates: events.length - applied };
+    return notice ? { ...result, notices: [notice] } : result;
+  }
+
+  guardState(): CampaignGuardState {
+    return { ...this.guard.state(config(this.env).guard), settings: this.guard.settings() };
+  }
+
+  /** Turn the guard off or on, or give the campaign its own thresholds; judged again with the next events. */
+  updateGuard(change: Partial<GuardSettings>): CampaignGuardState {
+    this.guard.updateSettings(change);
+    return this.guardState();
+  }
+
+  /** Lift a pause: only what is counted after now is judged for the next one. */
+  resume(): { resumed: boolean; guard: CampaignGuardState } {
+    const resumed = this.guard.resume(Date.now(), tallyOf(this.counts()));
+    return { resumed, guard: this.guardState() };
+  }
+
+  /** The pause's webhook event is on the queue: stop handing it out. */
+  acknowledgeNotice(id: string): void {
+    this.guard.acknowledge(id);
+  }
+
+  private judgeGuard(): void {
+    this.guard.judge(minus(tallyOf(this.counts()), this.guard.baseline()), config(this.env).guard, Date.now(), this.guard.since());
   }
 
   /** The headline counters: one row per counter, whatever the number of events. */
@@ -134,9 +182,9 @@ export class CampaignStats extends DurableObject<Env> {
     return counts;
   }
 
-  /** The counters and the machine breakdown in one call: what the stats answer needs. */
-  summary(): { counts: Counts; machineByReason: MachineByReason } {
-    return { counts: this.counts(), machineByReason: this.machineByReason() };
+  /** The counters, the machine breakdown and the guard in one call: what the stats answer needs. */
+  summary(): { counts: Counts; machineByReason: MachineByReason; guard: CampaignGuardState } {
+    return { counts: this.counts(), machineByReason: this.machineByReason(), guard: this.guardState() };
   }
 
   /** Machine opens and clicks per reason code (the breakdown of `opensMachine` and `clicksMachine`). */
@@ -249,6 +297,7 @@ export class CampaignStats extends DurableObject<Env> {
       result.events += page.events.length;
       after = page.next;
     } while (after !== null);
+    this.judgeGuard();
     await this.schedulePruning();
     return result;
   }

@@ -1,8 +1,9 @@
 // Reaching the counters: one CampaignStats object per campaign, one call per campaign per batch.
 
 import type { TrackingEvent } from "../domain/events";
+import type { GuardNotice } from "../guard/pause-store";
 import type { ClickWindowEntry } from "../machine/window";
-import type { CampaignStats } from "./campaign-stats";
+import type { CampaignGuardState, CampaignStats } from "./campaign-stats";
 import { countedEvent, type CountedEvent } from "./counting";
 import { statsReport, type CampaignStatsReport } from "./report";
 
@@ -27,16 +28,21 @@ export function byCampaign(list: readonly Countable[]): Map<string, CountedEvent
 /**
  * Count the events: every campaign's object is called once, all in parallel. If any call fails this
  * throws, the queue message is retried, and the objects that did count skip the ids they already applied.
+ * Resolves to the guards' pauses not yet announced (a retried message gets them again until acknowledged).
  */
-export async function countEvents(ns: DurableObjectNamespace<CampaignStats>, list: readonly Countable[]): Promise<void> {
+export async function countEvents(ns: DurableObjectNamespace<CampaignStats>, list: readonly Countable[]): Promise<GuardNotice[]> {
   const calls = [...byCampaign(list)].map(([campaignId, events]) => campaignStats(ns, campaignId).record(events, campaignId));
   const results = await Promise.allSettled(calls);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
+  return results.flatMap((r) => (r.status === "fulfilled" ? (r.value.notices ?? []) : []));
 }
 
-/** A campaign's stats as the API answers them: one call to its counters. */
-export async function campaignReport(ns: DurableObjectNamespace<CampaignStats>, campaignId: string): Promise<CampaignStatsReport> {
-  const { counts, machineByReason } = await campaignStats(ns, campaignId).summary();
-  return statsReport(campaignId, counts, machineByReason);
+/** A campaign's stats as the API answers them, with its own guard's state: one call to its counters. */
+export async function campaignReport(
+  ns: DurableObjectNamespace<CampaignStats>,
+  campaignId: string,
+): Promise<CampaignStatsReport & { guard: CampaignGuardState }> {
+  const { counts, machineByReason, guard } = await campaignStats(ns, campaignId).summary();
+  return { ...statsReport(campaignId, counts, machineByReason), guard };
 }

@@ -221,7 +221,12 @@ describe("preflight checks", () => {
 
   it("reads queue names from the table wrangler prints, and nothing from an empty page", () => {
     expect(parseQueueTable(fixture("queues-list-page1.txt"))).toEqual(["mail-tracker-events", "mail-tracker-events-dlq"]);
-    expect(parseQueueTable(`\u001b[90m${fixture("queues-list-page2.txt")}\u001b[39m`)).toEqual(["newsletter-jobs", "mail-tracker-send"]);
+    expect(parseQueueTable(`\u001b[90m${fixture("queues-list-page2.txt")}\u001b[39m`)).toEqual([
+      "newsletter-jobs",
+      "mail-tracker-send",
+      "mail-tracker-webhooks",
+      "mail-tracker-webhooks-dlq",
+    ]);
     expect(parseQueueTable("\n")).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ import { header, receivedEmails } from "../support/ses-emulator";
 import { TEST_API_TOKEN } from "../support/secrets";
 import { MESSAGE } from "../support/send-queue";
 import { createTestSigner, signedNotification } from "../support/sns-signer";
+import { createEndpoint, hookUrl, waitForHooks } from "../support/webhooks";
 import { TEST_SNS_TOPIC_ARN } from "../support/sns-topic";
 import { d1Mentions, durableObjectMentions } from "../support/storage-scan";
 
@@ -36,6 +37,7 @@ interface ExportDoc {
   deliveries: unknown[];
   counters: Array<{ firsts: Array<{ counter: string }>; links: unknown[] }>;
   deadLetters: unknown[];
+  webhookDeliveries: Array<{ eventType: string }>;
 }
 
 interface ErasureAnswer {
@@ -63,6 +65,9 @@ async function seed(campaignId: string, person: string, other: string) {
   // A manual suppression, lifted: suppression_lifts and suppression_history name the person.
   expect((await api("/suppressions", { method: "POST", json: { email: person, reason: "manual" } })).status).toBe(201);
   expect((await api(`/suppressions/${encodeURIComponent(person)}`, { method: "DELETE" })).status).toBe(204);
+
+  // A webhook endpoint for the campaign: every event of it is delivered, and its body (the event) is kept.
+  await createEndpoint({ url: hookUrl(campaignId), campaignId });
 
   // A campaign send to both, through the send queue and the SES emulator: deliveries and send events.
   const sent = await api(`/campaigns/${campaignId}/send`, { method: "POST", json: { ...MESSAGE, recipients: [{ to: person }, { to: other }] } });
@@ -125,6 +130,8 @@ async function seed(campaignId: string, person: string, other: string) {
   });
   // The counters have counted the person (unique opens, clicks, unsubscribes, and the link's clickers).
   await waitFor(async () => (await campaignStats(env.CAMPAIGN_STATS, campaignId).counts()).unsubscribes === 1);
+  // Every event went out as a webhook: the person's five and the other recipient's two.
+  await waitForHooks(campaignId, 7);
   return { someoneElse };
 }
 
@@ -141,7 +148,7 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
     // Positive control: the scans find the person in every store the pipeline wrote them to.
     const before = await d1Mentions(env.DB, needles);
     expect(new Set(before.map((m) => m.table))).toEqual(
-      new Set(["events", "deliveries", "suppressions", "suppression_history", "suppression_lifts", "dead_letters"]),
+      new Set(["events", "deliveries", "suppressions", "suppression_history", "suppression_lifts", "dead_letters", "webhook_deliveries"]),
     );
     expect(new Set((await durableObjectMentions(stub, needles)).map((m) => m.table))).toEqual(new Set(["firsts", "link_contacts", "click_window"]));
 
@@ -158,6 +165,13 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
     expect(doc.counters[0]!.firsts.map((f) => f.counter).sort()).toEqual(["clicksUnique", "opensUnique", "unsubscribes"]);
     expect(doc.counters[0]!.links).toEqual([{ linkIndex: 0, url: "https://shop.example/" }]);
     expect(doc.deadLetters).toHaveLength(3);
+    expect(doc.webhookDeliveries.map((w) => w.eventType).sort()).toEqual([
+      "email.click",
+      "email.complaint",
+      "email.open",
+      "email.send",
+      "email.unsubscribe",
+    ]);
     expect(JSON.stringify(doc)).not.toContain(other);
     expect(JSON.stringify(doc.deadLetters)).not.toContain(someoneElse.id);
 
@@ -177,6 +191,7 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
         suppressionLifts: 1,
         deliveries: 1,
         idempotencyKeys: 0,
+        webhookDeliveries: 5,
         counterEntries: { campaigns: 1, uniqueSets: 3, linkContacts: 1, recentClicks: 1 },
       },
       stillSuppressed: true,

@@ -19,7 +19,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const TABLES = ["events", "dead_letters", "sns_messages", "deliveries", "send_jobs"] as const;
+const TABLES = ["events", "dead_letters", "sns_messages", "deliveries", "send_jobs", "webhook_deliveries", "webhook_attempts"] as const;
 
 async function counts(): Promise<Record<(typeof TABLES)[number], number>> {
   const out = {} as Record<(typeof TABLES)[number], number>;
@@ -50,6 +50,15 @@ async function store(tag: string, n: number, at: number): Promise<void> {
       .prepare(`${series} INSERT INTO deliveries (job_id, recipient, email, position, state, created_at, updated_at)
         SELECT ?1 || '-job', 'p' || i || '@example.com', 'p' || i || '@example.com', i, 'sent', ?3, ?3 FROM s WHERE i <= 3`)
       .bind(tag, n, at),
+    db
+      .prepare(`${series} INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload, state, next_attempt_at, created_at, updated_at)
+        SELECT ?1 || '-wh-' || i, 'ep', ?1 || '-' || i, 'email.open', '{"data":{"email":"p' || i || '@example.com"}}', 'delivered', ?3, ?3, ?3 FROM s WHERE i <= 4`)
+      .bind(tag, n, at),
+    db
+      .prepare(
+        `${series} INSERT INTO webhook_attempts (delivery_id, n, endpoint_id, at, outcome) SELECT ?1 || '-wh-' || i, 1, 'ep', ?3, 'delivered' FROM s WHERE i <= 4`,
+      )
+      .bind(tag, n, at),
   ]);
 }
 
@@ -67,12 +76,20 @@ describe("retention", () => {
 
     await worker.scheduled(createScheduledController({ scheduledTime: now }), bindings, createExecutionContext());
 
-    expect(await counts()).toEqual({ events: 50, dead_letters: 5, sns_messages: 50, deliveries: 3, send_jobs: 1 });
+    expect(await counts()).toEqual({
+      events: 50,
+      dead_letters: 5,
+      sns_messages: 50,
+      deliveries: 3,
+      send_jobs: 1,
+      webhook_deliveries: 4,
+      webhook_attempts: 4,
+    });
     const line = log.mock.calls.map(([text]) => String(text)).find((text) => text.includes("retention"))!;
     expect(JSON.parse(line)).toMatchObject({
       msg: "retention: old data deleted",
       retentionDays: 395,
-      removed: { events: 1_200, deadLetters: 5, snsMessages: 1_200, deliveries: 3, sendJobs: 1 },
+      removed: { events: 1_200, deadLetters: 5, snsMessages: 1_200, deliveries: 3, sendJobs: 1, webhookDeliveries: 4, webhookAttempts: 4 },
       more: false,
     });
     const left = await db.prepare("SELECT min(received_at) AS oldest FROM events").first<{ oldest: number }>();
@@ -96,7 +113,15 @@ describe("retention", () => {
     expect(runs.every((r) => r.statements <= 8)).toBe(true);
     expect(runs.length).toBeGreaterThan(3);
     expect(runs.at(-1)!.more).toBe(false);
-    expect(await counts()).toEqual({ events: 10, dead_letters: 5, sns_messages: 10, deliveries: 3, send_jobs: 1 });
+    expect(await counts()).toEqual({
+      events: 10,
+      dead_letters: 5,
+      sns_messages: 10,
+      deliveries: 3,
+      send_jobs: 1,
+      webhook_deliveries: 4,
+      webhook_attempts: 4,
+    });
   });
 
   it("follows RETENTION_DAYS", async () => {
@@ -105,6 +130,14 @@ describe("retention", () => {
     await store("older", 20, now - 8 * DAY);
     await store("newer", 20, now - 6 * DAY);
     await applyRetention({ ...bindings, RETENTION_DAYS: "7" }, now);
-    expect(await counts()).toEqual({ events: 20, dead_letters: 5, sns_messages: 20, deliveries: 3, send_jobs: 1 });
+    expect(await counts()).toEqual({
+      events: 20,
+      dead_letters: 5,
+      sns_messages: 20,
+      deliveries: 3,
+      send_jobs: 1,
+      webhook_deliveries: 4,
+      webhook_attempts: 4,
+    });
   });
 });

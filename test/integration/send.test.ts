@@ -223,12 +223,11 @@ describe("POST /api/send", () => {
 describe("campaign tracking switches", () => {
   it("are on by default, can be turned off per campaign, and a send cannot turn them back on", async () => {
     const campaignId = uniqueId("settings");
-    expect(await (await api(`/campaigns/${campaignId}/settings`)).json()).toEqual({
-      campaignId,
-      track: { opens: true, clicks: true, honeypot: true },
-    });
+    // The answer also carries the campaign's reputation guard (guard.test.ts): untouched by the tracking switches.
+    const settings = await (await api(`/campaigns/${campaignId}/settings`)).json();
+    expect(settings).toMatchObject({ campaignId, track: { opens: true, clicks: true, honeypot: true }, guard: { enabled: true } });
     const put = await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { clicks: false } } });
-    expect(await put.json()).toEqual({ campaignId, track: { opens: true, clicks: false, honeypot: true } });
+    expect(await put.json()).toMatchObject({ campaignId, track: { opens: true, clicks: false, honeypot: true }, guard: { enabled: true } });
 
     const res = await api("/instrument", { method: "POST", json: { campaignId, contact: "bo@example.com", html: HTML, track: { clicks: true } } });
     const out = (await res.json()) as { html: string; trackedLinks: number; pixel: boolean; track: unknown };
@@ -250,14 +249,14 @@ describe("campaign tracking switches", () => {
     expect(before).toMatchObject({ trackedLinks: 1, honeypot: true });
     expect(before.html.match(/\/c\//g)).toHaveLength(2);
     const put = await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { honeypot: false } } });
-    expect(await put.json()).toEqual({ campaignId, track: { opens: true, clicks: true, honeypot: false } });
+    expect(await put.json()).toMatchObject({ campaignId, track: { opens: true, clicks: true, honeypot: false } });
     const after = await instrument();
     expect(after).toMatchObject({ trackedLinks: 1, honeypot: false });
     expect(after.html.match(/\/c\//g)).toHaveLength(1);
     expect(after.html).not.toContain("aria-hidden");
     // Changing another switch keeps it off.
     await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { opens: false } } });
-    expect(await (await api(`/campaigns/${campaignId}/settings`)).json()).toEqual({
+    expect(await (await api(`/campaigns/${campaignId}/settings`)).json()).toMatchObject({
       campaignId,
       track: { opens: false, clicks: true, honeypot: false },
     });
@@ -267,10 +266,11 @@ describe("campaign tracking switches", () => {
     const campaignId = uniqueId("settings");
     expect((await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { opens: 0 } } })).status).toBe(400);
     expect((await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { track: { honeypot: "no" } } })).status).toBe(400);
-    expect(await (await api(`/campaigns/${campaignId}/settings`)).json()).toEqual({
-      campaignId,
-      track: { opens: true, clicks: true, honeypot: true },
-    });
+    const after = (await (await api(`/campaigns/${campaignId}/settings`)).json()) as { track: unknown };
+    expect(after.track).toEqual({ opens: true, clicks: true, honeypot: true });
+    // Neither tracking nor the guard named, or a rate above 1: refused.
+    expect((await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: {} })).status).toBe(400);
+    expect((await api(`/campaigns/${campaignId}/settings`, { method: "PUT", json: { guard: { bounceRate: 2 } } })).status).toBe(400);
   });
 });
 

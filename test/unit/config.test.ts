@@ -139,6 +139,44 @@ const cases: Case[] = [
     invalid: ["0", "-5", "many"],
   },
   {
+    name: "WEBHOOKS_ALLOW_LOCAL_HTTP",
+    read: (c) => c.webhooks.allowLocalHttp,
+    fallback: false,
+    valid: [
+      ["true", true],
+      ["false", false],
+    ],
+    invalid: ["yes", "1", "local"],
+  },
+  {
+    name: "GUARD_MIN_SENT",
+    read: (c) => c.guard.minSent,
+    fallback: 500,
+    valid: [
+      ["100", 100],
+      [20, 20],
+    ],
+    invalid: ["0", "-5", "2.5", "lots"],
+  },
+  {
+    name: "GUARD_BOUNCE_RATE",
+    read: (c) => c.guard.bounceRate,
+    fallback: 0.05,
+    valid: [
+      ["0.02", 0.02],
+      [".1", 0.1],
+      ["1", 1],
+    ],
+    invalid: ["5%", "0", "1.5", "-0.1", "5"],
+  },
+  {
+    name: "GUARD_COMPLAINT_RATE",
+    read: (c) => c.guard.complaintRate,
+    fallback: 0.001,
+    valid: [["0.0005", 0.0005]],
+    invalid: ["0.1%", "0.0", "2"],
+  },
+  {
     name: "SNS_TOPIC_ARNS",
     read: (c) => [...c.sns.topicArns],
     fallback: [],

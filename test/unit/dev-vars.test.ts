@@ -22,14 +22,19 @@ describe(".dev.vars for npm start", () => {
     expect(parseTopicAllowList(shipped![1]).size).toBe(0);
   });
 
-  it("adds SNS_TOPIC_ARNS and ERASURE_KEY to an older .dev.vars that lacks them, and keeps a value already set", () => {
+  it("lets webhooks go to a receiver on this machine locally, while wrangler.toml ships that off", () => {
+    expect(parseDevVars(fillDevVars(example).text).WEBHOOKS_ALLOW_LOCAL_HTTP).toBe("true");
+    expect(/^WEBHOOKS_ALLOW_LOCAL_HTTP = "(.*)"$/m.exec(wranglerToml)?.[1]).toBe("false");
+  });
+
+  it("adds SNS_TOPIC_ARNS, ERASURE_KEY and WEBHOOKS_ALLOW_LOCAL_HTTP to an older .dev.vars that lacks them, and keeps a value already set", () => {
     const older = "API_TOKEN=abc\nTRACKING_KEYS=1:xyz\nAWS_ACCESS_KEY_ID=A\nAWS_SECRET_ACCESS_KEY=B\nSES_ENDPOINT=http://127.0.0.1:8005\n";
     const upgraded = fillDevVars(older);
-    expect(upgraded.filled).toEqual(["ERASURE_KEY", "SNS_TOPIC_ARNS"]);
-    expect(parseDevVars(upgraded.text)).toMatchObject({ API_TOKEN: "abc", SNS_TOPIC_ARNS: LOCAL_SNS_TOPIC_ARN });
+    expect(upgraded.filled).toEqual(["ERASURE_KEY", "SNS_TOPIC_ARNS", "WEBHOOKS_ALLOW_LOCAL_HTTP"]);
+    expect(parseDevVars(upgraded.text)).toMatchObject({ API_TOKEN: "abc", SNS_TOPIC_ARNS: LOCAL_SNS_TOPIC_ARN, WEBHOOKS_ALLOW_LOCAL_HTTP: "true" });
     expect(parseDevVars(upgraded.text).ERASURE_KEY).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const mine = "arn:aws:sns:eu-west-1:111122223333:my-topic";
-    const kept = fillDevVars(`${older}SNS_TOPIC_ARNS=${mine}\nERASURE_KEY=mine\n`);
+    const kept = fillDevVars(`${older}SNS_TOPIC_ARNS=${mine}\nERASURE_KEY=mine\nWEBHOOKS_ALLOW_LOCAL_HTTP=false\n`);
     expect(kept.filled).toEqual([]);
     expect(parseDevVars(kept.text).SNS_TOPIC_ARNS).toBe(mine);
   });

@@ -1,6 +1,7 @@
-// Every route under /api/campaigns, one file per concern: the numbers, a send, its jobs, the tracking settings.
+// Every route under /api/campaigns, one file per concern: the numbers, a send, its jobs, the settings, the guard.
 
 import { Hono } from "hono";
+import { campaignGuard } from "./guard";
 import { campaignJobs } from "./jobs";
 import { campaignReports } from "./reports";
 import { campaignSends } from "./send";
@@ -13,3 +14,4 @@ campaigns.route("/", campaignReports);
 campaigns.route("/", campaignSends);
 campaigns.route("/", campaignSettings);
 campaigns.route("/", campaignJobs);
+campaigns.route("/", campaignGuard);

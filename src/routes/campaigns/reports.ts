@@ -8,6 +8,8 @@ import { campaignEvents, eventJson } from "../../db/contact-events";
 import { EVENT_TYPES } from "../../domain/events";
 import { CampaignId } from "../../domain/schemas";
 import { AppError } from "../../errors";
+import { accountGuard } from "../../guard/account-guard";
+import { guardReport } from "../../guard/report";
 import { campaignReport, campaignStats } from "../../stats/counters";
 import { HOUR_MS } from "../../stats/counting";
 import { linksReport, timelinePoints, timelineRange, type Bucket } from "../../stats/report";
@@ -40,6 +42,12 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export const campaignReports = new Hono<AppEnv>();
 
+/** The stats answer: the counters, and the guard with the account's pause beside the campaign's. */
+async function statsAnswer(env: Env, campaignId: string) {
+  const [report, account] = await Promise.all([campaignReport(env.CAMPAIGN_STATS, campaignId), accountGuard(env.ACCOUNT_GUARD).state()]);
+  return { ...report, guard: guardReport(report.guard, account) };
+}
+
 /** Newest activity first, each with the same numbers as its stats; the numbers come from the counters, not D1. */
 campaignReports.get("/", async (c) => {
   const query = validateWith(ListQuery, c.req.query());
@@ -49,21 +57,21 @@ campaignReports.get("/", async (c) => {
     (rows) => listCampaigns(database(c.env.DB), after, rows),
     (last) => ({ lastEventAt: last.lastEventAt, id: last.id }),
   );
+  const account = page.items.length > 0 ? await accountGuard(c.env.ACCOUNT_GUARD).state() : null;
   const items = await Promise.all(
-    page.items.map(async (row) => ({
-      ...(await campaignReport(c.env.CAMPAIGN_STATS, row.id)),
-      firstEventAt: iso(row.firstEventAt),
-      lastEventAt: iso(row.lastEventAt),
-    })),
+    page.items.map(async (row) => {
+      const report = await campaignReport(c.env.CAMPAIGN_STATS, row.id);
+      return { ...report, guard: guardReport(report.guard, account!), firstEventAt: iso(row.firstEventAt), lastEventAt: iso(row.lastEventAt) };
+    }),
   );
   // `campaigns` and `nextCursor` are the names this list answered with first: kept for existing callers.
   return c.json({ items, cursor: page.cursor, campaigns: items, nextCursor: page.cursor });
 });
 
-/** An unknown campaign is one with no events yet: zeros, not an error. */
+/** An unknown campaign is one with no events yet: zeros, not an error. `guard` says whether its sends are paused, and why. */
 campaignReports.get("/:id/stats", async (c) => {
   const campaignId = campaignIdParam(c);
-  return c.json(await campaignReport(c.env.CAMPAIGN_STATS, campaignId));
+  return c.json(await statsAnswer(c.env, campaignId));
 });
 
 campaignReports.get("/:id/timeline", async (c) => {
@@ -114,5 +122,5 @@ campaignReports.post("/:id/rebuild", async (c) => {
     // Campaigns with events stored before the campaigns table existed join the list here.
     await runBatch(c.env.DB, upsertCampaignStatements(c.env.DB, [{ id: campaignId, firstEventAt: result.firstAt, lastEventAt: result.lastAt }]));
   }
-  return c.json({ rebuilt: { events: result.events }, stats: await campaignReport(c.env.CAMPAIGN_STATS, campaignId) });
+  return c.json({ rebuilt: { events: result.events }, stats: await statsAnswer(c.env, campaignId) });
 });

@@ -1,0 +1,84 @@
+// Webhook endpoints in D1: create, read, page, change, delete (with their deliveries), rotate secrets, health.
+
+import { and, asc, count, eq, gt, or, sql } from "drizzle-orm";
+import type { EndpointFilter } from "../webhooks/tasks";
+import { prepare, runBatch, type Db } from "./client";
+import { webhookAttempts, webhookDeliveries, webhookEndpoints } from "./schema";
+
+export type EndpointRow = typeof webhookEndpoints.$inferSelect;
+export type NewEndpoint = Pick<EndpointRow, "id" | "url" | "description" | "eventTypes" | "campaignId" | "secret">;
+export type EndpointChange = Partial<Pick<EndpointRow, "url" | "description" | "eventTypes" | "campaignId" | "enabled">>;
+
+export async function insertEndpoint(db: Db, endpoint: NewEndpoint, now: number): Promise<EndpointRow> {
+  return db
+    .insert(webhookEndpoints)
+    .values({ ...endpoint, createdAt: now, updatedAt: now })
+    .returning()
+    .get();
+}
+
+export async function countEndpoints(db: Db): Promise<number> {
+  return (await db.select({ n: count() }).from(webhookEndpoints).get())?.n ?? 0;
+}
+
+export function findEndpoint(db: Db, id: string): Promise<EndpointRow | undefined> {
+  return db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).get();
+}
+
+export interface CreatedKey {
+  at: number;
+  id: string;
+}
+
+/** Oldest first, keyset on (created_at, id): `rows` rows after `after`. */
+export function listEndpoints(db: Db, after: CreatedKey | null, rows: number): Promise<EndpointRow[]> {
+  const next = after
+    ? or(gt(webhookEndpoints.createdAt, after.at), and(eq(webhookEndpoints.createdAt, after.at), gt(webhookEndpoints.id, after.id)))
+    : undefined;
+  return db.select().from(webhookEndpoints).where(next).orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id)).limit(rows);
+}
+
+/** Apply a change; enabling an endpoint clears why it was disabled and its failure streak. Undefined when not found. */
+export async function updateEndpoint(db: Db, id: string, change: EndpointChange, now: number): Promise<EndpointRow | undefined> {
+  const reenable = change.enabled === true ? { disabledReason: null, disabledAt: null, failingSince: null } : {};
+  const disable = change.enabled === false ? { disabledReason: "disabled through the API", disabledAt: now } : {};
+  return db
+    .update(webhookEndpoints)
+    .set({ ...change, ...reenable, ...disable, updatedAt: now })
+    .where(eq(webhookEndpoints.id, id))
+    .returning()
+    .get();
+}
+
+/** The endpoint, its deliveries and their attempts, in one transaction. False when there was no such endpoint. */
+export async function deleteEndpoint(db: Db, id: string): Promise<boolean> {
+  const found = await findEndpoint(db, id);
+  if (!found) return false;
+  await runBatch(db.$client, [
+    prepare(db.$client, db.delete(webhookAttempts).where(eq(webhookAttempts.endpointId, id))),
+    prepare(db.$client, db.delete(webhookDeliveries).where(eq(webhookDeliveries.endpointId, id))),
+    prepare(db.$client, db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id))),
+  ]);
+  return true;
+}
+
+/**
+ * A new current secret; the one it replaces keeps signing until `previousExpiresAt` (a rotation during an overlap
+ * drops the oldest). Undefined when not found.
+ */
+export async function rotateSecret(db: Db, id: string, secret: string, previousExpiresAt: number, now: number): Promise<EndpointRow | undefined> {
+  return db
+    .update(webhookEndpoints)
+    .set({ previousSecret: sql`${webhookEndpoints.secret}`, previousSecretExpiresAt: previousExpiresAt, secret, updatedAt: now })
+    .where(eq(webhookEndpoints.id, id))
+    .returning()
+    .get();
+}
+
+/** The enabled endpoints, as fan-out filters them. */
+export async function enabledEndpointFilters(db: Db): Promise<EndpointFilter[]> {
+  return db
+    .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes, campaignId: webhookEndpoints.campaignId })
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.enabled, true));
+}

@@ -1,0 +1,23 @@
+// /api/campaigns/<id>/resume: lifting the reputation guard's pause of a campaign's sends.
+
+import { Hono } from "hono";
+import { accountGuard } from "../../guard/account-guard";
+import { requeueParked } from "../../guard/parked";
+import { guardReport } from "../../guard/report";
+import { campaignStats } from "../../stats/counters";
+import { campaignIdParam } from "./params";
+import type { AppEnv } from "../../app-env";
+
+export const campaignGuard = new Hono<AppEnv>();
+
+/**
+ * From now on only what is counted after the resume is judged, and the parked sends go back on the send queue
+ * (unless the account is paused too: POST /api/account/resume).
+ */
+campaignGuard.post("/:id/resume", async (c) => {
+  const campaignId = campaignIdParam(c);
+  const { resumed, guard } = await campaignStats(c.env.CAMPAIGN_STATS, campaignId).resume();
+  const requeue = await requeueParked(c.env, campaignId);
+  const account = await accountGuard(c.env.ACCOUNT_GUARD).state();
+  return c.json({ campaignId, resumed, ...requeue, guard: guardReport(guard, account) });
+});

@@ -1,0 +1,65 @@
+// Which webhook URLs are accepted: https only, no credentials, no private, loopback or link-local targets.
+//
+// Pure: the DNS half of the check (what a name resolves to) is in dns.ts; this module says whether a name needs it.
+
+import ipaddr from "ipaddr.js";
+
+export const MAX_WEBHOOK_URL_LENGTH = 2048;
+
+export interface UrlPolicy {
+  /** WEBHOOKS_ALLOW_LOCAL_HTTP: plain http to the loopback, and no DNS check (local runs and tests only). */
+  allowLocalHttp: boolean;
+}
+
+export type UrlVerdict =
+  /** `resolve`: the host name whose addresses must still be checked (null: an IP literal, or a local run). */
+  { ok: true; url: string; resolve: string | null } | { ok: false; reason: string };
+
+/** The address with IPv4-mapped IPv6 unwrapped, or null when `host` is not an IP literal. */
+function ipLiteral(host: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  return ipaddr.isValid(bare) ? ipaddr.process(bare) : null;
+}
+
+/**
+ * The special range an address is in ("private", "loopback", "linkLocal", "uniqueLocal", ...), or null when it is a
+ * public unicast address. Anything not plainly public is refused: 6to4 and NAT64 forms can embed private IPv4s.
+ */
+export function nonPublicRange(address: string): string | null {
+  const ip = ipaddr.isValid(address) ? ipaddr.process(address) : null;
+  if (!ip) return "invalid";
+  const range = ip.range();
+  return range === "unicast" ? null : range;
+}
+
+function isLoopbackName(host: string): boolean {
+  return host === "localhost" || host.endsWith(".localhost");
+}
+
+export function checkWebhookUrl(raw: string, policy: UrlPolicy): UrlVerdict {
+  if (raw.length > MAX_WEBHOOK_URL_LENGTH) return { ok: false, reason: `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters` };
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { ok: false, reason: "must be an absolute URL" };
+  }
+  if (url.username || url.password) return { ok: false, reason: "must not carry credentials (use the signature to authenticate)" };
+  if (url.hash) return { ok: false, reason: "must not have a #fragment" };
+  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  const ip = ipLiteral(host);
+  const loopback = ip ? ip.range() === "loopback" : isLoopbackName(host);
+  const local = policy.allowLocalHttp && loopback;
+  if (url.protocol === "http:" && !local) {
+    return { ok: false, reason: policy.allowLocalHttp ? "must be https (plain http only to 127.0.0.1, [::1] or localhost)" : "must be https" };
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return { ok: false, reason: "must be https" };
+  if (local) return { ok: true, url: url.href, resolve: null };
+  if (ip) {
+    const range = ip.range();
+    return range === "unicast" ? { ok: true, url: url.href, resolve: null } : { ok: false, reason: `must not point to a ${range} address` };
+  }
+  if (loopback) return { ok: false, reason: "must not point to localhost" };
+  if (!host.includes(".")) return { ok: false, reason: "must name a public host (a fully qualified domain name)" };
+  return { ok: true, url: url.href, resolve: policy.allowLocalHttp ? null : host };
+}
