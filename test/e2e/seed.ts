@@ -6,6 +6,7 @@ import { clickPath, pixelPath } from "../../src/tracking/links.ts";
 import { signToken } from "../../src/tracking/token.ts";
 import { readFixtureFile } from "../support/fixture-files.ts";
 import { TEST_TRACKING_KEYS } from "../support/secrets.ts";
+import { clientAddress } from "../support/traffic.ts";
 import { signedNotification, type TestSigner } from "../support/sns-signer.ts";
 import { TEST_SNS_TOPIC_ARN } from "../support/sns-topic.ts";
 import type { CampaignStats } from "../../web/src/types.ts";
@@ -109,9 +110,14 @@ export async function seedCampaign(origin: string, signer: TestSigner, plan: Cam
   }
   for (const c of plan.complaints ?? []) await sns("complaint", recipients[c.index]!, recipients[c.index]!.sentAt + c.after);
 
+  // Each request from its own network: the same URL from one network within a minute is one event (a replay).
+  let network = 0;
   const track = async (path: string, agent: string, status: number) =>
     expectOk(
-      await fetch(origin + path, { headers: { "user-agent": agent, accept: "text/html" }, redirect: "manual" }),
+      await fetch(origin + path, {
+        headers: { "user-agent": agent, accept: "text/html", "cf-connecting-ip": clientAddress(network++) },
+        redirect: "manual",
+      }),
       `GET ${path.slice(0, 3)}`,
       status,
     );
