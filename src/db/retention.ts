@@ -1,12 +1,12 @@
 // Retention as SQL: each statement deletes at most `limit` rows older than a cutoff, so none can run long.
 //
-// Tables whose rows are written once, in time order (events, sns_messages, deliveries, webhook deliveries and their
+// Tables whose rows are written once, in time order (events, deliveries, webhook deliveries and their
 // attempts), are walked from their lowest rowid: a row's rowid grows with the time it was stored, so the oldest rows
 // are a prefix of the table. Deleting "the first `limit` rows by rowid that are older than the cutoff" reads at most
 // `limit` rows per statement and never scans the rest of the table, without an index on the time column.
 // dead_letters has one on received_at.
 
-export type RetainedTable = "events" | "deadLetters" | "snsMessages" | "deliveries" | "sendJobs" | "webhookDeliveries" | "webhookAttempts";
+export type RetainedTable = "events" | "deadLetters" | "deliveries" | "sendJobs" | "webhookDeliveries" | "webhookAttempts";
 
 /** One chunk of one table: the statement deletes at most `limit` rows stored before `cutoff` (ms). */
 export function retentionStatement(d1: D1Database, table: RetainedTable, cutoff: number, limit: number): D1PreparedStatement {
@@ -14,7 +14,6 @@ export function retentionStatement(d1: D1Database, table: RetainedTable, cutoff:
     `DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} ORDER BY rowid LIMIT ?2) AND ${column} < ?1`;
   const sql: Record<RetainedTable, string> = {
     events: prefix("events", "received_at"),
-    snsMessages: prefix("sns_messages", "received_at"),
     deliveries: prefix("deliveries", "created_at"),
     webhookDeliveries: prefix("webhook_deliveries", "created_at"),
     webhookAttempts: prefix("webhook_attempts", "at"),

@@ -162,15 +162,6 @@ export const suppressionHistory = sqliteTable(
   ],
 );
 
-/**
- * SNS messages whose events were enqueued: a redelivery (same MessageId) is acknowledged without enqueueing
- * again. Recorded only after the enqueue succeeded; event ids keep storage idempotent even without it.
- */
-export const snsMessages = sqliteTable("sns_messages", {
-  messageId: text("message_id").primaryKey(),
-  topicArn: text("topic_arn").notNull(),
-  receivedAt: integer("received_at").notNull(),
-});
 /** Per-campaign tracking switches; a campaign without a row tracks opens and clicks. */
 export const campaignSettings = sqliteTable("campaign_settings", {
   campaignId: text("campaign_id").primaryKey(),

@@ -15,7 +15,7 @@ export const RETENTION_CHUNK = 1000;
 export const RETENTION_BUDGET = 40;
 
 /** What retention deletes from; campaign counters (in the Durable Objects) are kept. */
-const TABLES: readonly RetainedTable[] = ["events", "deadLetters", "snsMessages", "deliveries", "sendJobs", "webhookDeliveries", "webhookAttempts"];
+const TABLES: readonly RetainedTable[] = ["events", "deadLetters", "deliveries", "sendJobs", "webhookDeliveries", "webhookAttempts"];
 
 export interface RetentionReport {
   retentionDays: number;

@@ -1,11 +1,10 @@
-// A verified SNS Notification into domain events on the queue: at most once per SNS MessageId.
+// A verified SNS Notification into domain events on the queue, with no storage on the way: verify, enqueue, answer.
 
 import { AppError } from "../errors";
-import { database } from "../db/client";
 import { insertDeadLetters } from "../db/dead-letters";
-import { recordSnsMessage, snsMessageSeen } from "../db/sns-messages";
 import { enqueueEvents } from "../pipeline/enqueue";
 import { parseSesMessage } from "../ses/events";
+import { enqueuedRecently, rememberEnqueued } from "./recent";
 import type { SnsNotification } from "./verify";
 
 export type IngestOutcome =
@@ -22,14 +21,15 @@ function log(level: "log" | "warn" | "error", msg: string, fields: Record<string
 }
 
 /**
- * Failure order matters: the message is marked seen only after its events are on the queue, so a failed
- * enqueue (503, SNS retries) is never mistaken for a handled message. A failed lookup or mark only costs a
- * re-enqueue, which storage absorbs because event ids are derived from the SNS MessageId.
+ * Nothing is answered 200 before the events are on the queue: a failed enqueue is a 503 and SNS delivers again. A
+ * redelivery is harmless whoever takes it: its events carry the ids they had the first time (derived from the SNS
+ * MessageId), which the consumer and the counters already hold. So no storage is asked whether the message was seen;
+ * only this isolate's memory of what it enqueued (./recent.ts) answers `duplicate` without enqueueing again.
  */
 export async function ingestNotification(env: Env, message: SnsNotification): Promise<IngestOutcome> {
+  if (enqueuedRecently(message.MessageId)) return { status: "duplicate" };
   const parsed = await parseSesMessage(message.Message, { messageId: message.MessageId, timestamp: message.Timestamp });
   const ids = { messageId: message.MessageId, topicArn: message.TopicArn };
-  const db = database(env.DB);
   if (parsed.kind === "invalid") {
     log("warn", "sns notification is not a valid SES event; kept as a dead letter", { ...ids, reason: parsed.reason });
     await keepAsDeadLetter(env, message, `invalid SES event: ${parsed.reason}`);
@@ -41,21 +41,12 @@ export async function ingestNotification(env: Env, message: SnsNotification): Pr
   }
 
   try {
-    if (await snsMessageSeen(db, message.MessageId)) return { status: "duplicate" };
-  } catch (err) {
-    log("error", "sns dedupe lookup failed; enqueueing anyway", { ...ids, error: String(err) });
-  }
-  try {
     await enqueueEvents(env.EVENTS, parsed.events);
   } catch (err) {
     log("error", "sns events not enqueued", { ...ids, error: String(err) });
     throw new AppError("unavailable", "the event queue is unavailable; try again");
   }
-  try {
-    await recordSnsMessage(db, message.MessageId, message.TopicArn);
-  } catch (err) {
-    log("error", "sns message not recorded as seen", { ...ids, error: String(err) });
-  }
+  rememberEnqueued(message.MessageId);
   return { status: "enqueued", sesType: parsed.sesType, events: parsed.events.length };
 }
 

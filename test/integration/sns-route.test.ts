@@ -8,6 +8,8 @@ import { SnsVerificationError } from "../../src/sns/verify";
 import { trustedSubscribeUrl } from "../../src/sns/trusted-urls";
 import { encodeTagValue, CAMPAIGN_TAG } from "../../src/ses/tags";
 import { applyEvents } from "../../src/pipeline/apply";
+import { forgetEnqueued } from "../../src/sns/recent";
+import { campaignStats } from "../../src/stats/counters";
 import { config } from "../../src/config";
 import { sendEvent } from "../../src/sending/message";
 import { fixtureJson, fixturePaths, fixtureText, snsIndex } from "../support/fixtures";
@@ -114,24 +116,47 @@ describe("POST /sns notifications", () => {
     expect(certFetches[0]![1]?.redirect).toBe("manual");
   });
 
-  it("acknowledges a replayed message without storing anything new", async () => {
+  it("acknowledges a replay without storing or counting anything new, whichever isolate takes it", async () => {
     const campaignId = uniqueId("sns-replay");
+    const stats = campaignStats(env.CAMPAIGN_STATS, campaignId);
     const body = await notify(campaignId, "ses/notification__bounce-notification-without-a-dsn.json");
-    expect((await post(body)).status).toBe(200);
+    expect(await (await post(body)).json()).toMatchObject({ status: "enqueued", events: 2 });
     await waitForEvents(campaignId, 2);
+    const counted = await vi.waitUntil(async () => {
+      const c = await stats.counts();
+      return c.bouncesHard === 2 ? c : false;
+    });
 
+    // The isolate that enqueued it remembers it, and enqueues nothing.
     const again = await post(body);
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ status: "duplicate" });
 
-    // Even when the seen-mark is lost, the same message yields the same ids: storage adds nothing.
-    await env.DB.prepare("DELETE FROM sns_messages WHERE message_id = ?").bind(body.MessageId).run();
+    // A fresh isolate remembers nothing: nothing on the request path asks storage, so the replay is enqueued again,
+    // with the event ids it had the first time.
+    forgetEnqueued();
     expect(await (await post(body)).json()).toMatchObject({ status: "enqueued", events: 2 });
 
-    // A later message for the campaign marks the point by which a re-enqueued replay would have landed too.
+    // A later message for the campaign marks the point by which the replay has been through the consumer too.
     expect((await post(await notify(campaignId))).status).toBe(200);
     await waitForEvents(campaignId, 3);
+    await vi.waitUntil(async () => (await stats.counts()).sent === counted.sent + 1);
     expect((await eventsFor(campaignId)).map((r) => r.type).sort()).toEqual(["bounce", "bounce", "send"]);
+    expect(await stats.counts()).toEqual({ ...counted, sent: counted.sent + 1 });
+  });
+
+  it("enqueues a verified notification without reading or writing D1", async () => {
+    const events = recordingQueue();
+    const untouched = () => {
+      throw new Error("D1 was used on the request path");
+    };
+    const noD1 = { ...env, EVENTS: events.queue, DB: { prepare: untouched, batch: untouched, exec: untouched } } as unknown as Env;
+    const errors = vi.spyOn(console, "error");
+    const res = await post(await notify(uniqueId("sns-no-d1")), {}, noD1);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "enqueued", events: 1 });
+    expect(events.sent).toHaveLength(1);
+    expect(errors).not.toHaveBeenCalled();
   });
 
   it("stores nothing from a forged message", async () => {
@@ -178,7 +203,7 @@ describe("POST /sns notifications", () => {
     expect(stats).toMatchObject({ sent: 1 });
   });
 
-  it("answers 503 when the queue fails, and does not mark the message seen", async () => {
+  it("answers 503 when the queue fails, and does not take SNS's retry for a duplicate", async () => {
     const campaignId = uniqueId("sns-queue");
     const body = await notify(campaignId);
     const broken = {
