@@ -11,7 +11,7 @@ import type { LocalWorker } from "./local-worker.ts";
 import { summarize, type Summary } from "./stats.ts";
 import { clientAddress } from "../test/support/traffic.ts";
 
-const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+export const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 function ticks(pid: number): number {
   try {
@@ -46,7 +46,7 @@ function tree(root: number): number[] {
   return all;
 }
 
-function cpuSeconds(pids: readonly number[]): number {
+export function cpuSeconds(pids: readonly number[]): number {
   return pids.reduce((sum, p) => sum + ticks(p), 0) / TICKS_PER_SECOND;
 }
 

@@ -10,6 +10,7 @@ import { descendantsNamed, localD1, type LocalWorker } from "./local-worker.ts";
 export async function startInterceptedWorker(options: {
   outbound: (request: Request) => Promise<Response> | Response;
   log?: (line: string) => void;
+  config?: string;
 }): Promise<LocalWorker> {
   const worker = await start(options);
   return {

@@ -16,6 +16,7 @@ import { fire } from "./fire.ts";
 import { startInterceptedWorker } from "./intercepted-worker.ts";
 import type { LocalWorker } from "./local-worker.ts";
 import { renderReport } from "./report.ts";
+import { readSnsIngest } from "./sns-ingest.ts";
 import { addCounts, planNotifications } from "../test/support/sns-traffic.ts";
 import { expectedCounts, mintTokenSet, planRequests } from "../test/support/traffic.ts";
 import type { Counts } from "../src/stats/counting.ts";
@@ -205,7 +206,10 @@ try {
   // docs/BENCHMARKS.md shows the latest load run beside the latest benchmark numbers (which are not re-measured).
   const bench = path.join(RESULTS, "latest.json");
   if (existsSync(bench) && !process.env.BENCH_NO_DOC) {
-    writeFileSync(path.resolve(RESULTS, "..", "..", "docs", "BENCHMARKS.md"), renderReport(JSON.parse(readFileSync(bench, "utf8")), summary));
+    writeFileSync(
+      path.resolve(RESULTS, "..", "..", "docs", "BENCHMARKS.md"),
+      renderReport(JSON.parse(readFileSync(bench, "utf8")), summary, null, readSnsIngest()),
+    );
   }
   log(
     `stored ${summary.storedEvents} of ${summary.expectedEvents} expected events; exact: ${drained.exact}; dead letters: ${summary.deadLetters}; drained ${summary.drainSecondsAfterLastAnswer} s after the last answer`,

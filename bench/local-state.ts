@@ -35,7 +35,8 @@ export function localD1File(persistDir: string): string {
  * committed transaction while workerd keeps writing.
  */
 export function readLocalD1<T>(persistDir: string, sql: string): T[] {
-  const db = new DatabaseSync(localD1File(persistDir), { readOnly: true });
+  // A reader can meet a lock for a moment (a WAL checkpoint, a writer opening the file): it waits instead of failing.
+  const db = new DatabaseSync(localD1File(persistDir), { readOnly: true, timeout: 5000 });
   try {
     return db.prepare(sql).all() as T[];
   } finally {

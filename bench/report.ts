@@ -7,7 +7,9 @@ import type { Machine } from "./machine.ts";
 import type { SnsNodeResult } from "./sns-node.ts";
 import type { StatsReadResult } from "./stats-read.ts";
 import type { Summary } from "./stats.ts";
-import type { InstrumentResult, PipelineResult, SnsIngestResult, SnsVerifyResult, TokensResult } from "./workerd.ts";
+import { snsIngestSection } from "./report-sns.ts";
+import type { SnsIngestResult } from "./sns-ingest.ts";
+import type { InstrumentResult, PipelineResult, SnsVerifyResult, TokensResult } from "./workerd.ts";
 
 export interface BenchResults {
   machine: Machine;
@@ -19,7 +21,6 @@ export interface BenchResults {
   instrument: InstrumentResult;
   tokens: TokensResult;
   snsVerify: SnsVerifyResult;
-  snsIngest: SnsIngestResult;
   snsNode: SnsNodeResult;
   statsRead: StatsReadResult;
   /** Load average when the run ended (the start is in `machine`). */
@@ -110,16 +111,6 @@ function snsVerifyTable(r: BenchResults): string {
   ].join("\n");
 }
 
-function snsIngestTable(i: SnsIngestResult): string {
-  return [
-    "| measure | median (min–max) |",
-    "| --- | ---: |",
-    `| POST /sns answered (verify, dedupe lookup, enqueue, mark seen), notifications per second | ${s(i.postsPerSecond)} |`,
-    `| end to end, first POST until every event is in D1, notifications per second | **${s(i.endToEndPerSecond)}** |`,
-    `| queue drain after the last POST answered (s) | ${s(i.drainSeconds, 2)} |`,
-  ].join("\n");
-}
-
 const INSTRUMENT_NAMES: Record<string, string> = {
   instrument: "`instrumentHtml`, opens and clicks (every trackable link signed)",
   instrumentNoClicks: "`instrumentHtml`, clicks off (same rewriter, only the pixel signed)",
@@ -199,7 +190,12 @@ function loadSection(load: LoadSummary | null): string {
   ].join("\n");
 }
 
-export function renderReport(r: BenchResults, load: LoadSummary | null, classification: ClassificationResults | null = null): string {
+export function renderReport(
+  r: BenchResults,
+  load: LoadSummary | null,
+  classification: ClassificationResults | null = null,
+  snsIngest: SnsIngestResult | null = null,
+): string {
   const m = r.machine;
   const pixel = r.http[0];
   const click = r.http[1];
@@ -228,7 +224,8 @@ spread as (min–max)**.
 | duration of the whole run | ${r.seconds} s |
 
 Commands: \`npm run bench\` (everything below), \`npm run load\` (load and loss),
-\`${r.pipeline.command}\` (the in-runtime benchmarks alone: pipeline, instrumentation, SNS),
+\`${r.pipeline.command}\` (the in-runtime benchmarks alone: pipeline, instrumentation, SNS verification, tokens),
+\`npx tsx bench/sns-ingest.ts\` (SNS ingestion against a naive receiver alone),
 \`npx tsx bench/stats-read.ts [events]\` (the stats read latency alone).
 
 ## How the local worker is run
@@ -301,19 +298,7 @@ cached, answered from the fixture PEM files (no network), in the same \`npm run 
 
 ${snsVerifyTable(r)}
 
-### Verified Notifications per second, end to end through \`POST /sns\`
-
-Under \`wrangler dev\` the worker would have to fetch the signing certificate from AWS, which no local server can stand
-in for, so this runs inside the vitest pool (bench/workerd/sns-ingest.bench-test.ts) against the real worker, queue
-and local D1: a test RSA key pair and self-made certificate sign the notifications (test/support/sns-signer.ts), the
-worker's certificate fetch is intercepted and answered with that certificate (fetched once, then cached, as in
-production). Messages are signed before the clock starts. Each of ${r.snsIngest.runs} runs POSTs ${n(r.snsIngest.notifications)} fresh
-notifications (SES Send, Delivery, Open and Click records, one event each) with ${r.snsIngest.inFlight} in flight, checks that
-every answer is 200 \`enqueued\`, and polls D1 every 25 ms until all ${n(r.snsIngest.notifications)} events are stored by the queue consumer
-(batches of up to 100, at most 2 s wait, as in wrangler.toml).
-
-${snsIngestTable(r.snsIngest)}
-
+${snsIngestSection(snsIngest)}
 ## Instrumentation: a ~100 KB newsletter
 
 \`test/fixtures/newsletter.html\` (${n(r.instrument.bytes)} bytes, ${r.instrument.trackedLinks} tracked links) instrumented with
@@ -328,7 +313,7 @@ ${instrumentTable(r.instrument)}
 ### Timing inside workerd
 
 workerd may hold its clock still while JavaScript runs and move it only at I/O (Cloudflare's edge does). So every
-in-runtime figure here (instrumentation, SNS verification, SNS end to end, pipeline) is read just after an awaited
+in-runtime figure here (instrumentation, SNS verification, pipeline, tokens) is read just after an awaited
 I/O completion, a trivial D1 query (\`SELECT 1\`), at the start and at the end of a batch of many iterations: the end
 reading is taken after all the work, whatever the clock did meanwhile. Measured in this run: the clock
 ${r.instrument.clock.movesWithoutIo ? "did move" : "did **not** move"} during ~50 ms of pure computation, in steps of ${n(r.instrument.clock.stepMs)} ms; the anchor query took

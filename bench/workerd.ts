@@ -40,15 +40,6 @@ export interface SnsVerifyResult {
   verificationsPerSecond: Summary;
 }
 
-export interface SnsIngestResult {
-  notifications: number;
-  inFlight: number;
-  runs: number;
-  postsPerSecond: Summary;
-  endToEndPerSecond: Summary;
-  drainSeconds: Summary;
-}
-
 export interface TokensResult {
   runs: number;
   iterations: Record<string, number>;
@@ -67,7 +58,6 @@ export interface WorkerdResults {
   tokens: TokensResult;
   instrument: InstrumentResult;
   snsVerify: SnsVerifyResult;
-  snsIngest: SnsIngestResult;
 }
 
 export type Raw = Record<string, any>;
@@ -103,11 +93,10 @@ export function benchLines(args: readonly string[], expected: readonly string[])
 export const CLASSIFY_BENCH_ARGS = ["vitest", "run", "--config", "vitest.bench.config.ts", CLASSIFY_BENCH_FILE];
 
 export function runWorkerdBenches(): WorkerdResults {
-  const lines = benchLines(ARGS, ["pipeline", "instrument", "snsVerify", "snsIngest", "tokens"]);
+  const lines = benchLines(ARGS, ["pipeline", "instrument", "snsVerify", "tokens"]);
   const p = lines.get("pipeline")!;
   const i = lines.get("instrument")!;
   const v = lines.get("snsVerify")!;
-  const s = lines.get("snsIngest")!;
   const t = lines.get("tokens")!;
   const rewriter = i.msPerDocument.rewriterNoHandlers as number[];
   return {
@@ -139,13 +128,5 @@ export function runWorkerdBenches(): WorkerdResults {
       ratioOfFastest: t.ratioOfFastest,
     },
     snsVerify: { messages: v.messages, passes: v.passes, runs: v.runs, verificationsPerSecond: summarize(v.verificationsPerSecond) },
-    snsIngest: {
-      notifications: s.notifications,
-      inFlight: s.inFlight,
-      runs: s.runs,
-      postsPerSecond: summarize(s.postsPerSecond),
-      endToEndPerSecond: summarize(s.endToEndPerSecond),
-      drainSeconds: summarize(s.drainSeconds),
-    },
   };
 }

@@ -60,16 +60,19 @@ export interface InterceptedWorker {
 
 /**
  * Start the worker (wrangler.toml, its [build] step and static assets included) with fresh local state on a free
- * loopback port; every fetch it makes goes to `outbound` instead of the network.
+ * loopback port; every fetch it makes goes to `outbound` instead of the network. `config` names another wrangler
+ * configuration (a benchmark's baseline worker) instead of the project's.
  */
 export async function startInterceptedWorker(options: {
   outbound: (request: Request) => Promise<Response> | Response;
   log?: (line: string) => void;
+  config?: string;
 }): Promise<InterceptedWorker> {
   const log = options.log ?? (() => {});
+  const config = options.config ?? path.join(ROOT, "wrangler.toml");
   const stateDir = mkdtempSync(path.join(tmpdir(), "mail-tracker-local-"));
   log(`applying migrations into ${stateDir}`);
-  wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir]);
+  wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir, "--config", config]);
 
   // In-process wrangler logs every request and queue batch at "info"; at load that is most of the work.
   process.env.WRANGLER_LOG ??= "warn";
@@ -81,7 +84,7 @@ export async function startInterceptedWorker(options: {
     ...Object.entries(LOCAL_VARS).map(([name, value]) => [name, { type: "plain_text" as const, value }]),
   ]);
   const worker = await unstable_startWorker({
-    config: path.join(ROOT, "wrangler.toml"),
+    config,
     bindings,
     dev: {
       server: { hostname: HOST, port },
