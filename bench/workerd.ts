@@ -25,12 +25,16 @@ export interface ClockFacts {
 export interface InstrumentResult {
   bytes: number;
   trackedLinks: number;
+  /** The hrefs instrumentHtml reads (anchors with one, not opted out): each is checked for a destination. */
+  hrefs?: number;
   runs: number;
   iterations: Record<string, number>;
   clock: ClockFacts;
   msPerDocument: Record<string, Summary>;
   /** Per run: the variant's time ÷ the no-handler rewriter's time in the same run. */
   ratioToRewriter: Record<string, Summary>;
+  /** Parts of one document's work, timed alone (absent from results older than issue #16). */
+  msPerStep?: Record<string, Summary>;
 }
 
 export interface SnsVerifyResult {
@@ -115,6 +119,7 @@ export function runWorkerdBenches(): WorkerdResults {
     instrument: {
       bytes: i.bytes,
       trackedLinks: i.trackedLinks,
+      hrefs: i.hrefs,
       runs: i.runs,
       iterations: i.iterations,
       clock: i.clock,
@@ -124,6 +129,7 @@ export function runWorkerdBenches(): WorkerdResults {
           Object.entries(i.msPerDocument as Record<string, number[]>).map(([k, list]) => [k, list.map((ms, run) => ms / rewriter[run]!)]),
         ),
       ),
+      msPerStep: summaries(i.msPerStep),
     },
     tokens: {
       runs: t.runs,
