@@ -165,7 +165,7 @@ const INSTRUMENT_GOAL_MS = 5;
 const INSTRUMENT_STEPS: Record<string, string> = {
   emptyHandler: "the document through `HTMLRewriter` with an `<a>` handler that does nothing",
   destinations: "reading each href's destination (`trackableDestination`: entities, placeholders, the URL parsed)",
-  payloads: "checking and encoding each token's payload (`recipientTokens`; the URL parsed again by the token's gate)",
+  destinationsAndPayloads: "the same, each followed by checking and encoding its token's payload (`recipientTokens`), as the `<a>` handler does",
   hmac: "HMAC-SHA256 for each token's synthetic IV (one WebCrypto call per link)",
   aesGcm: "AES-256-GCM sealing each token (one WebCrypto call per link)",
   base64url: "base64url of each token",
@@ -204,11 +204,10 @@ function instrumentLimits(i: InstrumentResult): string {
     ["parsing and re-emitting the document (`HTMLRewriter`, no handlers)", parse],
     ["calling an `<a>` handler for each link (a handler that does nothing, less no handlers)", m("emptyHandler") - parse],
     ["sealing every token (HMAC-SHA256, AES-256-GCM, base64url; all at once)", m("sealAllAtOnce")],
-    ["reading the hrefs' destinations", m("destinations")],
-    ["checking and encoding the payloads", m("payloads")],
+    ["reading the hrefs' destinations, checking and encoding the payloads", m("destinationsAndPayloads")],
     [
       "the rest: the handlers' own work (attributes read and written, the body's pixel and honeypot), putting the tokens in place",
-      full - m("emptyHandler") - m("sealAllAtOnce") - m("destinations") - m("payloads"),
+      full - m("emptyHandler") - m("sealAllAtOnce") - m("destinationsAndPayloads"),
     ],
   ];
   parts.sort((a, b) => b[1] - a[1]);
@@ -224,11 +223,12 @@ function instrumentLimits(i: InstrumentResult): string {
 
 ${shares}
 
-**What limits us.** The two largest parts are fixed by what instrumentation is built on. Every \`<a>\` costs a call from the
+**What limits us.** Two parts are fixed by what instrumentation is built on. Every \`<a>\` costs a call from the
 Workers \`HTMLRewriter\` into a JavaScript handler, whatever the handler does. Every tracked link costs two WebCrypto calls, which the
 token format fixes (src/tracking/token-v2.ts): HMAC-SHA256 for the synthetic IV at ${us("hmac")} µs and AES-256-GCM at ${us("aesGcm")} µs per
-link, far more than hashing or encrypting about 100 bytes takes, so it is the price of the call itself. Reading destinations and
-encoding payloads each parse every URL once (the second parse is the token's own gate, kept so that a token is exactly what it was).
+link, far more than hashing or encrypting about 100 bytes takes, so it is the price of the call itself. Reading a destination parses
+its URL; the token's own gate parses it again only when the href was not written in normal form (src/tracking/token-payload.ts
+remembers the last answer), so every token stays exactly what it was.
 Sealing a document's tokens all at once takes ${n(together, 2)}× the time of sealing them one at a time, each awaited${together > 0.9 ? ": concurrency buys nothing, because workerd's WebCrypto does its work when it is called" : ""}. What made
 instrumentation faster (issue #16): tokens are sealed once the rewrite is over rather than inside each link's handler
 (src/tracking/token-placeholders.ts says why), payloads are encoded straight into one buffer with the recipient's fields once per

@@ -34,18 +34,30 @@ export class TokenError extends Error {
 }
 
 /**
+ * The last input normalizeDestination parsed, and its answer. HTML instrumentation normalises each href, then the
+ * token's gate (clickDestination) normalises the result again; for an href already in normal form, most of them, that
+ * is the same input twice in a row, and the second URL parse is skipped. The answer depends on the input alone, so
+ * remembering it can only ever give what parsing again would.
+ */
+let lastInput: string | null = null;
+let lastAnswer: string | null = null;
+
+/**
  * The one gate for destinations: only absolute http(s) URLs, in their parsed (normalised) form.
  * Returns null for anything else (javascript:, data:, relative, unparsable).
  */
 export function normalizeDestination(url: string): string | null {
-  let parsed: URL;
+  if (url === lastInput) return lastAnswer;
+  let answer: string | null = null;
   try {
-    parsed = new URL(url);
+    const parsed = new URL(url);
+    if (parsed.protocol === "http:" || parsed.protocol === "https:") answer = parsed.href;
   } catch {
-    return null;
+    // Not a URL: no destination.
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
-  return parsed.href;
+  lastInput = url;
+  lastAnswer = answer;
+  return answer;
 }
 
 /** A click's destination in the form that is sealed or signed; throws TokenError when it may not be one. */
