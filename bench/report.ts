@@ -186,7 +186,7 @@ function instrumentStepsTable(i: InstrumentResult, steps: Record<string, Summary
     max: (v.max * 1000) / i.trackedLinks,
   });
   return [
-    `| step, over the newsletter's ${i.trackedLinks} tracked links | ms per document | µs per link |`,
+    `| step, over the newsletter's ${i.hrefs === undefined ? "" : `${i.hrefs} hrefs read, `}${i.trackedLinks} tracked links | ms per document | µs per tracked link |`,
     "| --- | ---: | ---: |",
     ...Object.entries(steps).map(([k, v]) => `| ${INSTRUMENT_STEPS[k] ?? k} | ${s(v, 2)} | ${k === "emptyHandler" ? "" : s(perLink(v), 1)} |`),
   ].join("\n");
