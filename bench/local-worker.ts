@@ -103,7 +103,7 @@ export function localD1(stateDir: string): Pick<LocalWorker, "query" | "queryWit
  */
 function configWithoutConsumer(queue: string): string {
   const { rawConfig } = experimental_readRawConfig({ config: path.join(ROOT, "wrangler.toml") });
-  const consumers = rawConfig.queues?.consumers ?? [];
+  const consumers: { queue: string }[] = rawConfig.queues?.consumers ?? [];
   if (!consumers.some((c) => c.queue === queue)) throw new Error(`wrangler.toml has no consumer of ${queue}`);
   const file = path.join(ROOT, `wrangler.bench-${process.pid}-${Date.now()}.json`);
   const config = { ...rawConfig, queues: { ...rawConfig.queues, consumers: consumers.filter((c) => c.queue !== queue) } };

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { measureClassification } from "./classify-agreement.ts";
 import { cpuPerRequest } from "./cpu.ts";
+import { EVENTS_QUEUE, FEED_SCRIPT, pipelineCapacity, producerCpu } from "./edge-pipeline.ts";
 import { pairedRuns } from "./http.ts";
 import { startLocalWorker } from "./local-worker.ts";
 import { describeMachine } from "./machine.ts";
@@ -41,30 +42,54 @@ deadline.unref();
 const machine = describeMachine();
 log(`${machine.cores} cores, ${machine.cpuModel}, load ${machine.loadAverageAtStart.join(" ")}`);
 
-const worker = await startLocalWorker({ log });
+const set = await mintTokenSet({ runId: "bench", campaigns: 10, contactsPerCampaign: 10 });
+const paths = (list: typeof set.opens) => list.map((r) => r.path);
+
+log("the edge alone: the events queue's consumer left out (bench-only config), so nothing drains it");
+const edgeWorker = await startLocalWorker({ log, script: FEED_SCRIPT, undrainedQueue: EVENTS_QUEUE });
 let http: BenchResults["http"];
-let cpu: BenchResults["cpu"];
+let edgeCpu: BenchResults["edgeCpu"];
+let producer: BenchResults["producer"];
 try {
-  const set = await mintTokenSet({ runId: "bench", campaigns: 10, contactsPerCampaign: 10 });
+  const undrained = { ...options, drains: false };
   http = [
-    await pairedRuns(worker, "GET /o/<token>.gif (pixel)", set.opens, options, log),
-    await pairedRuns(worker, "GET /c/<token> (click)", set.clicks, options, log),
+    await pairedRuns(edgeWorker, "GET /o/<token>.gif (pixel)", set.opens, undrained, log),
+    await pairedRuns(edgeWorker, "GET /c/<token> (click)", set.clicks, undrained, log),
   ];
-  const paths = (list: typeof set.opens) => list.map((r) => r.path);
+  edgeCpu = await cpuPerRequest(
+    edgeWorker,
+    [
+      { name: "GET /healthz", method: "GET", paths: ["/healthz"] },
+      // A token whose signature is wrong is verified and answered, and records nothing: verification and the answer.
+      { name: "GET /o/<token, wrong signature> (verify only)", method: "GET", paths: paths(set.opens).map(tamperedPath) },
+      { name: "GET /o/<token> (verify, event, enqueue)", method: "GET", paths: paths(set.opens) },
+      { name: "GET /c/<token, wrong signature> (verify only, 404 page)", method: "GET", paths: paths(set.clicks).map(tamperedPath) },
+      { name: "GET /c/<token> (verify, event, enqueue)", method: "GET", paths: paths(set.clicks) },
+    ],
+    { rounds: 3, requests: options.cpuRequests, concurrency: options.connections },
+    log,
+  );
+  producer = await producerCpu(edgeWorker);
+} finally {
+  await edgeWorker.stop();
+}
+
+log("the whole path and the pipeline: the production config, the consumer draining");
+const worker = await startLocalWorker({ log, script: FEED_SCRIPT });
+let cpu: BenchResults["cpu"];
+let pipelineRun: BenchResults["pipelineCapacity"];
+try {
   cpu = await cpuPerRequest(
     worker,
     [
       { name: "GET /healthz", method: "GET", paths: ["/healthz"] },
-      // A token whose signature is wrong is verified and answered, and records nothing (HEAD did until issue 14;
-      // it is now recorded as a machine's open or click).
-      { name: "GET /o/<token, wrong signature> (verify only)", method: "GET", paths: paths(set.opens).map(tamperedPath) },
       { name: "GET /o/<token> (verify, enqueue, consumer, D1)", method: "GET", paths: paths(set.opens), stores: true },
-      { name: "GET /c/<token, wrong signature> (verify only, 404 page)", method: "GET", paths: paths(set.clicks).map(tamperedPath) },
       { name: "GET /c/<token> (verify, enqueue, consumer, D1)", method: "GET", paths: paths(set.clicks), stores: true },
     ],
-    { rounds: 3, requests: options.cpuRequests, concurrency: 4 },
+    { rounds: 3, requests: options.cpuRequests, concurrency: options.connections },
     log,
   );
+  pipelineRun = await pipelineCapacity(worker, producer, { rounds: 3, count: 3000 }, log);
 } finally {
   await worker.stop();
 }
@@ -86,7 +111,10 @@ const results: BenchResults = {
   options,
   seconds: Math.round((performance.now() - started) / 1000),
   http,
+  edgeCpu,
+  producer,
   cpu,
+  pipelineCapacity: pipelineRun,
   pipeline,
   instrument,
   tokens,
