@@ -2,7 +2,7 @@
 // docs/BENCHMARKS.md. Loopback only; bounded counts and durations (under 10 minutes on 2 cores).
 //
 // Environment: BENCH_RUNS (default 5), BENCH_SECONDS per HTTP run (default 5), BENCH_CONNECTIONS (default 16),
-// BENCH_CPU_REQUESTS per CPU case and round (default 1000), BENCH_STATS_EVENTS for the large stats campaign (default
+// BENCH_CPU_REQUESTS per CPU case and round (default 2000), BENCH_STATS_EVENTS for the large stats campaign (default
 // 1,000,000), BENCH_STATS_CHUNK events per record() call when seeding it (default 50,000), BENCH_NO_DOC=1 to skip
 // rewriting docs/BENCHMARKS.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,7 +26,7 @@ const options = {
   runs: Number(process.env.BENCH_RUNS ?? 5),
   seconds: Number(process.env.BENCH_SECONDS ?? 5),
   connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
-  cpuRequests: Number(process.env.BENCH_CPU_REQUESTS ?? 1000),
+  cpuRequests: Number(process.env.BENCH_CPU_REQUESTS ?? 2000),
 };
 const log = (line: string) => console.log(`[bench] ${line}`);
 /** "/o/<token>.gif" or "/c/<token>" with the token's signature changed. */
@@ -66,7 +66,7 @@ try {
       { name: "GET /c/<token, wrong signature> (verify only, 404 page)", method: "GET", paths: paths(set.clicks).map(tamperedPath) },
       { name: "GET /c/<token> (verify, event, enqueue)", method: "GET", paths: paths(set.clicks) },
     ],
-    { rounds: 3, requests: options.cpuRequests, concurrency: options.connections },
+    { rounds: 5, requests: options.cpuRequests, concurrency: options.connections },
     log,
   );
   producer = await producerCpu(edgeWorker);
