@@ -73,7 +73,7 @@ describe("coalescedSend", () => {
   it("sends a full batch at once, from the request that filled it, and starts a new one", async () => {
     const { queue, calls } = fakeQueue();
     const requests = Array.from({ length: MAX_BATCH_MESSAGES + 1 }, request);
-    requests.forEach((r, i) => coalescedSend(queue, envelope([event(`e${i}`)]), { onFailed: () => {} }, r.waitUntil));
+    for (const [i, r] of requests.entries()) coalescedSend(queue, envelope([event(`e${i}`)]), { onFailed: () => {} }, r.waitUntil);
     const filler = requests[MAX_BATCH_MESSAGES - 1]!;
     expect(filler.kept).toHaveLength(1);
     await filler.settled();
@@ -89,7 +89,7 @@ describe("coalescedSend", () => {
     const { queue, calls } = fakeQueue();
     const big = Math.floor(MAX_BATCH_BYTES / 3);
     const requests = [request(), request(), request(), request()];
-    requests.forEach((r, i) => coalescedSend(queue, envelope([event(`b${i}`, big)]), { onFailed: () => {} }, r.waitUntil));
+    for (const [i, r] of requests.entries()) coalescedSend(queue, envelope([event(`b${i}`, big)]), { onFailed: () => {} }, r.waitUntil);
     await Promise.all(requests.map((r) => r.settled()));
     expect(ids(calls)).toEqual([
       ["b0", "b1"],
