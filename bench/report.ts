@@ -156,6 +156,25 @@ function tokenLengths(r: BenchResults): string {
   return `${r.tokens.clickTokenChars.v2} characters in version 2, ${r.tokens.clickTokenChars.v1} in version 1`;
 }
 
+/** Issue 15's goals: a click URL at most 1.3× as long, verify+decrypt within 1.2× of version 1 on the pixel and click paths. */
+function tokenGoals(t: TokensResult): string {
+  const lines: string[] = [];
+  if (t.clickUrlChars) {
+    const ratio = t.clickUrlChars.v2 / t.clickUrlChars.v1;
+    lines.push(
+      `- Click URL length, median over the 64 recipients, on \`${t.clickUrlChars.origin}\` with a 60-character destination: ${t.clickUrlChars.v1} characters in version 1, ${t.clickUrlChars.v2} in version 2, **${n(ratio, 2)}×** (goal at most 1.3×: ${ratio <= 1.3 ? "**met**" : "**not met**"}).`,
+    );
+  }
+  for (const path of ["pixel", "click"]) {
+    const ratio = t.ratioV2toV1[path];
+    if (ratio)
+      lines.push(
+        `- ${TOKEN_PAIRS[path]}: version 2 takes **${n(ratio.median, 2)}×** version 1's time (goal at most 1.2×: ${ratio.median <= 1.2 ? "**met**" : "**not met**"}).`,
+      );
+  }
+  return lines.join("\n");
+}
+
 function instrumentTable(i: InstrumentResult): string {
   return [
     "| pass over the newsletter | documents per batch | ms per document | MB/s | ÷ no-handler rewriter |",
@@ -546,6 +565,8 @@ so a batch's time is the thread's CPU time). ${r.tokens.runs} runs; in each, the
 disturbed batch, the closest a wall clock gets to CPU time when other processes share the machine.
 
 ${tokensTable(r.tokens)}
+
+${tokenGoals(r.tokens)}
 
 ## Stats read latency: 1,000 versus 1,000,000 events
 

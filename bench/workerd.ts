@@ -58,6 +58,8 @@ export interface TokensResult {
   iterations: Record<string, number>;
   /** Characters of one click token (60-character destination), each version. */
   clickTokenChars: { v1: number; v2: number };
+  /** Median characters of a whole click URL (60-character destination) on `origin`, each version. */
+  clickUrlChars?: { v1: number; v2: number; origin: string };
   /** Microseconds per call, by pair (verifyOpen, verifyClick, pixel, click) and side. */
   usPerCall: Record<string, { v1: Summary; v2: Summary }>;
   /** Per run: version 2's time ÷ version 1's, timed back to back. */
@@ -135,6 +137,7 @@ export function runWorkerdBenches(): WorkerdResults {
       runs: t.runs,
       iterations: t.iterations,
       clickTokenChars: t.clickTokenChars,
+      clickUrlChars: t.clickUrlChars,
       usPerCall: Object.fromEntries(
         Object.entries(t.usPerCall as Record<string, { v1: number[]; v2: number[] }>).map(([k, { v1, v2 }]) => [
           k,
