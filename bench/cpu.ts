@@ -50,6 +50,18 @@ export function cpuSeconds(pids: readonly number[]): number {
   return pids.reduce((sum, p) => sum + ticks(p), 0) / TICKS_PER_SECOND;
 }
 
+/** CPU seconds used so far by `root` and every process below it. */
+export function treeCpuSeconds(root: number): number {
+  return cpuSeconds(tree(root));
+}
+
+/** The tree's CPU use while nothing is asked of it (timers, the dev proxy, wrangler), in ms per second over `ms`. */
+export async function idleCpu(root: number, ms = 5000): Promise<number> {
+  const start = treeCpuSeconds(root);
+  await new Promise((r) => setTimeout(r, ms));
+  return ((treeCpuSeconds(root) - start) * 1000 * 1000) / ms;
+}
+
 export interface CpuCase {
   name: string;
   method: "GET" | "HEAD";
@@ -102,9 +114,7 @@ export async function cpuPerRequest(
 ): Promise<{ results: CpuResult[]; idleMsPerSecond: number; ticksPerSecond: number }> {
   const per: Record<string, number[]> = {};
   const over: Record<string, number[]> = {};
-  const idleStart = cpuSeconds(tree(worker.pid));
-  await new Promise((r) => setTimeout(r, 5000));
-  const idleMsPerSecond = ((cpuSeconds(tree(worker.pid)) - idleStart) * 1000) / 5;
+  const idleMsPerSecond = await idleCpu(worker.pid);
   for (let round = 0; round < rounds; round++) {
     let healthz = 0;
     for (const c of cases) {

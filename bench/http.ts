@@ -8,6 +8,8 @@ export interface HttpOptions {
   runs: number;
   seconds: number;
   connections: number;
+  /** False when nothing consumes the events queue (the edge measured alone): no run waits for storage. */
+  drains?: boolean;
 }
 
 interface Run {
@@ -27,8 +29,8 @@ export interface PairedResult {
   ratio: { rps: Summary; p50: Summary; p99: Summary };
   /** Answers other than the expected status (must be 0), and connection errors. */
   unexpected: number;
-  /** Seconds the queue took to store a run's events after it ended (before the next run starts). */
-  drainSeconds: Summary;
+  /** Seconds the queue took to store a run's events after it ended (before the next run starts); null when undrained. */
+  drainSeconds: Summary | null;
 }
 
 let clients = 0;
@@ -100,6 +102,7 @@ export async function pairedRuns(
       } else {
         const r = await measure(worker, paths, status, options);
         tracking.push(r);
+        if (options.drains === false) continue;
         storedBefore += r.answered;
         drains.push(await drain(worker, storedBefore));
         // Requests answered after autocannon stopped counting are stored too: take the real count as the new floor.
@@ -121,6 +124,6 @@ export async function pairedRuns(
     base: pick(base),
     ratio: { rps: ratios((r) => r.rps), p50: ratios((r) => r.p50), p99: ratios((r) => r.p99) },
     unexpected: [...tracking, ...base].reduce((sum, r) => sum + r.unexpected, 0),
-    drainSeconds: summarize(drains),
+    drainSeconds: drains.length > 0 ? summarize(drains) : null,
   };
 }

@@ -4,6 +4,7 @@
 // so a run never reads or changes the developer's `.wrangler/` state, and secrets come from an env file of test-only
 // values (test/support/secrets.ts) so a developer's `.dev.vars` is never used or needed.
 import { spawn, type ChildProcess } from "node:child_process";
+import { experimental_readRawConfig } from "wrangler";
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -95,12 +96,32 @@ export function localD1(stateDir: string): Pick<LocalWorker, "query" | "queryWit
 }
 
 /**
- * Start the worker with fresh local state; resolves once /healthz answers. `script` replaces wrangler.toml's `main`
- * (bindings unchanged): a bench-only entry that wraps the production worker.
+ * A bench-only copy of wrangler.toml without the consumer of `queue`: producers still send to it, nothing drains it,
+ * so the edge can be measured without the pipeline competing for the same cores. Written as JSON next to
+ * wrangler.toml (wrangler resolves `main`, `migrations_dir`, `[build]` and `[assets]` relative to the config file) and
+ * deleted when the worker stops; wrangler.toml itself is never changed.
  */
-export async function startLocalWorker(options: { log?: (line: string) => void; script?: string } = {}): Promise<LocalWorker> {
+function configWithoutConsumer(queue: string): string {
+  const { rawConfig } = experimental_readRawConfig({ config: path.join(ROOT, "wrangler.toml") });
+  const consumers: { queue: string }[] = rawConfig.queues?.consumers ?? [];
+  if (!consumers.some((c) => c.queue === queue)) throw new Error(`wrangler.toml has no consumer of ${queue}`);
+  const file = path.join(ROOT, `wrangler.bench-${process.pid}-${Date.now()}.json`);
+  const config = { ...rawConfig, queues: { ...rawConfig.queues, consumers: consumers.filter((c) => c.queue !== queue) } };
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+/**
+ * Start the worker with fresh local state; resolves once /healthz answers. `script` replaces wrangler.toml's `main`
+ * (bindings unchanged): a bench-only entry that wraps the production worker. `undrainedQueue` names a queue whose
+ * consumer is left out (see configWithoutConsumer).
+ */
+export async function startLocalWorker(
+  options: { log?: (line: string) => void; script?: string; undrainedQueue?: string } = {},
+): Promise<LocalWorker> {
   const log = options.log ?? (() => {});
   const stateDir = mkdtempSync(path.join(tmpdir(), "mail-tracker-local-"));
+  const configFile = options.undrainedQueue ? configWithoutConsumer(options.undrainedQueue) : undefined;
   const envFile = path.join(stateDir, "secrets.env");
   writeFileSync(
     envFile,
@@ -121,6 +142,7 @@ export async function startLocalWorker(options: { log?: (line: string) => void; 
     [
       "dev",
       ...(options.script ? [options.script] : []),
+      ...(configFile ? ["--config", configFile] : []),
       "--ip",
       HOST,
       "--port",
@@ -144,6 +166,7 @@ export async function startLocalWorker(options: { log?: (line: string) => void; 
 
   // The child has its own process group, so Ctrl-C or a hard exit here would leave it running: end it then too.
   const killGroup = () => {
+    if (configFile) rmSync(configFile, { force: true });
     try {
       process.kill(-child.pid!, "SIGKILL");
     } catch {
@@ -179,6 +202,7 @@ export async function startLocalWorker(options: { log?: (line: string) => void; 
       }
     }
     rmSync(stateDir, { recursive: true, force: true });
+    if (configFile) rmSync(configFile, { force: true });
   };
 
   try {

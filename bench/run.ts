@@ -2,7 +2,7 @@
 // docs/BENCHMARKS.md. Loopback only; bounded counts and durations (under 10 minutes on 2 cores).
 //
 // Environment: BENCH_RUNS (default 5), BENCH_SECONDS per HTTP run (default 5), BENCH_CONNECTIONS (default 16),
-// BENCH_CPU_REQUESTS per CPU case and round (default 1000), BENCH_STATS_EVENTS for the large stats campaign (default
+// BENCH_CPU_REQUESTS per CPU case and round (default 2000), BENCH_STATS_EVENTS for the large stats campaign (default
 // 1,000,000), BENCH_STATS_CHUNK events per record() call when seeding it (default 50,000), BENCH_SNS_NOTIFICATIONS per
 // SNS ingestion run (default 3000) and BENCH_SNS_RUNS of each worker (default 3), BENCH_NO_DOC=1 to skip rewriting
 // docs/BENCHMARKS.md.
@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { measureClassification } from "./classify-agreement.ts";
 import { cpuPerRequest } from "./cpu.ts";
+import { EVENTS_QUEUE, FEED_SCRIPT, pipelineCapacity, producerCpu } from "./edge-pipeline.ts";
 import { pairedRuns } from "./http.ts";
 import { startLocalWorker } from "./local-worker.ts";
 import { describeMachine } from "./machine.ts";
@@ -27,7 +28,7 @@ const options = {
   runs: Number(process.env.BENCH_RUNS ?? 5),
   seconds: Number(process.env.BENCH_SECONDS ?? 5),
   connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
-  cpuRequests: Number(process.env.BENCH_CPU_REQUESTS ?? 1000),
+  cpuRequests: Number(process.env.BENCH_CPU_REQUESTS ?? 2000),
 };
 const log = (line: string) => console.log(`[bench] ${line}`);
 /** "/o/<token>.gif" or "/c/<token>" with the token's signature changed. */
@@ -43,35 +44,59 @@ deadline.unref();
 const machine = describeMachine();
 log(`${machine.cores} cores, ${machine.cpuModel}, load ${machine.loadAverageAtStart.join(" ")}`);
 
-const worker = await startLocalWorker({ log });
+const set = await mintTokenSet({ runId: "bench", campaigns: 10, contactsPerCampaign: 10 });
+const paths = (list: typeof set.opens) => list.map((r) => r.path);
+
+log("the edge alone: the events queue's consumer left out (bench-only config), so nothing drains it");
+const edgeWorker = await startLocalWorker({ log, script: FEED_SCRIPT, undrainedQueue: EVENTS_QUEUE });
 let http: BenchResults["http"];
-let cpu: BenchResults["cpu"];
+let edgeCpu: BenchResults["edgeCpu"];
+let producer: BenchResults["producer"];
 try {
-  const set = await mintTokenSet({ runId: "bench", campaigns: 10, contactsPerCampaign: 10 });
+  const undrained = { ...options, drains: false };
   http = [
-    await pairedRuns(worker, "GET /o/<token>.gif (pixel)", set.opens, options, log),
-    await pairedRuns(worker, "GET /c/<token> (click)", set.clicks, options, log),
+    await pairedRuns(edgeWorker, "GET /o/<token>.gif (pixel)", set.opens, undrained, log),
+    await pairedRuns(edgeWorker, "GET /c/<token> (click)", set.clicks, undrained, log),
   ];
-  const paths = (list: typeof set.opens) => list.map((r) => r.path);
+  edgeCpu = await cpuPerRequest(
+    edgeWorker,
+    [
+      { name: "GET /healthz", method: "GET", paths: ["/healthz"] },
+      // A token whose signature is wrong is verified and answered, and records nothing: verification and the answer.
+      { name: "GET /o/<token, wrong signature> (verify only)", method: "GET", paths: paths(set.opens).map(tamperedPath) },
+      { name: "GET /o/<token> (verify, event, enqueue)", method: "GET", paths: paths(set.opens) },
+      { name: "GET /c/<token, wrong signature> (verify only, 404 page)", method: "GET", paths: paths(set.clicks).map(tamperedPath) },
+      { name: "GET /c/<token> (verify, event, enqueue)", method: "GET", paths: paths(set.clicks) },
+    ],
+    { rounds: 5, requests: options.cpuRequests, concurrency: options.connections },
+    log,
+  );
+  producer = await producerCpu(edgeWorker);
+} finally {
+  await edgeWorker.stop();
+}
+
+log("the whole path and the pipeline: the production config, the consumer draining");
+const worker = await startLocalWorker({ log, script: FEED_SCRIPT });
+let cpu: BenchResults["cpu"];
+let pipelineRun: BenchResults["pipelineCapacity"];
+try {
   cpu = await cpuPerRequest(
     worker,
     [
       { name: "GET /healthz", method: "GET", paths: ["/healthz"] },
-      // A token whose signature is wrong is verified and answered, and records nothing (HEAD did until issue 14;
-      // it is now recorded as a machine's open or click).
-      { name: "GET /o/<token, wrong signature> (verify only)", method: "GET", paths: paths(set.opens).map(tamperedPath) },
       { name: "GET /o/<token> (verify, enqueue, consumer, D1)", method: "GET", paths: paths(set.opens), stores: true },
-      { name: "GET /c/<token, wrong signature> (verify only, 404 page)", method: "GET", paths: paths(set.clicks).map(tamperedPath) },
       { name: "GET /c/<token> (verify, enqueue, consumer, D1)", method: "GET", paths: paths(set.clicks), stores: true },
     ],
-    { rounds: 3, requests: options.cpuRequests, concurrency: 4 },
+    { rounds: 3, requests: options.cpuRequests, concurrency: options.connections },
     log,
   );
+  pipelineRun = await pipelineCapacity(worker, producer, { rounds: 3, count: 3000 }, log);
 } finally {
   await worker.stop();
 }
 
-log("inside workerd (vitest.bench.config.ts): pipeline, instrumentation, SNS verification, SNS end to end, tokens");
+log("inside workerd (vitest.bench.config.ts): pipeline, instrumentation, SNS verification, tokens");
 const { pipeline, instrument, snsVerify, tokens } = runWorkerdBenches();
 log("sns-validator on Node over the SNS fixtures");
 const snsNode = await snsValidatorBench(loadSnsFixtures(), { runs: options.runs });
@@ -93,7 +118,10 @@ const results: BenchResults = {
   options,
   seconds: Math.round((performance.now() - started) / 1000),
   http,
+  edgeCpu,
+  producer,
   cpu,
+  pipelineCapacity: pipelineRun,
   pipeline,
   instrument,
   tokens,

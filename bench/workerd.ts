@@ -25,12 +25,16 @@ export interface ClockFacts {
 export interface InstrumentResult {
   bytes: number;
   trackedLinks: number;
+  /** The hrefs instrumentHtml reads (anchors with one, not opted out): each is checked for a destination. */
+  hrefs?: number;
   runs: number;
   iterations: Record<string, number>;
   clock: ClockFacts;
   msPerDocument: Record<string, Summary>;
   /** Per run: the variant's time ÷ the no-handler rewriter's time in the same run. */
   ratioToRewriter: Record<string, Summary>;
+  /** Parts of one document's work, timed alone (absent from results older than issue #16). */
+  msPerStep?: Record<string, Summary>;
 }
 
 export interface SnsVerifyResult {
@@ -45,6 +49,8 @@ export interface TokensResult {
   iterations: Record<string, number>;
   /** Characters of one click token (60-character destination), each version. */
   clickTokenChars: { v1: number; v2: number };
+  /** Median characters of a whole click URL (60-character destination) on `origin`, each version. */
+  clickUrlChars?: { v1: number; v2: number; origin: string };
   /** Microseconds per call, by pair (verifyOpen, verifyClick, pixel, click) and side. */
   usPerCall: Record<string, { v1: Summary; v2: Summary }>;
   /** Per run: version 2's time ÷ version 1's, timed back to back. */
@@ -104,6 +110,7 @@ export function runWorkerdBenches(): WorkerdResults {
     instrument: {
       bytes: i.bytes,
       trackedLinks: i.trackedLinks,
+      hrefs: i.hrefs,
       runs: i.runs,
       iterations: i.iterations,
       clock: i.clock,
@@ -113,11 +120,13 @@ export function runWorkerdBenches(): WorkerdResults {
           Object.entries(i.msPerDocument as Record<string, number[]>).map(([k, list]) => [k, list.map((ms, run) => ms / rewriter[run]!)]),
         ),
       ),
+      msPerStep: summaries(i.msPerStep),
     },
     tokens: {
       runs: t.runs,
       iterations: t.iterations,
       clickTokenChars: t.clickTokenChars,
+      clickUrlChars: t.clickUrlChars,
       usPerCall: Object.fromEntries(
         Object.entries(t.usPerCall as Record<string, { v1: number[]; v2: number[] }>).map(([k, { v1, v2 }]) => [
           k,

@@ -9,7 +9,7 @@ import { campaignStats } from "../../src/stats/counters";
 import { SEED_PATH, seedEvent, type SeedRequest } from "./stats-seed";
 
 // A worker module may export only handlers and classes: the generator lives in ./stats-seed.ts.
-export { CampaignStats } from "../../src/index";
+export { AccountGuard, CampaignStats } from "../../src/index";
 
 export default {
   ...worker,

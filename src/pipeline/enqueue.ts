@@ -2,25 +2,25 @@
 
 import { envelope, type TrackingEvent } from "../domain/events";
 import { log } from "../log";
+import { coalescedSend } from "./send-coalescer";
 
 export async function enqueueEvents(queue: Queue, events: TrackingEvent[]): Promise<void> {
   if (events.length === 0) return;
   await queue.send(envelope(events), { contentType: "json" });
 }
 
-/**
- * The edge answers first and stores later: the send runs after the response inside waitUntil.
- * A failed send is logged, never surfaced: the recipient still gets the GIF or the redirect.
- */
 /** Only waitUntil is needed, so Hono's and the runtime's context types both fit. */
 export interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
 }
 
+/**
+ * The edge answers first and stores later: the send runs after the response inside waitUntil, gathered with the
+ * other requests of the same few milliseconds into one sendBatch (./send-coalescer.ts).
+ * A failed send is logged, never surfaced: the recipient still gets the GIF or the redirect.
+ */
 export function enqueueInBackground(ctx: WaitUntil, queue: Queue, events: TrackingEvent[], onSent?: () => void): void {
-  ctx.waitUntil(
-    enqueueEvents(queue, events).then(onSent, (err: unknown) => {
-      log.error("event enqueue failed", { ids: events.map((e) => e.id), error: String(err) });
-    }),
-  );
+  if (events.length === 0) return;
+  const onFailed = (err: unknown) => log.error("event enqueue failed", { ids: events.map((e) => e.id), error: String(err) });
+  coalescedSend(queue, envelope(events), { onSent, onFailed }, (promise) => ctx.waitUntil(promise));
 }

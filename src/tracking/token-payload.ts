@@ -34,25 +34,38 @@ export class TokenError extends Error {
 }
 
 /**
+ * The last input normalizeDestination parsed, and its answer. HTML instrumentation normalises each href, then the
+ * token's gate (clickDestination) normalises the result again; for an href already in normal form, most of them, that
+ * is the same input twice in a row, and the second URL parse is skipped. The answer depends on the input alone, so
+ * remembering it can only ever give what parsing again would.
+ */
+let lastInput: string | null = null;
+let lastAnswer: string | null = null;
+
+/**
  * The one gate for destinations: only absolute http(s) URLs, in their parsed (normalised) form.
  * Returns null for anything else (javascript:, data:, relative, unparsable).
  */
 export function normalizeDestination(url: string): string | null {
-  let parsed: URL;
+  if (url === lastInput) return lastAnswer;
+  let answer: string | null = null;
   try {
-    parsed = new URL(url);
+    const parsed = new URL(url);
+    if (parsed.protocol === "http:" || parsed.protocol === "https:") answer = parsed.href;
   } catch {
-    return null;
+    // Not a URL: no destination.
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
-  return parsed.href;
+  lastInput = url;
+  lastAnswer = answer;
+  return answer;
 }
 
 /** A click's destination in the form that is sealed or signed; throws TokenError when it may not be one. */
-export function clickDestination(payload: TokenPayload): { url: string; linkIndex: number } {
+export function clickDestination(payload: Pick<TokenPayload, "url" | "linkIndex">): { url: string; linkIndex: number } {
   const url = payload.url === undefined ? null : normalizeDestination(payload.url);
   if (url === null) throw new TokenError("a click token needs an absolute http(s) URL");
-  if (utf8.encode(url).length > MAX_URL_BYTES) throw new TokenError(`url is longer than ${MAX_URL_BYTES} bytes`);
+  // Encoded only when it could be too long: UTF-8 takes at most three bytes per UTF-16 code unit.
+  if (url.length > MAX_URL_BYTES / 3 && utf8.encode(url).length > MAX_URL_BYTES) throw new TokenError(`url is longer than ${MAX_URL_BYTES} bytes`);
   const linkIndex = payload.linkIndex ?? 0;
   if (!Number.isInteger(linkIndex) || linkIndex < 0 || linkIndex > 0xffff) throw new TokenError("linkIndex is out of range");
   return { url, linkIndex };
@@ -66,27 +79,48 @@ export function destinationIsSafe(payload: TokenPayload): boolean {
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-/** Appends bytes; the short text fields are one length byte and their UTF-8. */
+/**
+ * Appends bytes; the short text fields are one length byte and their UTF-8. Written straight into one growing
+ * buffer with `encodeInto`: minting a token is on the path of every link of every message sent, and collecting
+ * numbers in an array (spread argument lists, then a copy) cost nearly as much as the cryptography.
+ */
 export class ByteWriter {
-  readonly bytes: number[] = [];
+  private buffer = new Uint8Array(256);
+  private at = 0;
+
+  /** Makes room for `n` more bytes. */
+  private room(n: number): Uint8Array<ArrayBuffer> {
+    if (this.at + n > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.at + n));
+      grown.set(this.buffer.subarray(0, this.at));
+      this.buffer = grown;
+    }
+    return this.buffer;
+  }
 
   push(...values: number[]): this {
-    this.bytes.push(...values);
+    this.room(values.length).set(values, this.at);
+    this.at += values.length;
     return this;
   }
 
   short(text: string, field: string): this {
-    const encoded = utf8.encode(text);
-    if (encoded.length > MAX_SHORT_BYTES) throw new TokenError(`${field} is longer than ${MAX_SHORT_BYTES} bytes`);
-    return this.push(encoded.length, ...encoded);
+    // UTF-8 takes at most three bytes per UTF-16 code unit, so the encoding always fits whole.
+    const { written } = utf8.encodeInto(text, this.room(1 + 3 * text.length).subarray(this.at + 1));
+    if (written > MAX_SHORT_BYTES) throw new TokenError(`${field} is longer than ${MAX_SHORT_BYTES} bytes`);
+    this.buffer[this.at] = written;
+    this.at += 1 + written;
+    return this;
   }
 
   text(text: string): this {
-    return this.push(...utf8.encode(text));
+    this.at += utf8.encodeInto(text, this.room(3 * text.length).subarray(this.at)).written;
+    return this;
   }
 
+  /** The bytes written so far (a view: nothing is written after finishing). */
   finish(): Uint8Array<ArrayBuffer> {
-    return Uint8Array.from(this.bytes);
+    return this.buffer.subarray(0, this.at);
   }
 }
 

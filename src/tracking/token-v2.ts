@@ -16,7 +16,17 @@
 // would only re-check the mint, at a cost on every open and click.
 
 import type { KeyRing } from "./keys";
-import { ByteReader, ByteWriter, clickDestination, KIND_CODES, KINDS_BY_CODE, type TokenPayload, type VerifyResult } from "./token-payload";
+import {
+  ByteReader,
+  ByteWriter,
+  clickDestination,
+  KIND_CODES,
+  KINDS_BY_CODE,
+  TokenError,
+  type TokenKind,
+  type TokenPayload,
+  type VerifyResult,
+} from "./token-payload";
 
 export const V2 = 2;
 const IV_BYTES = 12;
@@ -31,25 +41,85 @@ const WIDE_INDEX = 0x08;
 const KIND_MASK = 0x03;
 const SCHEMES = { https: "https://", http: "http://" } as const;
 
-function encodePlaintext(payload: TokenPayload): Uint8Array<ArrayBuffer> {
-  let head = KIND_CODES[payload.kind];
-  let click: { rest: string; linkIndex: number } | null = null;
-  if (payload.kind === "click") {
-    const { url, linkIndex } = clickDestination(payload);
-    const https = url.startsWith(SCHEMES.https);
-    head |= (https ? HTTPS : 0) | (linkIndex > 0xff ? WIDE_INDEX : 0);
-    click = { rest: url.slice((https ? SCHEMES.https : SCHEMES.http).length), linkIndex };
+/** What a click adds to the plaintext: its head flags, its index and its URL after the scheme. */
+interface ClickPart {
+  flags: number;
+  linkIndex: number;
+  rest: string;
+}
+
+/** Throws TokenError when the payload's destination or index cannot be in a token. */
+function clickPart(payload: Pick<TokenPayload, "url" | "linkIndex">): ClickPart {
+  const { url, linkIndex } = clickDestination(payload);
+  const https = url.startsWith(SCHEMES.https);
+  return {
+    flags: (https ? HTTPS : 0) | (linkIndex > 0xff ? WIDE_INDEX : 0),
+    linkIndex,
+    rest: url.slice((https ? SCHEMES.https : SCHEMES.http).length),
+  };
+}
+
+/** campaignId | contact | messageId as the plaintext carries them; throws TokenError when one is too long. */
+function recipientPart(fields: RecipientFields): Uint8Array<ArrayBuffer> {
+  return new ByteWriter()
+    .short(fields.campaignId, "campaignId")
+    .short(fields.contact, "contact")
+    .short(fields.messageId ?? "", "messageId")
+    .finish();
+}
+
+const utf8 = new TextEncoder();
+
+/** version | keyId | plaintext, in one buffer of the size it needs. */
+function macInput(keyId: number, kind: TokenKind, recipient: Uint8Array, click: ClickPart | null): Uint8Array<ArrayBuffer> {
+  // UTF-8 takes at most three bytes per UTF-16 code unit: the URL always fits whole.
+  const out = new Uint8Array(HEADER_BYTES + 1 + recipient.length + (click ? 2 + 3 * click.rest.length : 0));
+  out[0] = V2;
+  out[1] = keyId;
+  out[2] = KIND_CODES[kind] | (click?.flags ?? 0);
+  out.set(recipient, 3);
+  let at = 3 + recipient.length;
+  if (!click) return out;
+  if (click.linkIndex > 0xff) out[at++] = click.linkIndex >> 8;
+  out[at++] = click.linkIndex & 0xff;
+  at += utf8.encodeInto(click.rest, out.subarray(at)).written;
+  return out.subarray(0, at);
+}
+
+/**
+ * version | keyId | plaintext: what the synthetic IV is computed over, the plaintext at HEADER_BYTES. Synchronous and
+ * apart from the sealing (sealEncodedV2), so a caller minting many tokens can check and encode each as it meets it and
+ * seal them all together. Throws TokenError when the payload cannot be a token.
+ */
+export function encodeV2(payload: TokenPayload, keyId: number): Uint8Array<ArrayBuffer> {
+  const click = payload.kind === "click" ? clickPart(payload) : null;
+  return macInput(keyId, payload.kind, recipientPart(payload), click);
+}
+
+/** The fields every token minted for one recipient of one message shares. */
+export type RecipientFields = Pick<TokenPayload, "campaignId" | "contact" | "messageId">;
+
+/**
+ * encodeV2 for many tokens of one recipient (HTML instrumentation: one per link): the fields they share are checked
+ * and encoded once, and each token encodes only its own kind, index and URL.
+ */
+export function recipientEncoderV2(
+  fields: RecipientFields,
+  keyId: number,
+): (kind: TokenKind, click?: Pick<TokenPayload, "url" | "linkIndex">) => Uint8Array<ArrayBuffer> {
+  let recipient: Uint8Array | TokenError;
+  try {
+    recipient = recipientPart(fields);
+  } catch (err) {
+    if (!(err instanceof TokenError)) throw err;
+    recipient = err;
   }
-  const out = new ByteWriter()
-    .push(head)
-    .short(payload.campaignId, "campaignId")
-    .short(payload.contact, "contact")
-    .short(payload.messageId ?? "", "messageId");
-  if (click) {
-    out.push(...(click.linkIndex > 0xff ? [click.linkIndex >> 8, click.linkIndex & 0xff] : [click.linkIndex]));
-    out.text(click.rest);
-  }
-  return out.finish();
+  return (kind, click) => {
+    const part = kind === "click" ? clickPart(click ?? {}) : null;
+    // Fields too long fail every token, each when it is asked for, as encodeV2 would.
+    if (recipient instanceof TokenError) throw recipient;
+    return macInput(keyId, kind, recipient, part);
+  };
 }
 
 /** Parse an authentic plaintext; null when its structure is wrong in any way (one meaning, one encoding). */
@@ -75,16 +145,14 @@ function decodePlaintext(bytes: Uint8Array): TokenPayload | null {
   return read.done ? payload : null;
 }
 
-export async function sealV2(payload: TokenPayload, ring: KeyRing): Promise<Uint8Array<ArrayBuffer>> {
-  const key = ring.keys.get(ring.signingKeyId)!;
-  const plaintext = encodePlaintext(payload);
-  const header = Uint8Array.of(V2, ring.signingKeyId);
-  const macInput = new Uint8Array(HEADER_BYTES + plaintext.length);
-  macInput.set(header);
-  macInput.set(plaintext, HEADER_BYTES);
+/** Seal what encodeV2 returned, with the key its header names. */
+export async function sealEncodedV2(macInput: Uint8Array<ArrayBuffer>, ring: KeyRing): Promise<Uint8Array<ArrayBuffer>> {
+  const key = ring.keys.get(macInput[1]!)!;
+  // One buffer for both steps (the header and plaintext are views of it): nothing is copied before sealing.
+  const header = macInput.subarray(0, HEADER_BYTES);
   const iv = new Uint8Array(await crypto.subtle.sign("HMAC", key.siv, macInput), 0, IV_BYTES);
   const sealed = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: header, tagLength: TAG_BYTES * 8 }, key.aead, plaintext),
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: header, tagLength: TAG_BYTES * 8 }, key.aead, macInput.subarray(HEADER_BYTES)),
   );
   const token = new Uint8Array(HEADER_BYTES + IV_BYTES + sealed.length);
   token.set(header);

@@ -7,10 +7,11 @@
 
 import { decodeBase64Url, encodeBase64Url } from "./base64url";
 import type { KeyRing } from "./keys";
-import { destinationIsSafe, MAX_SHORT_BYTES, MAX_URL_BYTES, type TokenPayload, type VerifyResult } from "./token-payload";
+import { destinationIsSafe, MAX_SHORT_BYTES, MAX_URL_BYTES, type TokenKind, type TokenPayload, type VerifyResult } from "./token-payload";
 import { signV1, V1, V1_TAG_BYTES, verifyV1 } from "./token-v1";
-import { openV2, sealV2, V2 } from "./token-v2";
+import { encodeV2, openV2, type RecipientFields, recipientEncoderV2, sealEncodedV2, V2 } from "./token-v2";
 
+export type { RecipientFields } from "./token-v2";
 export {
   MAX_URL_BYTES,
   normalizeDestination,
@@ -28,7 +29,38 @@ export const TOKEN_VERSION: TokenVersion = V2;
 export const MAX_TOKEN_CHARS = Math.ceil(((3 + 3 * (1 + MAX_SHORT_BYTES) + 4 + MAX_URL_BYTES + V1_TAG_BYTES) * 4) / 3);
 
 export async function signToken(payload: TokenPayload, ring: KeyRing, version: TokenVersion = TOKEN_VERSION): Promise<string> {
-  return encodeBase64Url(version === V1 ? await signV1(payload, ring) : await sealV2(payload, ring));
+  return version === V1 ? encodeBase64Url(await signV1(payload, ring)) : finishToken(prepareToken(payload, ring), ring);
+}
+
+/** A version-2 token checked and encoded, not yet sealed (prepareToken). */
+export interface PreparedToken {
+  readonly macInput: Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * The first half of signToken (version 2, what new links are minted as): the payload checked and encoded, at once and
+ * synchronously; a TokenError here when it cannot be a token. finishToken does the cryptography later, so a caller
+ * minting many tokens (HTML instrumentation) can seal them all together instead of one per step of its own work.
+ */
+export function prepareToken(payload: TokenPayload, ring: KeyRing): PreparedToken {
+  return { macInput: encodeV2(payload, ring.signingKeyId) };
+}
+
+/**
+ * prepareToken for many tokens of one recipient of one message (a click per link, the open pixel): the fields they
+ * share are checked and encoded once. `prepare(kind, click)` is `prepareToken({ kind, ...fields, ...click }, ring)`.
+ */
+export function recipientTokens(
+  fields: RecipientFields,
+  ring: KeyRing,
+): (kind: TokenKind, click?: Pick<TokenPayload, "url" | "linkIndex">) => PreparedToken {
+  const encode = recipientEncoderV2(fields, ring.signingKeyId);
+  return (kind, click) => ({ macInput: encode(kind, click) });
+}
+
+/** The second half of signToken: `finishToken(prepareToken(p, ring), ring)` is `signToken(p, ring)`. */
+export async function finishToken(prepared: PreparedToken, ring: KeyRing): Promise<string> {
+  return encodeBase64Url(await sealEncodedV2(prepared.macInput, ring));
 }
 
 export async function verifyToken(token: string, ring: KeyRing): Promise<VerifyResult> {

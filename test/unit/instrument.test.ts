@@ -1,11 +1,12 @@
 // HTML instrumentation: tracked links decode to their destinations, everything else is left byte for byte.
 import { env } from "cloudflare:workers";
 import { decodeHTMLAttribute } from "entities/decode";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import newsletter from "../fixtures/newsletter.html?raw";
-import { instrumentHtml, type InstrumentOptions, type TrackSwitches } from "../../src/tracking/instrument";
+import { hasPlaceholder, instrumentHtml, PLACEHOLDER_MARKERS, type InstrumentOptions, type TrackSwitches } from "../../src/tracking/instrument";
 import { keyRing } from "../../src/tracking/keys";
-import { verifyToken, type TokenPayload } from "../../src/tracking/token";
+import { TokenError, verifyToken, type TokenPayload } from "../../src/tracking/token";
 import { ORIGIN } from "../support/helpers";
 
 /** Opens and clicks on; the honeypot link off unless a test asks for it (it has its own tests below). */
@@ -114,6 +115,30 @@ describe("instrumentHtml on small documents", () => {
     const { html } = await instrumentHtml(input, await options({ opens: false, clicks: true }));
     const written = html.replace(new RegExp(`HREF="${ORIGIN}/c/[A-Za-z0-9_-]+"`), 'HREF="T"');
     expect(written).toBe(`<A CLASS='btn' HREF="T" data-x="1" target="_blank">go</A>`);
+  });
+
+  it("finds a placeholder marker in any letter case, exactly where lower-casing the href would (seeded)", () => {
+    const lowerCased = (href: string) => PLACEHOLDER_MARKERS.some((marker) => href.toLowerCase().includes(marker));
+    // Marker characters in both cases, and characters whose lower case is not what it seems (İ, K as the Kelvin sign).
+    const unit = fc.constantFrom(..."{}%*|$<>7bBdDa /İ\u212Aé");
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 12 }), (href) => {
+        expect(hasPlaceholder(href)).toBe(lowerCased(href));
+      }),
+      { seed: 1212, numRuns: 5000 },
+    );
+    for (const href of ["https://x.example/?u=%7B%7Bid%7D%7D", "https://x.example/?u=%7b%7bid", "https://x.example/%7b/%7b"]) {
+      expect(hasPlaceholder(href), href).toBe(lowerCased(href));
+    }
+  });
+
+  it("fails when the open pixel cannot be signed, and leaves links untracked when clicks cannot be", async () => {
+    const input = `<body><a href="https://a.example/" data-no-track>a</a><a href="https://b.example/">b</a></body>`;
+    const tooLong = { ...(await options()), campaignId: "c".repeat(256) };
+    await expect(instrumentHtml(input, tooLong)).rejects.toThrow(TokenError);
+    const { html, stats } = await instrumentHtml(input, { ...tooLong, track: { opens: false, clicks: true, honeypot: false } });
+    expect(html).toBe(`<body><a href="https://a.example/">a</a><a href="https://b.example/">b</a></body>`);
+    expect(stats).toEqual({ trackedLinks: 0, pixel: false, honeypot: false });
   });
 
   it("leaves a link untracked when its destination is too long for a token", async () => {

@@ -1,10 +1,11 @@
 // Tracking tokens: round trips, and every kind of tampering refused, for version 1 (HMAC, still verified) and version 2
 // (AES-GCM, minted by default); version 2 reveals nothing of its payload and stays about as short.
 import { env } from "cloudflare:workers";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeBase64Url, encodeBase64Url } from "../../src/tracking/base64url";
 import { keyRing, parseKeySpec } from "../../src/tracking/keys";
-import { signToken, TOKEN_VERSION, verifyToken, type TokenPayload, type TokenVersion } from "../../src/tracking/token";
+import { normalizeDestination, signToken, TOKEN_VERSION, verifyToken, type TokenPayload, type TokenVersion } from "../../src/tracking/token";
 import { TEST_KEY_1, TEST_KEY_2 } from "../support/secrets";
 
 const click: TokenPayload = {
@@ -221,6 +222,37 @@ describe("version 2", () => {
       bytes[0] = v;
       expect(await verifyToken(encodeBase64Url(bytes), ring)).toEqual({ ok: false, reason: "unknown_version" });
     }
+  });
+});
+
+describe("normalizeDestination", () => {
+  /** The rule, stated again: the parsed form of an absolute http(s) URL, nothing for anything else. */
+  function reference(url: string): string | null {
+    try {
+      const parsed = new URL(url);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch {
+      return null;
+    }
+  }
+
+  it("answers each input by the rule, in any order of calls, repeats and its own answers included (seeded)", () => {
+    const input = fc.oneof(
+      fc.webUrl({ withQueryParameters: true }),
+      fc.constantFrom("HTTPS://A.EXAMPLE", "https://a.example/", 'http://a.example/ä?q="x"', "javascript:alert(1)", "/relative", "", "https://"),
+    );
+    fc.assert(
+      fc.property(fc.array(input, { maxLength: 12 }), (inputs) => {
+        for (const url of inputs) {
+          const answer = normalizeDestination(url);
+          expect(answer).toBe(reference(url));
+          // As instrumentation calls it: its answer straight back in.
+          if (answer !== null) expect(normalizeDestination(answer)).toBe(reference(answer));
+          expect(normalizeDestination(url)).toBe(answer);
+        }
+      }),
+      { seed: 3986, numRuns: 500 },
+    );
   });
 });
 
