@@ -66,9 +66,12 @@ Objects that on Cloudflare run elsewhere. The runtime is the busiest process (ou
 the baseline ${n(r.baseline.runtimeCores.median, 2)}). Per notification it spent ${n(ours, 2)} ms of CPU for ours and ${n(base, 2)} ms for
 the baseline; a \`GET /healthz\`, which does nothing, already costs it ${n(floor, 2)} ms per request (workerd's HTTP entry,
 miniflare's and wrangler's layers), and the proxy ${n(r.healthz.proxyCpuMs.median, 2)} ms more in its own process. So the
-harness's own cost per request is most of either worker's: ours adds ${n(ours - floor, 2)} ms to it (verification, parsing and the
-queue send on the request path; the queue's delivery, the consumer's batched D1 write and the per-campaign counters after
-it), the baseline ${n(base - floor, 2)} ms (parsing and its D1 round trip). \`GET /healthz\` itself reached only ${n(r.healthz.perSecond.median)} requests
+harness's own cost per request is most of either worker's: ours adds ${n(ours - floor, 2)} ms to it (on the request path
+verification, parsing and the queue send; after it the queue's delivery, the consumer's batched D1 write and the
+per-campaign counters, which the baseline does not keep), the baseline ${n(base - floor, 2)} ms (parsing and its D1 round trip).
+Unlike the edge's sends, an SNS request's queue send cannot join other requests' \`sendBatch\` (src/pipeline/send-coalescer.ts):
+nothing is acknowledged before it is on the queue, so each request waits for its own send, and the runtime does not
+settle one request's promise from another request's I/O. \`GET /healthz\` itself reached only ${n(r.healthz.perSecond.median)} requests
 per second under the same load, and the baseline already ${n(share)}% of that: no receiver, however little it did, could
 store more than ${n(ceiling, 2)}× the baseline's notifications per second through this harness
 (${ceiling >= SNS_GOAL.ratio ? "room enough for the goal" : `below the goal's ${SNS_GOAL.ratio}×`}). The queue kept up: every event was in D1
