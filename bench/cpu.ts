@@ -11,7 +11,7 @@ import type { LocalWorker } from "./local-worker.ts";
 import { summarize, type Summary } from "./stats.ts";
 import { clientAddress } from "../test/support/traffic.ts";
 
-export const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 function ticks(pid: number): number {
   try {
