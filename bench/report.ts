@@ -188,8 +188,8 @@ const INSTRUMENT_STEPS: Record<string, string> = {
   hmac: "HMAC-SHA256 for each token's synthetic IV (one WebCrypto call per link)",
   aesGcm: "AES-256-GCM sealing each token (one WebCrypto call per link)",
   base64url: "base64url of each token",
-  sealOneAtATime: "every link's token sealed one at a time, each awaited (HMAC, AES-GCM, base64url)",
-  sealAllAtOnce: "every link's token sealed at once (`Promise.all`), as `instrumentHtml` does",
+  sealOneAtATime: "every link's token sealed one at a time, each awaited (HMAC, AES-GCM, base64url), as `instrumentHtml` does",
+  sealAllAtOnce: "every link's token sealed at once (`Promise.all`)",
 };
 
 function instrumentGoal(i: InstrumentResult): string {
@@ -222,11 +222,11 @@ function instrumentLimits(i: InstrumentResult): string {
   const parts: Array<[string, number]> = [
     ["parsing and re-emitting the document (`HTMLRewriter`, no handlers)", parse],
     ["calling an `<a>` handler for each link (a handler that does nothing, less no handlers)", m("emptyHandler") - parse],
-    ["sealing every token (HMAC-SHA256, AES-256-GCM, base64url; all at once)", m("sealAllAtOnce")],
+    ["sealing every token (HMAC-SHA256, AES-256-GCM, base64url; one after another)", m("sealOneAtATime")],
     ["reading the hrefs' destinations, checking and encoding the payloads", m("destinationsAndPayloads")],
     [
       "the rest: the handlers' own work (attributes read and written, the body's pixel and honeypot), putting the tokens in place",
-      full - m("emptyHandler") - m("sealAllAtOnce") - m("destinationsAndPayloads"),
+      full - m("emptyHandler") - m("sealOneAtATime") - m("destinationsAndPayloads"),
     ],
   ];
   parts.sort((a, b) => b[1] - a[1]);
@@ -248,7 +248,7 @@ token format fixes (src/tracking/token-v2.ts): HMAC-SHA256 for the synthetic IV 
 link, far more than hashing or encrypting about 100 bytes takes, so it is the price of the call itself. Reading a destination parses
 its URL; the token's own gate parses it again only when the href was not written in normal form (src/tracking/token-payload.ts
 remembers the last answer), so every token stays exactly what it was.
-Sealing a document's tokens all at once takes ${n(together, 2)}× the time of sealing them one at a time, each awaited${together > 0.9 ? ": concurrency buys nothing, because workerd's WebCrypto does its work when it is called" : ""}. What made
+Sealing a document's tokens all at once takes ${n(together, 2)}× the time of sealing them one at a time, each awaited${together > 0.9 ? ": concurrency buys nothing, because workerd's WebCrypto does its work when it is called, so `instrumentHtml` seals them one after another" : ""}. What made
 instrumentation faster (issue #16): tokens are sealed once the rewrite is over rather than inside each link's handler
 (src/tracking/token-placeholders.ts says why), payloads are encoded straight into one buffer with the recipient's fields once per
 document, and base64url is the runtime's own encoder; the payload encoding and the base64url had cost about as much as the

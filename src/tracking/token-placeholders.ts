@@ -2,7 +2,7 @@
 // are sealed together at the end, then put in place.
 //
 // Why (bench/workerd/instrument.bench-test.ts, docs/BENCHMARKS.md): workerd's WebCrypto does its work when it is
-// called, so sealing a document's links concurrently is no faster than one after another; but sealing inside the
+// called, so sealing a document's links concurrently is no faster than one after another (slower, in fact); but sealing inside the
 // rewrite, in each <a> handler, made the document about 10-15% slower than the same parse followed by the same sealing,
 // whether each handler awaited its token or only started it (the two kinds of work interleave badly). With
 // placeholders every handler is synchronous, and each token's payload is still checked when its link is met
@@ -52,7 +52,10 @@ export class TokenPlaceholders {
   /** `text` with every placeholder replaced by its token; each must occur exactly once. */
   async fill(text: string): Promise<string> {
     if (this.prepared.length === 0) return text;
-    const tokens = await Promise.all(this.prepared.map((prepared) => finishToken(prepared, this.ring)));
+    // One after another: workerd's WebCrypto does its work when called, so Promise.all only adds its own bookkeeping
+    // (all at once measured 1.2x slower than in series, docs/BENCHMARKS.md "Where the time goes").
+    const tokens: string[] = [];
+    for (const prepared of this.prepared) tokens.push(await finishToken(prepared, this.ring));
     const seen = new Set<number>();
     let replaced = 0;
     const filled = text.replace(new RegExp(`${this.nonce}(\\d+)-`, "g"), (_, n: string) => {
