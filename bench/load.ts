@@ -33,6 +33,11 @@ const CONTACTS = 100;
 const RESULTS = path.resolve(import.meta.dirname, "results");
 
 /** POST every body to /sns, `concurrency` at a time; every answer must be 200 enqueued or duplicate. */
+/** A results file of an earlier run, when there is one (the report keeps its section rather than dropping it). */
+function readJsonIfAny<T>(file: string): T | null {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as T) : null;
+}
+
 async function postNotifications(origin: string, bodies: readonly string[], concurrency: number) {
   const result = { enqueued: 0, duplicate: 0, wrong: [] as string[], failed: 0, seconds: 0 };
   let next = 0;
@@ -202,13 +207,13 @@ try {
     passed,
   };
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(path.join(RESULTS, "load-latest.json"), JSON.stringify(summary, null, 2) + "\n");
+  writeFileSync(path.join(RESULTS, "load-latest.json"), `${JSON.stringify(summary, null, 2)}\n`);
   // docs/BENCHMARKS.md shows the latest load run beside the latest benchmark numbers (which are not re-measured).
   const bench = path.join(RESULTS, "latest.json");
   if (existsSync(bench) && !process.env.BENCH_NO_DOC) {
     writeFileSync(
       path.resolve(RESULTS, "..", "..", "docs", "BENCHMARKS.md"),
-      renderReport(JSON.parse(readFileSync(bench, "utf8")), summary, null, readSnsIngest()),
+      renderReport(JSON.parse(readFileSync(bench, "utf8")), summary, readJsonIfAny(path.join(RESULTS, "classify-agreement.json")), readSnsIngest()),
     );
   }
   log(
