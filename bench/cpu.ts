@@ -7,7 +7,7 @@
 // so the figure that speaks for our code is the difference to GET /healthz served the same way.
 import { readdirSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import type { LocalWorker } from "./local-worker.ts";
+import { storedEvents, type LocalWorker } from "./local-worker.ts";
 import { summarize, type Summary } from "./stats.ts";
 import { clientAddress } from "../test/support/traffic.ts";
 
@@ -98,10 +98,6 @@ async function send(origin: string, c: CpuCase, requests: number, concurrency: n
   await Promise.all(Array.from({ length: concurrency }, lane));
 }
 
-async function storedEvents(worker: LocalWorker): Promise<number> {
-  return (await worker.query<{ n: number }>("SELECT count(*) AS n FROM events"))[0]?.n ?? 0;
-}
-
 /**
  * Each round measures every case once (healthz first); `stores` cases are read after the queue has stored
  * their events, so their figure includes the consumer and local D1 work, not just the response.
@@ -119,7 +115,7 @@ export async function cpuPerRequest(
     let healthz = 0;
     for (const c of cases) {
       const storedBefore = c.stores ? await storedEvents(worker) : 0;
-      const before = cpuSeconds(tree(worker.pid));
+      const before = treeCpuSeconds(worker.pid);
       const started = performance.now();
       await send(worker.origin, c, requests, concurrency);
       if (c.stores) {
@@ -127,7 +123,7 @@ export async function cpuPerRequest(
       }
       // Polling reads the SQLite file from this process (not in the tree); the tree's idle CPU over the same time is taken off.
       const idleMs = (idleMsPerSecond * (performance.now() - started)) / 1000;
-      const ms = ((cpuSeconds(tree(worker.pid)) - before) * 1000 - idleMs) / requests;
+      const ms = ((treeCpuSeconds(worker.pid) - before) * 1000 - idleMs) / requests;
       if (c.name.startsWith("GET /healthz")) healthz = ms;
       (per[c.name] ??= []).push(ms);
       (over[c.name] ??= []).push(ms - healthz);

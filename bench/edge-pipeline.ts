@@ -7,17 +7,13 @@
 // puts N opens and clicks on the queue the way the edge does, and the time and CPU until D1 holds them all is the
 // consumer's (D1 batch, classification, counters), less the producer's share measured on the undrained worker.
 import { idleCpu, treeCpuSeconds } from "./cpu.ts";
-import type { LocalWorker } from "./local-worker.ts";
+import { storedEvents, type LocalWorker } from "./local-worker.ts";
 import { summarize, type Summary } from "./stats.ts";
 import { FEED_PATH, type FeedRequest } from "./workerd/pipeline-feed-route.ts";
 import { TEST_API_TOKEN } from "../test/support/secrets.ts";
 
 export const FEED_SCRIPT = "bench/workerd/pipeline-feed-worker.ts";
 export const EVENTS_QUEUE = "mail-tracker-events";
-
-async function storedEvents(worker: LocalWorker): Promise<number> {
-  return (await worker.query<{ n: number }>("SELECT count(*) AS n FROM events"))[0]?.n ?? 0;
-}
 
 let runs = 0;
 

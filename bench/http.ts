@@ -1,6 +1,6 @@
 // Throughput and latency of the tracking routes through `wrangler dev`, each paired with /healthz in the same run.
 import autocannon from "autocannon";
-import type { LocalWorker } from "./local-worker.ts";
+import { storedEvents, type LocalWorker } from "./local-worker.ts";
 import { summarize, type Summary } from "./stats.ts";
 import { clientAddress, type PlannedRequest } from "../test/support/traffic.ts";
 
@@ -67,7 +67,7 @@ async function drain(worker: LocalWorker, atLeast: number): Promise<number> {
   let last = -1;
   let changedAt = started;
   for (;;) {
-    const n = (await worker.query<{ n: number }>("SELECT count(*) AS n FROM events"))[0]?.n ?? 0;
+    const n = await storedEvents(worker);
     const now = performance.now();
     if (n !== last) {
       last = n;
@@ -92,8 +92,7 @@ export async function pairedRuns(
   const tracking: Run[] = [];
   const base: Run[] = [];
   const drains: number[] = [];
-  let [storedBefore] = (await worker.query<{ n: number }>("SELECT count(*) AS n FROM events")).map((r) => r.n);
-  storedBefore ??= 0;
+  let storedBefore = await storedEvents(worker);
   for (let run = 0; run < options.runs; run++) {
     const order = run % 2 === 0 ? ["tracking", "base"] : ["base", "tracking"];
     for (const which of order) {
@@ -106,7 +105,7 @@ export async function pairedRuns(
         storedBefore += r.answered;
         drains.push(await drain(worker, storedBefore));
         // Requests answered after autocannon stopped counting are stored too: take the real count as the new floor.
-        storedBefore = (await worker.query<{ n: number }>("SELECT count(*) AS n FROM events"))[0]?.n ?? storedBefore;
+        storedBefore = await storedEvents(worker);
       }
     }
     log(`${route} run ${run + 1}/${options.runs}: ${tracking.at(-1)!.rps.toFixed(0)} req/s vs healthz ${base.at(-1)!.rps.toFixed(0)} req/s`);

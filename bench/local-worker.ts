@@ -81,6 +81,11 @@ async function waitForHealth(origin: string, child: ChildProcess, deadline: numb
   throw new Error(`wrangler dev did not answer ${origin}/healthz in time`);
 }
 
+/** Events the local D1 database holds: what every benchmark polls while the queue drains. */
+export async function storedEvents(worker: Pick<LocalWorker, "query">): Promise<number> {
+  return (await worker.query<{ n: number }>("SELECT count(*) AS n FROM events"))[0]?.n ?? 0;
+}
+
 /** Reading the local D1 database of a `--persist-to` directory: its SQLite file directly, or through wrangler. */
 export function localD1(stateDir: string): Pick<LocalWorker, "query" | "queryWithWrangler"> {
   return {
