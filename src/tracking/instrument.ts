@@ -60,10 +60,12 @@ export function trackableDestination(rawHref: string): string | null {
   return normalizeDestination(decoded.trim());
 }
 
-/** `a` elements carrying one of the opt-out attributes (the colon of `ses:no-track` escaped for the selector). */
-const NO_TRACK_SELECTORS = NO_TRACK_ATTRIBUTES.map((name) => `a[${name.replace(":", "\\:")}]`);
+/** An attribute-presence selector for `name` (the colon of `ses:no-track` escaped). */
+const hasAttributeSelector = (name: string) => `[${name.replace(":", "\\:")}]`;
+/** `a` elements carrying one of the opt-out attributes. */
+const NO_TRACK_SELECTORS = NO_TRACK_ATTRIBUTES.map((name) => `a${hasAttributeSelector(name)}`);
 /** `a` elements with an href and none of the opt-out attributes: the candidates for tracking. */
-const TRACKABLE_LINK_SELECTOR = `a[href]${NO_TRACK_ATTRIBUTES.map((name) => `:not([${name.replace(":", "\\:")}])`).join("")}`;
+const TRACKABLE_LINK_SELECTOR = `a[href]${NO_TRACK_ATTRIBUTES.map((name) => `:not(${hasAttributeSelector(name)})`).join("")}`;
 
 function removeNoTrackMarkers(el: Element): void {
   for (const name of NO_TRACK_ATTRIBUTES) el.removeAttribute(name);
