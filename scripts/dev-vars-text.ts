@@ -19,10 +19,15 @@ export function parseDevVars(text: string): Record<string, string> {
   return vars;
 }
 
-const GENERATORS: Record<string, () => string> = {
+/** Fresh random values of the worker's own secrets: `npm start` puts them in .dev.vars, `npm run setup` on Cloudflare. */
+export const SECRET_GENERATORS: Record<string, () => string> = {
   API_TOKEN: () => encodeBase64Url(crypto.getRandomValues(new Uint8Array(24))),
   TRACKING_KEYS: () => `1:${encodeBase64Url(newKeySecret())}`,
   ERASURE_KEY: () => encodeBase64Url(newKeySecret()),
+};
+
+const GENERATORS: Record<string, () => string> = {
+  ...SECRET_GENERATORS,
   // Placeholders: the local SES emulator accepts any signature; real ones come from `wrangler secret put`.
   AWS_ACCESS_KEY_ID: () => "AKIALOCALDEVELOPMENT",
   AWS_SECRET_ACCESS_KEY: () => encodeBase64Url(crypto.getRandomValues(new Uint8Array(30))),

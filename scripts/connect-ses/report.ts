@@ -58,7 +58,7 @@ export class Report {
       this.out(
         this.changes.length === 0
           ? "Dry run: nothing would change; everything is already as wanted."
-          : `Dry run: ${this.changes.length} change(s) would be made (the "would call" lines above); nothing was changed.`,
+          : `Dry run: ${this.changes.length} change(s) would be made (the "would …" lines above); nothing was changed.`,
       );
     } else {
       this.out(this.changes.length === 0 ? "Nothing changed: everything was already as wanted." : `Done: ${this.changes.length} change(s) made.`);

@@ -39,8 +39,9 @@ export interface CheckResult {
 
 export const PLACEHOLDER_DATABASE_ID = "00000000-0000-4000-8000-000000000000";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Retention for dead-letter queues: longer than the 48 h the consumers keep retrying (README, Outages). */
-const DLQ_RETENTION = "--message-retention-period-secs 1209600";
+/** Retention of dead-letter queues, 14 days: longer than the 48 h their consumers keep retrying (docs/OPERATIONS.md). */
+export const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
+const DLQ_RETENTION = `--message-retention-period-secs ${DEAD_LETTER_RETENTION_SECONDS}`;
 /** How to make a value for a secret that has no obvious source. */
 const SECRET_HINTS: Record<string, string> = {
   API_TOKEN: "e.g. openssl rand -base64 24",
