@@ -1,7 +1,6 @@
 // `npm run setup [-- --dry-run] [--config wrangler.toml] [--secrets-file <path>]`: what wrangler.toml names, on Cloudflare.
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { setup } from "./setup/run";
 import { wranglerRunner } from "./setup/wrangler";
 
 const USAGE = `usage: npm run setup [-- options]
@@ -44,6 +43,8 @@ const secretsFile = values["secrets-file"];
 if (secretsFile !== undefined && existsSync(secretsFile))
   usageError(`--secrets-file ${secretsFile} exists: give a new file (it is never overwritten)`);
 
+// Loaded only now: wrangler's configuration reader is most of the start-up, and --help or a usage error needs none.
+const { setup } = await import("./setup/run");
 const ok = await setup({
   configPath: values.config,
   run: wranglerRunner(),

@@ -1,6 +1,7 @@
 // Preflight checks: plain functions over the parsed wrangler configuration and the outputs of wrangler commands.
 
 import { parseConfig } from "../../src/config";
+import { SECRET_GENERATORS } from "../dev-vars-text";
 import { ConfigError } from "../../src/errors";
 import { KeyConfigError, parseKeySpec } from "../../src/tracking/keys";
 import { isTopicArn, parseTopicAllowList } from "../../src/sns/topics";
@@ -69,6 +70,7 @@ export function checkDatabase(config: ConfigView): CheckResult {
       status: "fail",
       details: [
         `database_id is ${id ? `the placeholder ${id}` : "missing"}: create the database and put its id in wrangler.toml:`,
+        "npm run setup   # does both (or by hand: the command below, then its database_id into wrangler.toml)",
         `npx wrangler d1 create ${db.database_name ?? "mail-tracker"}`,
       ],
     };
@@ -110,7 +112,11 @@ export function checkQueues(config: ConfigView, existing: CommandResult<string[]
   return {
     title,
     status: "fail",
-    details: [`missing on the account: ${missing.map((q) => q.name).join(", ")}; create them:`, ...missing.map(createQueueCommand)],
+    details: [
+      `missing on the account: ${missing.map((q) => q.name).join(", ")}; create them:`,
+      "npm run setup   # creates them all; or one by one:",
+      ...missing.map(createQueueCommand),
+    ],
   };
 }
 
@@ -124,7 +130,7 @@ export function checkSecrets(config: ConfigView, set: CommandResult<string[]>): 
         status: "fail",
         details: [
           `the worker ${config.name ?? ""} is not on the account yet, so it has no secrets.`,
-          "Putting the first secret creates it (wrangler asks to); put them all:",
+          "Putting the first secret creates it; put them all (npm run setup generates and puts them):",
           ...putCommands(required),
         ],
       };
@@ -137,7 +143,16 @@ export function checkSecrets(config: ConfigView, set: CommandResult<string[]>): 
   }
   const missing = required.filter((name) => !set.value.includes(name));
   if (missing.length === 0) return { title, status: "pass", details: [`all ${required.length} required secrets are set: ${required.join(", ")}`] };
-  return { title, status: "fail", details: [`not set: ${missing.join(", ")}`, ...putCommands(missing)] };
+  const generated = missing.filter((name) => name in SECRET_GENERATORS);
+  return {
+    title,
+    status: "fail",
+    details: [
+      `not set: ${missing.join(", ")}`,
+      ...(generated.length > 0 ? [`npm run setup   # generates and puts ${generated.join(", ")}; or by hand:`] : []),
+      ...putCommands(missing),
+    ],
+  };
 }
 
 /** Whether the worker can send: both AWS keys set, or neither (a tracking-only worker); one alone closes every route. */
@@ -215,13 +230,14 @@ export function checkTrackingOrigin(config: ConfigView): CheckResult {
 export function checkTopicArns(config: ConfigView): CheckResult {
   const title = "SNS_TOPIC_ARNS";
   const arns = [...parseTopicAllowList(str(config.vars.SNS_TOPIC_ARNS))];
+  // Not a failure: the first deploy comes before connect-ses, which needs the deployed worker to subscribe it.
   if (arns.length === 0) {
     return {
       title,
-      status: "fail",
+      status: "note",
       details: [
-        "is empty: /sns refuses every SNS message, so no SES event would arrive",
-        "npm run connect-ses -- --url https://<your tracking domain> --write   # creates the topic and sets it",
+        "is empty: /sns refuses every SNS message, so no SES event arrives yet (tracking works)",
+        "after this deploy: npm run connect-ses -- --url https://<your tracking domain> --write   # creates the topic and sets it",
       ],
     };
   }

@@ -106,11 +106,12 @@ describe("npm run preflight", () => {
     expect(output).toContain("the worker mail-tracker is not on the account yet");
     for (const secret of REQUIRED) expect(output).toContain(`npx wrangler secret put ${secret}`);
     expect(output).toContain("FAIL  TRACKING_ORIGIN: is empty");
-    expect(output).toContain("FAIL  SNS_TOPIC_ARNS: is empty");
+    expect(output).toContain("note  SNS_TOPIC_ARNS: is empty");
+    expect(output).toContain("npm run setup");
     expect(output).toContain("npm run connect-ses -- --url https://<your tracking domain> --write");
     expect(output).toContain("FAIL  Custom domain: no route with custom_domain = true");
     expect(output).toContain("skip  TRACKING_KEYS: a secret's value cannot be read back");
-    expect(output).toContain("Preflight failed: D1 database, Queues, Secrets, TRACKING_ORIGIN, SNS_TOPIC_ARNS, Custom domain.");
+    expect(output).toContain("Preflight failed: D1 database, Queues, Secrets, TRACKING_ORIGIN, Custom domain.");
   });
 
   it("passes a configuration and account that are ready, reading every page of the queue list", async () => {
@@ -124,6 +125,15 @@ describe("npm run preflight", () => {
     expect(calls.filter((c) => c[1] === "list" && c[0] === "queues").map((c) => c[3])).toEqual(["1", "2", "3", "4"]);
     expect(output).toContain("ok    TRACKING_KEYS: 2 key(s); new links are signed with key 2");
     expect(output).toContain("ok    Custom domain: track.example.com");
+  });
+
+  it("passes the first deploy, before connect-ses has set SNS_TOPIC_ARNS, with a note of what comes next", async () => {
+    const first = readyToml((t) => t.replace(`SNS_TOPIC_ARNS = "${TOPIC}"`, 'SNS_TOPIC_ARNS = ""'));
+    const { ok, output } = await runPreflight(first, { queuePages: [EVERYTHING, ...ALL_QUEUES], secrets: REQUIRED });
+    expect(output).toContain("Preflight passed");
+    expect(ok).toBe(true);
+    expect(output).toContain("note  SNS_TOPIC_ARNS: is empty: /sns refuses every SNS message, so no SES event arrives yet");
+    expect(output).toContain("after this deploy: npm run connect-ses -- --url https://<your tracking domain> --write");
   });
 
   it("names only what is missing: a queue, a secret, the other AWS key", async () => {

@@ -1,6 +1,8 @@
 // npm run setup against a fake wrangler that keeps a fake Cloudflare account: what a first run, a second run, a dry run
 // and the failures do to the account and to wrangler.toml.
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
 import { PLACEHOLDER_DATABASE_ID } from "../../scripts/preflight/checks";
@@ -180,6 +182,18 @@ describe("npm run setup", () => {
     expect(ok).toBe(false);
     expect(output).toMatch(/keep: TRACKING_KEYS=1:[A-Za-z0-9_-]{43}\n/);
     expect(output).toContain("FAILED: npx wrangler secret put TRACKING_KEYS failed");
+  });
+
+  it("appends the generated values to --secrets-file (mode 600) instead of printing them", async () => {
+    const secretsFile = path.join(mkdtempSync(path.join(tmpdir(), "setup-secrets-")), "production.env");
+    const fake = account();
+    const { ok, output } = await runSetup(fake, tempWranglerToml(), { secretsFile });
+    expect(ok).toBe(true);
+    const secrets = fake.state.workers["mail-tracker"]!;
+    expect(readFileSync(secretsFile, "utf8")).toBe(REQUIRED.map((name) => `${name}=${secrets[name]}\n`).join(""));
+    expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
+    for (const value of Object.values(secrets)) expect(output).not.toContain(value);
+    expect(output).toContain(`generated values are appended to ${secretsFile}`);
   });
 
   it("creates every R2 bucket wrangler.toml names, in its jurisdiction, once", async () => {
