@@ -17,7 +17,6 @@ export interface SetupContext {
   run: RunWrangler;
   report: Report;
   dryRun: boolean;
-  env: NodeJS.ProcessEnv;
   /** Keeps a generated secret's value for the user (printed, or written to --secrets-file). */
   keepSecret(name: string, value: string): void;
 }
@@ -32,14 +31,28 @@ export class SetupError extends Error {
   }
 }
 
-const LOGIN_FIX = "log in (npx wrangler login, or CLOUDFLARE_API_TOKEN in CI) and run npm run setup again";
+/**
+ * What to do about a failed read. wrangler picks the account itself (CLOUDFLARE_ACCOUNT_ID, account_id, the choice it
+ * remembers); only when it cannot, with several accounts and no terminal, does it refuse, listing them.
+ */
+export function accountFix(error: string): string[] {
+  if (/more than one account/i.test(error)) {
+    return [
+      "choose the account from that list: export CLOUDFLARE_ACCOUNT_ID=<its id> (or account_id in wrangler.toml), then run npm run setup again",
+    ];
+  }
+  return ["log in (npx wrangler login, or CLOUDFLARE_API_TOKEN in CI) and run npm run setup again"];
+}
 
 /** A command that only reads: run in a dry run too, and listed there. */
 export async function read(ctx: SetupContext, args: string[]): Promise<CommandOutput> {
   const full = [...args, "-c", ctx.configPath];
   if (ctx.dryRun) ctx.report.info(`reading: ${shown(full)}`);
   const output = await ctx.run(full);
-  if (output.code !== 0) throw new SetupError(`${shown(full)} failed: ${wranglerError(output)}`, LOGIN_FIX);
+  if (output.code !== 0) {
+    const error = wranglerError(output);
+    throw new SetupError(`${shown(full)} failed: ${error}`, ...accountFix(error));
+  }
   return output;
 }
 

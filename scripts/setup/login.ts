@@ -1,4 +1,4 @@
-// Step 1: logged in to Cloudflare, on one account wrangler can pick without asking.
+// Step 1: logged in to Cloudflare (which account wrangler acts on is its own choice: see accountFix in context.ts).
 
 import { wranglerError } from "../preflight/wrangler";
 import { jsonIn, SetupError, type SetupContext } from "./context";
@@ -25,14 +25,12 @@ export async function checkLogin(ctx: SetupContext): Promise<void> {
     );
   }
   const accounts = who.accounts ?? [];
-  const chosen = ctx.env.CLOUDFLARE_ACCOUNT_ID || ctx.config.account_id;
-  if (accounts.length > 1 && !chosen) {
-    throw new SetupError(
-      `this login reaches ${accounts.length} Cloudflare accounts, and wrangler must be told which one to set up`,
-      ...accounts.map((a) => `export CLOUDFLARE_ACCOUNT_ID=${a.id}   # ${a.name}`),
-      "(or account_id in wrangler.toml), then run npm run setup again",
-    );
-  }
-  const account = accounts.find((a) => a.id === chosen) ?? accounts[0];
-  ctx.report.info(`logged in${who.email ? ` as ${who.email}` : ""}${account ? `, account ${account.name} (${account.id})` : ""}`);
+  const [only] = accounts;
+  const where =
+    accounts.length === 1 && only
+      ? `, account ${only.name} (${only.id})`
+      : accounts.length > 1
+        ? `, ${accounts.length} accounts (wrangler acts on CLOUDFLARE_ACCOUNT_ID, else account_id in wrangler.toml, else the one you last chose)`
+        : "";
+  ctx.report.info(`logged in${who.email ? ` as ${who.email}` : ""}${where}`);
 }

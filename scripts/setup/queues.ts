@@ -2,7 +2,7 @@
 
 import { configuredQueues, DEAD_LETTER_RETENTION_SECONDS } from "../preflight/checks";
 import { listQueues } from "../preflight/wrangler";
-import { change, SetupError, type SetupContext } from "./context";
+import { accountFix, change, SetupError, type SetupContext } from "./context";
 import { shown } from "./wrangler";
 
 /** The arguments creating a queue: dead-letter queues outlast the 48 h their consumers retry (README, Outages). */
@@ -22,7 +22,7 @@ export async function ensureQueues(ctx: SetupContext): Promise<void> {
   if (ctx.dryRun) ctx.report.info(`reading: ${shown(["queues", "list", "--page", "1", "-c", ctx.configPath])} (and the pages after it)`);
   const existing = await listQueues(ctx.run, ctx.configPath);
   if (!existing.ok) {
-    throw new SetupError(`could not list the account's queues: ${existing.error}`, "log in (npx wrangler login) and run npm run setup again");
+    throw new SetupError(`could not list the account's queues: ${existing.error}`, ...accountFix(existing.error));
   }
   const keptDeadLetters: string[] = [];
   for (const queue of wanted) {

@@ -18,7 +18,6 @@ export interface SetupOptions {
   run: RunWrangler;
   dryRun: boolean;
   out: (line: string) => void;
-  env?: NodeJS.ProcessEnv;
   /** Where generated secret values go (appended, mode 600) instead of the output. */
   secretsFile?: string;
 }
@@ -74,7 +73,6 @@ export async function setup(options: SetupOptions): Promise<boolean> {
     run: options.run,
     report,
     dryRun: options.dryRun,
-    env: options.env ?? process.env,
     keepSecret: secretKeeper(options, report),
   };
 

@@ -3,7 +3,7 @@
 
 import { SECRET_GENERATORS } from "../dev-vars-text";
 import { listSecrets } from "../preflight/wrangler";
-import { change, SetupError, type SetupContext } from "./context";
+import { accountFix, change, SetupError, type SetupContext } from "./context";
 import { shown } from "./wrangler";
 
 /** What replacing a secret that is set would break: why setup never does it. */
@@ -22,7 +22,7 @@ async function setSecrets(ctx: SetupContext): Promise<string[]> {
     ctx.report.info(`the worker ${ctx.config.name ?? ""} is not on the account yet: the first secret put creates it (empty until npm run deploy)`);
     return [];
   }
-  throw new SetupError(`could not list the worker's secrets: ${listed.error}`, "log in (npx wrangler login) and run npm run setup again");
+  throw new SetupError(`could not list the worker's secrets: ${listed.error}`, ...accountFix(listed.error));
 }
 
 export async function ensureSecrets(ctx: SetupContext): Promise<void> {

@@ -40,7 +40,7 @@ function spawnedFake(state: FakeAccountState = emptyAccount()) {
 
 async function runWith(run: ReturnType<typeof wranglerRunner>, configPath: string) {
   const lines: string[] = [];
-  const ok = await setup({ configPath, run, dryRun: false, out: (l) => lines.push(l), env: {} });
+  const ok = await setup({ configPath, run, dryRun: false, out: (l) => lines.push(l) });
   return { ok, output: lines.join("\n") };
 }
 

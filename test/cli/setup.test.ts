@@ -20,7 +20,7 @@ const FOURTEEN_DAYS = 14 * 86_400;
 async function runSetup(fake: FakeWrangler, configPath: string, options: Partial<SetupOptions> = {}) {
   const lines: string[] = [];
   const from = fake.calls.length;
-  const ok = await setup({ configPath, run: fake.run, dryRun: false, out: (l) => lines.push(l), env: {}, ...options });
+  const ok = await setup({ configPath, run: fake.run, dryRun: false, out: (l) => lines.push(l), ...options });
   return { ok, output: lines.join("\n"), calls: fake.calls.slice(from) };
 }
 
@@ -213,19 +213,24 @@ describe("npm run setup", () => {
     expect(again.output).toContain("already as wanted: R2 bucket mail-tracker-archive");
   });
 
-  it("asks which account when the login reaches several and none is chosen", async () => {
+  it("says to choose the account when the login reaches several and wrangler cannot pick one", async () => {
     const accounts = [
       { id: "a".repeat(32), name: "Personal" },
       { id: "b".repeat(32), name: "Company" },
     ];
-    const { ok, output, calls } = await runSetup(account({ accounts }), tempWranglerToml());
+    const toml = tempWranglerToml();
+    const text = readFileSync(toml, "utf8");
+    const { ok, output, calls } = await runSetup(account({ accounts }), toml);
     expect(ok).toBe(false);
-    expect(output).toContain(`export CLOUDFLARE_ACCOUNT_ID=${"b".repeat(32)}   # Company`);
-    expect(calls).toHaveLength(1);
+    expect(output).toContain("FAILED: npx wrangler d1 list --json");
+    expect(output).toContain(`\`Company\`: \`${"b".repeat(32)}\``);
+    expect(output).toContain("export CLOUDFLARE_ACCOUNT_ID=<its id>");
+    expect(changesIn(calls)).toEqual([]);
+    expect(readFileSync(toml, "utf8")).toBe(text);
 
-    const chosen = await runSetup(account({ accounts }), tempWranglerToml(), { env: { CLOUDFLARE_ACCOUNT_ID: "b".repeat(32) } });
+    const chosen = await runSetup(account({ accounts, selectedAccount: "b".repeat(32) }), toml);
     expect(chosen.ok).toBe(true);
-    expect(chosen.output).toContain("account Company");
+    expect(chosen.output).toContain("2 accounts (wrangler acts on CLOUDFLARE_ACCOUNT_ID");
   });
 
   it("leaves an account that preflight (npm run deploy) passes on the database, queues and secrets", async () => {

@@ -21,6 +21,8 @@ export interface FakeAccountState {
   buckets: Record<string, string[]>;
   /** Secrets of each worker on the account, by worker name; a missing worker has no entry. */
   workers: Record<string, Record<string, string>>;
+  /** The account wrangler acts on when there are several (CLOUDFLARE_ACCOUNT_ID, or the choice it remembers). */
+  selectedAccount?: string;
   /** Commands (their words joined by spaces, prefix match) that fail with an API error. */
   failing: string[];
 }
@@ -91,6 +93,7 @@ export class FakeWrangler {
     const command = words.join(" ");
     if (args[0] === "whoami") return this.whoami();
     if (!this.state.loggedIn) return NOT_LOGGED_IN;
+    if (this.state.accounts.length > 1 && !this.state.selectedAccount) return this.noAccountChosen();
     if (this.state.failing.some((f) => command.startsWith(f))) return error(`A request to the Cloudflare API failed: ${command} [code: 10000]`);
     const flag = (name: string) => {
       const at = args.indexOf(name);
@@ -129,6 +132,12 @@ export class FakeWrangler {
       default:
         throw new Error(`fake wrangler: unexpected command ${args.join(" ")}`);
     }
+  }
+
+  private noAccountChosen(): FakeOutput {
+    return error(
+      `More than one account available but unable to select one in non-interactive mode.\nPlease set the appropriate account ID in your Wrangler configuration file or assign it to the \`CLOUDFLARE_ACCOUNT_ID\` environment variable.\nAvailable accounts are (\`<name>\`: \`<account_id>\`):\n${this.state.accounts.map((a) => `  \`${a.name}\`: \`${a.id}\``).join("\n")}`,
+    );
   }
 
   private whoami(): FakeOutput {
