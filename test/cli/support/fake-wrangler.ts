@@ -78,11 +78,6 @@ export class FakeWrangler {
     this.workerName = workerName;
   }
 
-  /** The calls that would change the account. */
-  get changes(): FakeCall[] {
-    return this.calls.filter((c) => ["create", "put", "update", "delete", "bulk"].includes(c.args[1] ?? "") || c.args[2] === "create");
-  }
-
   readonly run = async (args: string[], input?: string): Promise<FakeOutput> => this.handle(args, input);
 
   handle(args: string[], input?: string): FakeOutput {
