@@ -42,3 +42,20 @@ export function optionalSecretBindings(devVars: Record<string, string>, config: 
       .map(([name, value]) => [name, { type: "secret_text" as const, value }]),
   );
 }
+
+export type LocalBinding = SecretBinding | { type: "plain_text"; value: string };
+
+/**
+ * The bindings `npm start` hands wrangler's startWorker beside what wrangler loads itself: the optional secrets of
+ * .dev.vars, and the local SES publisher's certificate URL (SNS_LOCAL_CERTIFICATE_URL) when it runs.
+ */
+export function localWorkerBindings(
+  devVars: Record<string, string>,
+  config: SecretsConfig,
+  localCertificateUrl: string | null,
+): Record<string, LocalBinding> {
+  return {
+    ...optionalSecretBindings(devVars, config),
+    ...(localCertificateUrl ? { SNS_LOCAL_CERTIFICATE_URL: { type: "plain_text" as const, value: localCertificateUrl } } : {}),
+  };
+}

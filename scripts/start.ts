@@ -6,7 +6,7 @@ import { parseTopicAllowList } from "../src/sns/topics";
 import { keyRing } from "../src/tracking/keys";
 import { mintLinks } from "../src/tracking/links";
 import { DEV_VARS, ensureDevVars, LOCAL_SES_ENDPOINT, LOCAL_SNS_TOPIC_ARN, readDevVars } from "./dev-vars";
-import { optionalSecretBindings } from "./local-bindings";
+import { localWorkerBindings } from "./local-bindings";
 import { type LocalSes, startLocalSes } from "./local-ses/local-ses";
 
 const HOST = "127.0.0.1";
@@ -50,10 +50,7 @@ if (ses && !parseTopicAllowList(devVars.SNS_TOPIC_ARNS ?? "").has(LOCAL_SNS_TOPI
 // (scripts/local-bindings.ts says why `wrangler dev` alone drops them), and the local certificate is trusted.
 const worker = await unstable_startWorker({
   config: CONFIG,
-  bindings: {
-    ...optionalSecretBindings(devVars, unstable_readConfig({ config: CONFIG })),
-    ...(ses ? { SNS_LOCAL_CERTIFICATE_URL: { type: "plain_text", value: ses.certificateUrl } } : {}),
-  },
+  bindings: localWorkerBindings(devVars, unstable_readConfig({ config: CONFIG }), ses?.certificateUrl ?? null),
   dev: { server: { hostname: HOST, port: PORT } },
 } as Parameters<typeof unstable_startWorker>[0]);
 
