@@ -87,9 +87,11 @@ function storedMail(output: string, memory: Map<string, string>): string | null 
 
 function welcomeEvents(output: string, memory: Map<string, string>): string | null {
   const id = memory.get("welcome")!;
-  const rows = output.split("\n");
-  if (!rows.some((r) => /\bsend\b/.test(r) && r.includes(id))) return `no "send" row carrying ${id}`;
-  if (!rows.some((r) => /\bclick\b/.test(r) && r.includes("https://example.com/sale?a=1&b=2") && /\bhuman\b/.test(r))) {
+  // Without a terminal, wrangler prints the answer as JSON: [{ "results": [rows] }] after its banner.
+  const rows = at((json(output.slice(output.indexOf("\n["))) as unknown[] | undefined)?.[0], "results") as Json[] | undefined;
+  if (!Array.isArray(rows)) return "no result rows";
+  if (!rows.some((r) => r.type === "send" && r.ses_message_id === id)) return `no "send" row carrying ${id}`;
+  if (!rows.some((r) => r.type === "click" && r.link === "https://example.com/sale?a=1&b=2" && r.machine_reason === "human")) {
     return 'no "click" row with the destination and machine_reason "human"';
   }
   return null;
