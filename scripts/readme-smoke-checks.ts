@@ -109,10 +109,10 @@ function simulatorSuppressions(output: string): string | null {
 export const README_CHECKS: Record<string, Check[]> = {
   "mint-links": [
     { command: /^npm run link -- /, documents: "npm run link prints the pixel and click URLs", expect: links },
-    { command: /^curl -s -X POST http:\/\/127\.0\.0\.1:8787\/api\/links /, documents: "POST /api/links answers them", expect: links },
+    { command: /^curl -s -X POST http:\/\/127\.0\.0\.1:8787\/api\/links\b/, documents: "POST /api/links answers them", expect: links },
   ],
   "send-locally": [
-    { command: /^curl -s -X POST http:\/\/127\.0\.0\.1:8787\/api\/send /, documents: '{"messageId":"ses-…"}', expect: messageId("welcome") },
+    { command: /^curl -s -X POST http:\/\/127\.0\.0\.1:8787\/api\/send\b/, documents: '{"messageId":"ses-…"}', expect: messageId("welcome") },
     {
       command: /^curl -s http:\/\/127\.0\.0\.1:8005\/store$/,
       documents: "the emulator holds the mail: tracked link, pixel, List-Unsubscribe headers",
@@ -138,7 +138,7 @@ export const README_CHECKS: Record<string, Check[]> = {
   ],
   simulator: [
     {
-      command: /^curl -s -X POST http:\/\/127\.0\.0\.1:8787\/api\/send /,
+      command: /^curl -s -X POST http:\/\/127\.0\.0\.1:8787\/api\/send\b/,
       times: 2,
       documents: '{"messageId":"ses-…"} for each simulator address',
       expect: messageId("simulator"),

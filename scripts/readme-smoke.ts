@@ -119,8 +119,10 @@ async function main(): Promise<void> {
   const quickStart = blocks.find((b) => b.name === "quick-start");
   if (!quickStart) throw new Error("README.md has no smoke:quick-start block");
   const examples = blocks.filter((b) => b !== quickStart);
-  for (const b of examples) if (!README_CHECKS[b.name]) throw new Error(`README block smoke:${b.name} (line ${b.line}) has no checks in scripts/readme-smoke-checks.ts`);
-  for (const name of Object.keys(README_CHECKS)) if (!examples.some((b) => b.name === name)) throw new Error(`README.md has no smoke:${name} block any more`);
+  for (const b of examples)
+    if (!README_CHECKS[b.name]) throw new Error(`README block smoke:${b.name} (line ${b.line}) has no checks in scripts/readme-smoke-checks.ts`);
+  for (const name of Object.keys(README_CHECKS))
+    if (!examples.some((b) => b.name === name)) throw new Error(`README.md has no smoke:${name} block any more`);
 
   const dir = mkdtempSync(path.join(tmpdir(), "readme-smoke-"));
   const started = Date.now();
