@@ -4,6 +4,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
+import { devVarKind, optionalSecretBindings } from "./scripts/local-bindings.ts";
 import { readFixtureTree } from "./test/support/fixture-files.ts";
 import { TEST_SECRETS } from "./test/support/secrets.ts";
 import { TEST_SNS_TOPIC_ARN } from "./test/support/sns-topic.ts";
@@ -11,6 +12,20 @@ import { TEST_SNS_TOPIC_ARN } from "./test/support/sns-topic.ts";
 // Tests use fixed secrets, whatever a developer's .dev.vars holds: the bindings below (TEST_SECRETS) override it.
 // Without a .dev.vars (CI), wrangler looks for required secrets in process.env: give it the same ones.
 Object.assign(process.env, TEST_SECRETS);
+
+/**
+ * TEST_SECRETS are the tests' .dev.vars, and reach the worker by the rule `npm start` follows (scripts/local-bindings.ts):
+ * the pool's nested wrangler loads the required ones, the optional ones (the AWS keys) are passed as `npm start`
+ * passes them. The required ones are bound here too, so that a developer's own .dev.vars never replaces them.
+ */
+function testSecretBindings(wrangler: Parameters<typeof optionalSecretBindings>[1]): Record<string, string> {
+  const optional = Object.fromEntries(Object.entries(optionalSecretBindings(TEST_SECRETS, wrangler)).map(([name, b]) => [name, b.value]));
+  const required = Object.fromEntries(Object.entries(TEST_SECRETS).filter(([name]) => devVarKind(name, wrangler) === "required_secret"));
+  const bound = { ...required, ...optional };
+  const lost = Object.keys(TEST_SECRETS).filter((name) => !(name in bound));
+  if (lost.length) throw new Error(`test secrets that would not reach the worker: ${lost.join(", ")}`);
+  return bound;
+}
 
 /**
  * Where the tests live (test/README.md): unit/ for pure modules, integration/ for everything through the worker. A test
@@ -60,7 +75,7 @@ export default defineConfig(async () => {
             TEST_QUEUE_MAX_RETRIES: Object.fromEntries(
               (wrangler.queues.consumers ?? []).map((c: { queue: string; max_retries?: number }) => [c.queue, c.max_retries ?? 3]),
             ),
-            ...TEST_SECRETS,
+            ...testSecretBindings(wrangler),
             TRACKING_ORIGIN: "https://track.example.test",
             SES_ENDPOINT: inject("sesEndpoint"),
             SES_CONFIGURATION_SET: "mail-tracker-test",

@@ -28,11 +28,14 @@ export const SECRET_GENERATORS: Record<string, () => string> = {
 
 const GENERATORS: Record<string, () => string> = {
   ...SECRET_GENERATORS,
-  // Placeholders: the local SES emulator accepts any signature; real ones come from `wrangler secret put`.
+  // Placeholders: the local SES emulator accepts any signature; real ones come from `wrangler secret put`. Optional
+  // secrets, so `wrangler dev` would drop them: scripts/start.ts passes them itself (scripts/local-bindings.ts).
   AWS_ACCESS_KEY_ID: () => "AKIALOCALDEVELOPMENT",
   AWS_SECRET_ACCESS_KEY: () => encodeBase64Url(crypto.getRandomValues(new Uint8Array(30))),
   // Not secrets, but local only: sends go to the emulator that `npm start` runs, never to AWS; /sns is opened for
-  // a topic nobody owns, explicitly, so that the door stays a decision and never an accident of an empty value.
+  // a topic nobody owns, explicitly, so that the door stays a decision and never an accident of an empty value. The
+  // local SES signs its events for that topic (SNS_LOCAL_CERTIFICATE_URL is set by start.ts, not here: its
+  // certificate and URL are new each run).
   SES_ENDPOINT: () => LOCAL_SES_ENDPOINT,
   SNS_TOPIC_ARNS: () => LOCAL_SNS_TOPIC_ARN,
   // Webhooks to a receiver on this machine (http://127.0.0.1:…); wrangler.toml ships it off (https, public hosts only).

@@ -35,6 +35,8 @@ export interface SnsConfig {
   topicArns: ReadonlySet<string>;
   /** SNS_SIGNATURE_VERSION: "2" accepts only SignatureVersion 2; empty or "1" both; any other value counts as "2". */
   signatureVersions: ReadonlySet<SignatureVersion>;
+  /** SNS_LOCAL_CERTIFICATE_URL: the one loopback certificate URL trusted besides SNS's own (`npm start`); null: none. */
+  localCertificateUrl: string | null;
 }
 
 export interface AwsCredentials {
@@ -193,6 +195,17 @@ const TopicArns = v.pipe(
   v.check((arns) => [...arns].every(isTopicArn), "must list SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>), comma-separated"),
 );
 
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "[::1]", "localhost"]);
+
+/** Kept as written: verify.ts compares it with SigningCertURL as an exact string. Loopback only: never a remote host. */
+const LocalCertificateUrl = v.pipe(
+  v.string(),
+  v.check(
+    (s) => isHttpUrl(s, false) && LOOPBACK_HOSTS.has(new URL(s).hostname),
+    "must be an http(s) URL on 127.0.0.1, [::1] or localhost, such as http://127.0.0.1:8005/SimpleNotificationService-local.pem",
+  ),
+);
+
 const BOTH_VERSIONS: ReadonlySet<SignatureVersion> = new Set(["1", "2"]);
 const ONLY_VERSION_2: ReadonlySet<SignatureVersion> = new Set(["2"]);
 
@@ -243,6 +256,7 @@ const Variables = v.object({
   NETWORK_LISTS_MIN_RELAY_ROWS: setting(wholeNumber(1, 10_000_000), 100_000),
   SNS_TOPIC_ARNS: setting(TopicArns, new Set<string>() as ReadonlySet<string>),
   SNS_SIGNATURE_VERSION: setting(SignatureVersions, BOTH_VERSIONS),
+  SNS_LOCAL_CERTIFICATE_URL: setting(LocalCertificateUrl, null),
   WEBHOOKS_ALLOW_LOCAL_HTTP: setting(Flag, false),
   GUARD_MIN_SENT: setting(wholeNumber(1, 1_000_000_000), 500),
   GUARD_BOUNCE_RATE: setting(Fraction, 0.05),
@@ -278,7 +292,7 @@ function slices(p: Parsed): Config {
     tracking: { origin: p.TRACKING_ORIGIN, unsubscribeMailto: p.UNSUBSCRIBE_MAILTO, keys: p.TRACKING_KEYS },
     privacy: { storeFullIp: p.STORE_FULL_IP, retentionDays: p.RETENTION_DAYS, erasureKey: p.ERASURE_KEY },
     api: { token: p.API_TOKEN },
-    sns: { topicArns: p.SNS_TOPIC_ARNS, signatureVersions: p.SNS_SIGNATURE_VERSION },
+    sns: { topicArns: p.SNS_TOPIC_ARNS, signatureVersions: p.SNS_SIGNATURE_VERSION, localCertificateUrl: p.SNS_LOCAL_CERTIFICATE_URL },
     ses: {
       region: p.SES_REGION,
       endpoint: p.SES_ENDPOINT ?? `https://email.${p.SES_REGION}.amazonaws.com`,

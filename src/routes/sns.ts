@@ -73,7 +73,7 @@ const doorOpen = createMiddleware<AppEnv>(async (c, next) => {
 export const sns = new Hono<AppEnv>();
 
 sns.post("/", doorOpen, limitBody(SNS_BODY_LIMIT), async (c) => {
-  const { topicArns, signatureVersions } = config(c.env).sns;
+  const { topicArns, signatureVersions, localCertificateUrl } = config(c.env).sns;
   // SNS posts text/plain; the Content-Type is not looked at.
   const body = parseBody(await bodyText(c));
   const headerTopic = c.req.header("x-amz-sns-topic-arn");
@@ -87,7 +87,7 @@ sns.post("/", doorOpen, limitBody(SNS_BODY_LIMIT), async (c) => {
 
   let message: SnsMessage;
   try {
-    message = await verifySnsMessage(body, { fetchCertificate: fetchSnsCertificate, signatureVersions });
+    message = await verifySnsMessage(body, { fetchCertificate: fetchSnsCertificate, signatureVersions, localCertificateUrl });
   } catch (err) {
     if (!(err instanceof SnsVerificationError)) throw err;
     log.warn("sns verification failed", { reason: err.reason, error: err.message, topicArn: body.TopicArn });

@@ -73,6 +73,11 @@ export interface VerifyOptions {
   maxAgeSeconds?: number;
   /** The SignatureVersions accepted. Default both "1" and "2". */
   signatureVersions?: ReadonlySet<SignatureVersion>;
+  /**
+   * One exact certificate URL trusted besides SNS's own (SNS_LOCAL_CERTIFICATE_URL: `npm start`'s local publisher).
+   * Default none: only https://sns.<region>.amazonaws.com[.cn]/SimpleNotificationService-<hex>.pem is ever fetched.
+   */
+  localCertificateUrl?: string | null;
 }
 
 export type SignatureVersion = "1" | "2";
@@ -231,11 +236,12 @@ export async function verifySnsMessage(body: unknown, options: VerifyOptions): P
       `SignatureVersion ${message.SignatureVersion} is not accepted here (SNS_SIGNATURE_VERSION): set the topic's SignatureVersion attribute to 2`,
     );
   }
-  if (!isTrustedCertificateUrl(message.SigningCertURL)) {
+  const local = options.localCertificateUrl != null && options.localCertificateUrl !== "" && message.SigningCertURL === options.localCertificateUrl;
+  if (!local && !isTrustedCertificateUrl(message.SigningCertURL)) {
     throw new SnsVerificationError("untrusted_certificate_url", "SigningCertURL is not an SNS certificate URL");
   }
   // SNS signs with the certificate of the topic's own region: another region's certificate is not this topic's.
-  if (!isCertificateUrlForTopic(message.SigningCertURL, message.TopicArn)) {
+  if (!local && !isCertificateUrlForTopic(message.SigningCertURL, message.TopicArn)) {
     throw new SnsVerificationError(
       "certificate_region_mismatch",
       "SigningCertURL is not in the region of the TopicArn (or TopicArn is not an SNS topic ARN)",

@@ -188,6 +188,23 @@ const cases: Case[] = [
     invalid: ["mail-tracker-ses", `${ARN},arn:aws:sqs:us-east-1:123456789012:q`, "arn:aws:sns:us-east-1:123:topic"],
   },
   {
+    name: "SNS_LOCAL_CERTIFICATE_URL",
+    read: (c) => c.sns.localCertificateUrl,
+    fallback: null,
+    valid: [
+      ["http://127.0.0.1:8005/SimpleNotificationService-local.pem", "http://127.0.0.1:8005/SimpleNotificationService-local.pem"],
+      ["http://localhost:9/c.pem", "http://localhost:9/c.pem"],
+      ["http://[::1]:9/c.pem", "http://[::1]:9/c.pem"],
+    ],
+    // Never a remote host, whatever it looks like: the exception is for the loopback only.
+    invalid: [
+      "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-ab.pem",
+      "http://127.0.0.1.evil.test/c.pem",
+      "file:///c.pem",
+      "http://u@127.0.0.1/c.pem",
+    ],
+  },
+  {
     name: "API_TOKEN",
     read: (c) => c.api.token,
     fallback: null,
