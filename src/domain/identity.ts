@@ -136,7 +136,7 @@ export function redactAll(text: string): string {
   let from = 0;
   for (const s of spans) {
     if (s.start < from) continue;
-    out += text.slice(from, s.start) + "[address]";
+    out += `${text.slice(from, s.start)}[address]`;
     from = s.end;
   }
   return out + text.slice(from);

@@ -26,7 +26,7 @@ export interface ErasureReport {
    * without the person; `*Redacted`: other people's rows whose text named the person, now with it redacted.
    * `idempotencyKeys` is always 0: keys are stored as keyed digests with answers that name nobody, so none is erased.
    */
-  erased: Omit<Record<Counted, number>, never> & {
+  erased: Record<Counted, number> & {
     idempotencyKeys: number;
     /** Entries of campaign counters' per-contact sets (unique opens, clicks, unsubscribes; per-link clickers). */
     counterEntries: { campaigns: number; uniqueSets: number; linkContacts: number; recentClicks: number; linksRedacted: number };

@@ -44,8 +44,8 @@ export async function withoutErased<E extends TrackingEvent>(
   });
   log.info("events of erased people dropped", { dropped: dropped.length });
   const permanent = decide(dropped).filter((d): d is PermanentDecision => d.kind === "permanent");
-  if (permanent.length > 0)
-    await d1.batch(permanent.map((d) => keepErasedSuppression(d1, hashes.get(d.email)!, d, erasedAt.get(hashes.get(d.email)!)!)));
+  const hashOf = (d: PermanentDecision) => hashes.get(identityKey(d.email))!;
+  if (permanent.length > 0) await d1.batch(permanent.map((d) => keepErasedSuppression(d1, hashOf(d), d, erasedAt.get(hashOf(d))!)));
   return kept;
 }
 

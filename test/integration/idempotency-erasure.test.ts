@@ -81,7 +81,9 @@ describe("an Idempotency-Key that names a person, and that person's erasure", ()
     // finished yet: a repeat takes over and enqueues every task again.
     const digest = await idempotencyDigest({ erasureKey: env.ERASURE_KEY }, key);
     await env.DB.batch([
-      env.DB.prepare("UPDATE idempotency_keys SET state = 'in_progress', locked_until = 0, status = NULL, response = NULL WHERE key = ?").bind(digest),
+      env.DB.prepare("UPDATE idempotency_keys SET state = 'in_progress', locked_until = 0, status = NULL, response = NULL WHERE key = ?").bind(
+        digest,
+      ),
       env.DB.prepare("UPDATE send_jobs SET enqueued = 0, finished_at = NULL WHERE id = ?").bind(first.jobId),
     ]);
     const logged: string[] = [];
@@ -114,7 +116,14 @@ describe("an Idempotency-Key that names a person, and that person's erasure", ()
     const body = { ...MESSAGE, recipients: [{ to: ann }] };
     const fingerprint = await requestFingerprint("POST", `/api/campaigns/${campaignId}/send`, { ...body, recipients: [{ to: ann }] });
     const now = Date.now();
-    const response = JSON.stringify({ campaignId, jobId: "job-before-digests", queued: 1, duplicates: 0, idempotencyKey: key, note: `sent to ${ann}` });
+    const response = JSON.stringify({
+      campaignId,
+      jobId: "job-before-digests",
+      queued: 1,
+      duplicates: 0,
+      idempotencyKey: key,
+      note: `sent to ${ann}`,
+    });
     const other = `other-${uniqueId("l")}@example.com`;
     await env.DB.batch(
       [key, other].map((k) =>

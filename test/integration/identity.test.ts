@@ -54,7 +54,10 @@ describe("export and erasure of one person, and only them", () => {
     for (const [i, who] of [spelled, ...neighbours].entries()) {
       await open(campaignId, who, `203.0.113.${10 + i}`);
       expect((await api("/suppressions", { method: "POST", json: { email: who, reason: "manual" } })).status).toBe(201);
-      await deliver(EVENTS_DLQ, messages([envelope([sampleEvent({ campaignId, contactId: who, email: who, type: "open", id: uniqueId("dl") })])], 30));
+      await deliver(
+        EVENTS_DLQ,
+        messages([envelope([sampleEvent({ campaignId, contactId: who, email: who, type: "open", id: uniqueId("dl") })])], 30),
+      );
     }
     // Every open is stored, counted, and has its webhook delivery, which the receiver refuses (so it stays pending).
     await wait(async () => (await eventsFor(campaignId)).length === 4 && (await pendingDeliveries(campaignId)) === 4);
@@ -97,7 +100,9 @@ describe("export and erasure of one person, and only them", () => {
     await open(campaignId, stored, "203.0.113.40");
     await click(campaignId, stored, "https://shop.example.com/p", "203.0.113.40");
     expect((await api("/suppressions", { method: "POST", json: { email: stored, reason: "manual" } })).status).toBe(201);
-    await wait(async () => (await pendingDeliveries(campaignId)) === 2 && (await campaignStats(env.CAMPAIGN_STATS, campaignId).counts()).clicksUnique === 1);
+    await wait(
+      async () => (await pendingDeliveries(campaignId)) === 2 && (await campaignStats(env.CAMPAIGN_STATS, campaignId).counts()).clicksUnique === 1,
+    );
     const stub = campaignStats(env.CAMPAIGN_STATS, campaignId);
     // Positive control: the scans find the person (they compare case-insensitively).
     expect((await d1Mentions(env.DB, [asked])).length).toBeGreaterThan(0);
@@ -130,7 +135,10 @@ describe("export and erasure of one person, and only them", () => {
     const redacted = "https://shop.example.com/p?who=[erased]";
     expect(JSON.stringify(await links()).toLowerCase()).not.toContain(ann.toLowerCase().split("@")[0]);
     expect(await links()).toEqual(
-      expect.arrayContaining([expect.objectContaining({ url: redacted, total: 2, unique: 2 }), expect.objectContaining({ url: urlOf(bob), total: 1 })]),
+      expect.arrayContaining([
+        expect.objectContaining({ url: redacted, total: 2, unique: 2 }),
+        expect.objectContaining({ url: urlOf(bob), total: 1 }),
+      ]),
     );
     // Carol keeps her click, its link redacted; the object names Ann nowhere.
     expect((await eventsFor(campaignId)).map((e) => [e.email, e.link])).toEqual(
@@ -153,7 +161,9 @@ describe("export and erasure of one person, and only them", () => {
     const u = uniqueId("t").replace("-", "");
     const ann = `ann.${u}@example.com`;
     const joann = `jo${ann}`;
-    const erasedAt = Date.parse((await (await api(`/contacts/${encodeURIComponent(ann)}`, { method: "DELETE" })).json<{ erasedAt: string }>()).erasedAt);
+    const erasedAt = Date.parse(
+      (await (await api(`/contacts/${encodeURIComponent(ann)}`, { method: "DELETE" })).json<{ erasedAt: string }>()).erasedAt,
+    );
     const before = erasedAt - 60_000;
     const queued = [
       sampleEvent({ campaignId, contactId: `Ann.${u}@Example.com`, email: ann, type: "open", occurredAt: before, id: uniqueId("q") }),

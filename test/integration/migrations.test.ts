@@ -62,7 +62,9 @@ describe("0005/0006: suppressions keyed on the lower-cased address", () => {
 
 /** An empty database: the tests of this file share one, and each starts from its own older version. */
 async function emptied(db: D1Database): Promise<D1Database> {
-  const { results } = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
+  const { results } = await db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'")
+    .all<{ name: string }>();
   if (results.length > 0) await db.batch(results.map((t) => db.prepare(`DROP TABLE "${t.name}"`)));
   return db;
 }
@@ -91,10 +93,9 @@ describe("0012: one identity key per person", () => {
       // Its event already gone (retention): the key comes from the payload.
       delivery("d2", "gone", "email.click", JSON.stringify({ type: "email.click", data: { email: "Ann@Example.com" } })),
       delivery("d3", "n1", "guard.paused", JSON.stringify({ type: "guard.paused", data: { scope: "account" } })),
-      db
-        .prepare(
-          "INSERT INTO idempotency_keys (key, fingerprint, state, locked_until, created_at, expires_at) VALUES ('newsletter-ann@example.com', 'f', 'done', 0, 1, 2)",
-        ),
+      db.prepare(
+        "INSERT INTO idempotency_keys (key, fingerprint, state, locked_until, created_at, expires_at) VALUES ('newsletter-ann@example.com', 'f', 'done', 0, 1, 2)",
+      ),
     ]);
 
     await applyD1Migrations(db, env.TEST_MIGRATIONS);

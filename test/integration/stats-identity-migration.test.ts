@@ -30,9 +30,15 @@ describe("CampaignStats identity migration", () => {
         h * HOUR_MS + 10,
         h * HOUR_MS + 20,
       );
-      sql.exec("INSERT INTO firsts (name, contact, at) VALUES ('clicksUnique', 'Ann@example.com', ?1), ('clicksUnique', 'ANN@example.com', ?2)", h * HOUR_MS + 1, h * HOUR_MS + 2);
+      sql.exec(
+        "INSERT INTO firsts (name, contact, at) VALUES ('clicksUnique', 'Ann@example.com', ?1), ('clicksUnique', 'ANN@example.com', ?2)",
+        h * HOUR_MS + 1,
+        h * HOUR_MS + 2,
+      );
       sql.exec("INSERT INTO links (link_index, url, total, uniq, machine) VALUES (0, 'https://shop.example/', 3, 2, 0)");
-      sql.exec("INSERT INTO link_contacts (link_index, url, contact) VALUES (0, 'https://shop.example/', 'Ann@example.com'), (0, 'https://shop.example/', 'ANN@example.com')");
+      sql.exec(
+        "INSERT INTO link_contacts (link_index, url, contact) VALUES (0, 'https://shop.example/', 'Ann@example.com'), (0, 'https://shop.example/', 'ANN@example.com')",
+      );
       sql.exec(
         `INSERT INTO click_window (id, message, source, link, at, contact, link_index, url, verdicts, reason, due, seen)
          VALUES ('c1', 'Ann@example.com' || char(10) || 'msg-1', '203.0.113.0/24', '0', 1, 'Ann@example.com', 0, 'https://shop.example/', 'a b c d', 'human', NULL, 1)`,
@@ -42,7 +48,14 @@ describe("CampaignStats identity migration", () => {
       // Twice is once.
       expect(migrateStats(state.storage)).toBe(0);
       expect(sql.exec("SELECT value FROM about WHERE key = 'schemaVersion'").one().value).toBe(String(STATS_SCHEMA_VERSION));
-      expect(Object.fromEntries(sql.exec<{ name: string; n: number }>("SELECT name, n FROM counters").toArray().map((r) => [r.name, r.n]))).toEqual({
+      expect(
+        Object.fromEntries(
+          sql
+            .exec<{ name: string; n: number }>("SELECT name, n FROM counters")
+            .toArray()
+            .map((r) => [r.name, r.n]),
+        ),
+      ).toEqual({
         opens: 5,
         opensUnique: 2,
         clicks: 3,

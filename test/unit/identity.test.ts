@@ -5,7 +5,14 @@ import { describe, expect, it } from "vitest";
 import { addressTokens, identityKey, names, REDACTED, redact, redactAll } from "../../src/domain/identity";
 
 const ann = identityKey("ann@example.com");
-const NEIGHBOURS = ["joann@example.com", "ann@example.com.evil.test", "ann+x@example.com", "ann@example.co", "ann@sub.example.com", "x.ann@example.com"];
+const NEIGHBOURS = [
+  "joann@example.com",
+  "ann@example.com.evil.test",
+  "ann+x@example.com",
+  "ann@example.co",
+  "ann@sub.example.com",
+  "x.ann@example.com",
+];
 
 describe("identityKey", () => {
   it("is one key for every spelling of an address, another for each neighbour", () => {
@@ -59,21 +66,30 @@ describe("names and redact", () => {
     const domain = fc.array(fc.stringMatching(/^[a-z]{1,8}$/), { minLength: 2, maxLength: 3 }).map((parts) => parts.join("."));
     const separator = fc.constantFrom(" ", "=", "/", '"', "<", ",", "?who=", "&to=");
     fc.assert(
-      fc.property(local, domain, separator, separator, fc.boolean(), fc.boolean(), fc.string({ maxLength: 12 }), (l, d, before, after, upper, encode, noise) => {
-        const address = `${l}@${d}`;
-        const key = identityKey(address);
-        let spelled = upper ? address.toUpperCase() : address;
-        if (encode) spelled = spelled.replace("@", "%40");
-        const clean = noise.replace(/[@%]/g, "");
-        const text = `${clean}${before}${spelled}${after}${clean}`;
-        expect(names(text, key)).toBe(true);
-        const redacted = redact(text, key)!;
-        expect(redacted).toBe(`${clean}${before}${REDACTED}${after}${clean}`);
-        // A neighbour (one more letter on either side of the local part, or a longer domain) is someone else.
-        for (const neighbour of [`x${address}`, `${l}x@${d}`, `${address}.evil.test`, `${l}+tag@${d}`]) {
-          expect(names(`${before}${neighbour}${after}`, key)).toBe(false);
-        }
-      }),
+      fc.property(
+        local,
+        domain,
+        separator,
+        separator,
+        fc.boolean(),
+        fc.boolean(),
+        fc.string({ maxLength: 12 }),
+        (l, d, before, after, upper, encode, noise) => {
+          const address = `${l}@${d}`;
+          const key = identityKey(address);
+          let spelled = upper ? address.toUpperCase() : address;
+          if (encode) spelled = spelled.replace("@", "%40");
+          const clean = noise.replace(/[@%]/g, "");
+          const text = `${clean}${before}${spelled}${after}${clean}`;
+          expect(names(text, key)).toBe(true);
+          const redacted = redact(text, key)!;
+          expect(redacted).toBe(`${clean}${before}${REDACTED}${after}${clean}`);
+          // A neighbour (one more letter on either side of the local part, or a longer domain) is someone else.
+          for (const neighbour of [`x${address}`, `${l}x@${d}`, `${address}.evil.test`, `${l}+tag@${d}`]) {
+            expect(names(`${before}${neighbour}${after}`, key)).toBe(false);
+          }
+        },
+      ),
       { seed: 2323, numRuns: 500 },
     );
   });

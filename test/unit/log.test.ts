@@ -40,6 +40,11 @@ describe("log", () => {
     log.error("send rejected", { jobId: "j1", error: "MessageRejected: Email address is not verified: Ann@Example.com" });
     const line = String(error.mock.calls[0]![0]);
     expect(line).not.toMatch(/ann@example\.com/i);
-    expect(JSON.parse(line)).toEqual({ level: "error", msg: "send rejected", jobId: "j1", error: "MessageRejected: Email address is not verified: [address]" });
+    expect(JSON.parse(line)).toEqual({
+      level: "error",
+      msg: "send rejected",
+      jobId: "j1",
+      error: "MessageRejected: Email address is not verified: [address]",
+    });
   });
 });
