@@ -15,6 +15,7 @@ import { EVENTS_DLQ, EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_DLQ, SEND_Q
 import { consumeSends } from "./sending/consumer";
 import { consumeWebhooks } from "./webhooks/consumer";
 import { requeueParkedOnSchedule } from "./guard/parked";
+import { digestLegacyKeys } from "./privacy/idempotency-digest";
 
 export { CampaignStats } from "./stats/campaign-stats";
 export { AccountGuard } from "./guard/account-guard";
@@ -84,5 +85,9 @@ export default {
     await requeueParkedOnSchedule(env);
     // Deletes what is older than RETENTION_DAYS, a bounded amount per run, and clears finished jobs' messages.
     await retentionOnSchedule(env);
+    // Moves Idempotency-Keys stored before digests to their digest (a bounded number per run).
+    await digestLegacyKeys(database(env.DB), settings.privacy).catch((err: unknown) => {
+      log.error("idempotency keys not digested; will retry on schedule", { error: String(err) });
+    });
   },
 } satisfies ExportedHandler<Env, unknown>;

@@ -1,4 +1,8 @@
 // The one logger: each call writes one JSON line, `{ level, msg, ...fields }`, that Workers Logs indexes by field.
+// No line names anyone: callers log ids and positions, never addresses, and as a last guard every address-shaped
+// token left in a line (an SES error quoting a recipient) is replaced before it is written.
+
+import { redactAll } from "./domain/identity";
 
 export type LogFields = Record<string, unknown>;
 
@@ -11,7 +15,7 @@ function replacer(_key: string, value: unknown): unknown {
 
 function line(level: "info" | "warn" | "error", msg: string, fields: LogFields): string {
   try {
-    return JSON.stringify({ level, msg, ...fields }, replacer);
+    return redactAll(JSON.stringify({ level, msg, ...fields }, replacer));
   } catch (err) {
     // A field that cannot be written (a cycle) must not turn a log call into a failure of what it reports on.
     return JSON.stringify({ level, msg, unloggable: String(err) });

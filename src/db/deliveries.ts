@@ -1,8 +1,9 @@
 // Deliveries in D1: each campaign recipient's claim, taken before its SES call and settled after it.
 
-import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, not, sql } from "drizzle-orm";
 import { chunk } from "./chunk";
 import type { Db } from "./client";
+import { ERASED_FROM, ERASED_TO } from "./person-erasure";
 import { deliveries, sendJobs } from "./schema";
 
 export const DELIVERY_STATES = ["queued", "paused", "sending", "sent", "rejected", "suppressed", "unknown"] as const;
@@ -20,6 +21,18 @@ export interface DeliveryRef {
   recipient: string;
   email: string;
   position: number;
+}
+
+/** A claim kept anonymised for a recipient who was erased (its recipient is `erased:<hash>`, see person-erasure.ts). */
+const ERASED = sql`(${deliveries.recipient} >= ${ERASED_FROM} AND ${deliveries.recipient} < ${ERASED_TO})`;
+
+/** Positions of a job whose recipient was erased: never claimed again, not even by a request that resumes the job. */
+export async function erasedPositions(db: Db, jobId: string): Promise<Set<number>> {
+  const rows = await db
+    .select({ position: deliveries.position })
+    .from(deliveries)
+    .where(and(eq(deliveries.jobId, jobId), ERASED));
+  return new Set(rows.map((r) => r.position));
 }
 
 /** Recipients per insert: they travel as one JSON parameter (D1 caps parameters at 100, not their size). */
@@ -193,11 +206,14 @@ export async function unknownDeliveries(db: Db, jobId: string, after: number, li
  * concurrent calls never both take one. Resolves to those taken.
  */
 export async function requeueUnknown(db: Db, jobId: string, now: number): Promise<DeliveryRef[]> {
-  return db
-    .update(deliveries)
-    .set({ state: "queued", updatedAt: now })
-    .where(and(eq(deliveries.jobId, jobId), eq(deliveries.state, "unknown")))
-    .returning({ jobId: deliveries.jobId, recipient: deliveries.recipient, email: deliveries.email, position: deliveries.position });
+  return (
+    db
+      .update(deliveries)
+      .set({ state: "queued", updatedAt: now })
+      // An erased recipient's unknown claim stays unknown: there is no address left to send it to.
+      .where(and(eq(deliveries.jobId, jobId), eq(deliveries.state, "unknown"), not(ERASED)))
+      .returning({ jobId: deliveries.jobId, recipient: deliveries.recipient, email: deliveries.email, position: deliveries.position })
+  );
 }
 
 /** Give back to `unknown` those of a job's recipients that were requeued but could not be put on the queue. */

@@ -1,4 +1,5 @@
-// Idempotency keys in D1: taken atomically (one writer, INSERT … ON CONFLICT DO NOTHING), leased, answered, released.
+// Idempotency keys in D1, by their digest: taken atomically (one writer, INSERT … ON CONFLICT DO NOTHING), leased,
+// answered, released; rows from before digests are moved to theirs.
 
 import { and, eq, inArray, lte } from "drizzle-orm";
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, type KeyRecord } from "../domain/idempotency";
@@ -14,8 +15,35 @@ export function keyRecord(row: KeyRow): KeyRecord {
   return { ...row, state: row.state === "done" ? "done" : "in_progress" };
 }
 
+/** A row stored before digests: `key` is the caller's key itself. */
+export interface LegacyKey {
+  key: string;
+  response: string | null;
+}
+
+/** Rows still stored under the caller's key (at most `limit`; `key` narrows to one). */
+export function legacyKeys(db: Db, limit: number, key?: string): Promise<LegacyKey[]> {
+  const legacy = eq(idempotencyKeys.digested, false);
+  return db
+    .select({ key: idempotencyKeys.key, response: idempotencyKeys.response })
+    .from(idempotencyKeys)
+    .where(key === undefined ? legacy : and(legacy, eq(idempotencyKeys.key, key)))
+    .limit(limit);
+}
+
 /**
- * Take `key` for a new request (leased to it), or, when it is held, the record as stored. An expired key is
+ * Move a row stored under the caller's key to its digest, with its answer rewritten (fingerprint, lease, job and
+ * expiry kept: the record stops a repeat exactly as before). A row already moved is left alone.
+ */
+export async function digestKey(db: Db, legacy: LegacyKey, digest: string, response: string | null): Promise<void> {
+  await db.$client
+    .prepare("UPDATE OR IGNORE idempotency_keys SET key = ?1, digested = 1, response = ?2 WHERE key = ?3 AND digested = 0")
+    .bind(digest, response, legacy.key)
+    .run();
+}
+
+/**
+ * Take `key` (a digest) for a new request (leased to it), or, when it is held, the record as stored. An expired key is
  * deleted first, so it is taken anew. `jobId` is the job this request will create, fixed now so that a
  * request that takes over after a part-way failure resumes that job.
  */
@@ -32,6 +60,7 @@ export async function takeKey(
       .insert(idempotencyKeys)
       .values({
         key,
+        digested: true,
         fingerprint,
         state: "in_progress",
         lockedUntil: now + IDEMPOTENCY_LEASE_MS,
@@ -45,7 +74,7 @@ export async function takeKey(
   if (inserted.length > 0) return { taken: true, jobId: inserted[0]!.jobId };
   const row = await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key)).get();
   // Gone between the two statements (expired and purged by another request): a repeat will find it free.
-  if (!row) throw new Error(`idempotency key ${key} vanished while being taken`);
+  if (!row) throw new Error("an idempotency key vanished while being taken");
   return { taken: false, row };
 }
 

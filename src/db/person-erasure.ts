@@ -7,16 +7,22 @@ export function erasedRecipient(hash: string): string {
   return `erased:${hash}`;
 }
 
+/** Every anonymised claim's recipient lies in [ERASED_FROM, ERASED_TO): a range the primary key can seek. */
+export const ERASED_FROM = "erased:";
+export const ERASED_TO = "erased;";
+
 export type ErasedStore =
   | "suppressionKept"
+  | "tombstone"
   | "webhookAttempts"
   | "suppressions"
   | "suppressionLifts"
   | "suppressionHistory"
   | "events"
+  | "eventLinksRedacted"
   | "deliveries"
-  | "idempotencyKeys"
   | "webhookDeliveries"
+  | "webhookDeliveriesRedacted"
   | "deadLettersDeleted"
   | "deadLettersRewritten";
 
@@ -27,21 +33,28 @@ export interface Labelled {
 
 export type DeadLetterChange = { messageId: string; kind: "delete" } | { messageId: string; kind: "rewrite"; body: string };
 
+/** Free text of other people's rows, with the person's address redacted (found by address tokens, in JS). */
+export interface Redactions {
+  deadLetters: readonly DeadLetterChange[];
+  eventLinks: ReadonlyArray<{ id: string; link: string }>;
+  webhookPayloads: ReadonlyArray<{ id: string; payload: string }>;
+}
+
 /**
  * In order: an active suppression leaves its hash behind (a permanent one is never replaced by an expiring one,
- * as in the suppression rules), then every row that names the person goes. Send claims are kept, anonymised, so a
- * job's numbers stay whole and its recipient is never claimed again; one still waiting to be sent (queued, paused by
- * the reputation guard, or unknown and so resendable) is settled as suppressed instead, since the person it named is
- * gone. Webhook deliveries that carry the person's events go, sent or not, with their attempts.
+ * as in the suppression rules), the tombstone is written (the consumer drops their events still on a queue), then
+ * every row keyed by the person goes, and other people's rows that mention them are redacted. Send claims are kept,
+ * anonymised, so a job's numbers stay whole and its recipient is never claimed again: one still waiting to be sent
+ * (queued, or paused by the reputation guard) is settled as suppressed, since the person it named is gone; every
+ * other state stays as it is (an `unknown` stays unknown: erasure never weakens what may have been sent). Idempotency
+ * records are not touched: their keys are digests and their answers name nobody.
  */
-export function erasureStatements(
-  d1: D1Database,
-  person: PersonKeys & { hash: string },
-  deadLetters: readonly DeadLetterChange[],
-  now: number,
-): Labelled[] {
-  const { contactId, key, hash } = person;
+export function erasureStatements(d1: D1Database, person: PersonKeys & { hash: string }, redactions: Redactions, now: number): Labelled[] {
+  const { key, hash } = person;
   const run = (store: ErasedStore, sql: string, ...params: unknown[]): Labelled => ({ store, statement: d1.prepare(sql).bind(...params) });
+  const anonymise = `email = '', ses_message_id = NULL, updated_at = ?2,
+         error = CASE WHEN state IN ('queued', 'paused') THEN 'erased' WHEN state = 'unknown' THEN 'erased; whether SES took it is unknown' ELSE NULL END,
+         state = CASE WHEN state IN ('queued', 'paused') THEN 'suppressed' ELSE state END`;
   return [
     run(
       "suppressionKept",
@@ -54,30 +67,27 @@ export function erasureStatements(
       now,
       key,
     ),
+    run(
+      "tombstone",
+      "INSERT INTO erasures (address_hash, erased_at) VALUES (?1, ?2) ON CONFLICT (address_hash) DO UPDATE SET erased_at = excluded.erased_at",
+      hash,
+      now,
+    ),
     run("suppressions", "DELETE FROM suppressions WHERE email_key = ?1", key),
     run("suppressionLifts", "DELETE FROM suppression_lifts WHERE email_key = ?1", key),
-    run("suppressionHistory", "DELETE FROM suppression_history WHERE lower(email) = ?1", key),
-    run("events", "DELETE FROM events WHERE contact_id = ?1", contactId),
-    run(
-      "deliveries",
-      `UPDATE OR IGNORE deliveries SET recipient = ?1, email = '', ses_message_id = NULL, updated_at = ?2,
-         error = CASE WHEN state IN ('queued', 'paused', 'unknown') THEN 'erased' ELSE NULL END,
-         state = CASE WHEN state IN ('queued', 'paused', 'unknown') THEN 'suppressed' ELSE state END
-       WHERE recipient = ?3`,
-      erasedRecipient(hash),
-      now,
-      key,
+    run("suppressionHistory", "DELETE FROM suppression_history WHERE email_key = ?1", key),
+    run("events", "DELETE FROM events WHERE contact_id = ?1", key),
+    run("deliveries", `UPDATE OR IGNORE deliveries SET recipient = ?1, ${anonymise} WHERE recipient = ?3`, erasedRecipient(hash), now, key),
+    // A job that already holds an anonymised claim for the person (erased before, then sent to again): this claim is
+    // kept too, under a recipient of its own (its position makes it unique), never deleted.
+    run("deliveries", `UPDATE deliveries SET recipient = ?1 || ':' || position, ${anonymise} WHERE recipient = ?3`, erasedRecipient(hash), now, key),
+    run("webhookAttempts", "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE contact_key = ?1)", key),
+    run("webhookDeliveries", "DELETE FROM webhook_deliveries WHERE contact_key = ?1", key),
+    ...redactions.webhookPayloads.map((w) =>
+      run("webhookDeliveriesRedacted", "UPDATE webhook_deliveries SET payload = ?2 WHERE id = ?1", w.id, w.payload),
     ),
-    // A job that already held an anonymised claim for the person (erased before, then sent to again) keeps that one.
-    run("deliveries", "DELETE FROM deliveries WHERE recipient = ?1", key),
-    run("idempotencyKeys", "DELETE FROM idempotency_keys WHERE instr(lower(coalesce(response, '')), ?1) > 0", key),
-    run(
-      "webhookAttempts",
-      "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE instr(lower(payload), ?1) > 0)",
-      key,
-    ),
-    run("webhookDeliveries", "DELETE FROM webhook_deliveries WHERE instr(lower(payload), ?1) > 0", key),
-    ...deadLetters.map((change) =>
+    ...redactions.eventLinks.map((e) => run("eventLinksRedacted", "UPDATE events SET link = ?2 WHERE id = ?1", e.id, e.link)),
+    ...redactions.deadLetters.map((change) =>
       change.kind === "delete"
         ? run("deadLettersDeleted", "DELETE FROM dead_letters WHERE message_id = ?1", change.messageId)
         : run("deadLettersRewritten", "UPDATE dead_letters SET body = ?2 WHERE message_id = ?1", change.messageId, change.body),

@@ -1,6 +1,8 @@
 // What D1 holds about one person, read for the right of access and to find what erasure must reach.
 
 import { and, asc, eq, isNotNull, lt, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { names, prefilterNeedle } from "../domain/identity";
 import type { Db } from "./client";
 import { contactEvents, type EventKey, type EventRecord } from "./contact-events";
 import {
@@ -9,7 +11,6 @@ import {
   deliveries,
   erasedSuppressions,
   events,
-  idempotencyKeys,
   sendJobs,
   suppressionHistory,
   suppressionLifts,
@@ -17,7 +18,7 @@ import {
   webhookDeliveries,
 } from "./schema";
 
-/** The part of a person a lookup needs (see privacy/person.ts). */
+/** The part of a person a lookup needs (see privacy/person.ts): `contactId` and `key` are the same identity key. */
 export interface PersonKeys {
   contactId: string;
   key: string;
@@ -61,7 +62,7 @@ export async function suppressionRecords(db: Db, person: PersonKeys) {
     db
       .select()
       .from(suppressionHistory)
-      .where(sql`lower(${suppressionHistory.email}) = ${person.key}`)
+      .where(eq(suppressionHistory.emailKey, person.key))
       .orderBy(asc(suppressionHistory.at), asc(suppressionHistory.id)),
   ]);
   return { current, erased, lift, history };
@@ -88,37 +89,59 @@ export function deliveriesOf(db: Db, key: string) {
     .orderBy(asc(deliveries.createdAt), asc(deliveries.jobId));
 }
 
-/** Dead letters whose body names the person (ASCII case ignored): a scan, but of a table retention keeps small. */
-export function deadLettersMentioning(db: Db, key: string) {
-  return db
-    .select()
-    .from(deadLetters)
-    .where(sql`instr(lower(${deadLetters.body}), ${key}) > 0`)
-    .orderBy(asc(deadLetters.receivedAt), asc(deadLetters.messageId));
+/**
+ * Rows whose text may name the person, found by a cheap superset test in SQL (their local part, or a percent-escape
+ * that may spell it) and then exactly, by address tokens (src/domain/identity.ts). A scan, of tables retention keeps
+ * small, for the rare erasure or export.
+ */
+function candidates(column: SQLiteColumn, key: string) {
+  return sql`(instr(lower(${column}), ${prefilterNeedle(key)}) > 0 OR instr(${column}, '%') > 0)`;
 }
 
-/** Webhook deliveries whose body (one event, as the API shows it) names the person, sent or not. */
-export function webhookDeliveriesMentioning(db: Db, key: string) {
+/** Dead letters whose body names the person. */
+export async function deadLettersMentioning(db: Db, key: string) {
+  const rows = await db
+    .select()
+    .from(deadLetters)
+    .where(candidates(deadLetters.body, key))
+    .orderBy(asc(deadLetters.receivedAt), asc(deadLetters.messageId));
+  return rows.filter((r) => names(r.body, key));
+}
+
+const deliveryColumns = {
+  id: webhookDeliveries.id,
+  endpointId: webhookDeliveries.endpointId,
+  eventType: webhookDeliveries.eventType,
+  campaignId: webhookDeliveries.campaignId,
+  state: webhookDeliveries.state,
+  payload: webhookDeliveries.payload,
+  createdAt: webhookDeliveries.createdAt,
+  deliveredAt: webhookDeliveries.deliveredAt,
+};
+
+/** The person's webhook deliveries (each carries one event of theirs), sent or not: by key, compared for equality. */
+export function webhookDeliveriesOf(db: Db, key: string) {
   return db
-    .select({
-      id: webhookDeliveries.id,
-      endpointId: webhookDeliveries.endpointId,
-      eventType: webhookDeliveries.eventType,
-      campaignId: webhookDeliveries.campaignId,
-      state: webhookDeliveries.state,
-      payload: webhookDeliveries.payload,
-      createdAt: webhookDeliveries.createdAt,
-      deliveredAt: webhookDeliveries.deliveredAt,
-    })
+    .select(deliveryColumns)
     .from(webhookDeliveries)
-    .where(sql`instr(lower(${webhookDeliveries.payload}), ${key}) > 0`)
+    .where(eq(webhookDeliveries.contactKey, key))
     .orderBy(asc(webhookDeliveries.createdAt), asc(webhookDeliveries.id));
 }
 
-/** Kept answers of sending requests (24 hours) that name the person, e.g. an SES error quoting the address. */
-export function idempotencyKeysMentioning(db: Db, key: string) {
-  return db
-    .select({ key: idempotencyKeys.key, status: idempotencyKeys.status, response: idempotencyKeys.response, createdAt: idempotencyKeys.createdAt })
-    .from(idempotencyKeys)
-    .where(sql`instr(lower(coalesce(${idempotencyKeys.response}, '')), ${key}) > 0`);
+/** Other people's webhook deliveries whose payload names the person (a link carrying their address): to redact. */
+export async function othersWebhookPayloadsNaming(db: Db, key: string): Promise<Array<{ id: string; payload: string }>> {
+  const rows = await db
+    .select({ id: webhookDeliveries.id, payload: webhookDeliveries.payload })
+    .from(webhookDeliveries)
+    .where(and(candidates(webhookDeliveries.payload, key), sql`${webhookDeliveries.contactKey} IS NOT ${key}`));
+  return rows.filter((r) => names(r.payload, key));
+}
+
+/** Other people's events whose link names the person: to redact (the person's own events are deleted whole). */
+export async function othersEventLinksNaming(db: Db, key: string): Promise<Array<{ id: string; campaignId: string | null; link: string }>> {
+  const rows = await db
+    .select({ id: events.id, campaignId: events.campaignId, link: events.link })
+    .from(events)
+    .where(and(isNotNull(events.link), candidates(events.link, key), sql`${events.contactId} IS NOT ${key}`));
+  return rows.flatMap((r) => (r.link !== null && names(r.link, key) ? [{ id: r.id, campaignId: r.campaignId, link: r.link }] : []));
 }

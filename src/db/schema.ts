@@ -10,6 +10,7 @@ export const events = sqliteTable(
     id: text("id").primaryKey(),
     type: text("type").notNull(),
     campaignId: text("campaign_id"),
+    /** The identity key of the person (src/domain/identity.ts); `email` is the address as it was mailed. */
     contactId: text("contact_id"),
     email: text("email"),
     sesMessageId: text("ses_message_id"),
@@ -86,8 +87,8 @@ export const deadLetters = sqliteTable(
 );
 
 /**
- * The key an address is matched on: the whole address lower-cased (SQLite's lower(): ASCII letters), computed by
- * SQLite itself so rows written before it existed have it too, and so no writer can forget it.
+ * The identity key (src/domain/identity.ts) of the row's address: the whole address lower-cased, computed by SQLite
+ * itself so rows written before it existed have it too, and so no writer can forget it.
  */
 const emailKey = () => text("email_key").generatedAlwaysAs(sql`lower("email")`, { mode: "virtual" });
 
@@ -144,6 +145,16 @@ export const erasedSuppressions = sqliteTable("erased_suppressions", {
   erasedAt: integer("erased_at").notNull(),
 });
 
+/**
+ * Who was erased, as the keyed hash of their identity key (src/privacy/address-hash.ts), and when. A tombstone: an
+ * event of theirs still on a queue when they were erased (it happened before `erasedAt`) is dropped by the consumer
+ * instead of re-creating what erasure removed.
+ */
+export const erasures = sqliteTable("erasures", {
+  addressHash: text("address_hash").primaryKey(),
+  erasedAt: integer("erased_at").notNull(),
+});
+
 /** Every change to an address's suppression state, for audit. */
 export const suppressionHistory = sqliteTable(
   "suppression_history",
@@ -154,9 +165,12 @@ export const suppressionHistory = sqliteTable(
     reason: text("reason"),
     at: integer("at").notNull(),
     eventId: text("event_id"),
+    emailKey: emailKey(),
   },
   (t) => [
     index("suppression_history_email").on(t.email, t.at),
+    // Export and erasure find one person's history by equality on the identity key.
+    index("suppression_history_email_key").on(t.emailKey),
     // An event suppresses at most once in the history, however often it is replayed.
     uniqueIndex("suppression_history_event_action").on(t.eventId, t.action),
   ],
@@ -270,11 +284,16 @@ export const deliveries = sqliteTable(
 /**
  * `Idempotency-Key`s of sending requests, kept 24 hours: the request's fingerprint (method, path and canonical
  * body), and once it has an outcome, the answer to give again. `in_progress` rows are leased to one request.
+ * `key` is the keyed digest of the caller's key (src/privacy/idempotency-digest.ts), never the key itself, and the
+ * answer is kept without the key or any address in it, so the table names nobody and erasure has nothing here to
+ * delete.
  */
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
   {
     key: text("key").primaryKey(),
+    /** False only for rows stored before digests (their `key` is the caller's key): digested on first sight. */
+    digested: integer("digested", { mode: "boolean" }).notNull().default(false),
     fingerprint: text("fingerprint").notNull(),
     /** `in_progress` or `done`. */
     state: text("state").notNull(),
@@ -335,6 +354,8 @@ export const webhookDeliveries = sqliteTable(
     eventId: text("event_id").notNull(),
     eventType: text("event_type").notNull(),
     campaignId: text("campaign_id"),
+    /** The identity key of the event's person (null for notices): export and erasure match it by equality. */
+    contactKey: text("contact_key"),
     payload: text("payload").notNull(),
     state: text("state").$type<WebhookDeliveryState>().notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
@@ -349,7 +370,7 @@ export const webhookDeliveries = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     deliveredAt: integer("delivered_at"),
   },
-  (t) => [index("webhook_deliveries_endpoint").on(t.endpointId, t.createdAt, t.id)],
+  (t) => [index("webhook_deliveries_endpoint").on(t.endpointId, t.createdAt, t.id), index("webhook_deliveries_contact").on(t.contactKey)],
 );
 
 /** Every attempt of a delivery: what the endpoint answered (or that nobody knows), and how long it took. */

@@ -10,9 +10,9 @@ import type { Decision, DeliveryDecision, PermanentDecision, SoftBounceDecision 
  * keeps a replayed bounce from counting twice, and a late delivery from being missed.
  */
 const CURRENT_STREAK = `(SELECT COUNT(*) FROM events
-  WHERE contact_id = ?1 AND type = 'bounce'
+  WHERE contact_id = lower(?1) AND type = 'bounce'
     AND COALESCE(json_extract(metadata, '$.bounceType'), '') <> 'Permanent'
-    AND occurred_at > COALESCE((SELECT MAX(occurred_at) FROM events WHERE contact_id = ?1 AND type = 'delivery'), -1))`;
+    AND occurred_at > COALESCE((SELECT MAX(occurred_at) FROM events WHERE contact_id = lower(?1) AND type = 'delivery'), -1))`;
 
 // Suppressions and lifts match an address whatever its case, on their lower-cased email_key.
 const NOT_LIFTED_SINCE = "NOT EXISTS (SELECT 1 FROM suppression_lifts WHERE email_key = lower(?1) AND lifted_at >= ?2)";

@@ -1,7 +1,7 @@
 // Reading suppressions: is an address suppressed now, and with what reason.
 
-import { eq, sql } from "drizzle-orm";
-import { normalizeEmail } from "../domain/email";
+import { eq } from "drizzle-orm";
+import { identityKey } from "../domain/identity";
 import { ConfigError } from "../errors";
 import { isActive, type Suppression, type SuppressionReason } from "../domain/suppression";
 import type { Db } from "./client";
@@ -19,9 +19,9 @@ export function rowToSuppression(row: Row): Suppression {
   };
 }
 
-/** The condition that picks an address's row whatever its case: the table's lower-cased key, computed the same way. */
+/** The condition that picks an address's row whatever its case: the table's key (lower(email)) is the identity key. */
 export function sameAddress(column: typeof suppressions.emailKey, email: string) {
-  return eq(column, sql`lower(${normalizeEmail(email)})`);
+  return eq(column, identityKey(email));
 }
 
 /**

@@ -7,7 +7,7 @@ import { webhookAttempts, webhookDeliveries, webhookEndpoints, type WebhookDeliv
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type AttemptRow = typeof webhookAttempts.$inferSelect;
-export type NewDelivery = Pick<DeliveryRow, "id" | "endpointId" | "eventId" | "eventType" | "campaignId" | "payload">;
+export type NewDelivery = Pick<DeliveryRow, "id" | "endpointId" | "eventId" | "eventType" | "campaignId" | "contactKey" | "payload">;
 
 /** Ids per IN list, under D1's 100 bound parameters. */
 const IDS_PER_QUERY = 90;

@@ -1,6 +1,8 @@
 // Suppression rules as plain decisions over a batch of events: which addresses to suppress, and why.
 
+import { normalizeEmail } from "./email";
 import type { TrackingEvent } from "./events";
+import { identityKey } from "./identity";
 import type { SuppressionReason } from "./suppression";
 
 /** Suppress at once and for good (hard bounce, complaint, unsubscribe). */
@@ -53,18 +55,20 @@ export function decide(events: readonly TrackingEvent[]): Decision[] {
   const latestSoft = new Map<string, SoftBounceDecision>();
   const latestDelivery = new Map<string, DeliveryDecision>();
   const keepLatest = <D extends SoftBounceDecision | DeliveryDecision>(map: Map<string, D>, d: D) => {
-    const prev = map.get(d.email);
-    if (!prev || d.at > prev.at || (d.at === prev.at && d.eventId > prev.eventId)) map.set(d.email, d);
+    const prev = map.get(identityKey(d.email));
+    if (!prev || d.at > prev.at || (d.at === prev.at && d.eventId > prev.eventId)) map.set(identityKey(d.email), d);
   };
   for (const e of events) {
     if (!e.contactId) continue;
+    // The address as mailed is what a suppression shows (its key, email_key, is the identity key whatever the case).
+    const email = e.email ? normalizeEmail(e.email) : e.contactId;
     const reason = permanentReason(e);
     if (reason) {
-      out.push({ kind: "permanent", email: e.contactId, reason, at: e.occurredAt, eventId: e.id });
+      out.push({ kind: "permanent", email, reason, at: e.occurredAt, eventId: e.id });
     } else if (e.type === "bounce") {
-      keepLatest(latestSoft, { kind: "soft_bounce", email: e.contactId, at: e.occurredAt, eventId: e.id });
+      keepLatest(latestSoft, { kind: "soft_bounce", email, at: e.occurredAt, eventId: e.id });
     } else if (e.type === "delivery") {
-      keepLatest(latestDelivery, { kind: "delivery", email: e.contactId, at: e.occurredAt, eventId: e.id });
+      keepLatest(latestDelivery, { kind: "delivery", email, at: e.occurredAt, eventId: e.id });
     }
   }
   return [...out, ...latestSoft.values(), ...latestDelivery.values()];

@@ -12,15 +12,20 @@ import { countEvents } from "../stats/counters";
 import { enqueueWebhooks, trackingWebhookEvent } from "../webhooks/fanout";
 import { acknowledgeNotices, noticeEvent, recordAccountActivity } from "../guard/activity";
 import { log } from "../log";
+import { withoutErased } from "../privacy/tombstones";
 import { classifyEvents, type ClassifiedEvent } from "./classify";
 
 /**
  * Classify the opens and clicks (human or machine, src/pipeline/classify.ts), then store and count everything.
- * A replayed event is classified again and stored and counted as nothing new, so its first verdict stands.
+ * A replayed event is classified again and stored and counted as nothing new, so its first verdict stands. Every
+ * event is keyed by the identity key first, and those of people erased after they happened are dropped (the
+ * erasure tombstone, src/privacy/tombstones.ts).
  */
 export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Promise<void> {
   if (list.length === 0) return;
-  await storeAndCount(env, await classifyEvents(env, list));
+  const kept = await withoutErased(env.DB, config(env).privacy, list);
+  if (kept.length === 0) return;
+  await storeAndCount(env, await classifyEvents(env, kept));
 }
 
 /**

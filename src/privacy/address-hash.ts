@@ -7,31 +7,39 @@
 // reversed by hashing candidate addresses; without the key, the stored hash reveals nothing.
 
 import type { PrivacyConfig } from "../config";
-import { addressKey } from "../domain/email";
+import { identityKey } from "../domain/identity";
 import { ConfigError } from "../errors";
 import { PromiseCache } from "../sns/promise-cache";
 import { decodeBase64Url, encodeBase64Url } from "../tracking/base64url";
 import { deriveKey } from "../tracking/keys";
 
 const MIN_SECRET_BYTES = 32;
-const keys = new PromiseCache<CryptoKey>(4);
+const keys = new PromiseCache<CryptoKey>(8);
 
-async function importErasureKey(secret: string): Promise<CryptoKey> {
+/** The purposes ERASURE_KEY is used for, each with its own derived HMAC key. */
+export type ErasureKeyUse = "mail-tracker erased address" | "mail-tracker idempotency key";
+
+async function importErasureKey(secret: string, use: ErasureKeyUse): Promise<CryptoKey> {
   const bytes = decodeBase64Url(secret.trim());
   if (!bytes || bytes.length < MIN_SECRET_BYTES)
     throw new ConfigError("ERASURE_KEY", `ERASURE_KEY must be base64url of at least ${MIN_SECRET_BYTES} bytes`);
-  return deriveKey(bytes, "mail-tracker erased address", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
+  return deriveKey(bytes, use, { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
 }
 
-/** The HMAC key, imported once per isolate; null when ERASURE_KEY is not set. */
-export function erasureKey(secret: string | null | undefined): Promise<CryptoKey> | null {
+/** An HMAC key derived from ERASURE_KEY for `use`, imported once per isolate; null when ERASURE_KEY is not set. */
+export function erasureKey(secret: string | null | undefined, use: ErasureKeyUse = "mail-tracker erased address"): Promise<CryptoKey> | null {
   if (!secret || secret.trim() === "") return null;
-  return keys.get(secret, () => importErasureKey(secret));
+  return keys.get(`${use}\n${secret}`, () => importErasureKey(secret, use));
+}
+
+/** HMAC-SHA256 of the text, base64url. */
+export async function hmacText(key: CryptoKey, text: string): Promise<string> {
+  return encodeBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text))));
 }
 
 /** The address's stand-in: HMAC of its case-insensitive key (as suppressions compare addresses), base64url. */
 export async function addressHash(key: CryptoKey, address: string): Promise<string> {
-  return encodeBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(addressKey(address)))));
+  return hmacText(key, identityKey(address));
 }
 
 /** The hash for an address under this deployment's ERASURE_KEY; null when the key is not set. */

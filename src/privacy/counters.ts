@@ -30,19 +30,21 @@ export async function counterEntries(
   return all.filter(([, e]) => e.firsts.length + e.links.length + e.recentClicks.length > 0).map(([campaignId, e]) => ({ campaignId, ...e }));
 }
 
-/** Erase the contacts from every campaign's unique sets; counts what went. A failed call throws (erasing again completes it). */
+/** Erase the contacts from every campaign's unique sets and `key`'s address from its link URLs; counts what went. A failed call throws (erasing again completes it). */
 export async function eraseCounterEntries(
   env: Env,
   campaignIds: readonly string[],
   contacts: string[],
+  key: string,
 ): Promise<{ campaigns: number } & ErasedEntries> {
-  const all = await eachCampaign(env, campaignIds, (stub) => stub.eraseContacts(contacts));
-  const total = { campaigns: 0, firsts: 0, linkContacts: 0, recentClicks: 0 };
+  const all = await eachCampaign(env, campaignIds, (stub) => stub.eraseContacts(contacts, key));
+  const total = { campaigns: 0, firsts: 0, linkContacts: 0, recentClicks: 0, linksRedacted: 0 };
   for (const [, erased] of all) {
-    if (erased.firsts + erased.linkContacts + erased.recentClicks > 0) total.campaigns++;
+    if (erased.firsts + erased.linkContacts + erased.recentClicks + erased.linksRedacted > 0) total.campaigns++;
     total.firsts += erased.firsts;
     total.linkContacts += erased.linkContacts;
     total.recentClicks += erased.recentClicks;
+    total.linksRedacted += erased.linksRedacted;
   }
   return total;
 }

@@ -1,6 +1,6 @@
 // A dead letter's body and one person: what of it is theirs (to export), and what is left once they are erased.
 
-import { addressKey } from "../domain/email";
+import { identityKey, redact } from "../domain/identity";
 import { readEnvelope, type TrackingEvent } from "../domain/events";
 import { readSendTask } from "../sending/jobs";
 import { mentions, type Person } from "./person";
@@ -14,23 +14,30 @@ function parse(body: string): unknown {
 }
 
 function isTheirs(e: TrackingEvent, person: Person): boolean {
-  return addressKey(e.contactId ?? "") === person.key || addressKey(e.email ?? "") === person.key;
+  return identityKey(e.contactId ?? "") === person.key || identityKey(e.email ?? "") === person.key;
 }
 
 export type Erasure = { kind: "untouched" } | { kind: "delete" } | { kind: "rewrite"; body: string };
 
 /**
- * Without the person: an event envelope keeps the other people's events (they can still be replayed), anything else
- * that names them goes whole (a send task is one recipient's; an SNS message cannot be cut apart safely).
+ * Without the person: an event envelope keeps the other people's events (they can still be replayed), with any
+ * mention of the person inside them (a link that carries their address) redacted; a send task to them goes whole;
+ * any other body (an SNS message, held to be read) keeps its text with their address redacted, since it may be
+ * someone else's too.
  */
 export function eraseFromBody(body: string, person: Person): Erasure {
   if (!mentions(body, person)) return { kind: "untouched" };
-  const read = readEnvelope(parse(body));
-  const envelope = read.ok ? read.value : null;
-  const rest = envelope ? envelope.events.filter((e) => !isTheirs(e, person)) : [];
-  if (!envelope || rest.length === 0) return { kind: "delete" };
-  const text = JSON.stringify({ ...envelope, events: rest });
-  return mentions(text, person) ? { kind: "delete" } : { kind: "rewrite", body: text };
+  const parsed = parse(body);
+  const read = readEnvelope(parsed);
+  if (read.ok) {
+    const rest = read.value.events.filter((e) => !isTheirs(e, person));
+    if (rest.length === 0) return { kind: "delete" };
+    const text = JSON.stringify({ ...read.value, events: rest });
+    return { kind: "rewrite", body: redact(text, person.key) ?? text };
+  }
+  const task = readSendTask(parsed);
+  if (task.ok && identityKey(task.value.to) === person.key) return { kind: "delete" };
+  return { kind: "rewrite", body: redact(body, person.key) ?? body };
 }
 
 /**
@@ -42,6 +49,6 @@ export function theirPart(body: string, person: Person): unknown {
   const envelope = readEnvelope(parsed);
   if (envelope.ok) return { ...envelope.value, events: envelope.value.events.filter((e) => isTheirs(e, person)) };
   const task = readSendTask(parsed);
-  if (task.ok && addressKey(task.value.to) === person.key) return task.value;
+  if (task.ok && identityKey(task.value.to) === person.key) return task.value;
   return { withheld: "this body may name other people too" };
 }

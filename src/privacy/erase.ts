@@ -5,29 +5,59 @@ import { config } from "../config";
 import { database } from "../db/client";
 import { ConfigError } from "../errors";
 import { erasureStatements, type DeadLetterChange, type ErasedStore } from "../db/person-erasure";
-import { campaignsOf, deadLettersMentioning } from "../db/person-records";
+import { campaignsOf, deadLettersMentioning, othersEventLinksNaming, othersWebhookPayloadsNaming } from "../db/person-records";
 import { erasedSuppressions } from "../db/schema";
+import { redact } from "../domain/identity";
 import { eraseCounterEntries } from "./counters";
 import { eraseFromBody } from "./dead-letter-bodies";
+import { digestLegacyKeys } from "./idempotency-digest";
 import { personOf } from "./person";
 
 const DAY_MS = 86_400_000;
 
+type Counted = Exclude<ErasedStore, "suppressionKept" | "webhookAttempts" | "tombstone">;
+
 export interface ErasureReport {
   email: string;
-  /** Rows removed (or, for send claims and dead letters kept for others, rewritten without the person), per store. */
-  erased: Omit<Record<ErasedStore, number>, "suppressionKept" | "webhookAttempts"> & {
+  /** The identity key the stores were searched by (src/domain/identity.ts): every spelling of the address is this. */
+  key: string;
+  /**
+   * Rows removed per store; for send claims, rows kept anonymised; for dead letters kept for others, rewritten
+   * without the person; `*Redacted`: other people's rows whose text named the person, now with it redacted.
+   * `idempotencyKeys` is always 0: keys are stored as keyed digests with answers that name nobody, so none is erased.
+   */
+  erased: Record<Counted, number> & {
+    idempotencyKeys: number;
     /** Entries of campaign counters' per-contact sets (unique opens, clicks, unsubscribes; per-link clickers). */
-    counterEntries: { campaigns: number; uniqueSets: number; linkContacts: number; recentClicks: number };
+    counterEntries: { campaigns: number; uniqueSets: number; linkContacts: number; recentClicks: number; linksRedacted: number };
   };
   /** Whether a hash of the address is kept so that it stays unmailable (it was suppressed). */
   stillSuppressed: boolean;
+  /** The tombstone: events of the person still on a queue, from before this time, are dropped when they arrive. */
+  erasedAt: string;
+}
+
+/** Other people's rows that mention the person, each with its redacted text (exact token match, never substring). */
+async function redactionsFor(db: ReturnType<typeof database>, person: Awaited<ReturnType<typeof personOf>>) {
+  const deadLetters: DeadLetterChange[] = [];
+  for (const row of await deadLettersMentioning(db, person.key)) {
+    const change = eraseFromBody(row.body, person);
+    if (change.kind !== "untouched") deadLetters.push({ messageId: row.messageId, ...change });
+  }
+  const links = await othersEventLinksNaming(db, person.key);
+  const payloads = await othersWebhookPayloadsNaming(db, person.key);
+  return {
+    deadLetters,
+    eventLinks: links.map((l) => ({ id: l.id, link: redact(l.link, person.key)!, campaignId: l.campaignId })),
+    webhookPayloads: payloads.map((p) => ({ id: p.id, payload: redact(p.payload, person.key)! })),
+  };
 }
 
 /**
- * Erase the person. The counters go first, while the stored events still say which campaigns hold the person; if
- * any call fails nothing in D1 has changed yet and erasing again finishes the job. D1 then changes in one
- * transaction. Erasing twice finds nothing the second time, and keeps the hash.
+ * Erase the person. Idempotency rows from before digests are digested first (then none names anyone). The
+ * counters go next, while the stored events still say which campaigns hold the person; if any call fails nothing
+ * in D1 has changed yet and erasing again finishes the job. D1 then changes in one transaction, tombstone included.
+ * Erasing twice finds nothing the second time, and keeps the hash.
  */
 export async function erasePerson(env: Env, address: string, now = Date.now()): Promise<ErasureReport> {
   const { privacy } = config(env);
@@ -36,30 +66,29 @@ export async function erasePerson(env: Env, address: string, now = Date.now()): 
     throw new ConfigError("ERASURE_KEY", "ERASURE_KEY is not set: erasure keeps a keyed hash of a suppressed address and needs that key");
   const hash = person.hash;
   const db = database(env.DB);
+  await digestLegacyKeys(db, privacy, Number.MAX_SAFE_INTEGER);
 
-  const campaignIds = await campaignsOf(db, person.contactId, now - privacy.retentionDays * DAY_MS);
-  const counters = await eraseCounterEntries(env, campaignIds, [person.contactId]);
+  const redactions = await redactionsFor(db, person);
+  const linkCampaigns = redactions.eventLinks.flatMap((l) => (l.campaignId === null ? [] : [l.campaignId]));
+  const campaignIds = [...new Set([...(await campaignsOf(db, person.key, now - privacy.retentionDays * DAY_MS)), ...linkCampaigns])].sort();
+  const counters = await eraseCounterEntries(env, campaignIds, [person.key], person.key);
 
-  const changes: DeadLetterChange[] = [];
-  for (const row of await deadLettersMentioning(db, person.key)) {
-    const change = eraseFromBody(row.body, person);
-    if (change.kind !== "untouched") changes.push({ messageId: row.messageId, ...change });
-  }
-  const labelled = erasureStatements(env.DB, { ...person, hash }, changes, now);
+  const labelled = erasureStatements(env.DB, { ...person, hash }, redactions, now);
   const results = await env.DB.batch(labelled.map((l) => l.statement));
-  const counts = {
+  const counts: Record<Counted, number> = {
     events: 0,
+    eventLinksRedacted: 0,
     deadLettersDeleted: 0,
     deadLettersRewritten: 0,
     suppressions: 0,
     suppressionHistory: 0,
     suppressionLifts: 0,
     deliveries: 0,
-    idempotencyKeys: 0,
     webhookDeliveries: 0,
+    webhookDeliveriesRedacted: 0,
   };
   labelled.forEach(({ store }, i) => {
-    if (store !== "suppressionKept" && store !== "webhookAttempts") counts[store] += results[i]!.meta.changes;
+    if (store !== "suppressionKept" && store !== "webhookAttempts" && store !== "tombstone") counts[store] += results[i]!.meta.changes;
   });
   const kept = await db
     .select({ hash: erasedSuppressions.addressHash })
@@ -68,15 +97,19 @@ export async function erasePerson(env: Env, address: string, now = Date.now()): 
     .get();
   return {
     email: address,
+    key: person.key,
     erased: {
       ...counts,
+      idempotencyKeys: 0,
       counterEntries: {
         campaigns: counters.campaigns,
         uniqueSets: counters.firsts,
         linkContacts: counters.linkContacts,
         recentClicks: counters.recentClicks,
+        linksRedacted: counters.linksRedacted,
       },
     },
     stillSuppressed: kept !== undefined,
+    erasedAt: new Date(now).toISOString(),
   };
 }

@@ -3,15 +3,8 @@
 import { config } from "../config";
 import { database } from "../db/client";
 import { eventJson } from "../db/contact-events";
-import {
-  allEventsOf,
-  campaignsOf,
-  deadLettersMentioning,
-  deliveriesOf,
-  idempotencyKeysMentioning,
-  suppressionRecords,
-  webhookDeliveriesMentioning,
-} from "../db/person-records";
+import { allEventsOf, campaignsOf, deadLettersMentioning, deliveriesOf, suppressionRecords, webhookDeliveriesOf } from "../db/person-records";
+import { digestLegacyKeys } from "./idempotency-digest";
 import { counterEntries } from "./counters";
 import { theirPart } from "./dead-letter-bodies";
 import { personOf } from "./person";
@@ -26,13 +19,15 @@ export async function exportPerson(env: Env, address: string, now = Date.now()) 
   const { privacy } = config(env);
   const person = await personOf(privacy, address);
   const db = database(env.DB);
-  const [events, suppression, deliveries, deadLetters, idempotency, webhooks, campaignIds] = await Promise.all([
+  // Idempotency keys are kept as digests with answers that name nobody: nothing there is anyone's, once the rows
+  // from before digests have been moved.
+  await digestLegacyKeys(db, privacy, Number.MAX_SAFE_INTEGER);
+  const [events, suppression, deliveries, deadLetters, webhooks, campaignIds] = await Promise.all([
     allEventsOf(db, person.contactId, MAX_EXPORTED_EVENTS + 1),
     suppressionRecords(db, person),
     deliveriesOf(db, person.key),
     deadLettersMentioning(db, person.key),
-    idempotencyKeysMentioning(db, person.key),
-    webhookDeliveriesMentioning(db, person.key),
+    webhookDeliveriesOf(db, person.key),
     campaignsOf(db, person.contactId, now - privacy.retentionDays * DAY_MS),
   ]);
   const counters = await counterEntries(env, campaignIds, [person.contactId]);
@@ -74,6 +69,7 @@ export async function exportPerson(env: Env, address: string, now = Date.now()) 
       createdAt: iso(w.createdAt),
       deliveredAt: iso(w.deliveredAt),
     })),
-    idempotencyKeys: idempotency.map((k) => ({ key: k.key, status: k.status, response: k.response, createdAt: iso(k.createdAt) })),
+    /** Always empty: keys are stored as keyed digests and their answers without addresses (kept for the field's sake). */
+    idempotencyKeys: [] as Array<{ key: string; status: number | null; response: string | null; createdAt: string | null }>,
   };
 }

@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { database } from "../db/client";
 import { contactEvents, eventJson } from "../db/contact-events";
-import { normalizeEmail } from "../domain/email";
+import { identityKey } from "../domain/identity";
 import { Email } from "../domain/schemas";
 import { erasePerson } from "../privacy/erase";
 import { exportPerson } from "../privacy/export";
@@ -14,7 +14,7 @@ import type { AppEnv } from "../app-env";
 export const contactsApi = new Hono<AppEnv>();
 
 contactsApi.get("/:email/events", async (c) => {
-  const email = normalizeEmail(validateWith(Email, c.req.param("email")));
+  const email = identityKey(validateWith(Email, c.req.param("email")));
   const query = validateWith(PageQuery, c.req.query());
   const before = decodeCursor(query.cursor, EventCursor);
   const result = await readPage(

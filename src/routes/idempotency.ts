@@ -2,11 +2,13 @@
 
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { config } from "../config";
 import { database } from "../db/client";
 import { answerKey, keyRecord, releaseKey, takeKey, takeOverKey } from "../db/idempotency";
 import { judgeRepeat, parseIdempotencyKey, requestFingerprint } from "../domain/idempotency";
 import { AppError, errorBody } from "../errors";
 import { log } from "../log";
+import { digestLegacyKey, idempotencyDigest, replayedAnswer, storedAnswer } from "../privacy/idempotency-digest";
 import { SesError } from "../ses/client";
 import { appErrorFromSes } from "../ses/app-error";
 import type { AppEnv } from "../app-env";
@@ -68,19 +70,23 @@ export async function idempotent(
   const key = parsed.key;
   const fingerprint = await requestFingerprint(c.req.method, new URL(c.req.url).pathname, body);
   const db = database(c.env.DB);
+  const { privacy } = config(c.env);
+  // Stored and looked up by its keyed digest only (src/privacy/idempotency-digest.ts); a row from before digests
+  // is moved to its digest first, so a repeat across the upgrade still finds it.
+  const digest = await idempotencyDigest(privacy, key);
+  await digestLegacyKey(db, privacy, key);
   const now = Date.now();
 
   const keep = async (status: ContentfulStatusCode, answer: Record<string, unknown>): Promise<Response> => {
-    const text = JSON.stringify(answer);
-    await answerKey(db, key, status, text).catch((err: unknown) => {
+    await answerKey(db, digest, status, storedAnswer(answer)).catch((err: unknown) => {
       // The work is done; its answer is not kept, and the key's lease runs out: a repeat resumes or learns it is unknown.
-      log.error("idempotent answer not kept", { key, status, error: String(err) });
+      log.error("idempotent answer not kept", { status, error: String(err) });
     });
-    return respond(c, key, status, text, false);
+    return respond(c, key, status, JSON.stringify(answer), false);
   };
   const unknownOutcome = (err: AppError) => keep(err.status as ContentfulStatusCode, { ...errorBody(err), idempotencyKey: key });
 
-  const taken = await takeKey(db, { key, fingerprint, jobId: options.newJobId, now });
+  const taken = await takeKey(db, { key: digest, fingerprint, jobId: options.newJobId, now });
   let hold: KeyHold;
   if (taken.taken) {
     hold = { key, jobId: taken.jobId };
@@ -93,8 +99,8 @@ export async function idempotent(
         { idempotencyKey: key },
       );
     }
-    if (verdict.kind === "replay") return respond(c, key, verdict.status as ContentfulStatusCode, verdict.body, true);
-    const took = verdict.kind === "stale" ? await takeOverKey(db, key, verdict.lockedUntil, now) : null;
+    if (verdict.kind === "replay") return respond(c, key, verdict.status as ContentfulStatusCode, replayedAnswer(verdict.body, key), true);
+    const took = verdict.kind === "stale" ? await takeOverKey(db, digest, verdict.lockedUntil, now) : null;
     if (!took) {
       throw new AppError(
         "idempotency_key_in_use",
@@ -119,8 +125,8 @@ export async function idempotent(
   } catch (err) {
     const mapped = asAppError(err);
     if (mapped?.code === "outcome_unknown") return unknownOutcome(mapped);
-    await releaseKey(db, key, options.onStale === "resume").catch((releaseErr: unknown) => {
-      log.error("idempotency key not released", { key, error: String(releaseErr) });
+    await releaseKey(db, digest, options.onStale === "resume").catch((releaseErr: unknown) => {
+      log.error("idempotency key not released", { error: String(releaseErr) });
     });
     throw mapped ?? err;
   }

@@ -12,19 +12,26 @@
 // the queue again (a retried task would run out of max_retries while it waited).
 
 import { eq } from "drizzle-orm";
-import { config, type PrivacyConfig } from "../config";
+import { config } from "../config";
 import { database, type Db } from "../db/client";
 import { campaignTracking } from "../db/campaign-settings";
-import { claimDelivery, findDelivery, markSuppressed, parkDelivery, settleDelivery, type DeliveryRef, type Settlement } from "../db/deliveries";
+import {
+  claimDelivery,
+  erasedPositions,
+  findDelivery,
+  markSuppressed,
+  parkDelivery,
+  settleDelivery,
+  type DeliveryRef,
+  type Settlement,
+} from "../db/deliveries";
 import { finishJobsStatement } from "../db/job-messages";
-import { erasedRecipient } from "../db/person-erasure";
 import { sendJobs } from "../db/schema";
-import { normalizeEmail } from "../domain/email";
+import { identityKey } from "../domain/identity";
 import type { TrackingEvent } from "../domain/events";
 import { describePause, pauseChecker } from "../guard/pause";
 import { log } from "../log";
 import { storeDeadLetter } from "../pipeline/dead-letters";
-import { addressHashFor } from "../privacy/address-hash";
 import { suppressionOf } from "../privacy/suppressed";
 import { retryDelaySeconds } from "../pipeline/queues";
 import { sesConfig, type RetryPolicy, type SesError } from "../ses/client";
@@ -46,7 +53,7 @@ function rejectEvent(job: SendJob, task: SendTask, err: SesError, now: number): 
     id: `reject:${task.jobId}:${task.n}`,
     type: "reject",
     campaignId: job.campaignId,
-    contactId: normalizeEmail(task.to),
+    contactId: identityKey(task.to),
     email: task.to,
     sesMessageId: null,
     occurredAt: now,
@@ -174,7 +181,7 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
     taken.add(id);
     if (halted) return retryLater(message);
     const found = await findDelivery(db, ref);
-    if (!found && (await erasedClaim(settings.privacy, db, ref.jobId, task.to))) {
+    if (!found && (await erasedClaim(db, ref.jobId, task.n))) {
       log.info("send skipped: the recipient was erased", { jobId: job.id, n: task.n });
       message.ack();
       return;
@@ -240,10 +247,9 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
   await pacer.finish();
 }
 
-/** A recipient erased (DELETE /api/contacts/<email>) keeps an anonymised claim in the job: never claimed again. */
-async function erasedClaim(privacy: PrivacyConfig, db: Db, jobId: string, to: string): Promise<boolean> {
-  const hash = await addressHashFor(privacy, to);
-  return hash !== null && (await findDelivery(db, { jobId, recipient: erasedRecipient(hash) })) !== undefined;
+/** A recipient erased (DELETE /api/contacts/<email>) keeps an anonymised claim at their position: never claimed again. */
+async function erasedClaim(db: Db, jobId: string, position: number): Promise<boolean> {
+  return (await erasedPositions(db, jobId)).has(position);
 }
 
 /** Clears the message of the jobs that have finished; a failure is logged (the cron's sweep clears it later). */

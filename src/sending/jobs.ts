@@ -4,9 +4,9 @@ import { and, eq, sql } from "drizzle-orm";
 import * as v from "valibot";
 import { chunk } from "../db/chunk";
 import { prepare, type Db } from "../db/client";
-import { insertQueuedStatements, requeueUnknown, unqueue } from "../db/deliveries";
+import { erasedPositions, insertQueuedStatements, requeueUnknown, unqueue } from "../db/deliveries";
 import { sendJobs } from "../db/schema";
-import { addressKey } from "../domain/email";
+import { identityKey } from "../domain/identity";
 import { checkWith, type Checked } from "../domain/schemas";
 import { log } from "../log";
 import type { TrackSwitches } from "../tracking/instrument";
@@ -42,7 +42,7 @@ export function readSendTask(body: unknown): Checked<SendTask> {
  * normalised address: ASCII letters lower-cased), so that `Ann@x` and `ann@x` in one list are one person, mailed once.
  */
 export function deliveryKey(address: string): string {
-  return addressKey(address);
+  return identityKey(address);
 }
 
 /** One task per distinct recipient (by delivery key): a list that names someone twice mails them once. */
@@ -106,7 +106,9 @@ export async function createSendJob(
     recipients: tasks.length,
     createdAt: now,
   };
-  const claims = tasks.map((t) => ({ recipient: deliveryKey(t.to), email: t.to, position: t.n }));
+  // A job resumed after one of its recipients was erased never claims them again (their task finds no claim).
+  const erased = await erasedPositions(db, jobId);
+  const claims = tasks.filter((t) => !erased.has(t.n)).map((t) => ({ recipient: deliveryKey(t.to), email: t.to, position: t.n }));
   // The job row and the claims exist before any task can reach the consumer.
   await db.$client.batch([
     prepare(db.$client, db.insert(sendJobs).values(row).onConflictDoNothing()),
@@ -190,7 +192,7 @@ export async function requeueUnknownRecipients(db: Db, queue: Queue, jobId: stri
       left.map((d) => d.recipient),
       Date.now(),
     ).catch((unqueueErr: unknown) => {
-      log.error("requeued deliveries not given back to unknown", { jobId, recipients: left.map((d) => d.email), error: String(unqueueErr) });
+      log.error("requeued deliveries not given back to unknown", { jobId, positions: left.map((d) => d.position), error: String(unqueueErr) });
     });
     throw new RequeueIncomplete(queued, tasks.length - queued, err);
   }

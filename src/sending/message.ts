@@ -2,7 +2,7 @@
 
 import type { Config, SesSettings } from "../config";
 import { sendEventId } from "../domain/event-ids";
-import { normalizeEmail } from "../domain/email";
+import { identityKey } from "../domain/identity";
 import type { TrackingEvent } from "../domain/events";
 import { sesConfig, type RetryPolicy, DEFAULT_RETRY } from "../ses/client";
 import { sendEmail, type OutboundEmail } from "../ses/send-email";
@@ -83,7 +83,7 @@ export function sendEvent(
     id: sendEventId(sesMessageId),
     type: "send",
     campaignId: input.campaignId,
-    contactId: normalizeEmail(input.to),
+    contactId: identityKey(input.to),
     email: input.to,
     sesMessageId,
     occurredAt: now,

@@ -2,6 +2,7 @@
 
 import * as v from "valibot";
 import { normalizeEmail } from "../domain/email";
+import { identityKey } from "../domain/identity";
 import type { EventType, TrackingEvent } from "../domain/events";
 import { CampaignId } from "../domain/schemas";
 import { encodeBase64Url } from "../tracking/base64url";
@@ -273,9 +274,10 @@ export async function parseSesMessage(message: string, sns: SnsContext): Promise
   const events = await Promise.all(
     list.map(async (d): Promise<TrackingEvent> => {
       const email = d.recipient ?? messageContact;
-      const contactId = email === null ? null : normalizeEmail(email);
+      const contactId = email === null ? null : identityKey(email);
       return {
-        // SES's Send for a one-recipient message is the send our own sender already recorded: same id.
+        // SES's Send for a one-recipient message is the send our own sender already recorded: same id. The others
+        // hash the recipient as spelled (never the identity key), so ids stay what they were before it existed.
         id:
           type === "send" && destination.length === 1
             ? sendEventId(mail.messageId)

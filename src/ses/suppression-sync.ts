@@ -67,7 +67,11 @@ export async function syncPendingSuppressions(env: Env, db: Db, options: { event
     result.synced++;
   }
   if (result.failed.length > 0) {
-    log.error("SES suppression mirror refused some addresses; will retry on schedule", { failed: result.failed });
+    // The errors without the addresses: a log line names nobody.
+    log.error("SES suppression mirror refused some addresses; will retry on schedule", {
+      failed: result.failed.length,
+      errors: result.failed.map((f) => f.error),
+    });
   }
   return result;
 }

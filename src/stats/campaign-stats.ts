@@ -23,6 +23,8 @@ import { minus, type Tally } from "../guard/rules";
 import { COUNTERS, effectOf, hourOf, linkKey, zeroCounts, type Counter, type CountedEvent, type Counts, type Effect } from "./counting";
 import { config } from "../config";
 import { log } from "../log";
+import { migrateStats } from "./identity-migration";
+import { redactLinks } from "./link-redaction";
 
 /**
  * How long an applied event id is remembered. Queues redeliver within their retention (at most 14 days)
@@ -104,6 +106,8 @@ export interface ErasedEntries {
   firsts: number;
   linkContacts: number;
   recentClicks: number;
+  /** Link rows whose URL carried the address, now redacted (merged into a row that already had that URL). */
+  linksRedacted: number;
 }
 
 export interface RebuildResult {
@@ -125,6 +129,8 @@ export class CampaignStats extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
+    // Contacts keyed by the identity key (src/stats/identity-migration.ts): once per object, before anything else.
+    migrateStats(ctx.storage);
     this.guard = new PauseStore(this.sql, "campaign");
   }
 
@@ -259,17 +265,18 @@ export class CampaignStats extends DurableObject<Env> {
   }
 
   /**
-   * Forget these contacts (the right to erasure): their entries in the unique sets go, the counters stay as they
-   * are (they are not personal data, and erasing someone does not rewrite a campaign's history). Erasing again
-   * finds nothing.
+   * Forget these contacts (the right to erasure): their entries in the unique sets go, and `key`'s address is
+   * redacted from link URLs that carry it (src/stats/link-redaction.ts); the counters stay as they are (they are
+   * not personal data, and erasing someone does not rewrite a campaign's history). Erasing again finds nothing.
    */
-  eraseContacts(contacts: string[]): ErasedEntries {
+  eraseContacts(contacts: string[], key?: string): ErasedEntries {
     const list = JSON.stringify(contacts);
     return this.ctx.storage.transactionSync(() => ({
       firsts: this.sql.exec("DELETE FROM firsts WHERE contact IN (SELECT value FROM json_each(?)) RETURNING 1", list).toArray().length,
       linkContacts: this.sql.exec("DELETE FROM link_contacts WHERE contact IN (SELECT value FROM json_each(?)) RETURNING 1", list).toArray().length,
       // Their recent clicks (an hour's): the rows name the contact, and nothing will settle them once D1 forgets them.
       recentClicks: this.sql.exec("DELETE FROM click_window WHERE contact IN (SELECT value FROM json_each(?)) RETURNING 1", list).toArray().length,
+      linksRedacted: key === undefined ? 0 : redactLinks(this.sql, key),
     }));
   }
 

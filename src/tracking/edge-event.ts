@@ -2,7 +2,7 @@
 
 import { encodeBase64Url } from "./base64url";
 import type { EventType, RequestSignals, TrackingEvent } from "../domain/events";
-import { normalizeEmail } from "../domain/email";
+import { identityKey } from "../domain/identity";
 import { ipNetwork } from "../domain/ip";
 import { HONEYPOT_LINK_INDEX } from "./honeypot";
 import type { TokenPayload } from "./token";
@@ -69,7 +69,7 @@ export function eventFromToken(payload: TokenPayload, facts: RequestFacts, id: s
     id,
     type,
     campaignId: payload.campaignId,
-    contactId: normalizeEmail(payload.contact),
+    contactId: identityKey(payload.contact),
     email: payload.contact,
     sesMessageId: null,
     occurredAt: facts.now,

@@ -57,6 +57,7 @@ async function newDeliveries(db: Db, items: readonly Item[]): Promise<{ rows: Ne
   for (const item of items) {
     const { event } = item.task;
     let payload: unknown;
+    let contactKey: string | null = null;
     if (event.data !== undefined) payload = noticePayload(event.type, event.at, event.data);
     else {
       const row = stored.get(event.id);
@@ -66,6 +67,7 @@ async function newDeliveries(db: Db, items: readonly Item[]): Promise<{ rows: Ne
         continue;
       }
       payload = eventPayload(row);
+      contactKey = row.contactId;
     }
     rows.push({
       id: item.id,
@@ -73,6 +75,7 @@ async function newDeliveries(db: Db, items: readonly Item[]): Promise<{ rows: Ne
       eventId: event.id,
       eventType: event.type,
       campaignId: event.campaignId,
+      contactKey,
       payload: JSON.stringify(payload),
     });
   }

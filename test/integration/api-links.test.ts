@@ -52,7 +52,7 @@ describe("POST /api/links", () => {
     expect(click.headers.get("location")).toBe("https://example.com/offer?a=1");
     const rows = await waitForEvents(campaignId, 2);
     expect(rows.map((r) => r.type).sort()).toEqual(["click", "open"]);
-    expect(rows.every((r) => r.contact_id === "Reader@example.com")).toBe(true);
+    expect(rows.every((r) => r.contact_id === "reader@example.com")).toBe(true);
   });
 
   it("mints no click URL when no url is given, and always the unsubscribe URL and headers", async () => {

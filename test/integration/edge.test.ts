@@ -36,7 +36,7 @@ describe("GET /o/<token>", () => {
     expect(rows[0]).toMatchObject({
       type: "open",
       campaign_id: campaignId,
-      contact_id: "Reader@example.com",
+      contact_id: "reader@example.com",
       email: "Reader@Example.COM",
       user_agent: "Mozilla/5.0 Test",
       ip: "203.0.113.0",

@@ -182,8 +182,12 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
     expect(erased.status).toBe(200);
     expect(await erased.json()).toEqual({
       email: person,
+      key: person.toLowerCase(),
+      erasedAt: expect.any(String),
       erased: {
         events: 5,
+        eventLinksRedacted: 0,
+        webhookDeliveriesRedacted: 0,
         deadLettersDeleted: 2,
         deadLettersRewritten: 1,
         suppressions: 1,
@@ -192,7 +196,7 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
         deliveries: 1,
         idempotencyKeys: 0,
         webhookDeliveries: 5,
-        counterEntries: { campaigns: 1, uniqueSets: 3, linkContacts: 1, recentClicks: 1 },
+        counterEntries: { campaigns: 1, uniqueSets: 3, linkContacts: 1, recentClicks: 1, linksRedacted: 0 },
       },
       stillSuppressed: true,
     });
@@ -235,7 +239,7 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
     const twice = await (await api(`/contacts/${encodeURIComponent(person)}`, { method: "DELETE" })).json<ErasureAnswer>();
     const { counterEntries, ...stores } = twice.erased;
     expect(Object.values(stores).every((n) => n === 0)).toBe(true);
-    expect(counterEntries).toEqual({ campaigns: 0, uniqueSets: 0, linkContacts: 0, recentClicks: 0 });
+    expect(counterEntries).toEqual({ campaigns: 0, uniqueSets: 0, linkContacts: 0, recentClicks: 0, linksRedacted: 0 });
     expect(twice.stillSuppressed).toBe(true);
     const after = await (await api(`/contacts/${encodeURIComponent(person)}/export`)).json<ExportDoc>();
     expect(after).toMatchObject({

@@ -1,6 +1,7 @@
 // Idempotency-Key on POST /api/send and POST /api/campaigns/<id>/send: repeats answer the first answer and send nothing.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { idempotencyDigest } from "../../src/privacy/idempotency-digest";
 import { api, uniqueId, waitForEvents } from "../support/helpers";
 import { MESSAGE } from "../support/send-queue";
 import { mailCounts, mailsTo, routeSesThrough } from "../support/ses-faults";
@@ -26,6 +27,11 @@ function send(json: unknown, key?: string) {
 
 function campaignSend(campaignId: string, json: unknown, key?: string) {
   return api(`/campaigns/${campaignId}/send`, { method: "POST", json, headers: key === undefined ? {} : { "Idempotency-Key": key } });
+}
+
+/** The row a key is stored under: its keyed digest, never the key itself. */
+function stored(key: string) {
+  return idempotencyDigest({ erasureKey: env.ERASURE_KEY }, key);
 }
 
 async function answer(res: Response) {
@@ -64,9 +70,10 @@ describe("POST /api/send with an Idempotency-Key", () => {
     const body = sendBody();
     const key = uniqueId("key");
     routeSesThrough(() => "slow");
+    const digest = await stored(key);
     const first = send(body, key);
     // The first request holds the key from before its SES call until its answer.
-    await vi.waitUntil(() => env.DB.prepare("SELECT 1 AS held FROM idempotency_keys WHERE key = ? AND state = 'in_progress'").bind(key).first(), {
+    await vi.waitUntil(() => env.DB.prepare("SELECT 1 AS held FROM idempotency_keys WHERE key = ? AND state = 'in_progress'").bind(digest).first(), {
       timeout: 5_000,
       interval: 10,
     });
@@ -110,7 +117,7 @@ describe("POST /api/send with an Idempotency-Key", () => {
     expect(await mailsTo(body.to)).toBe(1);
     // The 24 hours are over.
     await env.DB.prepare("UPDATE idempotency_keys SET expires_at = ? WHERE key = ?")
-      .bind(Date.now() - 1, key)
+      .bind(Date.now() - 1, await stored(key))
       .run();
     const second = await answer(await send(body, key));
     expect(second.status).toBe(200);

@@ -85,7 +85,7 @@ describe("POST /api/send", () => {
       id: `send:${answer.messageId}`,
       type: "send",
       ses_message_id: answer.messageId,
-      contact_id: "Ann.Lee+news@example.com",
+      contact_id: "ann.lee+news@example.com",
       email: body.to,
     });
 
@@ -315,7 +315,7 @@ describe("POST /api/instrument", () => {
     const parsed = await parseSesMessage(JSON.stringify(record), { messageId: crypto.randomUUID(), timestamp: new Date().toISOString() });
     expect(parsed).toMatchObject({
       kind: "events",
-      events: [{ type: "open", campaignId, email: contact, contactId: "Dee.O'Neil+news@example.com" }],
+      events: [{ type: "open", campaignId, email: contact, contactId: "dee.o'neil+news@example.com" }],
     });
   });
 

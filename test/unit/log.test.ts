@@ -34,4 +34,17 @@ describe("log", () => {
     expect(() => log.error("cyclic", { cycle })).not.toThrow();
     expect(JSON.parse(String(error.mock.calls[1]![0]))).toMatchObject({ level: "error", msg: "cyclic", unloggable: expect.any(String) });
   });
+
+  it("names nobody: an address left in a field (an SES error quoting the recipient) is replaced", () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    log.error("send rejected", { jobId: "j1", error: "MessageRejected: Email address is not verified: Ann@Example.com" });
+    const line = String(error.mock.calls[0]![0]);
+    expect(line).not.toMatch(/ann@example\.com/i);
+    expect(JSON.parse(line)).toEqual({
+      level: "error",
+      msg: "send rejected",
+      jobId: "j1",
+      error: "MessageRejected: Email address is not verified: [address]",
+    });
+  });
 });

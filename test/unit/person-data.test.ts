@@ -9,7 +9,7 @@ import type { Person } from "../../src/privacy/person";
 import { sampleEvent } from "../support/helpers";
 import { TEST_ERASURE_KEY } from "../support/secrets";
 
-const person: Person = { address: "Ann.Lee@Example.com", contactId: "Ann.Lee@example.com", key: "ann.lee@example.com", hash: null };
+const person: Person = { address: "Ann.Lee@Example.com", contactId: "ann.lee@example.com", key: "ann.lee@example.com", hash: null };
 
 describe("addressHash", () => {
   it("is one value for an address whatever its case, another for another address or key, and hides the address", async () => {
@@ -49,15 +49,26 @@ describe("dead-letter bodies and one person", () => {
     expect(theirPart(body, person)).toEqual({ v: 1, events: [theirs] });
   });
 
-  it("deletes a body that is only theirs, or that cannot be cut apart, and leaves one that does not name them", () => {
+  it("deletes a body that is only theirs, redacts them from one that is someone else's too, leaves one that does not name them", () => {
     expect(eraseFromBody(JSON.stringify(envelope([theirs])), person)).toEqual({ kind: "delete" });
     expect(eraseFromBody(JSON.stringify({ v: 1, jobId: "j", to: "ANN.LEE@example.com", n: 3 }), person)).toEqual({ kind: "delete" });
-    expect(eraseFromBody(`{"Message":"bounce for ann.lee@example.com"}`, person)).toEqual({ kind: "delete" });
-    expect(eraseFromBody("not json, ann.lee@example.com", person)).toEqual({ kind: "delete" });
-    // Another event that still mentions them (in its metadata): the whole body goes.
+    // A body that is not theirs alone keeps its text, without their address.
+    expect(eraseFromBody(`{"Message":"bounce for ann.lee@example.com and bob@example.com"}`, person)).toEqual({
+      kind: "rewrite",
+      body: `{"Message":"bounce for [erased] and bob@example.com"}`,
+    });
+    expect(eraseFromBody("not json, Ann.Lee%40Example.com", person)).toEqual({ kind: "rewrite", body: "not json, [erased]" });
+    // Another person's event that mentions them (in its metadata) is kept, the mention redacted.
     const quoting = sampleEvent({ contactId: "bob@example.com", metadata: { note: "forwarded by ann.lee@example.com" } });
-    expect(eraseFromBody(JSON.stringify(envelope([theirs, quoting])), person)).toEqual({ kind: "delete" });
+    const kept = eraseFromBody(JSON.stringify(envelope([theirs, quoting])), person);
+    expect(kept.kind).toBe("rewrite");
+    expect(JSON.parse((kept as { body: string }).body).events).toEqual([{ ...quoting, metadata: { note: "forwarded by [erased]" } }]);
     expect(eraseFromBody(JSON.stringify(envelope([someoneElse])), person)).toEqual({ kind: "untouched" });
+    // Neighbours are other people: nothing of theirs is touched.
+    for (const neighbour of ["joann.lee@example.com", "ann.lee@example.com.evil.test", "ann.lee+x@example.com"]) {
+      const body = JSON.stringify(envelope([sampleEvent({ contactId: neighbour, email: neighbour })]));
+      expect(eraseFromBody(body, person)).toEqual({ kind: "untouched" });
+    }
   });
 
   it("exports their send task whole, and withholds a body that may name others", () => {

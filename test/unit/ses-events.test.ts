@@ -225,7 +225,7 @@ describe("parseSesMessage", () => {
     for (const value of Object.values(tags)) expect(value[0]).toMatch(/^[A-Za-z0-9_-]{1,256}$/);
     const payload = { ...open, mail: { ...open.mail, destination: ["a@example.com", "b@example.com"], tags: { ...open.mail.tags, ...tags } } };
     const [event] = await events(JSON.stringify(payload));
-    expect(event).toMatchObject({ campaignId: "spring.sale-2024", contactId: "Ann.Lee@example.com", email: "Ann.Lee@Example.COM" });
+    expect(event).toMatchObject({ campaignId: "spring.sale-2024", contactId: "ann.lee@example.com", email: "Ann.Lee@Example.COM" });
   });
 
   it("leaves campaign and contact empty when the tags are not ours or an open names several recipients", async () => {
@@ -243,7 +243,7 @@ describe("parseSesMessage", () => {
     const list = await events(JSON.stringify(payload));
     expect(list.map((e) => [e.type, e.contactId])).toEqual([
       ["send", "a@example.com"],
-      ["send", "B@example.com"],
+      ["send", "b@example.com"],
     ]);
   });
 
