@@ -62,9 +62,7 @@ export function applyWorkerValues(report: Report, input: Omit<WorkerValuesInput,
     return "as-wanted";
   }
   if (!options.write) {
-    report.todo(
-      `${where} differs in ${differing.join(", ")}: run again with --write (it writes them and deploys), or edit it and npm run deploy`,
-    );
+    report.todo(`${where} differs in ${differing.join(", ")}: run again with --write (it writes them and deploys), or edit it and npm run deploy`);
     return "differs";
   }
   if (options.dryRun) {

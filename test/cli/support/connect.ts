@@ -53,7 +53,10 @@ export async function fakeCloudflare(fake: FakeAws, tomlPath: string, rolloutReq
   const wrangler = new FakeWrangler(emptyAccount());
   if (!(await setup({ configPath: tomlPath, run: wrangler.run, dryRun: false, out: () => {} }))) throw new Error("setup failed");
   const text = readFileSync(tomlPath, "utf8")
-    .replace('# routes = [{ pattern = "track.example.com", custom_domain = true }]', 'routes = [{ pattern = "track.example.com", custom_domain = true }]')
+    .replace(
+      '# routes = [{ pattern = "track.example.com", custom_domain = true }]',
+      'routes = [{ pattern = "track.example.com", custom_domain = true }]',
+    )
     .replace('TRACKING_ORIGIN = ""', 'TRACKING_ORIGIN = "https://track.example.com"');
   writeFileSync(tomlPath, text);
   wrangler.calls.length = 0;
