@@ -46,7 +46,9 @@ export async function deployWorker(options: DeployOptions): Promise<void> {
     configPath: options.configPath,
     run: options.run,
     trackingKeys: options.trackingKeys,
-    out: (line) => options.out(`  ${line}`),
+    out: (line) => {
+      if (line.trim()) options.out(`  ${line}`);
+    },
   });
   if (!passed) throw new DeployError("preflight failed (the FAIL lines above)");
   await runStep(options, ["d1", "migrations", "apply", await databaseName(options.configPath), "--remote"]);
