@@ -3,19 +3,23 @@ import { parseArgs } from "node:util";
 import { awsSettingsFromEnv, AwsSettingsError } from "./aws/client";
 import { connectSes } from "./connect-ses/run";
 import { DEFAULT_WAIT } from "./connect-ses/subscription";
+import { wranglerRunner } from "./setup/wrangler";
 
 const USAGE = `usage: npm run connect-ses -- --url https://track.example.com [options]
 
   --url <origin>               the deployed worker's origin; SNS delivers to <origin>/sns
   --region <region>            AWS region of SES and SNS (default: AWS_REGION)
   --dry-run                    make only read calls; print every call that would change something
-  --write                      write the worker's values into wrangler.toml's [vars]
+  --write                      write the worker's values into wrangler.toml's [vars] and, when the deployed worker
+                               is behind them, deploy it (as npm run deploy does) before subscribing it
   --topic <name>               SNS topic name (default mail-tracker-ses)
   --configuration-set <name>   SES configuration set name (default mail-tracker)
   --config <path>              wrangler configuration to compare and --write (default wrangler.toml)
-  --wait <seconds>             how long to wait for the worker to confirm the subscription (default 60)
+  --wait <seconds>             how long to wait for a deployed worker to take the topic, and then for it to
+                               confirm the subscription (default 60 each)
 
-Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; the actions needed are in docs/iam-policy.json.`;
+Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; the actions needed are in docs/iam-policy.json.
+A deploy runs as you (npx wrangler login, or CLOUDFLARE_API_TOKEN); its preflight checks TRACKING_KEYS when it is set.`;
 
 function usageError(message: string): never {
   console.error(`error: ${message}\n\n${USAGE}`);
@@ -79,6 +83,8 @@ const ok = await connectSes({
   topicName: values.topic,
   configurationSet: values["configuration-set"],
   tomlPath: values.config,
+  run: wranglerRunner(),
+  trackingKeys: process.env.TRACKING_KEYS || undefined,
   out: (line) => console.log(line),
   wait: { ...DEFAULT_WAIT, timeoutMs: waitSeconds * 1000 },
 });

@@ -2,7 +2,7 @@
 
 import type { CallEvent } from "../aws/client";
 
-export type Outcome = "created" | "updated" | "already as wanted" | "would create" | "would update";
+export type Outcome = "created" | "updated" | "deployed" | "already as wanted" | "would create" | "would update" | "would deploy";
 
 export class Report {
   /** Changes made (or, in a dry run, that would be made). */

@@ -1,4 +1,4 @@
-// Step 5: the worker's /sns subscribed to the topic, and confirmed by the worker itself (polled, with a bound).
+// Step 6: the worker's /sns subscribed to the topic, and confirmed by the worker itself (polled, with a bound).
 
 import type { AwsCaller } from "../aws/client";
 import { listSubscriptionsByTopic, PENDING_CONFIRMATION, subscribe, type Subscription } from "../aws/sns";
@@ -26,6 +26,8 @@ export interface SubscriptionTarget {
   topicArn: string;
   /** False in a dry run whose topic does not exist yet: nothing can be read about it. */
   topicExists: boolean;
+  /** A dry run that would deploy first (step 5): the worker as deployed now says nothing about the one to subscribe. */
+  deployPlanned?: boolean;
 }
 
 export async function ensureSubscription(
@@ -53,6 +55,11 @@ export async function ensureSubscription(
     return;
   }
 
+  if (target.deployPlanned) {
+    await subscribe(aws, topicArn, protocol, endpoint);
+    report.outcome(current ? "would update" : "would create", `${what}, once the deployed worker takes the topic`);
+    return;
+  }
   const worker = await probeWorker(fetcher, origin, topicArn);
   if (worker.kind === "unreachable" || worker.kind === "unexpected") {
     report.fail(
@@ -65,7 +72,8 @@ export async function ensureSubscription(
   if (worker.kind === "refuses-topic") {
     report.fail(
       `the worker at ${origin} refuses this topic: its SNS_TOPIC_ARNS does not contain ${topicArn}`,
-      "Put step 6's SNS_TOPIC_ARNS in wrangler.toml (--write does it), deploy (npm run deploy), then run this command again.",
+      "Run this command again with --write: it puts step 5's SNS_TOPIC_ARNS in wrangler.toml and deploys the worker.",
+      "(Or put it there yourself, npm run deploy, and run this command again.)",
     );
     return;
   }

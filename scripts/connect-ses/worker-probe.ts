@@ -1,5 +1,7 @@
 // Before subscribing: is the worker at --url up, and would it take this topic's messages (its SNS_TOPIC_ARNS)?
 
+import type { ConfirmationWait } from "./subscription";
+
 export type WorkerState =
   | { kind: "ready" }
   | { kind: "unreachable"; detail: string }
@@ -48,4 +50,24 @@ export async function probeWorker(fetcher: typeof fetch, origin: string, topicAr
   if (probe.status === 403 && reason === "topic_not_allowed") return { kind: "refuses-topic" };
   if (probe.status === 400 || probe.status === 403) return { kind: "ready" };
   return { kind: "unexpected", detail: `${origin}/sns answered ${probe.status} to a test message: is ${origin} the mail-tracker worker?` };
+}
+
+/**
+ * Probes until the worker takes the topic (a new deployment reaches every location within seconds), or the time is up.
+ * Returns the last state and how long it took.
+ */
+export async function waitForTopic(
+  fetcher: typeof fetch,
+  origin: string,
+  topicArn: string,
+  clock: ConfirmationWait,
+): Promise<{ state: WorkerState; elapsedMs: number }> {
+  const started = clock.now();
+  const deadline = started + clock.timeoutMs;
+  for (;;) {
+    const state = await probeWorker(fetcher, origin, topicArn);
+    const left = deadline - clock.now();
+    if (state.kind === "ready" || left <= 0) return { state, elapsedMs: clock.now() - started };
+    await clock.sleep(Math.min(clock.intervalMs, left));
+  }
 }

@@ -1,4 +1,4 @@
-// Step 6: the values the worker needs, printed, compared with wrangler.toml's [vars], and written there with --write.
+// Step 5, first half: the values the worker needs, printed, compared with wrangler.toml's [vars], written with --write.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parseTopicAllowList } from "../../src/sns/topics";
@@ -38,7 +38,13 @@ export interface ApplyOptions {
   dryRun: boolean;
 }
 
-export function applyWorkerValues(report: Report, input: Omit<WorkerValuesInput, "currentTopicArns">, options: ApplyOptions): void {
+/**
+ * What became of wrangler.toml: `updated` (written, or in a dry run would be) means the deployed worker is behind it;
+ * `differs` is left for the user (no --write); `unknown` has no file here, or could not be written safely.
+ */
+export type VarsState = "as-wanted" | "updated" | "differs" | "unknown";
+
+export function applyWorkerValues(report: Report, input: Omit<WorkerValuesInput, "currentTopicArns">, options: ApplyOptions): VarsState {
   const text = existsSync(options.tomlPath) ? readFileSync(options.tomlPath, "utf8") : undefined;
   const current = text === undefined ? {} : readVars(text);
   const values = workerValues({ ...input, currentTopicArns: current.SNS_TOPIC_ARNS });
@@ -47,30 +53,30 @@ export function applyWorkerValues(report: Report, input: Omit<WorkerValuesInput,
 
   if (text === undefined) {
     report.todo(`put these values in the [vars] of your wrangler configuration (no ${options.tomlPath} here), then npm run deploy`);
-    return;
+    return "unknown";
   }
   const differing = Object.keys(values).filter((key) => current[key] !== values[key]);
   const where = `${options.tomlPath} [vars]`;
   if (differing.length === 0) {
     report.outcome("already as wanted", where);
-    return;
+    return "as-wanted";
   }
   if (!options.write) {
-    report.todo(`${where} differs in ${differing.join(", ")}: run again with --write to apply, or edit it; then npm run deploy`);
-    return;
+    report.todo(`${where} differs in ${differing.join(", ")}: run again with --write (it writes them and deploys), or edit it and npm run deploy`);
+    return "differs";
   }
   if (options.dryRun) {
     report.outcome("would update", `${where}: ${differing.join(", ")}`);
-    return;
+    return "updated";
   }
   const updated = setVars(text, values, COMMENTS);
   const check = readVars(updated);
   const wrong = Object.keys(values).filter((key) => check[key] !== values[key]);
   if (wrong.length > 0) {
-    report.fail(`could not write ${wrong.join(", ")} into ${where} safely: set them by hand`);
-    return;
+    report.fail(`could not write ${wrong.join(", ")} into ${where} safely: set them by hand, then npm run deploy`);
+    return "unknown";
   }
   writeFileSync(options.tomlPath, updated);
   report.outcome("updated", `${where}: ${differing.join(", ")}`);
-  report.todo("deploy, so the worker uses the new values: npm run deploy");
+  return "updated";
 }

@@ -237,7 +237,7 @@ export function checkTopicArns(config: ConfigView): CheckResult {
       status: "note",
       details: [
         "is empty: /sns refuses every SNS message, so no SES event arrives yet (tracking works)",
-        "after this deploy: npm run connect-ses -- --url https://<your tracking domain> --write   # creates the topic and sets it",
+        "after this deploy: npm run connect-ses -- --url https://<your tracking domain> --write   # creates the topic, sets it, deploys",
       ],
     };
   }

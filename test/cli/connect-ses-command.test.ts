@@ -1,10 +1,14 @@
-// `npm run connect-ses` as a user runs it: a child process, arguments, environment variables, exit codes.
+// `npm run connect-ses` as a user runs it: a child process, arguments, environment variables, exit codes; and the
+// deploy --write makes, through the real wrangler runner spawning the fake wrangler executable.
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunWrangler } from "../../scripts/setup/wrangler";
 import { FakeAws } from "./support/fake-aws";
-import { REPO, tempWranglerToml } from "./support/connect";
+import { fakeCloudflare, REPO, runConnect, tempWranglerToml, topicsIn } from "./support/connect";
+import { spawnedFake } from "./support/spawned-wrangler";
 
 const TSX = path.join(REPO, "node_modules", "tsx", "dist", "cli.mjs");
 const SCRIPT = path.join(REPO, "scripts", "connect-ses.ts");
@@ -37,16 +41,24 @@ async function command(args: string[], env: Record<string, string>): Promise<{ c
 }
 
 describe("npm run connect-ses", () => {
-  it("connects with the standard AWS variables, exits 0, and a second run with --dry-run finds nothing to do", async () => {
+  // Without --write, or with --dry-run: no wrangler runs, so these child processes cannot reach Cloudflare.
+  it("connects with the standard AWS variables, exits 0; --dry-run --write says it would write and deploy, and does neither", async () => {
     const toml = tempWranglerToml();
-    const first = await command(["--url", fake.workerUrl, "--config", toml, "--write"], fake.env());
+    const before = readFileSync(toml, "utf8");
+    const first = await command(["--url", fake.workerUrl, "--config", toml], fake.env());
     expect(first.stdout).toContain("Done: ");
+    expect(first.stdout).toContain("run again with --write (it writes them and deploys)");
     expect(first.code).toBe(0);
     expect(fake.subscriptions).toMatchObject([{ confirmed: true }]);
 
-    const again = await command(["--url", `${fake.workerUrl}/`, "--config", toml, "--dry-run"], fake.env());
-    expect(again.stdout).toContain("Dry run: nothing would change");
+    const mutations = fake.mutatingRequests().length;
+    const again = await command(["--url", `${fake.workerUrl}/`, "--config", toml, "--dry-run", "--write"], fake.env());
+    expect(again.stdout).toContain("would update: ");
+    expect(again.stdout).toContain("would deploy: the worker (npm run deploy: preflight, remote D1 migrations, wrangler deploy)");
+    expect(again.stdout).toContain("nothing was changed");
     expect(again.code).toBe(0);
+    expect(readFileSync(toml, "utf8")).toBe(before);
+    expect(fake.mutatingRequests()).toHaveLength(mutations);
   });
 
   it("exits 1 when a step fails, after saying which", async () => {
@@ -74,4 +86,29 @@ describe("npm run connect-ses", () => {
     expect(noCredentials.stderr).toContain("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
     expect(fake.requests.length).toBe(callsBefore);
   });
+});
+
+describe("connect-ses --write's deploy, through the real wrangler runner", () => {
+  it("runs npm run deploy's steps as wrangler processes on the --config file, each with a closed stdin, then subscribes", async () => {
+    const toml = tempWranglerToml();
+    fake.subscriptions.length = 0;
+    fake.worker.allowedTopics = [];
+    // The account as npm run setup leaves it, handed to the fake wrangler executable.
+    const account = spawnedFake((await fakeCloudflare(fake, toml)).wrangler.state);
+    // A deploy that succeeds reaches the worker at --url: what Cloudflare does with wrangler.toml's [vars].
+    const run: RunWrangler = async (args, input) => {
+      const output = await account.run(args, input);
+      if (args[0] === "deploy" && output.code === 0) fake.deployWorker(topicsIn(toml));
+      return output;
+    };
+
+    const result = await runConnect(fake, toml, { write: true, run });
+
+    expect(result.ok).toBe(true);
+    const changing = account.calls().filter((c) => !c.args.includes("list"));
+    expect(changing).toEqual([{ args: ["d1", "migrations", "apply", "mail-tracker", "--remote", "-c", toml] }, { args: ["deploy", "-c", toml] }]);
+    expect(account.state().deploys).toEqual([toml]);
+    expect(result.output).toContain(`running: npx wrangler deploy -c ${toml}`);
+    expect(fake.subscriptions).toMatchObject([{ confirmed: true }]);
+  }, 120_000);
 });

@@ -1,10 +1,11 @@
-// connect-ses against a fake SES v2 + SNS that checks every request: first run, idempotence, dry run, drift, errors.
+// connect-ses against a fake SES v2 + SNS that checks every request, and a fake Cloudflare account for the deploy it
+// makes: first run, idempotence, dry run, drift, deploys, errors.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { unstable_readConfig } from "wrangler";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, FakeAws } from "./support/fake-aws";
-import { REPO, runConnect, tempWranglerToml } from "./support/connect";
+import { fakeCloudflare, noWrangler, REPO, runConnect, tempWranglerToml } from "./support/connect";
 
 const ALL_EVENT_TYPES = ["BOUNCE", "CLICK", "COMPLAINT", "DELIVERY", "DELIVERY_DELAY", "OPEN", "REJECT", "RENDERING_FAILURE", "SEND", "SUBSCRIPTION"];
 const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT_ID}:mail-tracker-ses`;
@@ -44,16 +45,25 @@ async function seedDrift(): Promise<void> {
   fake.requests.length = 0;
 }
 
+/** Lines of `output` that start (after the indent) with each of `starts`, in that order: the index of each. */
+function positions(output: string, ...starts: string[]): number[] {
+  const lines = output.split("\n").map((l) => l.trim());
+  return starts.map((start) => lines.findIndex((l) => l.startsWith(start)));
+}
+
 describe("connect-ses, first run", () => {
-  it("creates the topic, the configuration set and its destination, gets the subscription confirmed, and writes wrangler.toml", async () => {
+  it("in one run with --write: creates the topic and configuration set, writes wrangler.toml, deploys, and gets the subscription confirmed", async () => {
     await fake.close();
     // Temporary credentials: the session token must be sent and signed.
     fake = new FakeAws({ accessKeyId: "ASIAFAKESETUP0000001", secretAccessKey: "fake-secret", sessionToken: "session/token+=" });
     await fake.start();
-    fake.worker.allowedTopics = [TOPIC_ARN];
+    fake.identities.set("example.com", { type: "DOMAIN", verified: true, dkim: "SUCCESS" });
+    // The worker as npm run deploy first deployed it: SNS_TOPIC_ARNS empty, as shipped, so /sns refuses every topic.
+    fake.worker.allowedTopics = [];
+    const cloudflare = await fakeCloudflare(fake, toml);
     const before = readFileSync(toml, "utf8");
 
-    const run = await runConnect(fake, toml, { write: true });
+    const run = await runConnect(fake, toml, { write: true, run: cloudflare.run });
 
     expect(run.output).toContain(`created: topic ${TOPIC_ARN}`);
     expect(run.ok).toBe(true);
@@ -67,7 +77,28 @@ describe("connect-ses, first run", () => {
     expect(fake.subscriptions).toMatchObject([{ topicArn: TOPIC_ARN, protocol: "http", endpoint: `${fake.workerUrl}/sns`, confirmed: true }]);
     expect(run.output).toContain("confirmed by the worker");
 
-    // Step 6, applied: wrangler reads the values back, and every comment of the file is still there.
+    // npm run deploy's steps, once: preflight's reads, the remote migrations, the deploy, on the file it wrote.
+    expect(cloudflare.commands().filter((c) => !c.endsWith(" list") && !c.includes(" list "))).toEqual([
+      "d1 migrations apply mail-tracker --remote",
+      "deploy",
+    ]);
+    expect(cloudflare.wrangler.state.deploys).toEqual([toml]);
+    // Written, then deployed, then the worker took the topic, and only then subscribed.
+    const at = positions(
+      run.output,
+      "updated: ",
+      "deployed: the worker",
+      "the worker takes the topic after 0 s",
+      "created: subscription",
+      "confirmed by the worker",
+    );
+    expect(at.every((p) => p >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(run.output).toMatch(/^5\. Worker configuration and deployment$/m);
+    expect(run.output).toMatch(/^6\. Subscription of /m);
+    expect(run.output).toContain("Done: ");
+
+    // Step 5, applied: wrangler reads the values back, and every comment of the file is still there.
     const vars = unstable_readConfig({ config: toml }).vars;
     expect(vars).toMatchObject({
       SNS_TOPIC_ARNS: TOPIC_ARN,
@@ -86,23 +117,31 @@ describe("connect-ses, first run", () => {
 
   it("keeps topics already on SNS_TOPIC_ARNS when it adds its own", async () => {
     const other = `arn:aws:sns:eu-west-1:${ACCOUNT_ID}:older-topic`;
+    const cloudflare = await fakeCloudflare(fake, toml);
     const text = readFileSync(toml, "utf8").replace('SNS_TOPIC_ARNS = ""', `SNS_TOPIC_ARNS = "${other}"`);
     await import("node:fs").then((fs) => fs.writeFileSync(toml, text));
-    await runConnect(fake, toml, { write: true });
+    expect((await runConnect(fake, toml, { write: true, run: cloudflare.run })).ok).toBe(true);
     expect(unstable_readConfig({ config: toml }).vars.SNS_TOPIC_ARNS).toBe(`${other},${TOPIC_ARN}`);
+    expect(fake.worker.allowedTopics).toEqual([other, TOPIC_ARN]);
   });
 });
 
 describe("connect-ses, run again", () => {
-  it("changes nothing the second time and says so", async () => {
-    expect((await runConnect(fake, toml, { write: true })).ok).toBe(true);
+  it("changes nothing and deploys nothing the second time, and says so", async () => {
+    const cloudflare = await fakeCloudflare(fake, toml);
+    expect((await runConnect(fake, toml, { write: true, run: cloudflare.run })).ok).toBe(true);
+    expect(cloudflare.wrangler.state.deploys).toHaveLength(1);
     const written = readFileSync(toml, "utf8");
+    const wranglerCalls = cloudflare.wrangler.calls.length;
     fake.requests.length = 0;
 
-    const second = await runConnect(fake, toml, { write: true });
+    const second = await runConnect(fake, toml, { write: true, run: cloudflare.run });
 
     expect(second.ok).toBe(true);
     expect(fake.mutatingRequests()).toEqual([]);
+    expect(cloudflare.wrangler.calls.length).toBe(wranglerCalls);
+    expect(second.output).toContain(`already as wanted: the worker at ${fake.workerUrl} takes the topic`);
+    expect(second.output).not.toMatch(/deployed:|running:/);
     expect(second.output).toContain("Nothing changed: everything was already as wanted.");
     expect(second.output).not.toMatch(/^\s+(created|updated):/m);
     expect(readFileSync(toml, "utf8")).toBe(written);
@@ -131,6 +170,9 @@ describe("connect-ses --dry-run", () => {
     expect(fake.mutatingRequests()).toEqual([]);
     expect(fake.topics.size + fake.configurationSets.size + fake.subscriptions.length).toBe(0);
     expect(readFileSync(toml, "utf8")).toBe(before);
+    // Nothing deployed: the run's wrangler runner throws when called (runConnect's default).
+    expect(run.output).toContain("would update: ");
+    expect(run.output).toContain("would deploy: the worker (npm run deploy: preflight, remote D1 migrations, wrangler deploy)");
     const planned = `arn:aws:sns:us-east-1:<account id>:mail-tracker-ses`;
     for (const line of [
       'would call SNS CreateTopic {"Name":"mail-tracker-ses"}',
@@ -148,7 +190,8 @@ describe("connect-ses --dry-run", () => {
   });
 
   it("says that nothing would change once everything is in place", async () => {
-    await runConnect(fake, toml, { write: true });
+    const cloudflare = await fakeCloudflare(fake, toml);
+    expect((await runConnect(fake, toml, { write: true, run: cloudflare.run })).ok).toBe(true);
     fake.requests.length = 0;
     const run = await runConnect(fake, toml, { dryRun: true, write: true });
     expect(fake.mutatingRequests()).toEqual([]);
@@ -196,6 +239,7 @@ describe("connect-ses, missing permissions", () => {
       topicName: "mail-tracker-ses",
       configurationSet: "mail-tracker",
       tomlPath: toml,
+      run: noWrangler,
       out: (l) => lines.push(l),
     });
     expect(ok).toBe(false);
@@ -226,32 +270,19 @@ describe("connect-ses, the worker's side of the subscription", () => {
     expect(fake.subscriptions).toMatchObject([{ confirmed: true }]);
   });
 
-  it("does not subscribe a worker whose SNS_TOPIC_ARNS leaves the topic out, and says what to set", async () => {
+  it("without --write, does not subscribe a worker whose SNS_TOPIC_ARNS leaves the topic out, and says what to run", async () => {
     fake.worker.allowedTopics = [`arn:aws:sns:us-east-1:${ACCOUNT_ID}:some-other-topic`];
-    const run = await runConnect(fake, toml, { write: true });
+    const before = readFileSync(toml, "utf8");
+    const run = await runConnect(fake, toml);
 
     expect(run.ok).toBe(false);
+    expect(run.output).toMatch(/\[vars\] differs in SNS_TOPIC_ARNS.*: run again with --write \(it writes them and deploys\)/);
     expect(run.output).toContain(`refuses this topic: its SNS_TOPIC_ARNS does not contain ${TOPIC_ARN}`);
+    expect(run.output).toContain("Run this command again with --write: it puts step 5's SNS_TOPIC_ARNS in wrangler.toml and deploys the worker.");
     expect(fake.requests.some((r) => r.action === "Subscribe")).toBe(false);
-    // The fix is ready to deploy.
-    expect(unstable_readConfig({ config: toml }).vars.SNS_TOPIC_ARNS).toBe(TOPIC_ARN);
-    expect(run.output).toContain("npm run deploy");
-  });
-
-  it("on a first deployment (SNS_TOPIC_ARNS empty, as shipped) writes the value, then subscribes once it is deployed", async () => {
-    fake.worker.allowedTopics = [];
-    const first = await runConnect(fake, toml, { write: true });
-    expect(first.ok).toBe(false);
-    expect(first.output).toContain(`refuses this topic: its SNS_TOPIC_ARNS does not contain ${TOPIC_ARN}`);
-    expect(fake.requests.some((r) => r.action === "Subscribe")).toBe(false);
-
-    // npm run deploy: the worker now runs with what --write put in wrangler.toml.
-    fake.worker.allowedTopics = String(unstable_readConfig({ config: toml }).vars.SNS_TOPIC_ARNS).split(",");
-    fake.requests.length = 0;
-    const second = await runConnect(fake, toml, { write: true });
-    expect(second.ok).toBe(true);
-    expect(fake.mutatingRequests().map((r) => r.action)).toEqual(["Subscribe"]);
-    expect(fake.subscriptions).toMatchObject([{ confirmed: true }]);
+    // Nothing written, nothing deployed (runConnect's default runner throws if called).
+    expect(readFileSync(toml, "utf8")).toBe(before);
+    expect(run.output).not.toContain("deploy:");
   });
 
   it("does not subscribe a worker that cannot be reached, and says to deploy it first", async () => {
@@ -262,6 +293,105 @@ describe("connect-ses, the worker's side of the subscription", () => {
     expect(run.output).toContain("could not be reached");
     expect(run.output).toContain("Deploy it first");
     expect(fake.requests.some((r) => r.action === "Subscribe")).toBe(false);
+  });
+});
+
+describe("connect-ses --write, deploying the worker", () => {
+  const ignoringReads = (commands: string[]) => commands.filter((c) => !/ list( |$)/.test(c));
+
+  it("waits, bounded, until the new deployment takes the topic, and subscribes only then", async () => {
+    fake.worker.allowedTopics = [];
+    // The old version keeps answering the first 3 probes.
+    const cloudflare = await fakeCloudflare(fake, toml, 3);
+    const run = await runConnect(fake, toml, { write: true, run: cloudflare.run });
+
+    expect(run.ok).toBe(true);
+    expect(run.output).toContain("waiting up to 60 s for the deployed worker to take the topic…");
+    expect(run.output).toContain("the worker takes the topic after 9 s");
+    expect(fake.subscriptions).toMatchObject([{ confirmed: true }]);
+    // 9 s for the rollout (3 s apart), then 3 s until the confirmation shows.
+    expect(run.slept).toBe(12_000);
+  });
+
+  it("stops before subscribing when the deployed worker never takes the topic (--url is another worker)", async () => {
+    fake.worker.allowedTopics = [];
+    const cloudflare = await fakeCloudflare(fake, toml);
+    cloudflare.reachesWorker = false;
+    const run = await runConnect(fake, toml, { write: true, run: cloudflare.run });
+
+    expect(run.ok).toBe(false);
+    expect(run.slept).toBe(60_000);
+    expect(run.output).toContain(`FAILED: the deployed worker at ${fake.workerUrl} did not take the topic within 60 s`);
+    expect(run.output).toContain(`it still answers topic_not_allowed: is ${fake.workerUrl} the worker ${toml} deploys (its routes)?`);
+    expect(run.output).toContain("not tried: the worker must take the topic first (step 5)");
+    expect(fake.requests.some((r) => r.action === "Subscribe")).toBe(false);
+  });
+
+  it("stops at a failed deploy with wrangler's reason and the command to run; the next run deploys and subscribes", async () => {
+    fake.worker.allowedTopics = [];
+    const cloudflare = await fakeCloudflare(fake, toml);
+    cloudflare.wrangler.state.failing = ["deploy"];
+    const run = await runConnect(fake, toml, { write: true, run: cloudflare.run });
+
+    expect(run.ok).toBe(false);
+    expect(run.output).toContain(
+      `FAILED: deploy failed: npx wrangler deploy -c ${toml} failed: [ERROR] A request to the Cloudflare API failed: deploy [code: 10000]`,
+    );
+    expect(run.output).toContain(`${toml} already holds the new values. Fix that, then deploy them: npm run deploy`);
+    expect(run.output).toContain("Not finished: 1 problem(s) above");
+    expect(fake.requests.some((r) => r.action === "Subscribe")).toBe(false);
+    expect(run.slept).toBe(0);
+    // The file keeps what it needs; the worker, as deployed, still refuses the topic.
+    expect(unstable_readConfig({ config: toml }).vars.SNS_TOPIC_ARNS).toBe(TOPIC_ARN);
+
+    // Fixed: the file is as wanted now, but the deployed worker is behind it, so the next run deploys it.
+    cloudflare.wrangler.state.failing = [];
+    const rerun = await runConnect(fake, toml, { write: true, run: cloudflare.run });
+    expect(rerun.ok).toBe(true);
+    expect(rerun.output).toContain(
+      "deployed: the worker (npm run deploy: preflight, remote D1 migrations, wrangler deploy): " +
+        "the deployed worker's SNS_TOPIC_ARNS leaves out the topic, which wrangler.toml lists",
+    );
+    expect(cloudflare.wrangler.state.deploys).toHaveLength(1);
+    expect(fake.subscriptions).toMatchObject([{ confirmed: true }]);
+  });
+
+  it("deploys nothing, not even the migrations, when preflight fails", async () => {
+    fake.worker.allowedTopics = [];
+    const cloudflare = await fakeCloudflare(fake, toml);
+    delete cloudflare.wrangler.state.workers["mail-tracker"]!.ERASURE_KEY;
+    const run = await runConnect(fake, toml, { write: true, run: cloudflare.run });
+
+    expect(run.ok).toBe(false);
+    expect(run.output).toContain("FAIL  Secrets:");
+    expect(run.output).toContain("FAILED: deploy failed: preflight failed (the FAIL lines above)");
+    expect(ignoringReads(cloudflare.commands())).toEqual([]);
+    expect(fake.requests.some((r) => r.action === "Subscribe")).toBe(false);
+  });
+
+  it("in a dry run, says it would deploy a worker that is behind wrangler.toml, and runs nothing", async () => {
+    // wrangler.toml as --write left it, the worker deployed before that.
+    await import("node:fs").then((fs) =>
+      fs.writeFileSync(
+        toml,
+        readFileSync(toml, "utf8")
+          .replace('SNS_TOPIC_ARNS = ""', `SNS_TOPIC_ARNS = "${TOPIC_ARN}"`)
+          .replace('SES_CONFIGURATION_SET = ""', 'SES_CONFIGURATION_SET = "mail-tracker"'),
+      ),
+    );
+    expect((await runConnect(fake, toml)).ok).toBe(true);
+    fake.subscriptions.length = 0;
+    fake.worker.allowedTopics = [];
+    fake.requests.length = 0;
+
+    const run = await runConnect(fake, toml, { write: true, dryRun: true });
+
+    expect(run.ok).toBe(true);
+    expect(run.output).toContain("would deploy: the worker (npm run deploy: preflight, remote D1 migrations, wrangler deploy)");
+    expect(run.output).toContain(`would create: subscription ${fake.workerUrl}/sns (http), once the deployed worker takes the topic`);
+    expect(fake.mutatingRequests()).toEqual([]);
+    // runConnect's default runner throws when called: reaching here means no wrangler command ran.
+    expect(run.output).toContain("nothing was changed");
   });
 });
 

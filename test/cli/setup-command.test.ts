@@ -9,34 +9,11 @@ import { describe, expect, it } from "vitest";
 import { setup } from "../../scripts/setup/run";
 import { wranglerRunner } from "../../scripts/setup/wrangler";
 import { REPO, tempWranglerToml } from "./support/connect";
-import { emptyAccount, type FakeAccountState, type FakeCall } from "./support/fake-wrangler";
+import { emptyAccount } from "./support/fake-wrangler";
+import { spawnedFake } from "./support/spawned-wrangler";
 
-const FAKE_BIN = path.join(import.meta.dirname, "support", "fake-wrangler-bin.ts");
 const TSX = path.join(REPO, "node_modules", "tsx", "dist", "cli.mjs");
 const SCRIPT = path.join(REPO, "scripts", "setup.ts");
-
-/** A fake account on disk and the real runner pointed at the fake wrangler executable. */
-function spawnedFake(state: FakeAccountState = emptyAccount()) {
-  const dir = mkdtempSync(path.join(tmpdir(), "setup-fake-"));
-  const statePath = path.join(dir, "state.json");
-  const callsPath = path.join(dir, "calls.jsonl");
-  writeFileSync(statePath, JSON.stringify(state));
-  writeFileSync(callsPath, "");
-  const run = wranglerRunner([process.execPath, FAKE_BIN], {
-    PATH: process.env.PATH,
-    FAKE_WRANGLER_STATE: statePath,
-    FAKE_WRANGLER_CALLS: callsPath,
-  });
-  return {
-    run,
-    state: () => JSON.parse(readFileSync(statePath, "utf8")) as FakeAccountState,
-    calls: () =>
-      readFileSync(callsPath, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as FakeCall),
-  };
-}
 
 async function runWith(run: ReturnType<typeof wranglerRunner>, configPath: string) {
   const lines: string[] = [];

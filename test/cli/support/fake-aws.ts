@@ -101,6 +101,8 @@ export class FakeAws {
   readonly subscriptions: FakeSubscription[] = [];
   readonly configurationSets = new Map<string, Map<string, EventDestination>>();
   worker: FakeWorker = { up: true, allowedTopics: [], confirms: true, confirmAfterPolls: 1 };
+  /** A new deployment of the worker, taking over after this many more POST /sns (as a version reaches every location). */
+  private rollout?: { allowedTopics: string[]; requestsLeft: number };
   /** Small pages, so that the clients' paging is exercised. */
   pageSize = 2;
   private servers: Server[] = [];
@@ -161,6 +163,11 @@ export class FakeAws {
     return this.worker.allowedTopics.includes(arn);
   }
 
+  /** The worker deployed with this SNS_TOPIC_ARNS: the old one keeps answering `afterRequests` more POST /sns. */
+  deployWorker(allowedTopics: string[], afterRequests = 0): void {
+    this.rollout = { allowedTopics, requestsLeft: afterRequests };
+  }
+
   private handleWorker(req: IncomingMessage, res: ServerResponse, body: string): void {
     if (!this.worker.up) {
       req.socket.destroy();
@@ -171,6 +178,10 @@ export class FakeAws {
       return;
     }
     if (req.method === "POST" && req.url === "/sns") {
+      if (this.rollout && this.rollout.requestsLeft-- <= 0) {
+        this.worker.allowedTopics = this.rollout.allowedTopics;
+        this.rollout = undefined;
+      }
       const topic = (JSON.parse(body) as { TopicArn?: string }).TopicArn ?? "";
       // The worker's answers (src/routes/sns.ts): the allow-list first (closed while empty), then the signature.
       const [status, answer] = this.topicAllowed(topic)

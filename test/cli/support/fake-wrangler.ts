@@ -1,4 +1,4 @@
-// A fake wrangler over a fake Cloudflare account: answers the commands setup and preflight run, printed as the real
+// A fake wrangler over a fake Cloudflare account: answers the commands setup, preflight and deploy run, printed as the real
 // wrangler 4 prints them (wrangler-dist/cli.js), records every call, and keeps what was created.
 
 export interface FakeCall {
@@ -25,6 +25,10 @@ export interface FakeAccountState {
   selectedAccount?: string;
   /** Commands (their words joined by spaces, prefix match) that fail with an API error. */
   failing: string[];
+  /** Each `wrangler deploy`, by the configuration it deployed. */
+  deploys: string[];
+  /** Each `wrangler d1 migrations apply --remote`, by database name. */
+  migrations: string[];
 }
 
 /** Rows per page of `wrangler queues list`: small, so that paging is exercised. */
@@ -39,6 +43,8 @@ export function emptyAccount(): FakeAccountState {
     buckets: {},
     workers: {},
     failing: [],
+    deploys: [],
+    migrations: [],
   };
 }
 
@@ -94,6 +100,7 @@ export class FakeWrangler {
       const at = args.indexOf(name);
       return at < 0 ? undefined : args[at + 1];
     };
+    if (command === "deploy") return this.deploy(flag("-c") ?? "wrangler.toml");
     switch (`${words[0]} ${words[1]}${words[0] === "r2" ? ` ${words[2]}` : ""}`) {
       case "d1 list":
         return ok(
@@ -112,6 +119,9 @@ export class FakeWrangler {
         );
       case "d1 create":
         return this.createDatabase(words[2]!);
+      case "d1 migrations":
+        if (words[2] !== "apply" || !args.includes("--remote")) throw new Error(`fake wrangler: unexpected command ${args.join(" ")}`);
+        return this.applyMigrations(words[3]!);
       case "queues list":
         return this.listQueues(Number(flag("--page") ?? 1));
       case "queues create":
@@ -148,6 +158,24 @@ export class FakeWrangler {
     this.state.databases.push({ name, uuid });
     return ok(
       `\n ⛅️ wrangler 4.164.0\n───────────────────\n✅ Successfully created DB '${name}' in region WEUR\nCreated your new D1 database.\n\nTo access your new D1 Database in your Worker, add the following snippet to your configuration file:\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "${name}"\ndatabase_id = "${uuid}"\n`,
+    );
+  }
+
+  private applyMigrations(name: string): FakeOutput {
+    if (!this.state.databases.some((d) => d.name === name)) {
+      return error(`Couldn't find a D1 DB with the name or binding '${name}' in your wrangler.toml file.`);
+    }
+    this.state.migrations.push(name);
+    return ok(`\n ⛅️ wrangler 4.164.0\n───────────────────\nMigrations to be applied:\n✅ No migrations to apply!\n`);
+  }
+
+  private deploy(configPath: string): FakeOutput {
+    // Like the real one, a deploy creates the worker when only its secrets (or nothing) exist yet.
+    this.state.workers[this.workerName] ??= {};
+    this.state.deploys.push(configPath);
+    return ok(
+      `\n ⛅️ wrangler 4.164.0\n───────────────────\nTotal Upload: 612.40 KiB / gzip: 118.02 KiB\nUploaded ${this.workerName} (3.21 sec)\n` +
+        `Deployed ${this.workerName} triggers (1.02 sec)\n  track.example.com (custom domain)\nCurrent Version ID: 8c1e7b3a-4c9d-4e1f-9a3b-${String(this.state.deploys.length).padStart(12, "0")}\n`,
     );
   }
 
