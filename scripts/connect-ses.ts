@@ -1,9 +1,9 @@
 // `npm run connect-ses -- --url https://track.example.com [--region us-east-1] [--dry-run] [--write]`: SES → SNS → worker.
-import { parseArgs } from "node:util";
 import { awsSettingsFromEnv, AwsSettingsError } from "./aws/client";
 import { connectSes } from "./connect-ses/run";
 import { DEFAULT_WAIT } from "./connect-ses/subscription";
 import { wranglerRunner } from "./setup/wrangler";
+import { commandLine, usageError as fail } from "./command-line";
 
 const USAGE = `usage: npm run connect-ses -- --url https://track.example.com [options]
 
@@ -22,33 +22,19 @@ Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; the ac
 A deploy runs as you (npx wrangler login, or CLOUDFLARE_API_TOKEN); its preflight checks TRACKING_KEYS when it is set.`;
 
 function usageError(message: string): never {
-  console.error(`error: ${message}\n\n${USAGE}`);
-  process.exit(2);
+  return fail(USAGE, message);
 }
 
-// biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript types it from the parseArgs assignment below
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      url: { type: "string" },
-      region: { type: "string" },
-      "dry-run": { type: "boolean", default: false },
-      write: { type: "boolean", default: false },
-      topic: { type: "string", default: "mail-tracker-ses" },
-      "configuration-set": { type: "string", default: "mail-tracker" },
-      config: { type: "string", default: "wrangler.toml" },
-      wait: { type: "string", default: String(DEFAULT_WAIT.timeoutMs / 1000) },
-      help: { type: "boolean", short: "h" },
-    },
-  }));
-} catch (err) {
-  usageError((err as Error).message);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = commandLine(USAGE, {
+  url: { type: "string" },
+  region: { type: "string" },
+  "dry-run": { type: "boolean", default: false },
+  write: { type: "boolean", default: false },
+  topic: { type: "string", default: "mail-tracker-ses" },
+  "configuration-set": { type: "string", default: "mail-tracker" },
+  config: { type: "string", default: "wrangler.toml" },
+  wait: { type: "string", default: String(DEFAULT_WAIT.timeoutMs / 1000) },
+});
 
 if (!values.url) usageError("--url is required");
 let url: URL;

@@ -1,22 +1,11 @@
 // `npm run preflight [-- --config wrangler.toml]`: what would stop a production deploy, each with how to fix it.
-import { parseArgs } from "node:util";
 import { preflight } from "./preflight/run";
 import { runWrangler } from "./preflight/wrangler";
+import { commandLine } from "./command-line";
 
 const USAGE = "usage: npm run preflight [-- --config wrangler.toml]";
 
-// biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript types it from the parseArgs assignment below
-let values;
-try {
-  ({ values } = parseArgs({ options: { config: { type: "string", default: "wrangler.toml" }, help: { type: "boolean", short: "h" } } }));
-} catch (err) {
-  console.error(`error: ${(err as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = commandLine(USAGE, { config: { type: "string", default: "wrangler.toml" } });
 
 const ok = await preflight({
   configPath: values.config,

@@ -1,7 +1,7 @@
 // `npm run setup [-- --dry-run] [--config wrangler.toml] [--secrets-file <path>]`: what wrangler.toml names, on Cloudflare.
 import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { wranglerRunner } from "./setup/wrangler";
+import { commandLine, usageError as fail } from "./command-line";
 
 const USAGE = `usage: npm run setup [-- options]
 
@@ -16,28 +16,14 @@ Safe to run again: it creates only what is missing and never replaces a secret t
 Log in first: npx wrangler login (in CI: CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID).`;
 
 function usageError(message: string): never {
-  console.error(`error: ${message}\n\n${USAGE}`);
-  process.exit(2);
+  return fail(USAGE, message);
 }
 
-// biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript types it from the parseArgs assignment below
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      "dry-run": { type: "boolean", default: false },
-      config: { type: "string", default: "wrangler.toml" },
-      "secrets-file": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  }));
-} catch (err) {
-  usageError((err as Error).message);
-}
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = commandLine(USAGE, {
+  "dry-run": { type: "boolean", default: false },
+  config: { type: "string", default: "wrangler.toml" },
+  "secrets-file": { type: "string" },
+});
 if (!existsSync(values.config)) usageError(`${values.config} does not exist`);
 const secretsFile = values["secrets-file"];
 if (secretsFile !== undefined && existsSync(secretsFile))
