@@ -10,7 +10,7 @@ import {
   countEndpoints,
   deleteEndpoint,
   findEndpoint,
-  insertEndpoint,
+  insertEndpointWithin,
   listEndpoints,
   rotateSecret,
   updateEndpoint,
@@ -127,6 +127,8 @@ async function acceptedUrl(env: Env, raw: string): Promise<string> {
   return verdict.url;
 }
 
+const tooManyEndpoints = () => new AppError("conflict", `at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
+
 async function endpointOr404(env: Env, id: string): Promise<EndpointRow> {
   const found = await findEndpoint(database(env.DB), validateWith(Id, id));
   if (!found) throw new AppError("not_found", `no webhook endpoint ${id}`);
@@ -139,10 +141,11 @@ export const webhooksApi = new Hono<AppEnv>();
 webhooksApi.post("/", limitBody(JSON_LIMIT), async (c) => {
   const body = await jsonBody(c, CreateRequest);
   const db = database(c.env.DB);
-  if ((await countEndpoints(db)) >= MAX_ENDPOINTS) throw new AppError("conflict", `at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
+  // Counted first only to spare the DNS check; the insert itself holds the limit.
+  if ((await countEndpoints(db)) >= MAX_ENDPOINTS) throw tooManyEndpoints();
   const url = await acceptedUrl(c.env, body.url);
   const secret = newSecret();
-  const row = await insertEndpoint(
+  const row = await insertEndpointWithin(
     db,
     {
       id: newEndpointId(),
@@ -152,8 +155,10 @@ webhooksApi.post("/", limitBody(JSON_LIMIT), async (c) => {
       campaignId: body.campaignId ?? null,
       secret,
     },
+    MAX_ENDPOINTS,
     Date.now(),
   );
+  if (!row) throw tooManyEndpoints();
   forgetEndpoints();
   return c.json({ ...endpointJson(row), secret }, 201);
 });
