@@ -16,7 +16,7 @@ import {
   updateEndpoint,
   type EndpointRow,
 } from "../db/webhook-endpoints";
-import { CampaignId } from "../domain/schemas";
+import { CampaignId, jsonObject } from "../domain/schemas";
 import { AppError } from "../errors";
 import { resolvePublic } from "../webhooks/dns";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../webhooks/event-types";
@@ -42,14 +42,14 @@ const EventTypes = v.pipe(
 );
 const Description = v.pipe(v.string(), v.maxLength(500));
 
-const CreateRequest = v.object({
+const CreateRequest = jsonObject({
   url: Url,
   eventTypes: v.optional(EventTypes),
   campaignId: v.optional(CampaignId),
   description: v.optional(Description),
 });
 const ChangeRequest = v.pipe(
-  v.object({
+  jsonObject({
     url: v.optional(Url),
     eventTypes: v.optional(v.nullable(EventTypes)),
     campaignId: v.optional(v.nullable(CampaignId)),
@@ -58,7 +58,7 @@ const ChangeRequest = v.pipe(
   }),
   v.check((b) => Object.values(b).some((x) => x !== undefined), "name at least one of url, eventTypes, campaignId, description, enabled"),
 );
-const RotateRequest = v.object({
+const RotateRequest = jsonObject({
   overlapSeconds: v.optional(
     v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_OVERLAP_S, `must be at most ${MAX_OVERLAP_S} (7 days)`)),
     DEFAULT_OVERLAP_S,
