@@ -282,7 +282,11 @@ function slices(p: Parsed): Config {
     tracking: { origin: p.TRACKING_ORIGIN, unsubscribeMailto: p.UNSUBSCRIBE_MAILTO, keys: p.TRACKING_KEYS },
     privacy: { storeFullIp: p.STORE_FULL_IP, retentionDays: p.RETENTION_DAYS, erasureKey: p.ERASURE_KEY },
     api: { token: p.API_TOKEN },
-    sns: { topicArns: p.SNS_TOPIC_ARNS, signatureVersions: p.SNS_SIGNATURE_VERSION, certificateFetchesPerMinute: p.SNS_CERTIFICATE_FETCHES_PER_MINUTE },
+    sns: {
+      topicArns: p.SNS_TOPIC_ARNS,
+      signatureVersions: p.SNS_SIGNATURE_VERSION,
+      certificateFetchesPerMinute: p.SNS_CERTIFICATE_FETCHES_PER_MINUTE,
+    },
     ses: {
       region: p.SES_REGION,
       endpoint: p.SES_ENDPOINT ?? `https://email.${p.SES_REGION}.amazonaws.com`,

@@ -75,7 +75,8 @@ export function certificateFetcher(options: CertificateFetcherOptions = {}): (ur
     failures.delete(url);
     return certificates.get(url, () => {
       // Not remembered as a failure: the URL may be SNS's own, to be fetched as soon as the budget allows.
-      if (!mayDownload()) throw new SnsVerificationError("certificate_budget_spent", "too many signing certificates fetched in the last minute; try again");
+      if (!mayDownload())
+        throw new SnsVerificationError("certificate_budget_spent", "too many signing certificates fetched in the last minute; try again");
       return download(fetcher, url).catch((err: unknown) => {
         remember(url, err);
         throw err;

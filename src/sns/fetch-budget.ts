@@ -28,7 +28,6 @@ export class FetchBudget {
     this.starts.push(now);
     return true;
   }
-
 }
 
 /** The production budget: one per isolate. */

@@ -258,7 +258,8 @@ export async function verifySnsMessage(body: unknown, options: VerifyOptions): P
   const maxAge = (options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS) * 1000;
   if (now - sent > maxAge) throw new SnsVerificationError("stale_message", `the message is older than ${maxAge / 1000} s`);
   const skew = (options.maxClockSkewSeconds ?? MAX_CLOCK_SKEW_SECONDS) * 1000;
-  if (sent - now > skew) throw new SnsVerificationError("future_message", `the message's Timestamp is more than ${skew / 1000} s ahead of this clock`);
+  if (sent - now > skew)
+    throw new SnsVerificationError("future_message", `the message's Timestamp is more than ${skew / 1000} s ahead of this clock`);
   const signature = decodeSignature(message.Signature);
 
   const { key, notBefore, notAfter } = await verificationKey(await certificateText(options, message.SigningCertURL), message.SignatureVersion);
