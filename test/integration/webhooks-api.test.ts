@@ -168,6 +168,8 @@ describe("webhook URLs in production (WEBHOOKS_ALLOW_LOCAL_HTTP off)", () => {
     "https://10.1.2.3/hook",
     "https://169.254.169.254/latest/meta-data/",
     "https://[::1]/hook",
+    "https://[::127.0.0.1]/hook",
+    "https://[::ffff:127.0.0.1]/hook",
     "https://localhost/hook",
   ])("refuses %s with 400 and asks no resolver", async (url) => {
     const fetchSpy = dnsAnswers({});
