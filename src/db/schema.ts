@@ -368,3 +368,19 @@ export const webhookAttempts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.deliveryId, t.n] }), index("webhook_attempts_endpoint").on(t.endpointId)],
 );
+
+/**
+ * Dashboard sign-in attempts per client network (IPv4 /24, IPv6 /48) in the current window, shared by every isolate.
+ * A row lives one window (src/dashboard/sign-in-limit.ts): each attempt deletes the expired ones.
+ */
+export const signInAttempts = sqliteTable(
+  "sign_in_attempts",
+  {
+    network: text("network").primaryKey(),
+    /** Milliseconds since the epoch: the first attempt of the window. */
+    windowStart: integer("window_start").notNull(),
+    /** Attempts of the window whose token was not (yet) found right: a correct one gives its attempt back. */
+    attempts: integer("attempts").notNull(),
+  },
+  (t) => [index("sign_in_attempts_window").on(t.windowStart)],
+);
