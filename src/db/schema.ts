@@ -235,8 +235,9 @@ export const sendJobs = sqliteTable(
 /**
  * One row per recipient of a send job: the claim that makes each email go out at most once. States:
  * `queued` (claimable), `paused` (held by the reputation guard, claimable once sending resumes), `sending`
- * (claimed for one SES call), `sent`, `rejected`, `suppressed`, and `unknown` (SES may or may not have taken it:
- * never sent again except by an operator's resend-unknown).
+ * (claimed for one SES call), `sent`, `rejected`, `suppressed`, `unknown` (SES may or may not have taken it:
+ * never sent again except by an operator's resend-unknown), and `dead_lettered` (its task ran out of retries before
+ * SES took it: sent only by an operator's send-dead-lettered).
  */
 export const deliveries = sqliteTable(
   "deliveries",

@@ -29,6 +29,7 @@ const OTHER_BODY_ROUTES: Record<string, string> = {
   "POST /api/campaigns/:id/rebuild": "no body",
   "POST /api/campaigns/:id/resume": "no body",
   "POST /api/campaigns/:id/jobs/:jobId/resend-unknown": "no body",
+  "POST /api/campaigns/:id/jobs/:jobId/send-dead-lettered": "no body",
   "POST /api/webhooks/:id/deliveries/:deliveryId/retry": "no body",
   "POST /api/account/resume": "no body",
   "DELETE /api/suppressions/:email": "no body",
