@@ -143,7 +143,7 @@ describe("sign-in attempts per network", () => {
 
   it("bounds parallel guesses: of many at once, only the limit are compared", async () => {
     const tries = SIGN_IN_ATTEMPTS + 15;
-    const answers = await Promise.all(Array.from({ length: tries }, (_, i) => fromIp("2001:db8:aa:1::" + (i + 1).toString(16), `guess-${i}`)));
+    const answers = await Promise.all(Array.from({ length: tries }, (_, i) => fromIp(`2001:db8:aa:1::${(i + 1).toString(16)}`, `guess-${i}`)));
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 401)).toHaveLength(SIGN_IN_ATTEMPTS);
     expect(statuses.filter((s) => s === 429)).toHaveLength(tries - SIGN_IN_ATTEMPTS);
