@@ -84,6 +84,8 @@ export default defineConfig(async () => {
             SNS_TOPIC_ARNS: TEST_SNS_TOPIC_ARN,
             // Bursts and honeypot windows settle a second after the last click instead of a minute.
             MACHINE_SETTLE_SECONDS: "1",
+            // The suite signs with many throwaway certificates a minute; one test turns the budget down to see it hold.
+            SNS_CERTIFICATE_FETCHES_PER_MINUTE: "1000",
             // The recorded Apple sample (test/fixtures/machine) has a few hundred rows, not 290,000.
             NETWORK_LISTS_MIN_RELAY_ROWS: "100",
             // Webhooks go to the local receiver over plain http to 127.0.0.1 (test/node/webhook-receiver.ts).

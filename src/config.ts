@@ -10,6 +10,7 @@ import * as v from "valibot";
 import { Email } from "./domain/schemas";
 import { ConfigError } from "./errors";
 import { log } from "./log";
+import { DEFAULT_CERTIFICATE_FETCHES_PER_MINUTE } from "./sns/fetch-budget";
 import { isTopicArn, parseTopicAllowList } from "./sns/topics";
 import type { Thresholds } from "./guard/rules";
 import type { SignatureVersion } from "./sns/verify";
@@ -37,6 +38,8 @@ export interface SnsConfig {
   signatureVersions: ReadonlySet<SignatureVersion>;
   /** SNS_LOCAL_CERTIFICATE_URL: the one loopback certificate URL trusted besides SNS's own (`npm start`); null: none. */
   localCertificateUrl: string | null;
+  /** SNS_CERTIFICATE_FETCHES_PER_MINUTE: signing certificates one isolate may download per minute (sns/fetch-budget.ts). */
+  certificateFetchesPerMinute: number;
 }
 
 export interface AwsCredentials {
@@ -257,6 +260,7 @@ const Variables = v.object({
   SNS_TOPIC_ARNS: setting(TopicArns, new Set<string>() as ReadonlySet<string>),
   SNS_SIGNATURE_VERSION: setting(SignatureVersions, BOTH_VERSIONS),
   SNS_LOCAL_CERTIFICATE_URL: setting(LocalCertificateUrl, null),
+  SNS_CERTIFICATE_FETCHES_PER_MINUTE: setting(wholeNumber(1, 10_000), DEFAULT_CERTIFICATE_FETCHES_PER_MINUTE),
   WEBHOOKS_ALLOW_LOCAL_HTTP: setting(Flag, false),
   GUARD_MIN_SENT: setting(wholeNumber(1, 1_000_000_000), 500),
   GUARD_BOUNCE_RATE: setting(Fraction, 0.05),
@@ -292,7 +296,12 @@ function slices(p: Parsed): Config {
     tracking: { origin: p.TRACKING_ORIGIN, unsubscribeMailto: p.UNSUBSCRIBE_MAILTO, keys: p.TRACKING_KEYS },
     privacy: { storeFullIp: p.STORE_FULL_IP, retentionDays: p.RETENTION_DAYS, erasureKey: p.ERASURE_KEY },
     api: { token: p.API_TOKEN },
-    sns: { topicArns: p.SNS_TOPIC_ARNS, signatureVersions: p.SNS_SIGNATURE_VERSION, localCertificateUrl: p.SNS_LOCAL_CERTIFICATE_URL },
+    sns: {
+      topicArns: p.SNS_TOPIC_ARNS,
+      signatureVersions: p.SNS_SIGNATURE_VERSION,
+      localCertificateUrl: p.SNS_LOCAL_CERTIFICATE_URL,
+      certificateFetchesPerMinute: p.SNS_CERTIFICATE_FETCHES_PER_MINUTE,
+    },
     ses: {
       region: p.SES_REGION,
       endpoint: p.SES_ENDPOINT ?? `https://email.${p.SES_REGION}.amazonaws.com`,

@@ -6,7 +6,7 @@ import type { Db } from "./client";
 import { ERASED_FROM, ERASED_TO } from "./person-erasure";
 import { deliveries, sendJobs } from "./schema";
 
-export const DELIVERY_STATES = ["queued", "paused", "sending", "sent", "rejected", "suppressed", "unknown"] as const;
+export const DELIVERY_STATES = ["queued", "paused", "sending", "sent", "rejected", "suppressed", "unknown", "dead_lettered"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /**
@@ -216,12 +216,18 @@ export async function requeueUnknown(db: Db, jobId: string, now: number): Promis
   );
 }
 
-/** Give back to `unknown` those of a job's recipients that were requeued but could not be put on the queue. */
-export async function unqueue(db: Db, jobId: string, recipients: readonly string[], now: number): Promise<void> {
+/** Give back to `unknown` (or `dead_lettered`) those of a job's recipients that were requeued but could not be put on the queue. */
+export async function unqueue(
+  db: Db,
+  jobId: string,
+  recipients: readonly string[],
+  now: number,
+  to: "unknown" | "dead_lettered" = "unknown",
+): Promise<void> {
   if (recipients.length === 0) return;
   await db
     .update(deliveries)
-    .set({ state: "unknown", updatedAt: now })
+    .set({ state: to, updatedAt: now })
     .where(
       and(
         eq(deliveries.jobId, jobId),
@@ -229,4 +235,34 @@ export async function unqueue(db: Db, jobId: string, recipients: readonly string
         sql`${deliveries.recipient} IN (SELECT value FROM json_each(${JSON.stringify(recipients)}))`,
       ),
     );
+}
+
+/**
+ * Its task ran out of retries without reaching SES (throttled each time) and is in the send dead-letter queue:
+ * `queued` becomes `dead_lettered`, which no task claims, until an operator sends it (requeueDeadLettered). Any other
+ * state is left alone: a recipient sent, settled or claimed meanwhile (a second copy of its task) keeps it.
+ */
+export async function markDeadLettered(db: Db, refs: readonly Pick<DeliveryRef, "jobId" | "recipient">[], now: number): Promise<void> {
+  if (refs.length === 0) return;
+  await db
+    .update(deliveries)
+    .set({ state: "dead_lettered", error: "its send task ran out of retries (SES throttled it each time) and was dead-lettered", updatedAt: now })
+    .where(
+      and(
+        eq(deliveries.state, "queued"),
+        sql`(${deliveries.jobId}, ${deliveries.recipient}) IN (SELECT value ->> 0, value ->> 1 FROM json_each(${JSON.stringify(refs.map((r) => [r.jobId, r.recipient]))}))`,
+      ),
+    );
+}
+
+/**
+ * An operator's send of the job's `dead_lettered` recipients: each becomes `queued` again, atomically, so two
+ * concurrent calls never both take one. Resolves to those taken.
+ */
+export async function requeueDeadLettered(db: Db, jobId: string, now: number): Promise<DeliveryRef[]> {
+  return db
+    .update(deliveries)
+    .set({ state: "queued", error: null, updatedAt: now })
+    .where(and(eq(deliveries.jobId, jobId), eq(deliveries.state, "dead_lettered")))
+    .returning({ jobId: deliveries.jobId, recipient: deliveries.recipient, email: deliveries.email, position: deliveries.position });
 }

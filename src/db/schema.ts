@@ -249,8 +249,9 @@ export const sendJobs = sqliteTable(
 /**
  * One row per recipient of a send job: the claim that makes each email go out at most once. States:
  * `queued` (claimable), `paused` (held by the reputation guard, claimable once sending resumes), `sending`
- * (claimed for one SES call), `sent`, `rejected`, `suppressed`, and `unknown` (SES may or may not have taken it:
- * never sent again except by an operator's resend-unknown).
+ * (claimed for one SES call), `sent`, `rejected`, `suppressed`, `unknown` (SES may or may not have taken it:
+ * never sent again except by an operator's resend-unknown), and `dead_lettered` (its task ran out of retries before
+ * SES took it: sent only by an operator's send-dead-lettered).
  */
 export const deliveries = sqliteTable(
   "deliveries",
@@ -388,4 +389,20 @@ export const webhookAttempts = sqliteTable(
     error: text("error"),
   },
   (t) => [primaryKey({ columns: [t.deliveryId, t.n] }), index("webhook_attempts_endpoint").on(t.endpointId)],
+);
+
+/**
+ * Dashboard sign-in attempts per client network (IPv4 /24, IPv6 /48) in the current window, shared by every isolate.
+ * A row lives one window (src/dashboard/sign-in-limit.ts): each attempt deletes the expired ones.
+ */
+export const signInAttempts = sqliteTable(
+  "sign_in_attempts",
+  {
+    network: text("network").primaryKey(),
+    /** Milliseconds since the epoch: the first attempt of the window. */
+    windowStart: integer("window_start").notNull(),
+    /** Attempts of the window whose token was not (yet) found right: a correct one gives its attempt back. */
+    attempts: integer("attempts").notNull(),
+  },
+  (t) => [index("sign_in_attempts_window").on(t.windowStart)],
 );

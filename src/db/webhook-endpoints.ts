@@ -9,12 +9,21 @@ export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type NewEndpoint = Pick<EndpointRow, "id" | "url" | "description" | "eventTypes" | "campaignId" | "secret">;
 export type EndpointChange = Partial<Pick<EndpointRow, "url" | "description" | "eventTypes" | "campaignId" | "enabled">>;
 
-export async function insertEndpoint(db: Db, endpoint: NewEndpoint, now: number): Promise<EndpointRow> {
-  return db
-    .insert(webhookEndpoints)
-    .values({ ...endpoint, createdAt: now, updatedAt: now })
-    .returning()
-    .get();
+/**
+ * Insert the endpoint only while fewer than `limit` exist, in one statement: D1 runs statements one at a time, so
+ * the count and the insert cannot interleave with a parallel create (a count, then an insert, let 30 parallel creates
+ * through a limit of 20). Undefined when the limit was reached and nothing was written.
+ */
+export async function insertEndpointWithin(db: Db, endpoint: NewEndpoint, limit: number, now: number): Promise<EndpointRow | undefined> {
+  const eventTypes = endpoint.eventTypes === null ? null : JSON.stringify(endpoint.eventTypes);
+  const written = await db.$client
+    .prepare(
+      `INSERT INTO webhook_endpoints (id, url, description, event_types, campaign_id, secret, created_at, updated_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7 WHERE (SELECT count(*) FROM webhook_endpoints) < ?8`,
+    )
+    .bind(endpoint.id, endpoint.url, endpoint.description, eventTypes, endpoint.campaignId, endpoint.secret, now, limit)
+    .run();
+  return written.meta.changes === 1 ? findEndpoint(db, endpoint.id) : undefined;
 }
 
 export async function countEndpoints(db: Db): Promise<number> {

@@ -15,6 +15,17 @@ export function checkWith<S extends v.GenericSchema>(schema: S, data: unknown): 
   return { ok: false, reason: path ? `${path}: ${issue.message}` : issue.message };
 }
 
+const isJsonObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/**
+ * An object in a request body. valibot's v.object takes any `typeof "object"` but null, arrays included, so `[{"ids":
+ * ["x"]}]` passed as `{}` (every field left out). Every object a request body holds is built with this, the body's own
+ * and those nested in it: anything else (an array, a string, a number, null) is refused by name.
+ */
+export function jsonObject<const E extends v.ObjectEntries>(entries: E) {
+  return v.pipe(v.custom<Record<string, unknown>>(isJsonObject, "must be a JSON object"), v.object(entries));
+}
+
 /** Campaign ids appear in API paths and tokens: short, URL-safe. */
 export const CampaignId = v.pipe(
   v.string(),
@@ -36,7 +47,7 @@ export const HttpUrl = v.pipe(
 );
 
 /** What minting tracked links takes: the API's `POST /api/links` body and the CLI's flags. */
-export const LinksRequest = v.object({
+export const LinksRequest = jsonObject({
   campaignId: CampaignId,
   contact: Email,
   url: v.optional(HttpUrl),

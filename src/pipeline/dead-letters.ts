@@ -6,7 +6,8 @@ import type { DeadLetterStatus } from "../db/schema";
 import { readEnvelope } from "../domain/events";
 import { storedIp } from "../domain/ip";
 import { settleEach } from "./isolate";
-import { backoffSeconds, DEAD_LETTER_RETRY, isLastAttempt } from "./queues";
+import { backoffSeconds, DEAD_LETTER_RETRY, isLastAttempt, SEND_DLQ } from "./queues";
+import { markSendTasksDeadLettered } from "../sending/dead-lettered";
 import { log } from "../log";
 
 export function bodyText(body: unknown): string {
@@ -71,12 +72,20 @@ export function storeDeadLetter(env: Env, queue: string, message: Message<unknow
 }
 
 /**
- * A message is acknowledged only once its row is in D1. One that cannot be stored (D1 down) is retried with a
+ * A message is acknowledged only once its row is in D1 (and, for a send task, its recipient is `dead_lettered`). One that cannot be stored (D1 down) is retried with a
  * growing delay for as long as DEAD_LETTER_RETRY lasts (two days); there is no queue after this one, so on its
  * last attempt its whole body goes to the log, the one place left to recover it from.
  */
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const { done, failed } = await settleEach(batch.messages, (messages) => storeDeadLetters(env, batch.queue, messages, "retries exhausted"));
+  const { done, failed } = await settleEach(batch.messages, async (messages) => {
+    await storeDeadLetters(env, batch.queue, messages, "retries exhausted");
+    // After the row is kept: a failure here retries the message, whose row is then stored once still.
+    if (batch.queue === SEND_DLQ)
+      await markSendTasksDeadLettered(
+        env,
+        messages.map((m) => m.body),
+      );
+  });
   for (const message of done) message.ack();
   for (const { item: message, error } of failed) {
     const last = isLastAttempt(DEAD_LETTER_RETRY, message.attempts);

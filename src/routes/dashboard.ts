@@ -13,6 +13,8 @@ import { config } from "../config";
 import { DASHBOARD_CACHE_HEADERS } from "../dashboard/headers";
 import { campaignPage, campaignsPage, contactsPage, notFoundPage, signInPage, suppressionsPage } from "../dashboard/pages";
 import { mintSession, SESSION_TTL_SECONDS, verifySession } from "../dashboard/session";
+import { admitSignIn, signedInWith, signInNetwork } from "../dashboard/sign-in-limit";
+import { database } from "../db/client";
 import { CampaignId } from "../domain/schemas";
 import { AppError, ConfigError } from "../errors";
 import { limitBody } from "./body";
@@ -133,10 +135,19 @@ export function dashboardRoutes(forward: Forward): Hono<AppEnv> {
     const form = await readForm(c);
     const next = safeNext(form.get("next"));
     const token = form.get("token");
+    const db = database(c.env.DB);
+    const gate = await admitSignIn(db, signInNetwork(c.req.header("cf-connecting-ip")));
+    if (!gate.ok) {
+      c.header("Retry-After", String(gate.retryAfterSeconds));
+      const wait = Math.ceil(gate.retryAfterSeconds / 60);
+      const error = `Too many sign-in attempts from your network: try again in ${wait} minute${wait === 1 ? "" : "s"}.`;
+      return c.html(signInPage({ next, error }), 429);
+    }
     // Constant time, as hono/bearer-auth compares the API's bearer token.
     if (typeof token !== "string" || !(await timingSafeEqual(token, apiToken(c.env)))) {
       return c.html(signInPage({ next, error: "Wrong token: that is not the API token of this deployment." }), 401);
     }
+    await signedInWith(db, gate);
     const { value } = await mintSession(apiToken(c.env));
     setCookie(c, COOKIE, value, { prefix: "host", path: "/", secure: true, httpOnly: true, sameSite: "Strict", maxAge: SESSION_TTL_SECONDS });
     return c.redirect(next, 303);

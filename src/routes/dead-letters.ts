@@ -5,6 +5,7 @@ import * as v from "valibot";
 import { database } from "../db/client";
 import { listDeadLetters, type DeadLetterRow } from "../db/dead-letters";
 import { DEAD_LETTER_STATUSES } from "../db/schema";
+import { jsonObject } from "../domain/schemas";
 import { replayDeadLettersById, replayPendingDeadLetters } from "../pipeline/replay";
 import { bodyText, JSON_LIMIT, limitBody, parseJsonWith, validateWith } from "./body";
 import { decodeCursor, PageQuery, readPage } from "./pagination";
@@ -12,7 +13,7 @@ import type { AppEnv } from "../app-env";
 
 const ListQuery = v.object({ ...PageQuery.entries, status: v.optional(v.picklist(DEAD_LETTER_STATUSES, "must be pending, replayed or held")) });
 const ReceivedCursor = v.object({ at: v.number(), id: v.string() });
-const ReplayRequest = v.object({
+const ReplayRequest = jsonObject({
   ids: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(200))), v.minLength(1), v.maxLength(100))),
 });
 

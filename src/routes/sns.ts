@@ -6,6 +6,7 @@ import * as v from "valibot";
 import { config } from "../config";
 import { AppError } from "../errors";
 import { fetchSnsCertificate } from "../sns/certificate-fetch";
+import { certificateFetchBudget } from "../sns/fetch-budget";
 import { ingestNotification } from "../sns/ingest";
 import { confirmSubscription } from "../sns/subscription";
 import { isTopicAllowed } from "../sns/topics";
@@ -25,6 +26,7 @@ function verificationFailure(err: SnsVerificationError): AppError {
     case "unsupported_type":
       return new AppError("bad_request", err.message, details);
     case "certificate_unavailable":
+    case "certificate_budget_spent":
       return new AppError("unavailable", err.message, details);
     default:
       return new AppError("forbidden", `verification failed: ${err.message}`, details);
@@ -73,7 +75,7 @@ const doorOpen = createMiddleware<AppEnv>(async (c, next) => {
 export const sns = new Hono<AppEnv>();
 
 sns.post("/", doorOpen, limitBody(SNS_BODY_LIMIT), async (c) => {
-  const { topicArns, signatureVersions, localCertificateUrl } = config(c.env).sns;
+  const { topicArns, signatureVersions, localCertificateUrl, certificateFetchesPerMinute } = config(c.env).sns;
   // SNS posts text/plain; the Content-Type is not looked at.
   const body = parseBody(await bodyText(c));
   const headerTopic = c.req.header("x-amz-sns-topic-arn");
@@ -87,7 +89,8 @@ sns.post("/", doorOpen, limitBody(SNS_BODY_LIMIT), async (c) => {
 
   let message: SnsMessage;
   try {
-    message = await verifySnsMessage(body, { fetchCertificate: fetchSnsCertificate, signatureVersions, localCertificateUrl });
+    const fetchCertificate = (url: string) => fetchSnsCertificate(url, () => certificateFetchBudget.take(certificateFetchesPerMinute));
+    message = await verifySnsMessage(body, { fetchCertificate, signatureVersions, localCertificateUrl });
   } catch (err) {
     if (!(err instanceof SnsVerificationError)) throw err;
     log.warn("sns verification failed", { reason: err.reason, error: err.message, topicArn: body.TopicArn });

@@ -8,7 +8,7 @@ import { addSuppression, liftSuppression, listSuppressions } from "../db/suppres
 import { addressHashFor } from "../privacy/address-hash";
 import { suppressionOf } from "../privacy/suppressed";
 import { normalizeEmail } from "../domain/email";
-import { Email } from "../domain/schemas";
+import { Email, jsonObject } from "../domain/schemas";
 import { suppressionJson } from "../domain/suppression";
 import { AppError } from "../errors";
 import { jsonBody, JSON_LIMIT, limitBody, validateWith } from "./body";
@@ -16,7 +16,7 @@ import { decodeCursor, PageQuery, readPage } from "./pagination";
 import type { AppEnv } from "../app-env";
 
 const ManualReason = v.picklist(["manual", "hard_bounce", "complaint", "unsubscribe"]);
-const AddRequest = v.object({ email: Email, reason: v.optional(ManualReason, "manual") });
+const AddRequest = jsonObject({ email: Email, reason: v.optional(ManualReason, "manual") });
 const ListQuery = v.object({
   ...PageQuery.entries,
   email: v.optional(Email),

@@ -10,13 +10,13 @@ import {
   countEndpoints,
   deleteEndpoint,
   findEndpoint,
-  insertEndpoint,
+  insertEndpointWithin,
   listEndpoints,
   rotateSecret,
   updateEndpoint,
   type EndpointRow,
 } from "../db/webhook-endpoints";
-import { CampaignId } from "../domain/schemas";
+import { CampaignId, jsonObject } from "../domain/schemas";
 import { AppError } from "../errors";
 import { resolvePublic } from "../webhooks/dns";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../webhooks/event-types";
@@ -42,14 +42,14 @@ const EventTypes = v.pipe(
 );
 const Description = v.pipe(v.string(), v.maxLength(500));
 
-const CreateRequest = v.object({
+const CreateRequest = jsonObject({
   url: Url,
   eventTypes: v.optional(EventTypes),
   campaignId: v.optional(CampaignId),
   description: v.optional(Description),
 });
 const ChangeRequest = v.pipe(
-  v.object({
+  jsonObject({
     url: v.optional(Url),
     eventTypes: v.optional(v.nullable(EventTypes)),
     campaignId: v.optional(v.nullable(CampaignId)),
@@ -58,7 +58,7 @@ const ChangeRequest = v.pipe(
   }),
   v.check((b) => Object.values(b).some((x) => x !== undefined), "name at least one of url, eventTypes, campaignId, description, enabled"),
 );
-const RotateRequest = v.object({
+const RotateRequest = jsonObject({
   overlapSeconds: v.optional(
     v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_OVERLAP_S, `must be at most ${MAX_OVERLAP_S} (7 days)`)),
     DEFAULT_OVERLAP_S,
@@ -127,6 +127,8 @@ async function acceptedUrl(env: Env, raw: string): Promise<string> {
   return verdict.url;
 }
 
+const tooManyEndpoints = () => new AppError("conflict", `at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
+
 async function endpointOr404(env: Env, id: string): Promise<EndpointRow> {
   const found = await findEndpoint(database(env.DB), validateWith(Id, id));
   if (!found) throw new AppError("not_found", `no webhook endpoint ${id}`);
@@ -139,10 +141,11 @@ export const webhooksApi = new Hono<AppEnv>();
 webhooksApi.post("/", limitBody(JSON_LIMIT), async (c) => {
   const body = await jsonBody(c, CreateRequest);
   const db = database(c.env.DB);
-  if ((await countEndpoints(db)) >= MAX_ENDPOINTS) throw new AppError("conflict", `at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
+  // Counted first only to spare the DNS check; the insert itself holds the limit.
+  if ((await countEndpoints(db)) >= MAX_ENDPOINTS) throw tooManyEndpoints();
   const url = await acceptedUrl(c.env, body.url);
   const secret = newSecret();
-  const row = await insertEndpoint(
+  const row = await insertEndpointWithin(
     db,
     {
       id: newEndpointId(),
@@ -152,8 +155,10 @@ webhooksApi.post("/", limitBody(JSON_LIMIT), async (c) => {
       campaignId: body.campaignId ?? null,
       secret,
     },
+    MAX_ENDPOINTS,
     Date.now(),
   );
+  if (!row) throw tooManyEndpoints();
   forgetEndpoints();
   return c.json({ ...endpointJson(row), secret }, 201);
 });

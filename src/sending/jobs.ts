@@ -4,7 +4,7 @@ import { and, eq, sql } from "drizzle-orm";
 import * as v from "valibot";
 import { chunk } from "../db/chunk";
 import { prepare, type Db } from "../db/client";
-import { erasedPositions, insertQueuedStatements, requeueUnknown, unqueue } from "../db/deliveries";
+import { erasedPositions, insertQueuedStatements, requeueDeadLettered, requeueUnknown, unqueue } from "../db/deliveries";
 import { sendJobs } from "../db/schema";
 import { identityKey } from "../domain/identity";
 import { checkWith, type Checked } from "../domain/schemas";
@@ -158,25 +158,29 @@ export function findSendJob(db: Db, campaignId: string, jobId: string): Promise<
     .get();
 }
 
-/** Queueing the requeued recipients stopped part-way: `requeued` of them are on the queue, the rest are `unknown` again. */
+/** Queueing the requeued recipients stopped part-way: `requeued` of them are on the queue, `left` are back where they were. */
 export class RequeueIncomplete extends Error {
   constructor(
     readonly requeued: number,
-    readonly unknown: number,
+    readonly left: number,
     cause: unknown,
   ) {
-    super(`requeued ${requeued} of ${requeued + unknown} unknown recipients: ${String(cause)}`, { cause });
+    super(`requeued ${requeued} of ${requeued + left} recipients: ${String(cause)}`, { cause });
     this.name = "RequeueIncomplete";
   }
 }
 
+/** The states an operator may put back on the queue, and how each is taken atomically. */
+const REQUEUE_FROM = { unknown: requeueUnknown, dead_lettered: requeueDeadLettered } as const;
+
 /**
  * The operator's explicit choice to send a job's `unknown` recipients again (some may get a second copy: that is
- * the choice). Each is claimed back to `queued` atomically and queued once per call; the consumer's claim still
- * guards every send. What cannot be queued goes back to `unknown` (RequeueIncomplete says how many went).
+ * the choice), or its `dead_lettered` ones (their tasks never reached SES). Each is claimed back to `queued`
+ * atomically and queued once per call; the consumer's claim still guards every send. What cannot be queued goes back
+ * to the state it came from (RequeueIncomplete says how many went).
  */
-export async function requeueUnknownRecipients(db: Db, queue: Queue, jobId: string, now = Date.now()): Promise<number> {
-  const requeued = await requeueUnknown(db, jobId, now);
+export async function requeueRecipients(db: Db, queue: Queue, jobId: string, from: keyof typeof REQUEUE_FROM, now = Date.now()): Promise<number> {
+  const requeued = await REQUEUE_FROM[from](db, jobId, now);
   const tasks: SendTask[] = requeued.map((d) => ({ v: 1, jobId, to: d.email, n: d.position }));
   let queued = 0;
   try {
@@ -191,8 +195,9 @@ export async function requeueUnknownRecipients(db: Db, queue: Queue, jobId: stri
       jobId,
       left.map((d) => d.recipient),
       Date.now(),
+      from,
     ).catch((unqueueErr: unknown) => {
-      log.error("requeued deliveries not given back to unknown", { jobId, positions: left.map((d) => d.position), error: String(unqueueErr) });
+      log.error(`requeued deliveries not given back to ${from}`, { jobId, positions: left.map((d) => d.position), error: String(unqueueErr) });
     });
     throw new RequeueIncomplete(queued, tasks.length - queued, err);
   }

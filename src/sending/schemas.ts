@@ -1,7 +1,7 @@
 // Request bodies of the sending API (valibot): one send, a campaign send, instrumentation, campaign settings; job ids.
 
 import * as v from "valibot";
-import { CampaignId, Email } from "../domain/schemas";
+import { CampaignId, Email, jsonObject } from "../domain/schemas";
 import { fitsInTag, RESERVED_TAGS, TAG_TEXT } from "../ses/tags";
 import { mailboxAddress } from "./mailbox";
 
@@ -34,7 +34,8 @@ const Subject = v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLen
 const Html = v.pipe(v.string(), v.maxBytes(MAX_HTML_BYTES));
 const Text = v.pipe(v.string(), v.maxBytes(MAX_TEXT_BYTES));
 
-export const Track = v.object({ opens: v.optional(v.boolean()), clicks: v.optional(v.boolean()) });
+const TrackEntries = { opens: v.optional(v.boolean()), clicks: v.optional(v.boolean()) };
+export const Track = jsonObject(TrackEntries);
 
 const UserTags = v.pipe(
   v.record(
@@ -63,19 +64,19 @@ function hasBody<T extends { html?: string; text?: string }>() {
 }
 
 /** `POST /api/send` (a contract). */
-export const SendRequest = v.pipe(v.object({ campaignId: CampaignId, to: Recipient, ...messageFields }), hasBody());
+export const SendRequest = v.pipe(jsonObject({ campaignId: CampaignId, to: Recipient, ...messageFields }), hasBody());
 
 /** `POST /api/campaigns/<id>/send`. */
 export const CampaignSendRequest = v.pipe(
-  v.object({
+  jsonObject({
     ...messageFields,
-    recipients: v.pipe(v.array(v.object({ to: Recipient })), v.minLength(1, "must list a recipient"), v.maxLength(MAX_RECIPIENTS)),
+    recipients: v.pipe(v.array(jsonObject({ to: Recipient })), v.minLength(1, "must list a recipient"), v.maxLength(MAX_RECIPIENTS)),
   }),
   hasBody(),
 );
 
 /** `POST /api/instrument`. */
-export const InstrumentRequest = v.object({ campaignId: CampaignId, contact: Recipient, html: Html, track: v.optional(Track) });
+export const InstrumentRequest = jsonObject({ campaignId: CampaignId, contact: Recipient, html: Html, track: v.optional(Track) });
 
 /** A send job's id (a UUID when this deployment made it): in `/api/campaigns/<id>/jobs/<jobId>` and in send tasks. */
 export const JobId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]{1,64}$/, "must be a job id"));
@@ -83,7 +84,7 @@ export const JobId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]{1,64}$/, "must be
 const Rate = v.pipe(v.number(), v.gtValue(0, "must be above 0"), v.maxValue(1, "must be at most 1 (a fraction: 0.05 is 5 %)"));
 
 /** The campaign's reputation guard: off or on, and thresholds of its own (null: back to the deployment's). */
-export const GuardSettingsRequest = v.object({
+export const GuardSettingsRequest = jsonObject({
   enabled: v.optional(v.boolean()),
   minSent: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000_000)))),
   bounceRate: v.optional(v.nullable(Rate)),
@@ -95,7 +96,7 @@ export const GuardSettingsRequest = v.object({
  * guard, or both.
  */
 export const CampaignSettingsRequest = v.pipe(
-  v.object({ track: v.optional(v.object({ ...Track.entries, honeypot: v.optional(v.boolean()) })), guard: v.optional(GuardSettingsRequest) }),
+  jsonObject({ track: v.optional(jsonObject({ ...TrackEntries, honeypot: v.optional(v.boolean()) })), guard: v.optional(GuardSettingsRequest) }),
   v.check((b) => b.track !== undefined || b.guard !== undefined, "name track or guard"),
 );
 

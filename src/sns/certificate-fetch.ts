@@ -50,7 +50,7 @@ export interface CertificateFetcherOptions {
  * is thrown again without a request until CERTIFICATE_FAILURE_TTL_MS has passed. Callers pass only URLs that
  * passed the URL rule.
  */
-export function certificateFetcher(options: CertificateFetcherOptions = {}): (url: string) => Promise<string> {
+export function certificateFetcher(options: CertificateFetcherOptions = {}): (url: string, mayDownload?: () => boolean) => Promise<string> {
   const fetcher: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const now = options.now ?? Date.now;
   const certificates = new PromiseCache<string>(32);
@@ -63,7 +63,8 @@ export function certificateFetcher(options: CertificateFetcherOptions = {}): (ur
     failures.set(url, { until: now() + CERTIFICATE_FAILURE_TTL_MS, error });
   };
 
-  return async (url) => {
+  // mayDownload is asked only when the URL must be downloaded: a certificate held, or a failure remembered, costs nothing.
+  return async (url, mayDownload = () => true) => {
     const failed = failures.get(url);
     if (failed && now() < failed.until) {
       throw new SnsVerificationError(
@@ -72,12 +73,15 @@ export function certificateFetcher(options: CertificateFetcherOptions = {}): (ur
       );
     }
     failures.delete(url);
-    return certificates.get(url, () =>
-      download(fetcher, url).catch((err: unknown) => {
+    return certificates.get(url, () => {
+      // Not remembered as a failure: the URL may be SNS's own, to be fetched as soon as the budget allows.
+      if (!mayDownload())
+        throw new SnsVerificationError("certificate_budget_spent", "too many signing certificates fetched in the last minute; try again");
+      return download(fetcher, url).catch((err: unknown) => {
         remember(url, err);
         throw err;
-      }),
-    );
+      });
+    });
   };
 }
 

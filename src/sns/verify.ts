@@ -16,12 +16,16 @@ export type SnsVerificationReason =
   | "certificate_region_mismatch"
   /** The certificate could not be fetched now; trying again later may work. */
   | "certificate_unavailable"
+  /** This isolate fetched its budget of new certificates this minute (sns/fetch-budget.ts); SNS retries later. */
+  | "certificate_budget_spent"
   /** The certificate host answered, but not with a certificate (redirect, 4xx). */
   | "certificate_refused"
   | "invalid_certificate"
   | "certificate_not_yet_valid"
   | "certificate_expired"
   | "stale_message"
+  /** The Timestamp lies further ahead of this worker's clock than MAX_CLOCK_SKEW_SECONDS. */
+  | "future_message"
   | "bad_signature";
 
 export class SnsVerificationError extends Error {
@@ -71,6 +75,8 @@ export interface VerifyOptions {
   now?: () => Date;
   /** Messages older than this are refused (replays of old captures). Default 3600. */
   maxAgeSeconds?: number;
+  /** How far ahead of the clock a Timestamp may be (clocks drift). Default MAX_CLOCK_SKEW_SECONDS. */
+  maxClockSkewSeconds?: number;
   /** The SignatureVersions accepted. Default both "1" and "2". */
   signatureVersions?: ReadonlySet<SignatureVersion>;
   /**
@@ -94,6 +100,11 @@ const SIGNED_KEYS = {
 const HASH = { "1": "SHA-1", "2": "SHA-256" } as const;
 
 const DEFAULT_MAX_AGE_SECONDS = 3600;
+/**
+ * A message dated later than this beyond our clock is refused like a stale one: otherwise a capture dated a year ahead
+ * would stay replayable for a year and an hour. Five minutes covers any drift between AWS's clocks and Cloudflare's.
+ */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
 
 /** Lambda's copy of a message spells some keys differently; both spellings mean the same field. */
 function field(body: Record<string, unknown>, key: string, lambdaKey?: string): unknown {
@@ -252,6 +263,9 @@ export async function verifySnsMessage(body: unknown, options: VerifyOptions): P
   if (!Number.isFinite(sent)) throw new SnsVerificationError("malformed", "Timestamp is not a date");
   const maxAge = (options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS) * 1000;
   if (now - sent > maxAge) throw new SnsVerificationError("stale_message", `the message is older than ${maxAge / 1000} s`);
+  const skew = (options.maxClockSkewSeconds ?? MAX_CLOCK_SKEW_SECONDS) * 1000;
+  if (sent - now > skew)
+    throw new SnsVerificationError("future_message", `the message's Timestamp is more than ${skew / 1000} s ahead of this clock`);
   const signature = decodeSignature(message.Signature);
 
   const { key, notBefore, notAfter } = await verificationKey(await certificateText(options, message.SigningCertURL), message.SignatureVersion);

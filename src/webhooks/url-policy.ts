@@ -22,13 +22,26 @@ function ipLiteral(host: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
 }
 
 /**
+ * The deprecated IPv4-compatible IPv6 range (RFC 4291 2.5.5.1): `[::127.0.0.1]` is `[::7f00:1]`, which ipaddr.js calls
+ * plain unicast (it unwraps only the IPv4-mapped `::ffff:` form). Nothing public lives there; it is refused whole.
+ */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR("::/96");
+
+/** ipaddr.js's range name, with the IPv4-compatible range named too. */
+function rangeOf(ip: ipaddr.IPv4 | ipaddr.IPv6): string {
+  const range = ip.range();
+  if (range === "unicast" && ip.kind() === "ipv6" && (ip as ipaddr.IPv6).match(IPV4_COMPATIBLE)) return "IPv4-compatible IPv6";
+  return range;
+}
+
+/**
  * The special range an address is in ("private", "loopback", "linkLocal", "uniqueLocal", ...), or null when it is a
  * public unicast address. Anything not plainly public is refused: 6to4 and NAT64 forms can embed private IPv4s.
  */
 export function nonPublicRange(address: string): string | null {
   const ip = ipaddr.isValid(address) ? ipaddr.process(address) : null;
   if (!ip) return "invalid";
-  const range = ip.range();
+  const range = rangeOf(ip);
   return range === "unicast" ? null : range;
 }
 
@@ -48,7 +61,7 @@ export function checkWebhookUrl(raw: string, policy: UrlPolicy): UrlVerdict {
   if (url.hash) return { ok: false, reason: "must not have a #fragment" };
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
   const ip = ipLiteral(host);
-  const loopback = ip ? ip.range() === "loopback" : isLoopbackName(host);
+  const loopback = ip ? rangeOf(ip) === "loopback" : isLoopbackName(host);
   const local = policy.allowLocalHttp && loopback;
   if (url.protocol === "http:" && !local) {
     return { ok: false, reason: policy.allowLocalHttp ? "must be https (plain http only to 127.0.0.1, [::1] or localhost)" : "must be https" };
@@ -56,7 +69,7 @@ export function checkWebhookUrl(raw: string, policy: UrlPolicy): UrlVerdict {
   if (url.protocol !== "https:" && url.protocol !== "http:") return { ok: false, reason: "must be https" };
   if (local) return { ok: true, url: url.href, resolve: null };
   if (ip) {
-    const range = ip.range();
+    const range = rangeOf(ip);
     return range === "unicast" ? { ok: true, url: url.href, resolve: null } : { ok: false, reason: `must not point to a ${range} address` };
   }
   if (loopback) return { ok: false, reason: "must not point to localhost" };

@@ -16,6 +16,7 @@ describe("/api/campaigns/<id>/…", () => {
       [`/campaigns/${bad}/settings`, { method: "PUT", json: { track: { opens: false } } }],
       [`/campaigns/${bad}/jobs/some-job`, {}],
       [`/campaigns/${bad}/jobs/some-job/resend-unknown`, { method: "POST" }],
+      [`/campaigns/${bad}/jobs/some-job/send-dead-lettered`, { method: "POST" }],
     ];
     for (const [path, init] of routes) {
       const res = await api(path, init);

@@ -2,6 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { mintSession, SESSION_TTL_SECONDS } from "../../src/dashboard/session";
+import { SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW_MS } from "../../src/dashboard/sign-in-limit";
 import { applyEvents } from "../../src/pipeline/apply";
 import { api, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
 import { TEST_API_TOKEN } from "../support/secrets";
@@ -96,6 +97,63 @@ describe("signing in", () => {
     expect(out.status).toBe(303);
     expect(out.headers.get("location")).toBe("/dashboard/sign-in");
     expect(out.headers.get("set-cookie")).toMatch(new RegExp(`^${COOKIE}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict$`));
+  });
+});
+
+describe("sign-in attempts per network", () => {
+  function fromIp(ip: string, token: string): Promise<Response> {
+    const headers = new Headers({ "content-type": "application/x-www-form-urlencoded", origin: ORIGIN, "cf-connecting-ip": ip });
+    return request("/dashboard/session", { method: "POST", headers, body: new URLSearchParams({ token, next: "/dashboard" }).toString() });
+  }
+
+  async function stored(network: string) {
+    return env.DB.prepare("SELECT attempts, window_start FROM sign_in_attempts WHERE network = ?")
+      .bind(network)
+      .first<{ attempts: number; window_start: number }>();
+  }
+
+  it(`refuses the ${SIGN_IN_ATTEMPTS + 1}th attempt of a window from the same /24 with 429 and Retry-After, a right token too, and counts in D1`, async () => {
+    const wrong = await Promise.all(Array.from({ length: SIGN_IN_ATTEMPTS }, (_, i) => fromIp(`203.0.113.${i + 1}`, `wrong-${i}`)));
+    expect(wrong.map((r) => r.status)).toEqual(Array(SIGN_IN_ATTEMPTS).fill(401));
+    // The count lives in D1, not in one isolate's memory.
+    expect(await stored("203.0.113.0")).toMatchObject({ attempts: SIGN_IN_ATTEMPTS });
+
+    for (const token of ["wrong-again", TEST_API_TOKEN]) {
+      const res = await fromIp("203.0.113.200", token);
+      expect(res.status, token).toBe(429);
+      const retryAfter = Number(res.headers.get("retry-after"));
+      expect(retryAfter).toBeGreaterThan(SIGN_IN_WINDOW_MS / 1000 - 60);
+      expect(retryAfter).toBeLessThanOrEqual(SIGN_IN_WINDOW_MS / 1000);
+      expect(res.headers.get("set-cookie")).toBeNull();
+      expect(await res.text()).toContain("Too many sign-in attempts from your network");
+    }
+    // Another network is not affected.
+    expect((await fromIp("198.51.100.7", TEST_API_TOKEN)).status).toBe(303);
+
+    // Once the window has passed (its start moved back by a window), the right token signs in again.
+    await env.DB.prepare("UPDATE sign_in_attempts SET window_start = window_start - ? WHERE network = ?")
+      .bind(SIGN_IN_WINDOW_MS, "203.0.113.0")
+      .run();
+    const again = await fromIp("203.0.113.9", TEST_API_TOKEN);
+    expect(again.status).toBe(303);
+    expect(again.headers.get("set-cookie")).toContain(COOKIE);
+    // The expired window was deleted; the right token gave its attempt back.
+    expect(await stored("203.0.113.0")).toMatchObject({ attempts: 0 });
+  });
+
+  it("bounds parallel guesses: of many at once, only the limit are compared", async () => {
+    const tries = SIGN_IN_ATTEMPTS + 15;
+    const answers = await Promise.all(Array.from({ length: tries }, (_, i) => fromIp(`2001:db8:aa:1::${(i + 1).toString(16)}`, `guess-${i}`)));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(SIGN_IN_ATTEMPTS);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(tries - SIGN_IN_ATTEMPTS);
+    // The whole /48 shares the count.
+    expect((await fromIp("2001:db8:aa:ffff::1", TEST_API_TOKEN)).status).toBe(429);
+  });
+
+  it("does not count right tokens: a person signing in often is never locked out", async () => {
+    for (let i = 0; i < SIGN_IN_ATTEMPTS + 5; i++) expect((await fromIp("192.0.2.10", TEST_API_TOKEN)).status).toBe(303);
+    expect((await fromIp("192.0.2.10", "wrong")).status).toBe(401);
   });
 });
 

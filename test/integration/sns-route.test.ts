@@ -4,6 +4,7 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import worker from "../../src/index";
 import { certificateFetcher, CERTIFICATE_FAILURE_TTL_MS, fetchSnsCertificate } from "../../src/sns/certificate-fetch";
+import { FetchBudget } from "../../src/sns/fetch-budget";
 import { SnsVerificationError } from "../../src/sns/verify";
 import { trustedSubscribeUrl } from "../../src/sns/trusted-urls";
 import { encodeTagValue, CAMPAIGN_TAG } from "../../src/ses/tags";
@@ -321,6 +322,10 @@ describe("POST /sns refusals", () => {
   it("refuses stale messages, and answers 503 when the certificate cannot be fetched", async () => {
     const stale = await signedNotification(signer, { topicArn: TOPIC, message: "{}", timestamp: new Date(Date.now() - 2 * 3600_000) });
     expect(await (await post(stale)).json()).toMatchObject({ reason: "stale_message" });
+    const ahead = await signedNotification(signer, { topicArn: TOPIC, message: "{}", timestamp: new Date(Date.now() + 3600_000) });
+    const future = await post(ahead);
+    expect(future.status).toBe(403);
+    expect(await future.json()).toMatchObject({ error: "forbidden", reason: "future_message" });
 
     const unreachable = await createTestSigner();
     served.set(unreachable.certUrl, () => new Response("busy", { status: 503 }));
@@ -539,5 +544,74 @@ describe("fetchSnsCertificate", () => {
       expect(await res.json()).toMatchObject({ reason: "certificate_refused" });
     }
     expect(fetchedUrls().filter((u) => u === junk.certUrl)).toHaveLength(1);
+  });
+});
+
+describe("certificate fetch budget", () => {
+  it("FetchBudget allows perMinute downloads in any sliding minute", () => {
+    const clock = { now: 5_000_000 };
+    const budget = new FetchBudget(() => clock.now);
+    expect([1, 2, 3, 4].map(() => budget.take(3))).toEqual([true, true, true, false]);
+    clock.now += 59_999;
+    expect(budget.take(3)).toBe(false);
+    clock.now += 1;
+    expect([budget.take(3), budget.take(3), budget.take(3), budget.take(3)]).toEqual([true, true, true, false]);
+  });
+
+  it("certificateFetcher asks the budget only before a download, and does not remember a refusal", async () => {
+    const a = await createTestSigner();
+    const b = await createTestSigner();
+    served.set(a.certUrl, () => new Response(a.certificatePem));
+    served.set(b.certUrl, () => new Response(b.certificatePem));
+    const fetchCertificate = certificateFetcher();
+    let allowed = 1;
+    const asked: string[] = [];
+    const mayDownload = (url: string) => () => {
+      asked.push(url);
+      return allowed-- > 0;
+    };
+    expect(await fetchCertificate(a.certUrl, mayDownload(a.certUrl))).toBe(a.certificatePem);
+    await expect(fetchCertificate(b.certUrl, mayDownload(b.certUrl))).rejects.toMatchObject({ reason: "certificate_budget_spent" });
+    // Held: verifies whatever the budget says, and does not ask it.
+    expect(await fetchCertificate(a.certUrl, mayDownload(a.certUrl))).toBe(a.certificatePem);
+    expect(asked).toEqual([a.certUrl, b.certUrl]);
+    allowed = 1;
+    expect(await fetchCertificate(b.certUrl, mayDownload(b.certUrl))).toBe(b.certificatePem);
+    expect(fetchedUrls()).toEqual([a.certUrl, b.certUrl]);
+  });
+
+  it("through POST /sns: junk naming new certificate files gets 503 once the budget is spent, a held certificate keeps verifying", async () => {
+    const known = await createTestSigner();
+    served.set(known.certUrl, () => new Response(known.certificatePem));
+    expect((await post(await signedNotification(known, { topicArn: TOPIC, message: "{}" }))).status).toBe(200);
+
+    const perMinute = 3;
+    const tight = { ...env, SNS_CERTIFICATE_FETCHES_PER_MINUTE: String(perMinute) };
+    const junkUrls: string[] = [];
+    const answers: Array<{ status: number; reason: unknown }> = [];
+    for (let i = 0; i <= perMinute; i++) {
+      const hex = [...crypto.getRandomValues(new Uint8Array(16))].map((x) => x.toString(16).padStart(2, "0")).join("");
+      const url = `https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${hex}.pem`;
+      junkUrls.push(url);
+      served.set(url, () => new Response("no such certificate", { status: 404 }));
+      const junk = { ...(await signedNotification(signer, { topicArn: TOPIC, message: "{}" })), SigningCertURL: url };
+      const res = await post(junk, {}, tight);
+      answers.push({ status: res.status, reason: ((await res.json()) as { reason?: unknown }).reason });
+    }
+    // At most perMinute downloads in the minute (fewer when earlier tests of this file spent some of it).
+    expect(fetchedUrls().filter((u) => junkUrls.includes(u)).length).toBeLessThanOrEqual(perMinute);
+    expect(answers.at(-1)).toEqual({ status: 503, reason: "certificate_budget_spent" });
+    for (const a of answers) expect([403, 503]).toContain(a.status);
+
+    // A certificate this isolate holds verifies; a new one, even SNS's own, waits for the budget (SNS retries).
+    expect((await post(await signedNotification(known, { topicArn: TOPIC, message: "{}" }), {}, tight)).status).toBe(200);
+    const rotated = await createTestSigner();
+    served.set(rotated.certUrl, () => new Response(rotated.certificatePem));
+    const waiting = await post(await signedNotification(rotated, { topicArn: TOPIC, message: "{}" }), {}, tight);
+    expect(waiting.status).toBe(503);
+    expect(await waiting.json()).toMatchObject({ error: "unavailable", reason: "certificate_budget_spent" });
+    expect(fetchedUrls()).not.toContain(rotated.certUrl);
+    // Not remembered as a failure: with budget to spare it is fetched at once.
+    expect((await post(await signedNotification(rotated, { topicArn: TOPIC, message: "{}" }))).status).toBe(200);
   });
 });

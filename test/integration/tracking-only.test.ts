@@ -111,6 +111,7 @@ describe("a deployment without AWS keys", () => {
 
     const [task] = await jobTasks(campaignId, ["c@example.com"]);
     await expectSendingNotConfigured(await postJson(`/api/campaigns/${campaignId}/jobs/${task!.jobId}/resend-unknown`, {}, bindings));
+    await expectSendingNotConfigured(await postJson(`/api/campaigns/${campaignId}/jobs/${task!.jobId}/send-dead-lettered`, {}, bindings));
     expect(sends).toEqual([]);
 
     // Nothing was claimed: the same keys send once the keys are set.

@@ -142,6 +142,22 @@ describe("webhook endpoints", () => {
       .bind(`${hookUrl("many-")}%`)
       .run();
   });
+  it(`holds the limit of ${MAX_ENDPOINTS} against parallel creates`, async () => {
+    const room = MAX_ENDPOINTS - (await endpointCount());
+    const tries = room + 10;
+    const answers = await Promise.all(
+      Array.from({ length: tries }, (_, i) => api("/webhooks", { method: "POST", json: { url: hookUrl(`parallel-${i}`) } })),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(room);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(10);
+    const refused = await answers.find((r) => r.status === 409)!.json();
+    expect(refused).toMatchObject({ error: "conflict", message: expect.stringContaining(`at most ${MAX_ENDPOINTS}`) });
+    expect(await endpointCount()).toBe(MAX_ENDPOINTS);
+    await env.DB.prepare("DELETE FROM webhook_endpoints WHERE url LIKE ?")
+      .bind(`${hookUrl("parallel-")}%`)
+      .run();
+  });
 });
 
 describe("webhook URLs in production (WEBHOOKS_ALLOW_LOCAL_HTTP off)", () => {
@@ -152,6 +168,8 @@ describe("webhook URLs in production (WEBHOOKS_ALLOW_LOCAL_HTTP off)", () => {
     "https://10.1.2.3/hook",
     "https://169.254.169.254/latest/meta-data/",
     "https://[::1]/hook",
+    "https://[::127.0.0.1]/hook",
+    "https://[::ffff:127.0.0.1]/hook",
     "https://localhost/hook",
   ])("refuses %s with 400 and asks no resolver", async (url) => {
     const fetchSpy = dnsAnswers({});

@@ -139,6 +139,16 @@ const cases: Case[] = [
     invalid: ["0", "-5", "many"],
   },
   {
+    name: "SNS_CERTIFICATE_FETCHES_PER_MINUTE",
+    read: (c) => c.sns.certificateFetchesPerMinute,
+    fallback: 10,
+    valid: [
+      ["1", 1],
+      [600, 600],
+    ],
+    invalid: ["0", "10001", "2.5", "lots"],
+  },
+  {
     name: "WEBHOOKS_ALLOW_LOCAL_HTTP",
     read: (c) => c.webhooks.allowLocalHttp,
     fallback: false,

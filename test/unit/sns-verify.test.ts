@@ -1,6 +1,6 @@
 // SNS signature verification against genuine AWS-signed messages (test/fixtures/sns) and hostile variants.
 import { describe, expect, it, vi } from "vitest";
-import { SnsVerificationError, verifySnsMessage, type SnsVerificationReason, type VerifyOptions } from "../../src/sns/verify";
+import { MAX_CLOCK_SKEW_SECONDS, SnsVerificationError, verifySnsMessage, type SnsVerificationReason, type VerifyOptions } from "../../src/sns/verify";
 import { isCertificateUrlForTopic, isTrustedCertificateUrl } from "../../src/sns/trusted-urls";
 import { fixtureJson, fixtureText, snsIndex, type SnsFixture } from "../support/fixtures";
 import { createTestSigner } from "../support/sns-signer";
@@ -125,12 +125,27 @@ describe("verifySnsMessage checks", () => {
     expect(await reason(verifySnsMessage(body, options(f, { now: at(61_000), maxAgeSeconds: 60 })))).toBe("stale_message");
   });
 
+  it(`refuses messages dated more than ${MAX_CLOCK_SKEW_SECONDS} s ahead of the clock, before fetching a certificate`, async () => {
+    const body = load(f);
+    const sent = Date.parse(f.timestamp);
+    const at = (ms: number) => () => new Date(sent + ms);
+    const fetchCertificate = vi.fn(options(f).fetchCertificate);
+    await expect(verifySnsMessage(body, options(f, { now: at(-MAX_CLOCK_SKEW_SECONDS * 1000) }))).resolves.toBeTruthy();
+    expect(await reason(verifySnsMessage(body, options(f, { now: at(-MAX_CLOCK_SKEW_SECONDS * 1000 - 1), fetchCertificate })))).toBe(
+      "future_message",
+    );
+    expect(await reason(verifySnsMessage(body, options(f, { now: at(-61_000), maxClockSkewSeconds: 60, fetchCertificate })))).toBe("future_message");
+    expect(fetchCertificate).not.toHaveBeenCalled();
+  });
+
   it("checks the certificate's validity dates against the clock", async () => {
     const body = load(f);
     // The certificate 7ff5… is valid from 2021-09-07 to 2022-08-17.
     const clock = (iso: string) => () => new Date(iso);
     expect(await reason(verifySnsMessage(body, options(f, { now: clock("2022-08-18T00:00:00Z"), maxAgeSeconds: 1e9 })))).toBe("certificate_expired");
-    expect(await reason(verifySnsMessage(body, options(f, { now: clock("2021-09-06T00:00:00Z") })))).toBe("certificate_not_yet_valid");
+    // A clock a year behind the message: its Timestamp lies in the future, allowed here to reach the certificate's dates.
+    const behind = { now: clock("2021-09-06T00:00:00Z"), maxClockSkewSeconds: 1e9 };
+    expect(await reason(verifySnsMessage(body, options(f, behind)))).toBe("certificate_not_yet_valid");
   });
 
   it("takes only a single PEM certificate", async () => {

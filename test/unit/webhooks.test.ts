@@ -26,6 +26,14 @@ describe("webhook URL policy", () => {
     ["https://[fd00::1]/hook", "uniqueLocal"],
     ["https://[fe80::1]/hook", "linkLocal"],
     ["https://[::ffff:10.0.0.1]/hook", "private"],
+    ["https://[::ffff:127.0.0.1]/hook", "loopback"],
+    ["https://[::127.0.0.1]/hook", "IPv4-compatible"],
+    ["https://[::7f00:1]/hook", "IPv4-compatible"],
+    ["https://[::10.0.0.1]/hook", "IPv4-compatible"],
+    ["https://[::169.254.169.254]/", "IPv4-compatible"],
+    ["https://[0:0:0:0:0:0:0a00:0001]/hook", "IPv4-compatible"],
+    ["https://[::8.8.8.8]/hook", "IPv4-compatible"],
+    ["https://[::]/", "unspecified"],
     ["https://0.0.0.0/", "unspecified"],
     ["https://localhost/hook", "localhost"],
     ["https://intranet/hook", "fully qualified"],
@@ -65,6 +73,13 @@ describe("DNS-over-HTTPS check of a webhook host", () => {
       return Response.json(answers[url.searchParams.get("type")!] ?? { Status: 0, Answer: [] });
     }) as unknown as typeof fetch;
   }
+
+  it("refuses a name with an IPv4-compatible IPv6 address, as it refuses the IPv4-mapped form", async () => {
+    for (const aaaa of ["::7f00:1", "::ffff:7f00:1", "::a00:1"]) {
+      const fetcher = doh({ A: { Status: 0 }, AAAA: { Status: 0, Answer: [{ type: 28, data: aaaa }] } });
+      expect(await resolvePublic("hooks.example.com", fetcher), aaaa).toMatchObject({ ok: false });
+    }
+  });
 
   it("accepts a name whose every address is public", async () => {
     const fetcher = doh({

@@ -1,12 +1,12 @@
 // A campaign send job, /api/campaigns/<id>/jobs/<jobId>: where each recipient stands, and the operator's resend.
 
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import * as v from "valibot";
 import { config } from "../../config";
 import { database, type Db } from "../../db/client";
 import { deliveryCounts, unknownDeliveries } from "../../db/deliveries";
 import { AppError } from "../../errors";
-import { findSendJob, RequeueIncomplete, requeueUnknownRecipients, type SendJobSummary } from "../../sending/jobs";
+import { findSendJob, RequeueIncomplete, requeueRecipients, type SendJobSummary } from "../../sending/jobs";
 import { requireSending } from "../../ses/client";
 import { validateWith } from "../body";
 import { decodeCursor, pageQuery, readPage } from "../pagination";
@@ -56,36 +56,42 @@ campaignJobs.get("/:id/jobs/:jobId", async (c) => {
   });
 });
 
-campaignJobs.post("/:id/jobs/:jobId/resend-unknown", async (c) => {
-  const { campaignId, jobId } = jobParams(c);
-  const db = database(c.env.DB);
-  const job = await existingJob(db, campaignId, jobId);
-  requireSending(config(c.env).ses);
-  // A finished job has no unknown recipients, unless its message was cleared 14 days after it began: too late to resend.
-  if (job.finishedAt !== null && (await deliveryCounts(db, jobId)).unknown > 0) {
-    throw new AppError(
-      "conflict",
-      "this job's message is no longer kept (cleared 14 days after the job began): send its unknown recipients a new job",
-      {
+/** What each operator action puts back on the queue, and how its answers name them. */
+const REQUEUE_ACTIONS = {
+  "resend-unknown": { from: "unknown", words: "unknown recipients", field: "unknown" },
+  "send-dead-lettered": { from: "dead_lettered", words: "dead-lettered recipients", field: "deadLettered" },
+} as const;
+
+function requeueAction(action: keyof typeof REQUEUE_ACTIONS) {
+  const { from, words, field } = REQUEUE_ACTIONS[action];
+  return async (c: Context<AppEnv>) => {
+    const { campaignId, jobId } = jobParams(c);
+    const db = database(c.env.DB);
+    const job = await existingJob(db, campaignId, jobId);
+    requireSending(config(c.env).ses);
+    // A finished job has none of them, unless its message was cleared 14 days after it began: too late to send.
+    if (job.finishedAt !== null && (await deliveryCounts(db, jobId))[from] > 0) {
+      throw new AppError("conflict", `this job's message is no longer kept (cleared 14 days after the job began): send its ${words} a new job`, {
         campaignId,
         jobId,
-      },
-    );
-  }
-  try {
-    return c.json({ campaignId, jobId, requeued: await requeueUnknownRecipients(db, c.env.SEND_QUEUE, jobId) }, 202);
-  } catch (err) {
-    if (!(err instanceof RequeueIncomplete)) throw err;
-    throw new AppError(
-      "send_incomplete",
-      `queued ${err.requeued} of ${err.requeued + err.unknown} unknown recipients again; call again for the rest`,
-      {
+      });
+    }
+    try {
+      return c.json({ campaignId, jobId, requeued: await requeueRecipients(db, c.env.SEND_QUEUE, jobId, from) }, 202);
+    } catch (err) {
+      if (!(err instanceof RequeueIncomplete)) throw err;
+      throw new AppError("send_incomplete", `queued ${err.requeued} of ${err.requeued + err.left} ${words} again; call again for the rest`, {
         campaignId,
         jobId,
         requeued: err.requeued,
-        unknown: err.unknown,
+        [field]: err.left,
         reason: String(err.cause),
-      },
-    );
-  }
-});
+      });
+    }
+  };
+}
+
+/** The operator's choice to send the `unknown` recipients again: someone may get a second copy. */
+campaignJobs.post("/:id/jobs/:jobId/resend-unknown", requeueAction("resend-unknown"));
+/** The operator's choice to send the `dead_lettered` recipients: their tasks never reached SES. */
+campaignJobs.post("/:id/jobs/:jobId/send-dead-lettered", requeueAction("send-dead-lettered"));
