@@ -8,7 +8,7 @@ import { requestFingerprint } from "../../src/domain/idempotency";
 import { digestLegacyKeys, idempotencyDigest } from "../../src/privacy/idempotency-digest";
 import { api, uniqueId, waitForEvents } from "../support/helpers";
 import { MESSAGE } from "../support/send-queue";
-import { mailCounts } from "../support/ses-faults";
+import { mailCounts, mailsOnceArrived } from "../support/ses-faults";
 import { d1Mentions } from "../support/storage-scan";
 
 afterEach(() => {
@@ -17,16 +17,6 @@ afterEach(() => {
 
 function campaignSend(campaignId: string, json: unknown, key: string) {
   return api(`/campaigns/${campaignId}/send`, { method: "POST", json, headers: { "Idempotency-Key": key } });
-}
-
-async function mailsOnceArrived(addresses: string[]): Promise<number[]> {
-  return vi.waitUntil(
-    async () => {
-      const counts = await mailCounts(addresses);
-      return counts.every((n) => n >= 1) ? counts : false;
-    },
-    { timeout: 20_000, interval: 250 },
-  );
 }
 
 describe("an Idempotency-Key that names a person, and that person's erasure", () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { idempotencyDigest } from "../../src/privacy/idempotency-digest";
 import { api, uniqueId, waitForEvents } from "../support/helpers";
 import { MESSAGE } from "../support/send-queue";
-import { mailCounts, mailsTo, routeSesThrough } from "../support/ses-faults";
+import { mailCounts, mailsOnceArrived, mailsTo, routeSesThrough } from "../support/ses-faults";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -170,17 +170,6 @@ describe("POST /api/send when SES's answer is unknown", () => {
 
 describe("POST /api/campaigns/<id>/send with an Idempotency-Key", () => {
   const recipients = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ to: `${uniqueId(`${prefix}${i}`)}@example.com` }));
-
-  /** Once every address has mail (the send queue runs on its own), how many each has. */
-  async function mailsOnceArrived(addresses: string[]): Promise<number[]> {
-    return vi.waitUntil(
-      async () => {
-        const counts = await mailCounts(addresses);
-        return counts.every((n) => n >= 1) ? counts : false;
-      },
-      { timeout: 20_000, interval: 250 },
-    );
-  }
 
   it("queues once and answers a repeat with the first answer", async () => {
     const campaignId = uniqueId("camp");

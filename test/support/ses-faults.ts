@@ -48,6 +48,17 @@ export async function mailCounts(addresses: readonly string[]): Promise<number[]
   return addresses.map((address) => emails.filter((e) => e.destination.to.includes(address)).length);
 }
 
+/** Once every address has mail (the send queue runs on its own), how many each has. */
+export async function mailsOnceArrived(addresses: readonly string[]): Promise<number[]> {
+  return vi.waitUntil(
+    async () => {
+      const counts = await mailCounts(addresses);
+      return counts.every((n) => n >= 1) ? counts : false;
+    },
+    { timeout: 20_000, interval: 250 },
+  );
+}
+
 export async function mailsTo(address: string): Promise<number> {
   return (await mailCounts([address]))[0]!;
 }
