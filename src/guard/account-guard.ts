@@ -9,6 +9,8 @@ import { DurableObject } from "cloudflare:workers";
 import { PauseStore, type GuardNotice, type GuardState } from "./pause-store";
 import type { Tally } from "./rules";
 import { config } from "../config";
+import { migrateObject } from "../db/object-migrations";
+import migrations from "./migrations/migrations.js";
 
 export const WINDOW_MS = 24 * 3_600_000;
 const MINUTE_MS = 60_000;
@@ -20,25 +22,20 @@ export interface AccountActivity {
   at: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS seen_at ON seen (at);
-CREATE TABLE IF NOT EXISTS minutes (
-  minute INTEGER PRIMARY KEY, sent INTEGER NOT NULL DEFAULT 0, bounces_hard INTEGER NOT NULL DEFAULT 0, complaints INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-`;
-
 const COLUMN: Record<AccountActivity["kind"], string> = { sent: "sent", bounceHard: "bounces_hard", complaint: "complaints" };
 
 export class AccountGuard extends DurableObject<Env> {
   private sql: SqlStorage;
-  private guard: PauseStore;
+  private guard!: PauseStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(SCHEMA);
-    this.guard = new PauseStore(this.sql, "account");
+    // Migrations (src/guard/migrations/) before anything is served.
+    void ctx.blockConcurrencyWhile(async () => {
+      await migrateObject(ctx.storage, migrations);
+      this.guard = new PauseStore(this.sql, "account");
+    });
   }
 
   /** Count what is new and inside the window, judge the window, and hand out a pause not yet announced. */

@@ -5,20 +5,8 @@
 
 import { crossing, ZERO_TALLY, type Crossing, type PauseReason, type Tally, type Thresholds } from "./rules";
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS guard (
-  k INTEGER PRIMARY KEY CHECK (k = 1),
-  scope_id TEXT,
-  enabled INTEGER NOT NULL DEFAULT 1,
-  min_sent INTEGER, bounce_rate REAL, complaint_rate REAL,
-  paused_at INTEGER, pause TEXT,
-  since INTEGER,
-  base_sent INTEGER NOT NULL DEFAULT 0, base_bounces INTEGER NOT NULL DEFAULT 0, base_complaints INTEGER NOT NULL DEFAULT 0,
-  pauses INTEGER NOT NULL DEFAULT 0,
-  notice TEXT
-);
-INSERT INTO guard (k) VALUES (1) ON CONFLICT DO NOTHING;
-`;
+/** The guard's one row (its table: src/guard/guard-table.ts, created by each object's migrations). */
+const ONE_ROW = "INSERT INTO guard (k) VALUES (1) ON CONFLICT DO NOTHING";
 
 type Row = {
   scope_id: string | null;
@@ -86,7 +74,7 @@ export class PauseStore {
     private readonly sql: SqlStorage,
     private readonly scope: GuardScope,
   ) {
-    sql.exec(SCHEMA);
+    sql.exec(ONE_ROW);
   }
 
   private row(): Row {

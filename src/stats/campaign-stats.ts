@@ -5,7 +5,6 @@ import { campaignEventsPage, type PageCursor } from "../db/campaign-events";
 import { humanClicksOf, storeLabels, type HumanClick } from "../db/machine-labels";
 import { REASONS, type ReasonCode } from "../machine/classify";
 import {
-  CLICK_WINDOW_SCHEMA,
   dueRows,
   flipsVerdict,
   nextDue,
@@ -24,6 +23,8 @@ import { COUNTERS, effectOf, hourOf, linkKey, zeroCounts, type Counter, type Cou
 import { config } from "../config";
 import { log } from "../log";
 import { migrateStats } from "./identity-migration";
+import { migrateObject } from "../db/object-migrations";
+import migrations from "./migrations/migrations.js";
 import { redactLinks } from "./link-redaction";
 
 /**
@@ -34,21 +35,6 @@ import { redactLinks } from "./link-redaction";
 export const APPLIED_ID_RETENTION_MS = 30 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 24 * 3_600_000;
 const REBUILD_PAGE = 1000;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS applied (id TEXT PRIMARY KEY, at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS applied_at ON applied (at);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS hours (hour INTEGER NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (hour, name)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS firsts (name TEXT NOT NULL, contact TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (name, contact)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS links (
-  link_index INTEGER NOT NULL, url TEXT NOT NULL,
-  total INTEGER NOT NULL DEFAULT 0, uniq INTEGER NOT NULL DEFAULT 0, machine INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (link_index, url)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS link_contacts (link_index INTEGER NOT NULL, url TEXT NOT NULL, contact TEXT NOT NULL, PRIMARY KEY (link_index, url, contact)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS about (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-${CLICK_WINDOW_SCHEMA}`;
 
 const TABLES = ["applied", "counters", "hours", "firsts", "links", "link_contacts", "click_window"] as const;
 
@@ -123,15 +109,17 @@ export class CampaignStats extends DurableObject<Env> {
   /** Contacts with a person's click counted since the click window last read D1 (see settleClicks). */
   private newHumanClicks = new Set<string>();
   /** The campaign's reputation guard: decided here, beside the counters it reads, in the same transaction. */
-  private guard: PauseStore;
+  private guard!: PauseStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(SCHEMA);
-    // Contacts keyed by the identity key (src/stats/identity-migration.ts): once per object, before anything else.
-    migrateStats(ctx.storage);
-    this.guard = new PauseStore(this.sql, "campaign");
+    // Migrations (src/stats/migrations/) before anything is served; the identity key's data migration
+    // (src/stats/identity-migration.ts) runs on the baseline's tables, before any later migration can change them.
+    void ctx.blockConcurrencyWhile(async () => {
+      await migrateObject(ctx.storage, migrations, [{ after: 1, run: migrateStats }]);
+      this.guard = new PauseStore(this.sql, "campaign");
+    });
   }
 
   /**

@@ -19,19 +19,6 @@ export const KEEP_MS = 3_600_000;
 /** Rows settled per alarm; the rest are settled by the next, straight after. */
 export const SETTLE_BATCH = 200;
 
-export const CLICK_WINDOW_SCHEMA = `
-CREATE TABLE IF NOT EXISTS click_window (
-  id TEXT PRIMARY KEY,
-  message TEXT NOT NULL, source TEXT NOT NULL, link TEXT NOT NULL, at INTEGER NOT NULL,
-  contact TEXT, link_index INTEGER, url TEXT,
-  verdicts TEXT NOT NULL, reason TEXT NOT NULL,
-  due INTEGER, seen INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS click_window_near ON click_window (message, source, at);
-CREATE INDEX IF NOT EXISTS click_window_due ON click_window (due) WHERE due IS NOT NULL;
-CREATE INDEX IF NOT EXISTS click_window_seen ON click_window (seen);
-`;
-
 /** One remembered click. `reason` is the verdict it is counted with now. */
 export interface WindowRow {
   id: string;
