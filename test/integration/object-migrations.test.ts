@@ -198,7 +198,13 @@ describe("Durable Object migrations", () => {
       // Were the baseline run again, its CREATE INDEX IF NOT EXISTS would bring this index back.
       sql.exec("DROP INDEX applied_at");
       let identitySteps = 0;
-      const step = { after: 1, run: (s: DurableObjectStorage) => (identitySteps++, migrateStats(s)) };
+      const step = {
+        after: 1,
+        run: (s: DurableObjectStorage) => {
+          identitySteps++;
+          migrateStats(s);
+        },
+      };
       await migrateObject(state.storage, next, [step]);
       await migrateObject(state.storage, next, [step]);
       return {
