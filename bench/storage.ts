@@ -9,8 +9,8 @@
 // two equal halves: the figures are what the second half adds (files measured with SQLite's dbstat, from outside),
 // so the fixed cost of empty tables and new objects is left out and what remains is the cost per event at scale.
 //
-// Run alone: npx tsx bench/storage.ts (writes bench/results/storage.json, docs/SCALE.md's generated sections and
-// docs/BENCHMARKS.md). BENCH_STORAGE_MAILS (default 2000) mails, BENCH_STORAGE_SENDS (default 500) sent mails.
+// Run alone: npx tsx bench/storage.ts (writes bench/results/storage.json and docs/SCALE.md's generated tables;
+// `npx tsx bench/render.ts` then renders docs/BENCHMARKS.md with it). BENCH_STORAGE_MAILS (default 2000) mails, BENCH_STORAGE_SENDS (default 500) sent mails.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { experimental_readRawConfig } from "wrangler";
@@ -279,6 +279,8 @@ export async function runStorageBench(log: (line: string) => void): Promise<Stor
 
 if (path.resolve(process.argv[1] ?? "") === import.meta.filename) {
   const result = await runStorageBench((line) => console.log(`[storage] ${line}`));
-  console.log(JSON.stringify(result, null, 2));
+  const { writeScaleDoc } = await import("./capacity.ts");
+  writeScaleDoc(result);
+  console.log(JSON.stringify(result.total), JSON.stringify(result.queues), "; wrote bench/results/storage.json, docs/SCALE.md");
   process.exit(0);
 }
