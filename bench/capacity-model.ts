@@ -79,6 +79,8 @@ export interface Model {
   consumerBatchSeconds: number;
   /** Durable Object requests per event (all classes) and wall seconds each is active (duration billing). */
   doRequestsPerEvent: number;
+  /** Rows read per event in D1 and in Durable Objects (billed after 25 billion a month each). */
+  rowsReadPerEvent: Record<StoreKind, number>;
   doSecondsPerRequest: number;
   /** Events/s one D1 database takes on the event path (null: D1 is not on it). */
   d1EventsPerSecond: number | null;
@@ -164,12 +166,15 @@ export function monthlyCost(m: Model, s: Scenario): MonthlyCost {
   const gb = (kind: StoreKind) => sizes.filter((x) => x.store.kind === kind).reduce((sum, x) => sum + x.bytes, 0) / GB;
   // Every SES event is a POST to /sns and every open and click a request to the edge: one request an event.
   const workers = P.workersBase + over(events, P.workersRequestsIncluded, P.workersPerMillionRequests);
+  const reads = (kind: StoreKind) => over(events * m.rowsReadPerEvent[kind], P.rowsReadIncluded, P.perMillionRowsRead);
   const d1 =
     over(rowsWrittenPerDay(m, s, "d1") * MONTH_DAYS, P.rowsWrittenIncluded, P.perMillionRowsWritten) +
+    reads("d1") +
     over(gb("d1"), P.d1StorageIncludedGb, P.d1PerGbMonth, 1);
   const doRequests = events * m.doRequestsPerEvent;
   const durableObjects =
     over(rowsWrittenPerDay(m, s, "do") * MONTH_DAYS, P.rowsWrittenIncluded, P.perMillionRowsWritten) +
+    reads("do") +
     over(gb("do"), P.doStorageIncludedGb, P.doPerGbMonth, 1) +
     over(doRequests, P.doRequestsIncluded, P.doPerMillionRequests) +
     over(doRequests * m.doSecondsPerRequest * 0.128, P.doGbSecondsIncluded, P.doPerMillionGbSeconds);

@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark in one run on this machine, written to bench/results/latest.json and
-// docs/BENCHMARKS.md (and docs/SCALE.md's capacity tables). Loopback only; bounded counts and durations (under 10 minutes on 2 cores).
+// docs/BENCHMARKS.md (and docs/SCALE.md's capacity tables). Loopback only; bounded counts and durations (about 11 minutes on 2 cores).
 //
 // Environment: BENCH_RUNS (default 5), BENCH_SECONDS per HTTP run (default 5), BENCH_CONNECTIONS (default 16),
 // BENCH_CPU_REQUESTS per CPU case and round (default 2000), BENCH_STATS_EVENTS for the large stats campaign (default

@@ -32,6 +32,7 @@ const model: Model = {
   eventsPerConsumerBatch: 100,
   consumerBatchSeconds: 1,
   doRequestsPerEvent: 0,
+  rowsReadPerEvent: { d1: 500, do: 0 },
   doSecondsPerRequest: 0,
   d1EventsPerSecond: 1_000,
   archive: null,
@@ -69,14 +70,15 @@ describe("capacity model", () => {
     const c = monthlyCost(model, scenario);
     // Workers: 6e7 requests − 1e7 included = 50 × $0.30, plus $5.
     expect(c.workers).toBeCloseTo(20, 6);
-    // D1: 2.4e8 rows − 5e7 = 190 × $1.00; 20 GB − 5 GB = 15 × $0.75.
-    expect(c.d1).toBeCloseTo(190 + 11.25, 6);
+    // D1: 2.4e8 rows − 5e7 = 190 × $1.00; 6e7 events × 500 = 3e10 rows read − 2.5e10 = 5e3 × $0.001; 20 GB − 5 GB =
+    // 15 × $0.75.
+    expect(c.d1).toBeCloseTo(190 + 5 + 11.25, 6);
     // Durable Objects: 6e7 rows − 5e7 = 10 × $1.00; 5.3 GB − 5 GB = 0.3 × $0.20.
     expect(c.durableObjects).toBeCloseTo(10 + 0.06, 6);
     // Queues: 2.7e8 operations − 1e6 = 269 × $0.40.
     expect(c.queues).toBeCloseTo(107.6, 6);
     expect(c.r2).toBe(0);
-    expect(c.total).toBeCloseTo(20 + 201.25 + 10.06 + 107.6, 6);
+    expect(c.total).toBeCloseTo(20 + 206.25 + 10.06 + 107.6, 6);
   });
 
   it("names the limit reached first and the volume it is reached at", () => {
