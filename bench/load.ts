@@ -17,6 +17,7 @@ import { startInterceptedWorker } from "./intercepted-worker.ts";
 import type { LocalWorker } from "./local-worker.ts";
 import { renderReport } from "./report.ts";
 import { readSnsIngest } from "./sns-ingest.ts";
+import { readStorage } from "./report-storage.ts";
 import { addCounts, planNotifications } from "../test/support/sns-traffic.ts";
 import { expectedCounts, mintTokenSet, planRequests } from "../test/support/traffic.ts";
 import type { Counts } from "../src/stats/counting.ts";
@@ -213,7 +214,13 @@ try {
   if (existsSync(bench) && !process.env.BENCH_NO_DOC) {
     writeFileSync(
       path.resolve(RESULTS, "..", "..", "docs", "BENCHMARKS.md"),
-      renderReport(JSON.parse(readFileSync(bench, "utf8")), summary, readJsonIfAny(path.join(RESULTS, "classify-agreement.json")), readSnsIngest()),
+      renderReport(
+        JSON.parse(readFileSync(bench, "utf8")),
+        summary,
+        readJsonIfAny(path.join(RESULTS, "classify-agreement.json")),
+        readSnsIngest(),
+        readStorage(),
+      ),
     );
   }
   log(

@@ -14,6 +14,6 @@ const results = read<BenchResults>("latest.json");
 if (!results) throw new Error("no bench/results/latest.json: run `npm run bench` first");
 writeFileSync(
   path.join(ROOT, "docs", "BENCHMARKS.md"),
-  renderReport(results, read("load-latest.json"), read("classify-agreement.json"), read("sns-ingest.json")),
+  renderReport(results, read("load-latest.json"), read("classify-agreement.json"), read("sns-ingest.json"), read("storage.json")),
 );
 console.log("wrote docs/BENCHMARKS.md");

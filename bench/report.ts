@@ -9,6 +9,8 @@ import type { SnsNodeResult } from "./sns-node.ts";
 import type { StatsReadResult } from "./stats-read.ts";
 import type { Summary } from "./stats.ts";
 import { snsIngestSection } from "./report-sns.ts";
+import { storageSection } from "./report-storage.ts";
+import type { StorageResults } from "./storage.ts";
 import type { SnsIngestResult } from "./sns-ingest.ts";
 import type { InstrumentResult, PipelineResult, SnsVerifyResult, TokensResult } from "./workerd.ts";
 
@@ -381,6 +383,7 @@ export function renderReport(
   load: LoadSummary | null,
   classification: ClassificationResults | null = null,
   snsIngest: SnsIngestResult | null = null,
+  storage: StorageResults | null = null,
 ): string {
   const m = r.machine;
   return `# Benchmarks and evidence
@@ -410,7 +413,9 @@ spread as (min–max)**.
 Commands: \`npm run bench\` (everything below), \`npm run load\` (load and loss),
 \`${r.pipeline.command}\` (the in-runtime benchmarks alone: pipeline, instrumentation, SNS verification, tokens),
 \`npx tsx bench/sns-ingest.ts\` (SNS ingestion against a naive receiver alone),
-\`npx tsx bench/stats-read.ts [events]\` (the stats read latency alone).
+\`npx tsx bench/stats-read.ts [events]\` (the stats read latency alone),
+\`npx tsx bench/storage.ts\` (storage per event alone; also rewrites docs/SCALE.md's tables),
+\`npx tsx bench/capacity.ts\` (docs/SCALE.md's capacity tables from the stored figures, measuring nothing).
 
 ## How the local worker is run
 
@@ -574,6 +579,7 @@ Within 2×: **${r.statsRead.ratio.p50.median <= 2 && r.statsRead.ratio.p99.media
 
 ${classificationSection(classification)}
 
+${storageSection(storage)}
 ## Load and loss (\`npm run load\`)
 
 Fires pixel and click requests for 20 campaigns × 100 contacts (half opens, half clicks) with about 10% invalid

@@ -1,11 +1,12 @@
 // `npm run bench`: every benchmark in one run on this machine, written to bench/results/latest.json and
-// docs/BENCHMARKS.md. Loopback only; bounded counts and durations (under 10 minutes on 2 cores).
+// docs/BENCHMARKS.md (and docs/SCALE.md's capacity tables). Loopback only; bounded counts and durations (about 11 minutes on 2 cores).
 //
 // Environment: BENCH_RUNS (default 5), BENCH_SECONDS per HTTP run (default 5), BENCH_CONNECTIONS (default 16),
 // BENCH_CPU_REQUESTS per CPU case and round (default 2000), BENCH_STATS_EVENTS for the large stats campaign (default
 // 1,000,000), BENCH_STATS_CHUNK events per record() call when seeding it (default 50,000), BENCH_SNS_NOTIFICATIONS per
 // SNS ingestion run (default 3000) and BENCH_SNS_RUNS of each worker (default 3), BENCH_NO_DOC=1 to skip rewriting
-// docs/BENCHMARKS.md.
+// docs/BENCHMARKS.md and docs/SCALE.md; BENCH_STORAGE_MAILS and BENCH_STORAGE_SENDS for the storage bench (default 2000 and 500, about
+// 2 minutes), whose figures also regenerate docs/SCALE.md's capacity tables.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +20,8 @@ import { renderReport, type BenchResults } from "./report.ts";
 import { measureSnsIngest } from "./sns-ingest.ts";
 import { loadSnsFixtures, snsValidatorBench } from "./sns-node.ts";
 import { statsReadBench } from "./stats-read.ts";
+import { runStorageBench } from "./storage.ts";
+import { writeScaleDoc } from "./capacity.ts";
 import { mintTokenSet, tamper } from "../test/support/traffic.ts";
 import { runWorkerdBenches } from "./workerd.ts";
 
@@ -113,6 +116,9 @@ const statsRead = await statsReadBench(
   log,
 );
 
+log("storage per event and per sent mail: bytes, billed rows and queue messages per store");
+const storage = await runStorageBench(log);
+
 const results: BenchResults = {
   machine,
   options,
@@ -134,6 +140,8 @@ mkdirSync(RESULTS, { recursive: true });
 writeFileSync(path.join(RESULTS, "latest.json"), JSON.stringify(results, null, 2) + "\n");
 const loadFile = path.join(RESULTS, "load-latest.json");
 const load = existsSync(loadFile) ? JSON.parse(readFileSync(loadFile, "utf8")) : null;
-if (!process.env.BENCH_NO_DOC) writeFileSync(path.join(ROOT, "docs", "BENCHMARKS.md"), renderReport(results, load, classification, snsIngest));
-log(`done in ${results.seconds} s: bench/results/latest.json${process.env.BENCH_NO_DOC ? "" : ", docs/BENCHMARKS.md"}`);
+if (!process.env.BENCH_NO_DOC)
+  writeFileSync(path.join(ROOT, "docs", "BENCHMARKS.md"), renderReport(results, load, classification, snsIngest, storage));
+if (!process.env.BENCH_NO_DOC) writeScaleDoc(storage);
+log(`done in ${results.seconds} s: bench/results/latest.json, storage.json${process.env.BENCH_NO_DOC ? "" : ", docs/BENCHMARKS.md, docs/SCALE.md"}`);
 process.exit(0);

@@ -1,0 +1,424 @@
+// The capacity tables of docs/SCALE.md, generated: today's schema from the storage bench's measured figures
+// (bench/results/storage.json) beside the target design's figures (targets until the build measures its own), for
+// 10k to 100M mails a day. Rewrites only the text between `<!-- capacity:begin -->` and `<!-- capacity:end -->`.
+//
+// Run: npx tsx bench/capacity.ts (from the stored results alone); `npm run bench` runs it after measuring.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import {
+  firstLimit,
+  monthlyCost,
+  queueOpsPerDay,
+  rowsWrittenPerDay,
+  scenarioFor,
+  storeSizes,
+  type Model,
+  type Part,
+  type Scenario,
+} from "./capacity-model.ts";
+import type { StorageResults } from "./storage.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+export const SCALE_DOC = path.join(ROOT, "docs", "SCALE.md");
+export const VOLUMES = [10e3, 100e3, 1e6, 10e6, 100e6];
+const BEGIN = "<!-- capacity:begin -->";
+const END = "<!-- capacity:end -->";
+
+/** Pages the prices and limits were read from (the cloudflare-docs sources of these pages, read on this date). */
+export const PRICE_PAGES = {
+  read: "2026-12-07",
+  pages: [
+    ["Workers requests", "https://developers.cloudflare.com/workers/platform/pricing/"],
+    ["D1 rows and storage", "https://developers.cloudflare.com/d1/platform/pricing/"],
+    ["Durable Objects requests, duration, SQLite rows and storage", "https://developers.cloudflare.com/durable-objects/platform/pricing/"],
+    ["Queues operations", "https://developers.cloudflare.com/queues/platform/pricing/"],
+    ["R2 storage and operations", "https://developers.cloudflare.com/r2/pricing/"],
+    ["D1 limits (10 GB a database)", "https://developers.cloudflare.com/d1/platform/limits/"],
+    ["Durable Objects limits (10 GB an object)", "https://developers.cloudflare.com/durable-objects/platform/limits/"],
+    ["Queues limits (5,000 messages/s, 250 consumers)", "https://developers.cloudflare.com/queues/platform/limits/"],
+  ] as const,
+};
+
+type Btrees = StorageResults["stores"]["d1"]["btrees"];
+const pick = (b: Btrees, match: (name: string) => boolean, k: "bytesPerEvent" | "entriesPerEvent") =>
+  Object.entries(b)
+    .filter(([name]) => match(name))
+    .reduce((s, [, t]) => s + t[k], 0);
+
+/** Today's schema, every figure measured by the storage bench (two marked assumed). */
+export function todayModel(r: StorageResults, d1EventsPerSecond: number): Model {
+  const { d1, campaignStats: cs, accountGuard: guard } = r.stores;
+  const isEvents = (n: string) => n.startsWith("events") || n === "sqlite_autoindex_events_1";
+  const isApplied = (n: string) => n.includes("applied");
+  const isWindow = (n: string) => n.includes("click_window");
+  const isSets = (n: string) => n === "firsts" || n === "link_contacts";
+  const parts: Part[] = [
+    {
+      store: "D1",
+      what: "events, primary key and 6 indexes",
+      per: "event",
+      bytes: pick(d1.btrees, isEvents, "bytesPerEvent"),
+      keptDays: null,
+      rowsWritten: d1.rowsWrittenPerEvent,
+      rowsAtExpiry: pick(d1.btrees, isEvents, "entriesPerEvent"),
+      source: "measured",
+    },
+    {
+      store: "D1",
+      what: "suppressions and their history",
+      per: "event",
+      bytes: pick(d1.btrees, (n) => n.includes("suppression"), "bytesPerEvent"),
+      keptDays: null,
+      rowsWritten: 0,
+      rowsAtExpiry: 0,
+      source: "measured",
+    },
+    {
+      store: "D1",
+      what: "send claims (deliveries, jobs, idempotency)",
+      per: "mail",
+      bytes: r.sends.d1.bytesPerEvent,
+      keptDays: null,
+      rowsWritten: r.sends.d1.rowsWrittenPerEvent,
+      rowsAtExpiry: r.sends.d1.entriesPerEvent,
+      source: "measured",
+    },
+    {
+      store: "CampaignStats",
+      what: "applied event ids (30 days)",
+      per: "event",
+      bytes: pick(cs.btrees, isApplied, "bytesPerEvent"),
+      keptDays: 30,
+      rowsWritten: cs.rowsWrittenPerEvent,
+      rowsAtExpiry: pick(cs.btrees, isApplied, "entriesPerEvent"),
+      source: "measured",
+    },
+    {
+      store: "CampaignStats",
+      what: "click window (1 hour)",
+      per: "event",
+      bytes: pick(cs.btrees, isWindow, "bytesPerEvent"),
+      keptDays: 1 / 24,
+      rowsWritten: 0,
+      rowsAtExpiry: pick(cs.btrees, isWindow, "entriesPerEvent"),
+      source: "measured",
+    },
+    {
+      store: "CampaignStats",
+      what: "unique and per-link sets per person (never pruned)",
+      per: "event",
+      bytes: pick(cs.btrees, isSets, "bytesPerEvent"),
+      keptDays: null,
+      rowsWritten: 0,
+      rowsAtExpiry: 0,
+      source: "measured",
+    },
+    {
+      store: "CampaignStats",
+      what: "counters, hours, links",
+      per: "event",
+      bytes: pick(cs.btrees, (n) => !isApplied(n) && !isWindow(n) && !isSets(n), "bytesPerEvent"),
+      keptDays: null,
+      rowsWritten: 0,
+      rowsAtExpiry: 0,
+      source: "measured",
+    },
+    {
+      store: "AccountGuard",
+      what: "seen ids and minutes (24 hours)",
+      per: "event",
+      bytes: guard.bytesPerEvent,
+      keptDays: 1,
+      rowsWritten: guard.rowsWrittenPerEvent,
+      rowsAtExpiry: pick(guard.btrees, (n) => n.includes("seen"), "entriesPerEvent"),
+      source: "measured",
+    },
+  ];
+  return {
+    name: "today (measured)",
+    eventsPerMail: r.eventsPerMail,
+    stores: [
+      { name: "D1", kind: "d1", scope: "deployment" },
+      { name: "CampaignStats", kind: "do", scope: "campaign" },
+      { name: "AccountGuard", kind: "do", scope: "deployment" },
+    ],
+    parts,
+    queueMessagesPerEvent: r.queues.eventMessagesPerEvent,
+    sendMessagesPerMail: r.sends.queueMessagesPerMail,
+    eventsPerConsumerBatch: 100,
+    consumerBatchSeconds: 100 / d1EventsPerSecond,
+    // A consumer batch calls the account guard and each campaign in it once: about 2 of them a batch (assumed).
+    doRequestsPerEvent: 3 / 100,
+    rowsReadPerEvent: { d1: d1.rowsReadPerEvent, do: cs.rowsReadPerEvent + guard.rowsReadPerEvent },
+    doSecondsPerRequest: 0.005,
+    d1EventsPerSecond,
+    archive: null,
+    shardBytes: 4e9,
+    minShards: 1,
+  };
+}
+
+/** Rows a mail's events write in a contact shard: a mail row for send (row + index), delivery and bounce update it, opens and clicks are rows with one index. */
+export function shardRowsPerEvent(mix: StorageResults["mix"], eventsPerMail: number): number {
+  return (2 * mix.send + (mix.delivery + mix.bounce) + 2 * (mix.open + mix.click)) / eventsPerMail;
+}
+
+/** The target design: figures from research/storage.md's compact schema and the design's row budget, until measured. */
+export function targetModel(r: StorageResults): Model {
+  const cs = r.stores.campaignStats;
+  const window = pick(cs.btrees, (n) => n.includes("click_window"), "bytesPerEvent");
+  const parts: Part[] = [
+    {
+      store: "contact shards",
+      what: "events (compact rows, one index)",
+      per: "event",
+      bytes: 141,
+      keptDays: null,
+      rowsWritten: shardRowsPerEvent(r.mix, r.eventsPerMail),
+      rowsAtExpiry: 0,
+      source: "target",
+    },
+    {
+      store: "contact shards",
+      what: "outbox in the state row (1 row a shard batch: 6 events at 10M mails a day)",
+      per: "event",
+      bytes: 0,
+      keptDays: null,
+      rowsWritten: 0.17,
+      rowsAtExpiry: 0,
+      source: "target",
+    },
+    {
+      store: "contact shards",
+      what: "people: identity, summary, suppression",
+      per: "contact",
+      bytes: 76,
+      keptDays: null,
+      rowsWritten: 0,
+      rowsAtExpiry: 0,
+      source: "target",
+    },
+    {
+      store: "contact shards",
+      what: "send claims (until redelivery cannot reach them: 15 days)",
+      per: "mail",
+      bytes: 120,
+      keptDays: 15,
+      rowsWritten: 2,
+      rowsAtExpiry: 1,
+      source: "assumed",
+    },
+    {
+      store: "CampaignStats",
+      what: "counters folded per consumer batch",
+      per: "event",
+      bytes: 0,
+      keptDays: null,
+      rowsWritten: 0.15,
+      rowsAtExpiry: 0,
+      source: "target",
+    },
+    {
+      store: "CampaignStats",
+      what: "click window (1 hour)",
+      per: "event",
+      bytes: window,
+      keptDays: 1 / 24,
+      rowsWritten: 0,
+      rowsAtExpiry: pick(cs.btrees, (n) => n.includes("click_window"), "entriesPerEvent"),
+      source: "measured",
+    },
+    {
+      store: "AccountGuard",
+      what: "minutes, folded per consumer batch",
+      per: "event",
+      bytes: 0,
+      keptDays: 1,
+      rowsWritten: 0.001,
+      rowsAtExpiry: 0,
+      source: "target",
+    },
+    {
+      store: "D1",
+      what: "jobs, webhooks, idempotency records (per request, not per event)",
+      per: "mail",
+      bytes: 0,
+      keptDays: null,
+      rowsWritten: 0,
+      rowsAtExpiry: 0,
+      source: "target",
+    },
+  ];
+  return {
+    name: "target design",
+    eventsPerMail: r.eventsPerMail,
+    stores: [
+      { name: "D1", kind: "d1", scope: "deployment" },
+      { name: "CampaignStats", kind: "do", scope: "campaign" },
+      { name: "AccountGuard", kind: "do", scope: "deployment" },
+      { name: "contact shards", kind: "do", scope: "shards" },
+    ],
+    parts,
+    queueMessagesPerEvent: 1 / 20,
+    sendMessagesPerMail: r.sends.queueMessagesPerMail,
+    eventsPerConsumerBatch: 2_000,
+    consumerBatchSeconds: 0.5,
+    // A batch of 2,000 events reaches up to 256 shards, about 20 campaigns and the guard (assumed).
+    doRequestsPerEvent: 277 / 2_000,
+    // Key-prefix seeks: dedupe, the uniqueness check, the mail row a delivery updates (assumed).
+    rowsReadPerEvent: { d1: 0, do: 3 },
+    doSecondsPerRequest: 0.005,
+    d1EventsPerSecond: null,
+    archive: { bytesPerEvent: 100, eventsPerFile: 10_000 },
+    shardBytes: 4e9,
+    minShards: 8,
+  };
+}
+
+const units = (x: number, steps: [number, string][], digits = 1) => {
+  for (const [size, unit] of steps) if (Math.abs(x) >= size) return `${(x / size).toFixed(x / size >= 100 ? 0 : digits)}${unit}`;
+  return `${Math.round(x)}`;
+};
+export const bytes = (x: number) =>
+  x < 1e3
+    ? `${Math.round(x)} B`
+    : units(x, [
+        [1e12, " TB"],
+        [1e9, " GB"],
+        [1e6, " MB"],
+        [1e3, " KB"],
+      ]);
+export const count = (x: number) =>
+  units(x, [
+    [1e9, "B"],
+    [1e6, "M"],
+    [1e3, "k"],
+  ]);
+export const dollars = (x: number) => `$${x < 10 ? x.toFixed(2) : Math.round(x).toLocaleString("en-US")}`;
+const num = (x: number, digits = 3) => Number(x.toFixed(digits)).toLocaleString("en-US");
+
+function inputsTable(models: Model[]): string {
+  const rows = models.flatMap((m) =>
+    m.parts.map(
+      (p) =>
+        `| ${m.name} | ${p.store} | ${p.what} | ${num(p.bytes, 1)} B a${p.per === "event" ? "n" : ""} ${p.per} | ${p.keptDays === null ? "retention" : p.keptDays < 1 ? `${Math.round(p.keptDays * 24)} h` : `${p.keptDays} d`} | ${num(p.rowsWritten)} | ${num(p.rowsAtExpiry)} | ${p.source} |`,
+    ),
+  );
+  return [
+    "| model | store | what | bytes | kept | rows written | rows at expiry | figure |",
+    "| --- | --- | --- | ---: | --- | ---: | ---: | --- |",
+    ...rows,
+  ].join("\n");
+}
+
+/** One store's size cell: the whole, or "N × size" for sharded stores and a per-campaign worst case. */
+function sizeCell(m: Model, s: Scenario, name: string): string {
+  const x = storeSizes(m, s).find((y) => y.store.name === name);
+  if (!x) return "–";
+  if (x.store.scope === "shards") return `${x.objects} × ${bytes(x.bytesPerObject)}`;
+  return bytes(x.bytes);
+}
+
+function volumeTable(m: Model): string {
+  const head =
+    "| mails/day | events/day | D1 | CampaignStats (one campaign) | AccountGuard | contact shards | R2 archive | D1 rows written/day | DO rows written/day | queue ops/day | $/month | binds first (at mails/day) |";
+  const rows = VOLUMES.map((v) => {
+    const s = scenarioFor(v, m.eventsPerMail);
+    const first = firstLimit(m, s);
+    const archive = m.archive ? bytes(m.archive.bytesPerEvent * v * m.eventsPerMail * s.retentionDays) : "–";
+    return `| ${count(v)} | ${count(v * m.eventsPerMail)} | ${sizeCell(m, s, "D1")} | ${sizeCell(m, s, "CampaignStats")} | ${sizeCell(m, s, "AccountGuard")} | ${sizeCell(m, s, "contact shards")} | ${archive} | ${count(rowsWrittenPerDay(m, s, "d1"))} | ${count(rowsWrittenPerDay(m, s, "do"))} | ${count(queueOpsPerDay(m, s))} | ${dollars(monthlyCost(m, s).total)} | ${first.limit} (${count(first.mailsPerDay)}) |`;
+  });
+  return [head, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |", ...rows].join("\n");
+}
+
+function costTable(m: Model): string {
+  const rows = VOLUMES.map((v) => {
+    const c = monthlyCost(m, scenarioFor(v, m.eventsPerMail));
+    return `| ${count(v)} | ${dollars(c.workers)} | ${dollars(c.d1)} | ${dollars(c.durableObjects)} | ${dollars(c.queues)} | ${dollars(c.r2)} | **${dollars(c.total)}** |`;
+  });
+  return ["| mails/day | Workers | D1 | Durable Objects | Queues | R2 | total |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |", ...rows].join(
+    "\n",
+  );
+}
+
+/** The generated part of docs/SCALE.md. */
+export function renderCapacity(r: StorageResults, d1EventsPerSecond: number): string {
+  const today = todayModel(r, d1EventsPerSecond);
+  const target = targetModel(r);
+  const full = firstLimit(today, scenarioFor(10e3, today.eventsPerMail));
+  const pages = PRICE_PAGES.pages.map(([what, url]) => `- ${what}: <${url}>`).join("\n");
+  const st = r.stores;
+  return `${BEGIN}
+<!-- Generated by bench/capacity.ts from bench/results/storage.json (${r.date}); edit the code, not this text. -->
+
+**Measured ${r.date.slice(0, 10)}** (\`bench/storage.ts\`, ${num(r.measuredEvents, 0)} events measured): per event, D1
+${num(st.d1.bytesPerEvent, 0)} B and ${num(st.d1.rowsWrittenPerEvent, 2)} rows written, CampaignStats ${num(st.campaignStats.bytesPerEvent, 0)} B and
+${num(st.campaignStats.rowsWrittenPerEvent, 2)} rows, AccountGuard ${num(st.accountGuard.bytesPerEvent, 0)} B and ${num(st.accountGuard.rowsWrittenPerEvent, 2)} rows: **${num(r.total.bytesPerEvent, 0)} B and
+${num(r.total.rowsWrittenPerEvent, 2)} rows written per event** across the SQL stores (goal: ≤ 150 B and ≤ 2 rows);
+${num(r.queues.eventMessagesPerEvent, 2)} queue message per event (${num(r.queues.eventMessageBytesPerEvent, 0)} B of JSON). Send claims apart: **${num(r.sends.d1.bytesPerEvent, 0)} B and
+${num(r.sends.d1.rowsWrittenPerEvent, 2)} rows written per sent mail** in D1.
+
+## Capacity at 10k to 100M mails a day
+
+Inputs (bytes and rows per event, or per sent mail, or per contact; "rows at expiry": rows written again when it is
+deleted, a row and each of its index entries; "measured": bench/storage.ts on ${r.date.slice(0, 10)}; "target": the
+design's figure until its build measures its own; "assumed": not measured anywhere yet):
+
+${inputsTable([today, target])}
+
+Scenario per row: ${num(r.eventsPerMail)} events a mail; retention 395 days; contacts 5 per daily mail (50M at 10M a
+day); bursts at 36.8 × the average rate (10,000 events/s at 10M mails a day). Rows written per day count arrivals and
+expiries (the steady state at retention: as many rows leave a day as arrive).
+
+### Today's schema (measured)
+
+${volumeTable(today)}
+
+Today one deployment reaches **${full.limit}** at about **${count(full.mailsPerDay)} mails a day**.
+D1 on the event path is taken at ${num(d1EventsPerSecond, 0)} events/s (the consumer's rate measured locally, D1 and
+counters included: bench/results/latest.json); one consumer batch is 100 events.
+
+${costTable(today)}
+
+### Target design (target figures)
+
+${volumeTable(target)}
+
+${costTable(target)}
+
+Durable Object duration is taken at 5 ms of wall time a request (assumed); Workers requests count one request per
+event (SNS POSTs and edge hits), not the consumer's invocations; CPU time is not priced. Prices (Workers Paid), read
+${PRICE_PAGES.read} (the pages below, through their sources in cloudflare/cloudflare-docs):
+D1 and SQLite Durable Object rows written $1.00/million after 50M a month each, rows read $0.001/million after
+25 billion; D1 storage $0.75/GB-month after 5 GB, Durable Object storage $0.20/GB-month after 5 GB; Durable Object
+requests $0.15/million after 1M, duration $12.50/million GB-s after 400,000; Queues $0.40/million operations after
+1M (3 a message: write, read, delete); R2 $0.015/GB-month after 10 GB, class A $4.50/million after 1M; Workers
+$5 a month and $0.30/million requests after 10M. Sources:
+
+${pages}
+${END}`;
+}
+
+/** `doc` with its generated section replaced by `section` (both markers must be there, once each). */
+export function replaceSection(doc: string, section: string): string {
+  const [a, b] = [doc.indexOf(BEGIN), doc.indexOf(END)];
+  if (a < 0 || b < a || doc.indexOf(BEGIN, a + 1) >= 0) throw new Error(`docs/SCALE.md needs one ${BEGIN} … ${END} section`);
+  return doc.slice(0, a) + section + doc.slice(b + END.length);
+}
+
+/** Rewrite docs/SCALE.md's tables from stored results (bench/results/storage.json and latest.json). */
+export function writeScaleDoc(storage: StorageResults, latestFile = path.join(ROOT, "bench", "results", "latest.json")): void {
+  const latest = existsSync(latestFile)
+    ? (JSON.parse(readFileSync(latestFile, "utf8")) as { pipelineCapacity?: { eventsPerSecond?: { median?: number } } })
+    : null;
+  const rate = latest?.pipelineCapacity?.eventsPerSecond?.median;
+  if (!rate) throw new Error("no pipeline rate in bench/results/latest.json: run `npm run bench` first");
+  writeFileSync(SCALE_DOC, replaceSection(readFileSync(SCALE_DOC, "utf8"), renderCapacity(storage, rate)));
+}
+
+if (path.resolve(process.argv[1] ?? "") === import.meta.filename) {
+  const file = path.join(ROOT, "bench", "results", "storage.json");
+  if (!existsSync(file)) throw new Error("no bench/results/storage.json: run `npx tsx bench/storage.ts` or `npm run bench` first");
+  writeScaleDoc(JSON.parse(readFileSync(file, "utf8")) as StorageResults);
+  console.log("wrote docs/SCALE.md (capacity tables)");
+}
