@@ -11,6 +11,7 @@ export async function startInterceptedWorker(options: {
   outbound: (request: Request) => Promise<Response> | Response;
   log?: (line: string) => void;
   config?: string;
+  onWorkerLog?: (level: string, message: string) => void;
 }): Promise<LocalWorker> {
   const worker = await start(options);
   return {

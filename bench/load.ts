@@ -13,6 +13,7 @@ import path from "node:path";
 import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "../test/support/d1-counts.ts";
 import { sameCounts, storedCounts, total, waitForDrain } from "./drain.ts";
 import { fire } from "./fire.ts";
+import { type Consumed, consumedCounter } from "./consumed.ts";
 import { startInterceptedWorker } from "./intercepted-worker.ts";
 import type { LocalWorker } from "./local-worker.ts";
 import { renderReport } from "./report.ts";
@@ -117,6 +118,26 @@ async function countersMatchD1(worker: LocalWorker, prefix: string, campaigns: n
   }
 }
 
+/**
+ * Events per queue message, all told and the edge's alone: each enqueued SNS notification is one message of its own
+ * (its route awaits the send to answer 5xx on failure), so the edge's share is what is left of the consumer's totals.
+ */
+function queuePacking(c: Consumed, snsMessages: number, snsDistinct: number, snsExpected: Map<string, number>) {
+  // A notification replayed past the route's dedupe is enqueued again, with its events.
+  const snsEvents = Math.round((total(snsExpected) * snsMessages) / Math.max(1, snsDistinct));
+  const per = (events: number, messages: number) => (messages > 0 ? Number((events / messages).toFixed(1)) : null);
+  return {
+    batches: c.batches,
+    messages: c.messages,
+    events: c.events,
+    retried: c.failed,
+    eventsPerMessage: per(c.events, c.messages),
+    edgeMessages: c.messages - snsMessages,
+    edgeEvents: c.events - snsEvents,
+    edgeEventsPerMessage: per(c.events - snsEvents, c.messages - snsMessages),
+  };
+}
+
 const log = (line: string) => console.log(`[load] ${line}`);
 // A hard stop: the run ends by itself whatever happens to the local worker.
 setTimeout(() => {
@@ -127,8 +148,11 @@ const runId = `load-${Date.now().toString(36)}`;
 const signer = await createTestSigner();
 /** What the worker fetched from outside: only the test certificate URL is answered. */
 const outbound: string[] = [];
+/** What the events consumer received (its log line a batch): events per queue message. */
+const consumed = consumedCounter();
 const worker = await startInterceptedWorker({
   log,
+  onWorkerLog: consumed.onWorkerLog,
   outbound: (request) => {
     outbound.push(request.url);
     return request.url === signer.certUrl ? new Response(signer.certificatePem) : new Response("not reachable from a load run", { status: 502 });
@@ -179,6 +203,7 @@ try {
     outbound.every((u) => u === signer.certUrl);
   passed = fired.wrongCount === 0 && fired.failed === 0 && snsOk && drained.exact && deadLetters[0]?.n === 0 && counters.mismatches.length === 0;
 
+  const queue = queuePacking(consumed.totals(), sns.enqueued, snsPlan.unique, snsPlan.expected);
   const summary = {
     date: new Date().toISOString(),
     requests: plan.length,
@@ -202,6 +227,7 @@ try {
     exact: drained.exact,
     drainSecondsAfterLastAnswer: Number(drained.seconds.toFixed(1)),
     deadLetters: deadLetters[0]?.n ?? null,
+    queue,
     countersChecked: counters.checked,
     counterMismatches: counters.mismatches.slice(0, 20),
     mismatches: mismatches.slice(0, 20),
@@ -225,6 +251,9 @@ try {
   }
   log(
     `stored ${summary.storedEvents} of ${summary.expectedEvents} expected events; exact: ${drained.exact}; dead letters: ${summary.deadLetters}; drained ${summary.drainSecondsAfterLastAnswer} s after the last answer`,
+  );
+  log(
+    `the consumer received ${queue.messages} messages carrying ${queue.events} events: ${queue.eventsPerMessage} a message; from the edge ${queue.edgeMessages} messages, ${queue.edgeEventsPerMessage} events a message (SNS: one message a notification)`,
   );
   for (const m of mismatches.slice(0, 10)) log(`  mismatch ${m}`);
   log(`counters of ${counters.checked} campaigns ${counters.mismatches.length === 0 ? "equal" : "differ from"} the counts recomputed from D1`);

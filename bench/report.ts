@@ -64,6 +64,17 @@ export interface LoadSummary {
   exact: boolean;
   drainSecondsAfterLastAnswer: number;
   deadLetters: number | null;
+  /** What the events consumer received (its log line a batch): events per queue message, in all and the edge's. */
+  queue?: {
+    batches: number;
+    messages: number;
+    events: number;
+    retried: number;
+    eventsPerMessage: number | null;
+    edgeMessages: number;
+    edgeEvents: number;
+    edgeEventsPerMessage: number | null;
+  };
   passed: boolean;
 }
 
@@ -288,13 +299,25 @@ function loadSection(load: LoadSummary | null): string {
         ]
       : []),
     `| dead letters | ${load.deadLetters} |`,
+    ...(load.queue
+      ? [
+          `| events per queue message, as the consumer received them | **${n(load.queue.eventsPerMessage ?? Number.NaN, 1)}** in all (${n(load.queue.events)} events in ${n(load.queue.messages)} messages, ${n(load.queue.batches)} batches, ${load.queue.retried} retried); from the edge alone **${n(load.queue.edgeEventsPerMessage ?? Number.NaN, 1)}** (${n(load.queue.edgeEvents)} in ${n(load.queue.edgeMessages)}; each SNS notification is a message of its own) |`,
+        ]
+      : []),
     ...(load.countersChecked !== undefined
       ? [
           `| campaigns whose served counters equal the SQL recount from D1 | ${load.countersChecked - (load.counterMismatches?.length ?? 0)} of ${load.countersChecked} |`,
         ]
       : []),
     `| verdict | **${load.passed ? "passed" : "FAILED"}** |`,
+    ...(load.queue ? ["", packingGoal(load.queue)] : []),
   ].join("\n");
+}
+
+/** Issue 24 §5: the edge packs a send window's events into one message, ≥ 20 events a message under this load. */
+function packingGoal(q: NonNullable<LoadSummary["queue"]>): string {
+  const edge = q.edgeEventsPerMessage ?? 0;
+  return `Goal: at least 20 events per queue message from the edge under this load (a send window of \`SEND_WINDOW_MS\` = 25 ms, one isolate): ${edge >= 20 ? "**met**" : "**not met**"} (${n(edge, 1)}). In all, SNS's one message a notification brings it to ${n(q.eventsPerMessage ?? 0, 1)}: with ${n(q.messages - q.edgeMessages)} SNS messages no edge window could lift the whole above ${n(q.events / Math.max(1, q.messages - q.edgeMessages), 1)}, so that needs the SNS route's sends packed too (it would then wait up to a window before answering SNS).`;
 }
 
 /** The paired runs' goal (issue 16): tracking ≥ 0.95× the throughput of /healthz, p99 ≤ 1.2× its p99. */
@@ -345,8 +368,9 @@ ${n(p.events)} events, ${p.rounds} rounds each, alternating), one \`queue.send\`
 **${n(p.single.median, 3)} ms** (${n(p.single.min, 3)}–${n(p.single.max, 3)}) of CPU per event, a \`sendBatch\` of 100
 **${n(p.batched.median, 3)} ms** (${n(p.batched.min, 3)}–${n(p.batched.max, 3)}). Until issue 16 every pixel and click made its own
 \`queue.send\`; now an isolate gathers the sends of the requests it serves within a few milliseconds (\`SEND_WINDOW_MS\`) into one \`sendBatch\`
-(src/pipeline/send-coalescer.ts: the first request keeps the batch alive in its \`waitUntil\`, each message is still
-one envelope, so the consumer sees what it saw). On Cloudflare a queue send is a network call rather than local work,
+(src/pipeline/send-coalescer.ts: the first request keeps the batch alive in its \`waitUntil\`), its events packed into
+as few messages as fit under Queues' 128 KB (src/pipeline/pack-events.ts; each an ordinary envelope, so the consumer,
+dead letters and replay read what they always read). On Cloudflare a queue send is a network call rather than local work,
 so the saving there is in round trips and in the requests' \`waitUntil\` time more than in CPU.`;
 }
 
@@ -462,7 +486,7 @@ ${edgeLimits(r)}
 ## The pipeline alone: storing a backlog
 
 Method: the production config (the consumer draining) with the same bench entry. Its \`POST /__bench/enqueue\` puts
-${n(r.pipelineCapacity.events)} opens and clicks on the queue the way the edge does (one envelope per event, in sendBatch calls of 100;
+${n(r.pipelineCapacity.events)} opens and clicks on the queue the way the edge did before it packed them (one envelope per event, in sendBatch calls of 100;
 10 campaigns, browser agents, a network per event, so classification does its full work), and the clock runs from
 that request until D1 holds every event (the local D1 file polled every 20 ms); ${r.pipelineCapacity.rounds} rounds. CPU is the whole
 tree's (as above), less its idle use (${n(r.pipelineCapacity.idleMsPerSecond, 1)} ms per second) and less the producer's share measured
@@ -592,6 +616,10 @@ destination, 404 page; \`enqueued\` or \`duplicate\`), then polls D1 until the s
 the expected ones. Each pixel/click request creates an event with its own id, and each distinct SNS message its
 SES events, so the expected count is exact; invalid requests and replays must add nothing. Finally every campaign's
 \`GET /api/campaigns/<id>/stats\` is compared with the counters recomputed from D1 in plain SQL (test/support/d1-counts.ts).
+Events per queue message are counted where the consumer receives them: it logs one line a batch (\`events batch
+consumed\`, with its messages and events), and the run adds up those lines from the worker's log (bench/consumed.ts).
+Each enqueued SNS notification is a message of its own (the route answers only once its send is done, so SNS retries
+a failure), so the edge's share is the totals less the SNS messages and their events.
 
 ${loadSection(load)}
 

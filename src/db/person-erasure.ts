@@ -40,6 +40,13 @@ export interface Redactions {
   webhookPayloads: ReadonlyArray<{ id: string; payload: string }>;
 }
 
+/** The erasure tombstone (src/privacy/tombstones.ts): the person's events from before `now` are dropped on arrival. */
+export function tombstoneStatement(d1: D1Database, hash: string, now: number): D1PreparedStatement {
+  return d1
+    .prepare("INSERT INTO erasures (address_hash, erased_at) VALUES (?1, ?2) ON CONFLICT (address_hash) DO UPDATE SET erased_at = excluded.erased_at")
+    .bind(hash, now);
+}
+
 /**
  * In order: an active suppression leaves its hash behind (a permanent one is never replaced by an expiring one,
  * as in the suppression rules), the tombstone is written (the consumer drops their events still on a queue), then
@@ -67,12 +74,7 @@ export function erasureStatements(d1: D1Database, person: PersonKeys & { hash: s
       now,
       key,
     ),
-    run(
-      "tombstone",
-      "INSERT INTO erasures (address_hash, erased_at) VALUES (?1, ?2) ON CONFLICT (address_hash) DO UPDATE SET erased_at = excluded.erased_at",
-      hash,
-      now,
-    ),
+    { store: "tombstone", statement: tombstoneStatement(d1, hash, now) },
     run("suppressions", "DELETE FROM suppressions WHERE email_key = ?1", key),
     run("suppressionLifts", "DELETE FROM suppression_lifts WHERE email_key = ?1", key),
     run("suppressionHistory", "DELETE FROM suppression_history WHERE email_key = ?1", key),

@@ -40,6 +40,14 @@ export async function campaignsOf(db: Db, contactId: string, agedBefore: number)
   return [...new Set([...fromEvents.map((r) => r.id!), ...aged.map((r) => r.id)])].sort();
 }
 
+/** The id, campaign, type and spelling of every stored event of the contact: what erasure must forget beyond D1. */
+export function eventIdsOf(db: Db, contactId: string) {
+  return db
+    .select({ id: events.id, campaignId: events.campaignId, type: events.type, email: events.email })
+    .from(events)
+    .where(eq(events.contactId, contactId));
+}
+
 /** All the contact's events, newest first, read a page at a time; at most `limit` (the caller says if it was reached). */
 export async function allEventsOf(db: Db, contactId: string, limit: number): Promise<EventRecord[]> {
   const out: EventRecord[] = [];

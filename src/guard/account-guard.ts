@@ -77,6 +77,14 @@ export class AccountGuard extends DurableObject<Env> {
     return { resumed, guard: this.guard.state(config(this.env).guard) };
   }
 
+  /**
+   * Forget these event ids (an erased person's: some are hashes of their address). The counts stay; the erasure
+   * tombstone keeps a redelivery of the events from counting again. How many were held.
+   */
+  forgetEvents(ids: readonly string[]): number {
+    return this.sql.exec("DELETE FROM seen WHERE id IN (SELECT value FROM json_each(?)) RETURNING 1", JSON.stringify(ids)).toArray().length;
+  }
+
   acknowledgeNotice(id: string): void {
     this.guard.acknowledge(id);
   }

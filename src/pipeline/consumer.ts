@@ -43,6 +43,8 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   );
   for (const p of done) p.message.ack();
   for (const { item, error } of failed) retryLater(item.message, "message failed, will retry", error);
+  // One line a batch: how many events each message carried (the edge packs them, src/pipeline/pack-events.ts).
+  log.info("events batch consumed", { messages: parsed.length, events: parsed.reduce((n, p) => n + p.events.length, 0), failed: failed.length });
 }
 
 /**

@@ -16,11 +16,11 @@ export interface WaitUntil {
 
 /**
  * The edge answers first and stores later: the send runs after the response inside waitUntil, gathered with the
- * other requests of the same few milliseconds into one sendBatch (./send-coalescer.ts).
+ * other requests of the same few milliseconds into one sendBatch of as few messages as fit (./send-coalescer.ts).
  * A failed send is logged, never surfaced: the recipient still gets the GIF or the redirect.
  */
 export function enqueueInBackground(ctx: WaitUntil, queue: Queue, events: TrackingEvent[], onSent?: () => void): void {
   if (events.length === 0) return;
   const onFailed = (err: unknown) => log.error("event enqueue failed", { ids: events.map((e) => e.id), error: String(err) });
-  coalescedSend(queue, envelope(events), { onSent, onFailed }, (promise) => ctx.waitUntil(promise));
+  coalescedSend(queue, events, { onSent, onFailed }, (promise) => ctx.waitUntil(promise));
 }

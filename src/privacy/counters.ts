@@ -9,12 +9,12 @@ const IN_FLIGHT = 8;
 async function eachCampaign<T>(
   env: Env,
   campaignIds: readonly string[],
-  call: (stub: ReturnType<typeof campaignStats>) => Promise<T>,
+  call: (stub: ReturnType<typeof campaignStats>, campaignId: string) => Promise<T>,
 ): Promise<Array<[string, T]>> {
   const out: Array<[string, T]> = [];
   for (let i = 0; i < campaignIds.length; i += IN_FLIGHT) {
     const wave = campaignIds.slice(i, i + IN_FLIGHT);
-    const results = await Promise.all(wave.map((id) => call(campaignStats(env.CAMPAIGN_STATS, id))));
+    const results = await Promise.all(wave.map((id) => call(campaignStats(env.CAMPAIGN_STATS, id), id)));
     out.push(...wave.map((id, k): [string, T] => [id, results[k]!]));
   }
   return out;
@@ -30,21 +30,27 @@ export async function counterEntries(
   return all.filter(([, e]) => e.firsts.length + e.links.length + e.recentClicks.length > 0).map(([campaignId, e]) => ({ campaignId, ...e }));
 }
 
-/** Erase the contacts from every campaign's unique sets and `key`'s address from its link URLs; counts what went. A failed call throws (erasing again completes it). */
+/**
+ * Erase the contacts from every campaign's unique sets, `key`'s address from its link URLs and the campaign's
+ * `eventIds` from its applied ids, one call per campaign; counts what went. A failed call throws (erasing again
+ * completes it).
+ */
 export async function eraseCounterEntries(
   env: Env,
   campaignIds: readonly string[],
   contacts: string[],
   key: string,
+  eventIds: ReadonlyMap<string, readonly string[]> = new Map(),
 ): Promise<{ campaigns: number } & ErasedEntries> {
-  const all = await eachCampaign(env, campaignIds, (stub) => stub.eraseContacts(contacts, key));
-  const total = { campaigns: 0, firsts: 0, linkContacts: 0, recentClicks: 0, linksRedacted: 0 };
+  const all = await eachCampaign(env, campaignIds, (stub, id) => stub.eraseContacts(contacts, key, [...(eventIds.get(id) ?? [])]));
+  const total = { campaigns: 0, firsts: 0, linkContacts: 0, recentClicks: 0, linksRedacted: 0, appliedIds: 0 };
   for (const [, erased] of all) {
     if (erased.firsts + erased.linkContacts + erased.recentClicks + erased.linksRedacted > 0) total.campaigns++;
     total.firsts += erased.firsts;
     total.linkContacts += erased.linkContacts;
     total.recentClicks += erased.recentClicks;
     total.linksRedacted += erased.linksRedacted;
+    total.appliedIds += erased.appliedIds;
   }
   return total;
 }

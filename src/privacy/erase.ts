@@ -4,12 +4,14 @@ import { eq } from "drizzle-orm";
 import { config } from "../config";
 import { database } from "../db/client";
 import { ConfigError } from "../errors";
-import { erasureStatements, type DeadLetterChange, type ErasedStore } from "../db/person-erasure";
+import { erasureStatements, tombstoneStatement, type DeadLetterChange, type ErasedStore } from "../db/person-erasure";
 import { campaignsOf, deadLettersMentioning, othersEventLinksNaming, othersWebhookPayloadsNaming } from "../db/person-records";
 import { erasedSuppressions } from "../db/schema";
 import { redact } from "../domain/identity";
+import { accountGuard } from "../guard/account-guard";
 import { eraseCounterEntries } from "./counters";
 import { eraseFromBody } from "./dead-letter-bodies";
+import { personEventIds } from "./event-ids";
 import { digestLegacyKeys } from "./idempotency-digest";
 import { personOf } from "./person";
 
@@ -29,7 +31,17 @@ export interface ErasureReport {
   erased: Record<Counted, number> & {
     idempotencyKeys: number;
     /** Entries of campaign counters' per-contact sets (unique opens, clicks, unsubscribes; per-link clickers). */
-    counterEntries: { campaigns: number; uniqueSets: number; linkContacts: number; recentClicks: number; linksRedacted: number };
+    counterEntries: {
+      campaigns: number;
+      uniqueSets: number;
+      linkContacts: number;
+      recentClicks: number;
+      linksRedacted: number;
+      /** The person's event ids the campaigns had applied (SES and unsubscribe ids are hashes of the address). */
+      appliedIds: number;
+    };
+    /** The person's event ids the account guard held (its last 24 hours of sends, hard bounces and complaints). */
+    accountGuardIds: number;
   };
   /** Whether a hash of the address is kept so that it stays unmailable (it was suppressed). */
   stillSuppressed: boolean;
@@ -55,9 +67,10 @@ async function redactionsFor(db: ReturnType<typeof database>, person: Awaited<Re
 
 /**
  * Erase the person. Idempotency rows from before digests are digested first (then none names anyone). The
- * counters go next, while the stored events still say which campaigns hold the person; if any call fails nothing
- * in D1 has changed yet and erasing again finishes the job. D1 then changes in one transaction, tombstone included.
- * Erasing twice finds nothing the second time, and keeps the hash.
+ * tombstone is written next, so that nothing of theirs still on a queue counts again once the counters forget their
+ * event ids. The counters and the account guard go then, while the stored events still say which campaigns and ids
+ * hold the person; if any call fails only the tombstone has changed in D1 and erasing again finishes the job. D1
+ * then changes in one transaction. Erasing twice finds nothing the second time, and keeps the hash.
  */
 export async function erasePerson(env: Env, address: string, now = Date.now()): Promise<ErasureReport> {
   const { privacy } = config(env);
@@ -71,7 +84,10 @@ export async function erasePerson(env: Env, address: string, now = Date.now()): 
   const redactions = await redactionsFor(db, person);
   const linkCampaigns = redactions.eventLinks.flatMap((l) => (l.campaignId === null ? [] : [l.campaignId]));
   const campaignIds = [...new Set([...(await campaignsOf(db, person.key, now - privacy.retentionDays * DAY_MS)), ...linkCampaigns])].sort();
-  const counters = await eraseCounterEntries(env, campaignIds, [person.key], person.key);
+  const ids = await personEventIds(db, person, campaignIds);
+  await tombstoneStatement(env.DB, hash, now).run();
+  const counters = await eraseCounterEntries(env, campaignIds, [person.key], person.key, ids.byCampaign);
+  const accountGuardIds = ids.guard.length === 0 ? 0 : await accountGuard(env.ACCOUNT_GUARD).forgetEvents(ids.guard);
 
   const labelled = erasureStatements(env.DB, { ...person, hash }, redactions, now);
   const results = await env.DB.batch(labelled.map((l) => l.statement));
@@ -107,7 +123,9 @@ export async function erasePerson(env: Env, address: string, now = Date.now()): 
         linkContacts: counters.linkContacts,
         recentClicks: counters.recentClicks,
         linksRedacted: counters.linksRedacted,
+        appliedIds: counters.appliedIds,
       },
+      accountGuardIds,
     },
     stillSuppressed: kept !== undefined,
     erasedAt: new Date(now).toISOString(),

@@ -89,6 +89,8 @@ export interface ContactEntries {
 }
 
 export interface ErasedEntries {
+  /** Ids of the person's events among the applied ids (src/privacy/event-ids.ts says which ids are theirs). */
+  appliedIds: number;
   firsts: number;
   linkContacts: number;
   recentClicks: number;
@@ -257,9 +259,13 @@ export class CampaignStats extends DurableObject<Env> {
    * redacted from link URLs that carry it (src/stats/link-redaction.ts); the counters stay as they are (they are
    * not personal data, and erasing someone does not rewrite a campaign's history). Erasing again finds nothing.
    */
-  eraseContacts(contacts: string[], key?: string): ErasedEntries {
+  eraseContacts(contacts: string[], key?: string, eventIds: readonly string[] = []): ErasedEntries {
     const list = JSON.stringify(contacts);
     return this.ctx.storage.transactionSync(() => ({
+      // Applied ids can be recomputed from an address (SES and unsubscribe ids hash it unkeyed): they go too. The
+      // erasure tombstone, written before this call, keeps a redelivery of these events from counting again.
+      appliedIds: this.sql.exec("DELETE FROM applied WHERE id IN (SELECT value FROM json_each(?)) RETURNING 1", JSON.stringify(eventIds)).toArray()
+        .length,
       firsts: this.sql.exec("DELETE FROM firsts WHERE contact IN (SELECT value FROM json_each(?)) RETURNING 1", list).toArray().length,
       linkContacts: this.sql.exec("DELETE FROM link_contacts WHERE contact IN (SELECT value FROM json_each(?)) RETURNING 1", list).toArray().length,
       // Their recent clicks (an hour's): the rows name the contact, and nothing will settle them once D1 forgets them.

@@ -1,6 +1,6 @@
 // One-click unsubscribe (RFC 8058): the event it records and the pages a person sees.
 
-import { normalizeEmail } from "../domain/email";
+import { unsubscribeEventId } from "../domain/event-ids";
 import { identityKey } from "../domain/identity";
 import type { TrackingEvent } from "../domain/events";
 import type { TokenPayload } from "./token";
@@ -12,12 +12,8 @@ import { escapeHtml, page } from "./pages";
  * provider retries: the id is derived from the campaign and the address, not drawn at random.
  */
 export async function unsubscribeEvent(payload: TokenPayload, facts: RequestFacts, via: "one-click" | "page"): Promise<TrackingEvent> {
-  // The id is derived from the address as ids always were (the token's spelling), so a press repeated across an
-  // upgrade is still the same unsubscribe; who it is counted for is the identity key.
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${payload.campaignId}\n${normalizeEmail(payload.contact)}`));
-  const hex = [...new Uint8Array(digest, 0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return {
-    id: `unsub-${hex}`,
+    id: await unsubscribeEventId(payload.campaignId, payload.contact),
     type: "unsubscribe",
     campaignId: payload.campaignId,
     contactId: identityKey(payload.contact),

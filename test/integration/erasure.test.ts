@@ -196,7 +196,8 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
         deliveries: 1,
         idempotencyKeys: 0,
         webhookDeliveries: 5,
-        counterEntries: { campaigns: 1, uniqueSets: 3, linkContacts: 1, recentClicks: 1, linksRedacted: 0 },
+        counterEntries: { campaigns: 1, uniqueSets: 3, linkContacts: 1, recentClicks: 1, linksRedacted: 0, appliedIds: 5 },
+        accountGuardIds: 2,
       },
       stillSuppressed: true,
     });
@@ -239,7 +240,7 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
     const twice = await (await api(`/contacts/${encodeURIComponent(person)}`, { method: "DELETE" })).json<ErasureAnswer>();
     const { counterEntries, ...stores } = twice.erased;
     expect(Object.values(stores).every((n) => n === 0)).toBe(true);
-    expect(counterEntries).toEqual({ campaigns: 0, uniqueSets: 0, linkContacts: 0, recentClicks: 0, linksRedacted: 0 });
+    expect(counterEntries).toEqual({ campaigns: 0, uniqueSets: 0, linkContacts: 0, recentClicks: 0, linksRedacted: 0, appliedIds: 0 });
     expect(twice.stillSuppressed).toBe(true);
     const after = await (await api(`/contacts/${encodeURIComponent(person)}/export`)).json<ExportDoc>();
     expect(after).toMatchObject({

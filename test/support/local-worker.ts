@@ -58,6 +58,15 @@ export interface InterceptedWorker {
   stop(): Promise<void>;
 }
 
+/** Hands each worker log line to `onLine`, and prints warnings and errors as wrangler's own handler would at "warn". */
+function workerLogHandler(onLine: (level: string, message: string) => void) {
+  return ({ level, message }: { level: string; message: string }) => {
+    onLine(level, message);
+    if (level === "warn") console.warn(message);
+    else if (level === "error") console.error(message);
+  };
+}
+
 /**
  * Start the worker (wrangler.toml, its [build] step and static assets included) with fresh local state on a free
  * loopback port; every fetch it makes goes to `outbound` instead of the network. `config` names another wrangler
@@ -67,6 +76,8 @@ export async function startInterceptedWorker(options: {
   outbound: (request: Request) => Promise<Response> | Response;
   log?: (line: string) => void;
   config?: string;
+  /** Every line the worker logs (its console), with its level; warnings and errors are still printed. */
+  onWorkerLog?: (level: string, message: string) => void;
 }): Promise<InterceptedWorker> {
   const log = options.log ?? (() => {});
   const config = options.config ?? path.join(ROOT, "wrangler.toml");
@@ -93,6 +104,7 @@ export async function startInterceptedWorker(options: {
       watch: false,
       logLevel: "warn",
       outboundService: options.outbound,
+      ...(options.onWorkerLog ? { structuredLogsHandler: workerLogHandler(options.onWorkerLog) } : {}),
     },
   } as Parameters<typeof unstable_startWorker>[0]);
   await worker.ready;

@@ -1,8 +1,9 @@
-// The edge's queue sends gathered into one sendBatch per few milliseconds, with every caller told the outcome.
+// The edge's queue sends gathered into one sendBatch per few milliseconds, its events packed into as few messages as
+// fit, with every caller told the outcome.
 import { describe, expect, it } from "vitest";
-import type { EventEnvelope, TrackingEvent } from "../../src/domain/events";
-import { envelope } from "../../src/domain/events";
-import { coalescedSend, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES } from "../../src/pipeline/send-coalescer";
+import { type EventEnvelope, readEnvelope, type TrackingEvent } from "../../src/domain/events";
+import { jsonBytes, MAX_MESSAGE_BYTES } from "../../src/pipeline/pack-events";
+import { coalescedSend, MAX_BATCH_BYTES } from "../../src/pipeline/send-coalescer";
 
 function event(id: string, padding = 0): TrackingEvent {
   return {
@@ -44,58 +45,69 @@ function request() {
   return { waitUntil: (p: Promise<unknown>) => void kept.push(p), settled: () => Promise.all(kept), kept };
 }
 
-const ids = (calls: EventEnvelope[][]) => calls.map((batch) => batch.map((body) => body.events[0]!.id));
+/** Per sendBatch call, per message, the ids of its events. */
+const ids = (calls: EventEnvelope[][]) => calls.map((batch) => batch.map((body) => body.events.map((e) => e.id)));
 
 describe("coalescedSend", () => {
-  it("sends the messages of one window in one sendBatch, in order, and tells every caller", async () => {
+  it("sends the events of one window in one sendBatch, as one message, in order, and tells every caller", async () => {
     const { queue, calls } = fakeQueue();
     const sent: string[] = [];
     const first = request();
     const others = [request(), request()];
-    coalescedSend(queue, envelope([event("e1")]), { onSent: () => sent.push("e1"), onFailed: () => {} }, first.waitUntil);
-    coalescedSend(queue, envelope([event("e2")]), { onSent: () => sent.push("e2"), onFailed: () => {} }, others[0]!.waitUntil);
-    coalescedSend(queue, envelope([event("e3")]), { onSent: () => sent.push("e3"), onFailed: () => {} }, others[1]!.waitUntil);
+    coalescedSend(queue, [event("e1")], { onSent: () => sent.push("e1"), onFailed: () => {} }, first.waitUntil);
+    coalescedSend(queue, [event("e2"), event("e2b")], { onSent: () => sent.push("e2"), onFailed: () => {} }, others[0]!.waitUntil);
+    coalescedSend(queue, [event("e3")], { onSent: () => sent.push("e3"), onFailed: () => {} }, others[1]!.waitUntil);
     // Only the request that opened the batch keeps work alive; the others wait for nothing.
     expect(first.kept).toHaveLength(1);
     expect(others.map((o) => o.kept.length)).toEqual([0, 0]);
     expect(calls).toEqual([]);
     await first.settled();
-    expect(ids(calls)).toEqual([["e1", "e2", "e3"]]);
+    expect(ids(calls)).toEqual([[["e1", "e2", "e2b", "e3"]]]);
+    // Each message is an envelope the consumer reads.
+    expect(calls.flat().every((body) => readEnvelope(body).ok)).toBe(true);
     expect(sent).toEqual(["e1", "e2", "e3"]);
 
-    // The window has closed: the next message opens a new batch.
+    // The window has closed: the next event opens a new batch.
     const later = request();
-    coalescedSend(queue, envelope([event("e4")]), { onFailed: () => {} }, later.waitUntil);
+    coalescedSend(queue, [event("e4")], { onFailed: () => {} }, later.waitUntil);
     await later.settled();
-    expect(ids(calls)).toEqual([["e1", "e2", "e3"], ["e4"]]);
+    expect(ids(calls)).toEqual([[["e1", "e2", "e2b", "e3"]], [["e4"]]]);
   });
 
-  it("sends a full batch at once, from the request that filled it, and starts a new one", async () => {
+  it("packs a window past one message's size into several messages of one sendBatch, each under the limit", async () => {
     const { queue, calls } = fakeQueue();
-    const requests = Array.from({ length: MAX_BATCH_MESSAGES + 1 }, request);
-    for (const [i, r] of requests.entries()) coalescedSend(queue, envelope([event(`e${i}`)]), { onFailed: () => {} }, r.waitUntil);
-    const filler = requests[MAX_BATCH_MESSAGES - 1]!;
-    expect(filler.kept).toHaveLength(1);
-    await filler.settled();
-    // Sent before the first request's window ended.
-    expect(calls).toHaveLength(1);
-    expect(calls[0]).toHaveLength(MAX_BATCH_MESSAGES);
+    // About 50 events fill a message: 120 of them need three.
+    const each = Math.floor(MAX_MESSAGE_BYTES / 50);
+    const requests = Array.from({ length: 120 }, request);
+    for (const [i, r] of requests.entries()) coalescedSend(queue, [event(`e${i}`, each)], { onFailed: () => {} }, r.waitUntil);
     await Promise.all(requests.map((r) => r.settled()));
-    expect(ids(calls)[1]).toEqual([`e${MAX_BATCH_MESSAGES}`]);
-    expect(calls.flat()).toHaveLength(MAX_BATCH_MESSAGES + 1);
+    const all = ids(calls).flat(2);
+    expect(all).toEqual(requests.map((_, i) => `e${i}`));
+    for (const batch of calls) {
+      expect(batch.reduce((n, body) => n + jsonBytes(body), 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES + batch.length * 32);
+      for (const body of batch) expect(jsonBytes(body)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    }
+    // Fewest messages: within a sendBatch, each message but the last could not have taken the next event.
+    for (const batch of calls) {
+      for (let m = 0; m + 1 < batch.length; m++) {
+        expect(jsonBytes({ v: 1, events: [...batch[m]!.events, batch[m + 1]!.events[0]] })).toBeGreaterThan(MAX_MESSAGE_BYTES);
+      }
+    }
   });
 
-  it("sends the open batch first when the next message would take it past the byte limit", async () => {
+  it("sends the open batch first when the next events would take it past the byte limit", async () => {
     const { queue, calls } = fakeQueue();
     const big = Math.floor(MAX_BATCH_BYTES / 3);
     const requests = [request(), request(), request(), request()];
-    for (const [i, r] of requests.entries()) coalescedSend(queue, envelope([event(`b${i}`, big)]), { onFailed: () => {} }, r.waitUntil);
+    for (const [i, r] of requests.entries()) coalescedSend(queue, [event(`b${i}`, big)], { onFailed: () => {} }, r.waitUntil);
+    // The third filled the first batch, which it sent at once.
+    expect(requests[2]!.kept).toHaveLength(2);
     await Promise.all(requests.map((r) => r.settled()));
+    // A third of a batch is more than half a message: one event a message, two messages a sendBatch.
     expect(ids(calls)).toEqual([
-      ["b0", "b1"],
-      ["b2", "b3"],
+      [["b0"], ["b1"]],
+      [["b2"], ["b3"]],
     ]);
-    for (const batch of calls) expect(JSON.stringify(batch).length).toBeLessThanOrEqual(MAX_BATCH_BYTES);
   });
 
   it("tells every caller of a failed send, and the next message tries again in a fresh batch", async () => {
@@ -107,7 +119,7 @@ describe("coalescedSend", () => {
     for (const id of ["f1", "f2"]) {
       coalescedSend(
         queue,
-        envelope([event(id)]),
+        [event(id)],
         {
           onSent: () => sent.push(id),
           onFailed: (err) => failed.push(`${id}: ${(err as Error).message}`),
@@ -121,9 +133,9 @@ describe("coalescedSend", () => {
 
     state.failing = false;
     const retry = request();
-    coalescedSend(queue, envelope([event("f3")]), { onSent: () => sent.push("f3"), onFailed: () => {} }, retry.waitUntil);
+    coalescedSend(queue, [event("f3")], { onSent: () => sent.push("f3"), onFailed: () => {} }, retry.waitUntil);
     await retry.settled();
-    expect(ids(calls)).toEqual([["f3"]]);
+    expect(ids(calls)).toEqual([[["f3"]]]);
     expect(sent).toEqual(["f3"]);
   });
 
@@ -135,7 +147,7 @@ describe("coalescedSend", () => {
     const rb = request();
     coalescedSend(
       a.queue,
-      envelope([event("a1")]),
+      [event("a1")],
       {
         onSent: () => {
           throw new Error("caller bug");
@@ -144,11 +156,11 @@ describe("coalescedSend", () => {
       },
       ra.waitUntil,
     );
-    coalescedSend(b.queue, envelope([event("b1")]), { onSent: () => heard.push("b1"), onFailed: () => {} }, rb.waitUntil);
-    coalescedSend(a.queue, envelope([event("a2")]), { onSent: () => heard.push("a2"), onFailed: () => {} }, () => {});
+    coalescedSend(b.queue, [event("b1")], { onSent: () => heard.push("b1"), onFailed: () => {} }, rb.waitUntil);
+    coalescedSend(a.queue, [event("a2")], { onSent: () => heard.push("a2"), onFailed: () => {} }, () => {});
     await Promise.all([ra.settled(), rb.settled()]);
-    expect(ids(a.calls)).toEqual([["a1", "a2"]]);
-    expect(ids(b.calls)).toEqual([["b1"]]);
+    expect(ids(a.calls)).toEqual([[["a1", "a2"]]]);
+    expect(ids(b.calls)).toEqual([[["b1"]]]);
     expect(heard.sort()).toEqual(["a2", "b1"]);
   });
 });
