@@ -34,7 +34,10 @@ async function objects(prefix = "events/"): Promise<Record<string, string>> {
 async function duck<T = Record<string, unknown>>(sql: string, files?: Record<string, string>): Promise<T[]> {
   const all = files ?? (await objects());
   const table = "read_parquet('{{root}}/events/*/*.parquet', hive_partitioning = true)";
-  const res = await fetch(`${env.DUCKDB_READER}/query`, { method: "POST", body: JSON.stringify({ files: all, sql: sql.replaceAll("{{events}}", table) }) });
+  const res = await fetch(`${env.DUCKDB_READER}/query`, {
+    method: "POST",
+    body: JSON.stringify({ files: all, sql: sql.replaceAll("{{events}}", table) }),
+  });
   if (!res.ok) throw new Error(`duckdb: ${await res.text()}`);
   return (await res.json()) as T[];
 }
@@ -51,7 +54,14 @@ function mail(campaignId: string, address: string, at: number, extra: Partial<Tr
   ];
 }
 
-type Stats = { sent: number; delivered: number; opens: { total: number; machine: number }; clicks: { total: number; machine: number }; bounces: { hard: number; soft: number }; unsubscribes: number };
+type Stats = {
+  sent: number;
+  delivered: number;
+  opens: { total: number; machine: number };
+  clicks: { total: number; machine: number };
+  bounces: { hard: number; soft: number };
+  unsubscribes: number;
+};
 
 /** The counters' numbers next to the archive's, per campaign. */
 async function compareWithCounters(campaigns: readonly string[]): Promise<void> {
@@ -95,7 +105,10 @@ describe("archive writer", () => {
       ...mail(a, who(1), MIDNIGHT - 5000, [{ type: "open" }, { type: "click", link: `https://shop.example/p?u=${who(1)}`, linkIndex: 0 }]),
       ...mail(a, who(2), MIDNIGHT + 100, [{ type: "open" }, { type: "unsubscribe" }]),
       ...mail(b, who(3), MIDNIGHT + 200, [
-        { type: "bounce", metadata: { source: "ses", bounceType: "Permanent", bounceSubType: "General", diagnosticCode: `smtp; 550 ${who(3)} unknown` } },
+        {
+          type: "bounce",
+          metadata: { source: "ses", bounceType: "Permanent", bounceSubType: "General", diagnosticCode: `smtp; 550 ${who(3)} unknown` },
+        },
       ]),
       ...mail(b, who(4), MIDNIGHT + 300, [{ type: "bounce", metadata: { source: "ses", bounceType: "Transient", bounceSubType: "MailboxFull" } }]),
     ]);
@@ -118,7 +131,12 @@ describe("archive writer", () => {
     expect(mine).toHaveLength(15);
     for (const r of mine) expect(r.date).toBe(r.day);
     expect(mine.map((r) => r.link).filter(Boolean)).toEqual(["https://shop.example/p"]);
-    expect(mine.map((r) => r.bounce_subtype).filter(Boolean).sort()).toEqual(["General", "MailboxFull"]);
+    expect(
+      mine
+        .map((r) => r.bounce_subtype)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(["General", "MailboxFull"]);
     await compareWithCounters([a, b]);
 
     // A second run finds nothing new: the cursor moved past every row it wrote.
@@ -140,7 +158,9 @@ describe("archive writer", () => {
       `SELECT count(*)::INTEGER AS n, count(DISTINCT event_id)::INTEGER AS ids FROM {{events}} WHERE campaign_id = '${c}'`,
     );
     expect(row).toEqual({ n: 5, ids: 5 });
-    const [dupes] = await duck<{ n: number }>("SELECT count(*)::INTEGER AS n FROM (SELECT event_id FROM {{events}} GROUP BY event_id HAVING count(*) > 1)");
+    const [dupes] = await duck<{ n: number }>(
+      "SELECT count(*)::INTEGER AS n FROM (SELECT event_id FROM {{events}} GROUP BY event_id HAVING count(*) > 1)",
+    );
     expect(dupes!.n).toBe(0);
   });
 
@@ -166,9 +186,15 @@ describe("archive API", () => {
     const c = uniqueId("arch-api");
     const old = Date.now() - 10 * 60_000;
     await env.DB.batch(insertEventStatements(env.DB, mail(c, `api-${c}@example.com`, MIDNIGHT + 7 * DAY), { receivedAt: old }));
-    const flushed = (await (await api("/archive/flush", { method: "POST" })).json()) as { files: { key: string; events: number; size: number }[]; events: number; more: boolean };
+    const flushed = (await (await api("/archive/flush", { method: "POST" })).json()) as {
+      files: { key: string; events: number; size: number }[];
+      events: number;
+      more: boolean;
+    };
     expect(flushed).toMatchObject({ events: 2, more: false });
-    expect(flushed.files).toEqual([{ key: expect.stringMatching(/^events\/date=2026-06-18\/d1-\d{12}\.parquet$/), events: 2, size: expect.any(Number) }]);
+    expect(flushed.files).toEqual([
+      { key: expect.stringMatching(/^events\/date=2026-06-18\/d1-\d{12}\.parquet$/), events: 2, size: expect.any(Number) },
+    ]);
 
     const all = (await (await api("/archive?prefix=events/date=2026-06-18/")).json()) as { items: unknown[]; cursor: string | null };
     expect(all).toEqual({ items: [{ key: flushed.files[0]!.key, size: flushed.files[0]!.size, events: 2 }], cursor: null });
@@ -204,7 +230,11 @@ describe("archive API", () => {
 describe("archive retention", () => {
   it("deletes the dates older than ARCHIVE_RETENTION_DAYS and keeps the rest", async () => {
     const now = Date.UTC(2030, 0, 31, 12);
-    const keys = ["events/date=2029-12-01/t-000000000001.parquet", "events/date=2030-01-01/t-000000000002.parquet", "events/date=2030-01-02/t-000000000003.parquet"];
+    const keys = [
+      "events/date=2029-12-01/t-000000000001.parquet",
+      "events/date=2030-01-01/t-000000000002.parquet",
+      "events/date=2030-01-02/t-000000000003.parquet",
+    ];
     for (const k of keys) await env.ARCHIVE.put(k, "x");
     const report = await applyArchiveRetention({ ...env, ARCHIVE_RETENTION_DAYS: "30" }, now);
     expect(report).toMatchObject({ retentionDays: 30, keepFrom: "2030-01-01", more: false });
@@ -223,13 +253,20 @@ describe("archive and erasure", () => {
     const address = `Erin.Erased-${c}@Example.com`;
     const lower = address.toLowerCase();
     const sesId = `ses-${crypto.randomUUID()}`;
-    const theirs = mail(c, lower, MIDNIGHT, [{ type: "open" }, { type: "click", link: `https://x.example/${encodeURIComponent(lower)}/y?e=${lower}`, linkIndex: 0 }]).map((e) => ({ ...e, sesMessageId: sesId }));
+    const theirs = mail(c, lower, MIDNIGHT, [
+      { type: "open" },
+      { type: "click", link: `https://x.example/${encodeURIComponent(lower)}/y?e=${lower}`, linkIndex: 0 },
+    ]).map((e) => ({ ...e, sesMessageId: sesId }));
     await applyEvents(env, theirs);
     await flushArchive(env, "all", later());
     const hash = await addressHashFor({ erasureKey: env.ERASURE_KEY }, address);
-    const mapping = await env.DB.prepare("SELECT pseudonym, secret FROM archive_pseudonyms WHERE contact_hash = ?").bind(hash).first<{ pseudonym: string; secret: string }>();
+    const mapping = await env.DB.prepare("SELECT pseudonym, secret FROM archive_pseudonyms WHERE contact_hash = ?")
+      .bind(hash)
+      .first<{ pseudonym: string; secret: string }>();
     expect(mapping).not.toBeNull();
-    const exported = (await (await api(`/contacts/${encodeURIComponent(address)}/export`)).json()) as { archive: { pseudonym: string; holds: string } };
+    const exported = (await (await api(`/contacts/${encodeURIComponent(address)}/export`)).json()) as {
+      archive: { pseudonym: string; holds: string };
+    };
     expect(exported.archive).toMatchObject({ pseudonym: mapping!.pseudonym, holds: expect.stringContaining("pseudonym") });
     // One more of theirs, not yet archived when they are erased.
     await applyEvents(env, [sampleEvent({ campaignId: c, contactId: lower, email: lower, type: "open", occurredAt: MIDNIGHT + 5000 })]);
@@ -237,7 +274,11 @@ describe("archive and erasure", () => {
     const erased = await api(`/contacts/${encodeURIComponent(address)}`, { method: "DELETE" });
     expect(erased.status).toBe(200);
     expect(((await erased.json()) as { erased: { archivePseudonyms: number } }).erased.archivePseudonyms).toBe(1);
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM archive_pseudonyms WHERE contact_hash = ? OR pseudonym = ?").bind(hash, mapping!.pseudonym).first("n")).toBe(0);
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM archive_pseudonyms WHERE contact_hash = ? OR pseudonym = ?")
+        .bind(hash, mapping!.pseudonym)
+        .first("n"),
+    ).toBe(0);
 
     // Their rows were the newest: the next event reuses their positions, and is archived all the same.
     const next = uniqueId("arch-after");
