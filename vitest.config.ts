@@ -91,12 +91,14 @@ export default defineConfig(async () => {
             // Webhooks go to the local receiver over plain http to 127.0.0.1 (test/node/webhook-receiver.ts).
             WEBHOOKS_ALLOW_LOCAL_HTTP: "true",
             WEBHOOK_RECEIVER: inject("webhookReceiver"),
+            // DuckDB in Node, reading archive objects the tests post to it (test/node/duckdb-reader.ts).
+            DUCKDB_READER: inject("duckdbReader"),
           },
         },
       })),
     ],
     test: {
-      globalSetup: ["./test/node/ses-emulator.setup.ts", "./test/node/webhook-receiver.setup.ts"],
+      globalSetup: ["./test/node/ses-emulator.setup.ts", "./test/node/webhook-receiver.setup.ts", "./test/node/duckdb-reader.setup.ts"],
       setupFiles: ["./test/setup/no-aws.ts", "./test/setup/apply-migrations.ts"],
       include: TEST_DIRS.map((dir) => `test/${dir}/**/*.test.ts`),
       testTimeout: 30_000,

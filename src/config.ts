@@ -90,6 +90,13 @@ export interface MachineConfig {
   minRelayRows: number;
 }
 
+export interface ArchiveConfig {
+  /** ARCHIVE_RETENTION_DAYS (default: RETENTION_DAYS): archive files of older dates are deleted by the cron. */
+  retentionDays: number;
+  /** ARCHIVE_FILE_EVENTS: settled events the cron waits for before it writes a file (unless the oldest waited an hour). */
+  fileEvents: number;
+}
+
 export interface WebhooksConfig {
   /** WEBHOOKS_ALLOW_LOCAL_HTTP: plain http to the loopback and no DNS check (local runs and tests only). */
   allowLocalHttp: boolean;
@@ -105,6 +112,7 @@ export interface Config {
   suppression: SuppressionConfig;
   machine: MachineConfig;
   webhooks: WebhooksConfig;
+  archive: ArchiveConfig;
   /** GUARD_MIN_SENT, GUARD_BOUNCE_RATE, GUARD_COMPLAINT_RATE: the reputation guard's thresholds. */
   guard: Thresholds;
 }
@@ -256,6 +264,8 @@ const Variables = v.object({
   STORE_FULL_IP: setting(Flag, false),
   RETENTION_DAYS: setting(wholeNumber(1, 36_500), 395),
   MACHINE_SETTLE_SECONDS: setting(wholeNumber(1, 3600), 60),
+  ARCHIVE_RETENTION_DAYS: setting(wholeNumber(1, 36_500), null),
+  ARCHIVE_FILE_EVENTS: setting(wholeNumber(1, 100_000), 10_000),
   NETWORK_LISTS_MIN_RELAY_ROWS: setting(wholeNumber(1, 10_000_000), 100_000),
   SNS_TOPIC_ARNS: setting(TopicArns, new Set<string>() as ReadonlySet<string>),
   SNS_SIGNATURE_VERSION: setting(SignatureVersions, BOTH_VERSIONS),
@@ -316,6 +326,7 @@ function slices(p: Parsed): Config {
     },
     machine: { settleMs: p.MACHINE_SETTLE_SECONDS * 1000, minRelayRows: p.NETWORK_LISTS_MIN_RELAY_ROWS },
     webhooks: { allowLocalHttp: p.WEBHOOKS_ALLOW_LOCAL_HTTP },
+    archive: { retentionDays: p.ARCHIVE_RETENTION_DAYS ?? p.RETENTION_DAYS, fileEvents: p.ARCHIVE_FILE_EVENTS },
     guard: { minSent: p.GUARD_MIN_SENT, bounceRate: p.GUARD_BOUNCE_RATE, complaintRate: p.GUARD_COMPLAINT_RATE },
   };
 }

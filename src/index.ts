@@ -16,6 +16,7 @@ import { consumeSends } from "./sending/consumer";
 import { consumeWebhooks } from "./webhooks/consumer";
 import { requeueParkedOnSchedule } from "./guard/parked";
 import { digestLegacyKeys } from "./privacy/idempotency-digest";
+import { archiveOnSchedule } from "./archive/schedule";
 
 export { CampaignStats } from "./stats/campaign-stats";
 export { AccountGuard } from "./guard/account-guard";
@@ -85,6 +86,9 @@ export default {
     await requeueParkedOnSchedule(env);
     // Deletes what is older than RETENTION_DAYS, a bounded amount per run, and clears finished jobs' messages.
     await retentionOnSchedule(env);
+    // Writes settled events to the Parquet archive when a file's worth waits (or its oldest waited an hour), and
+    // deletes archive dates older than ARCHIVE_RETENTION_DAYS.
+    await archiveOnSchedule(env);
     // Moves Idempotency-Keys stored before digests to their digest (a bounded number per run).
     await digestLegacyKeys(database(env.DB), settings.privacy).catch((err: unknown) => {
       log.error("idempotency keys not digested; will retry on schedule", { error: String(err) });

@@ -10,6 +10,8 @@ declare namespace Cloudflare {
     TEST_QUEUE_MAX_RETRIES: Record<string, number>;
     /** The local webhook receiver's origin (test/node/webhook-receiver.ts). */
     WEBHOOK_RECEIVER: string;
+    /** The DuckDB reader's origin (test/node/duckdb-reader.ts): POST { files, sql } answers rows. */
+    DUCKDB_READER: string;
     /** An empty D1 database for migration tests. */
     MIGRATION_TEST_DB: D1Database;
     /** An empty D1 database for the retention test, which needs to control the order rows were stored in. */

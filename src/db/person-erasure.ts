@@ -1,5 +1,6 @@
 // Erasing one person from D1: the statements of one transaction, each labelled with the store its changes count for.
 
+import { cursorClampStatement } from "../archive/cursor";
 import type { PersonKeys } from "./person-records";
 
 /** What an erased person's send claims are keyed by instead of their address: still one per job, still unique. */
@@ -24,7 +25,9 @@ export type ErasedStore =
   | "webhookDeliveries"
   | "webhookDeliveriesRedacted"
   | "deadLettersDeleted"
-  | "deadLettersRewritten";
+  | "deadLettersRewritten"
+  | "archivePseudonyms"
+  | "archiveCursor";
 
 export interface Labelled {
   store: ErasedStore;
@@ -79,6 +82,10 @@ export function erasureStatements(d1: D1Database, person: PersonKeys & { hash: s
     run("suppressionLifts", "DELETE FROM suppression_lifts WHERE email_key = ?1", key),
     run("suppressionHistory", "DELETE FROM suppression_history WHERE email_key = ?1", key),
     run("events", "DELETE FROM events WHERE contact_id = ?1", key),
+    // Their events not yet archived went with the rows above; the archive's rows of them keep a pseudonym that
+    // nothing links to them once this mapping (their random pseudonym and event-id secret) is gone.
+    run("archivePseudonyms", "DELETE FROM archive_pseudonyms WHERE contact_hash = ?1", hash),
+    { store: "archiveCursor", statement: cursorClampStatement(d1) },
     run("deliveries", `UPDATE OR IGNORE deliveries SET recipient = ?1, ${anonymise} WHERE recipient = ?3`, erasedRecipient(hash), now, key),
     // A job that already holds an anonymised claim for the person (erased before, then sent to again): this claim is
     // kept too, under a recipient of its own (its position makes it unique), never deleted.

@@ -406,3 +406,28 @@ export const signInAttempts = sqliteTable(
   },
   (t) => [index("sign_in_attempts_window").on(t.windowStart)],
 );
+
+/**
+ * Where the Parquet archive (src/archive/) stands in each event source: rows up to `after` are in R2. `seq` numbers
+ * the source's files (it names them, and never goes back); `planTo`/`planCutoff`, while set, are the range the next
+ * file holds, fixed before its put so that a run after a crash rewrites the same objects with the same rows.
+ */
+export const archiveCursor = sqliteTable("archive_cursor", {
+  source: text("source").primaryKey(),
+  after: integer("after").notNull().default(0),
+  seq: integer("seq").notNull().default(0),
+  planTo: integer("plan_to"),
+  /** Only rows stored (received_at) before this instant are in the planned range. */
+  planCutoff: integer("plan_cutoff"),
+});
+
+/**
+ * The archive's stand-in for a person: a random pseudonym (the `contact` column) and a random secret (the archived
+ * `event_id` is an HMAC of the event id under it), keyed by the keyed hash of the identity key (as tombstones are).
+ * Erasure deletes the row: nothing kept afterwards can recompute either from the address.
+ */
+export const archivePseudonyms = sqliteTable("archive_pseudonyms", {
+  contactHash: text("contact_hash").primaryKey(),
+  pseudonym: text("pseudonym").notNull(),
+  secret: text("secret").notNull(),
+});

@@ -17,7 +17,9 @@ import { personOf } from "./person";
 
 const DAY_MS = 86_400_000;
 
-type Counted = Exclude<ErasedStore, "suppressionKept" | "webhookAttempts" | "tombstone">;
+type Uncounted = "suppressionKept" | "webhookAttempts" | "tombstone" | "archiveCursor";
+type Counted = Exclude<ErasedStore, Uncounted>;
+const UNCOUNTED: ReadonlySet<ErasedStore> = new Set<Uncounted>(["suppressionKept", "webhookAttempts", "tombstone", "archiveCursor"]);
 
 export interface ErasureReport {
   email: string;
@@ -102,9 +104,10 @@ export async function erasePerson(env: Env, address: string, now = Date.now()): 
     deliveries: 0,
     webhookDeliveries: 0,
     webhookDeliveriesRedacted: 0,
+    archivePseudonyms: 0,
   };
   labelled.forEach(({ store }, i) => {
-    if (store !== "suppressionKept" && store !== "webhookAttempts" && store !== "tombstone") counts[store] += results[i]!.meta.changes;
+    if (!UNCOUNTED.has(store)) counts[store as Counted] += results[i]!.meta.changes;
   });
   const kept = await db
     .select({ hash: erasedSuppressions.addressHash })

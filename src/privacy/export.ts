@@ -13,10 +13,15 @@ const DAY_MS = 86_400_000;
 /** A bound on one answer; no real person comes near it (the answer says when it was reached). */
 export const MAX_EXPORTED_EVENTS = 100_000;
 
+/** What the export says of the archive (docs/SCALE.md, "The archive"). */
+export const ARCHIVE_HOLDS =
+  "their events, as pseudonymous rows: a random pseudonym instead of the address, event ids as HMACs under a random secret of theirs, links without query strings, no IP address, agent or bounce diagnostics. Erasure deletes the pseudonym and the secret: the rows stay (counts stay whole) but nothing links them to the person any more.";
+
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
 export async function exportPerson(env: Env, address: string, now = Date.now()) {
-  const { privacy } = config(env);
+  const { privacy, archive } = config(env);
+  const archiveRetention = archive.retentionDays;
   const person = await personOf(privacy, address);
   const db = database(env.DB);
   // Idempotency keys are kept as digests with answers that name nobody: nothing there is anyone's, once the rows
@@ -31,6 +36,10 @@ export async function exportPerson(env: Env, address: string, now = Date.now()) 
     campaignsOf(db, person.contactId, now - privacy.retentionDays * DAY_MS),
   ]);
   const counters = await counterEntries(env, campaignIds, [person.contactId]);
+  const pseudonym =
+    person.hash === null
+      ? null
+      : await env.DB.prepare("SELECT pseudonym FROM archive_pseudonyms WHERE contact_hash = ?1").bind(person.hash).first<string>("pseudonym");
   const { current, erased, lift, history } = suppression;
   return {
     email: address,
@@ -69,6 +78,13 @@ export async function exportPerson(env: Env, address: string, now = Date.now()) 
       createdAt: iso(w.createdAt),
       deliveredAt: iso(w.deliveredAt),
     })),
+    /** What the Parquet archive (R2) keeps of them: rows under a random pseudonym, which erasure unlinks for good. */
+    archive: {
+      holds: ARCHIVE_HOLDS,
+      retentionDays: archiveRetention,
+      /** Their pseudonym in the archive's `contact` column while it is linked to them; null if none was made yet. */
+      pseudonym,
+    },
     /** Always empty: keys are stored as keyed digests and their answers without addresses (kept for the field's sake). */
     idempotencyKeys: [] as Array<{ key: string; status: number | null; response: string | null; createdAt: string | null }>,
   };

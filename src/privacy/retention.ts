@@ -4,6 +4,7 @@ import { config } from "../config";
 import { log } from "../log";
 import { expireJobMessagesStatement } from "../db/job-messages";
 import { retentionStatement, type RetainedTable } from "../db/retention";
+import { cursorClampStatement } from "../archive/cursor";
 
 const DAY_MS = 86_400_000;
 /** Rows per DELETE: a statement that cannot run long, whatever the table's size. */
@@ -49,6 +50,8 @@ export async function applyRetention(
       if (meta.changes < options.chunk) pending = pending.filter((t) => t !== table);
     }
   }
+  // Deleting the newest events (all of them, on an idle deployment) would let new rows reuse archived positions.
+  if (removed.events > 0) await cursorClampStatement(env.DB).run();
   return {
     retentionDays,
     cutoff: new Date(cutoff).toISOString(),

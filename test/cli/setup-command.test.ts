@@ -26,7 +26,7 @@ describe("setup's wrangler runner", () => {
     const fake = spawnedFake();
     const toml = tempWranglerToml();
     const first = await runWith(fake.run, toml);
-    expect(first.output).toContain("Done: 11 change(s) made.");
+    expect(first.output).toContain("Done: 12 change(s) made.");
     expect(first.ok).toBe(true);
 
     const secrets = fake.state().workers["mail-tracker"]!;

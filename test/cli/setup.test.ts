@@ -105,7 +105,7 @@ describe("npm run setup", () => {
     for (const s of REQUIRED) expect(output).toContain(`would run: npx wrangler secret put ${s} -c ${toml}   (the value on stdin)`);
     expect(output).toContain(`reading: npx wrangler d1 list --json -c ${toml}`);
     expect(output).not.toContain("keep: ");
-    expect(output).toContain('Dry run: 10 change(s) would be made (the "would …" lines above); nothing was changed.');
+    expect(output).toContain('Dry run: 11 change(s) would be made (the "would …" lines above); nothing was changed.');
   });
 
   it("says how to log in when wrangler is not logged in, and runs nothing else", async () => {
@@ -172,6 +172,7 @@ describe("npm run setup", () => {
       "queues create mail-tracker-events-dlq",
       "queues create mail-tracker-send-dlq",
       "queues create mail-tracker-webhooks-dlq",
+      "r2 bucket create",
       ...REQUIRED.map((s) => `secret put ${s}`),
     ]);
   });
@@ -200,7 +201,7 @@ describe("npm run setup", () => {
     const toml = tempWranglerToml();
     writeFileSync(
       toml,
-      `${readFileSync(toml, "utf8")}\n[[r2_buckets]]\nbinding = "ARCHIVE"\nbucket_name = "mail-tracker-archive"\n\n[[r2_buckets]]\nbinding = "EU"\nbucket_name = "mail-tracker-eu"\njurisdiction = "eu"\n`,
+      `${readFileSync(toml, "utf8")}\n[[r2_buckets]]\nbinding = "EU"\nbucket_name = "mail-tracker-eu"\njurisdiction = "eu"\n`,
     );
     const fake = account({ buckets: { "": ["someone-elses"] } });
     const first = await runSetup(fake, toml);

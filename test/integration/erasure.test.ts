@@ -188,6 +188,7 @@ describe("DELETE /api/contacts/<email> and GET /api/contacts/<email>/export", ()
         events: 5,
         eventLinksRedacted: 0,
         webhookDeliveriesRedacted: 0,
+        archivePseudonyms: 0,
         deadLettersDeleted: 2,
         deadLettersRewritten: 1,
         suppressions: 1,

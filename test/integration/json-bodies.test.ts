@@ -32,6 +32,7 @@ const OTHER_BODY_ROUTES: Record<string, string> = {
   "POST /api/campaigns/:id/jobs/:jobId/send-dead-lettered": "no body",
   "POST /api/webhooks/:id/deliveries/:deliveryId/retry": "no body",
   "POST /api/account/resume": "no body",
+  "POST /api/archive/flush": "no body",
   "DELETE /api/suppressions/:email": "no body",
   "DELETE /api/contacts/:email": "no body",
   "DELETE /api/webhooks/:id": "no body",

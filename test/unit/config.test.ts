@@ -243,6 +243,27 @@ const cases: Case[] = [
     invalid: ["0", "-1", "1y", "36501"],
   },
   {
+    name: "ARCHIVE_RETENTION_DAYS",
+    // Unset: RETENTION_DAYS (395 by default).
+    read: (c) => c.archive.retentionDays,
+    fallback: 395,
+    valid: [
+      ["30", 30],
+      [3650, 3650],
+    ],
+    invalid: ["0", "-1", "1y", "36501"],
+  },
+  {
+    name: "ARCHIVE_FILE_EVENTS",
+    read: (c) => c.archive.fileEvents,
+    fallback: 10_000,
+    valid: [
+      ["1", 1],
+      [50_000, 50_000],
+    ],
+    invalid: ["0", "100001", "ten thousand"],
+  },
+  {
     name: "ERASURE_KEY",
     read: (c) => c.privacy.erasureKey,
     fallback: null,

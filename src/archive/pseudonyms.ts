@@ -1,0 +1,79 @@
+// The archive's stand-ins for people: a random pseudonym and a random secret per person, in D1 until they are erased.
+
+import { addressHash } from "../privacy/address-hash";
+import { decodeBase64Url, encodeBase64Url } from "../tracking/base64url";
+
+export interface Pseudonym {
+  pseudonym: string;
+  /** HMAC key for the person's archived event ids. */
+  key: CryptoKey;
+}
+
+const random = (bytes: number) => encodeBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
+
+/** Bound parameters per pseudonym insert, under D1's 100 per statement. */
+const PER_STATEMENT = 20;
+
+/**
+ * The pseudonym of each contact (identity key → its keyed hash in `hashes`), made on first use. `erasedAt` is each contact hash's tombstone as
+ * read before: a row is only made while that tombstone is unchanged, so an erasure racing this run never leaves a
+ * mapping behind (its events are gone, and the contact gets no pseudonym here; the caller drops their rows).
+ */
+export async function pseudonymsOf(
+  d1: D1Database,
+  hashes: ReadonlyMap<string, string>,
+  erasedAt: ReadonlyMap<string, number>,
+): Promise<Map<string, Pseudonym>> {
+  const all = [...hashes.values()];
+  const inserts: D1PreparedStatement[] = [];
+  for (let i = 0; i < all.length; i += PER_STATEMENT) {
+    const part = all.slice(i, i + PER_STATEMENT).map((h) => ({ h, p: random(12), s: random(16), e: erasedAt.get(h) ?? 0 }));
+    inserts.push(
+      d1
+        .prepare(
+          `INSERT INTO archive_pseudonyms (contact_hash, pseudonym, secret)
+           SELECT n.value ->> '$.h', n.value ->> '$.p', n.value ->> '$.s' FROM json_each(?1) AS n
+           WHERE NOT EXISTS (SELECT 1 FROM erasures WHERE address_hash = n.value ->> '$.h' AND erased_at > n.value ->> '$.e')
+           ON CONFLICT (contact_hash) DO NOTHING`,
+        )
+        .bind(JSON.stringify(part)),
+    );
+  }
+  if (inserts.length > 0) await d1.batch(inserts);
+  const { results } = all.length
+    ? await d1
+        .prepare("SELECT contact_hash AS hash, pseudonym, secret FROM archive_pseudonyms WHERE contact_hash IN (SELECT value FROM json_each(?1))")
+        .bind(JSON.stringify(all))
+        .all<{ hash: string; pseudonym: string; secret: string }>()
+    : { results: [] };
+  const byHash = new Map(results.map((r) => [r.hash, r]));
+  const out = new Map<string, Pseudonym>();
+  for (const [contact, hash] of hashes) {
+    const row = byHash.get(hash);
+    if (!row) continue;
+    const key = await crypto.subtle.importKey("raw", decodeBase64Url(row.secret)!, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    out.set(contact, { pseudonym: row.pseudonym, key });
+  }
+  return out;
+}
+
+/** The archived id of an event: 16 bytes of HMAC-SHA256 of its id under the person's secret, as hex. */
+export async function archivedEventId(key: CryptoKey, eventId: string): Promise<string> {
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(eventId)));
+  return Array.from(mac.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Each contact's keyed hash (as tombstones and erasure compute it). */
+export async function contactHashes(hashKey: CryptoKey, contacts: readonly string[]): Promise<Map<string, string>> {
+  return new Map(await Promise.all(contacts.map(async (c): Promise<[string, string]> => [c, await addressHash(hashKey, c)])));
+}
+
+/** Tombstones (erasures) of these contact hashes: when each was erased. */
+export async function tombstonesOf(d1: D1Database, hashes: readonly string[]): Promise<Map<string, number>> {
+  if (hashes.length === 0) return new Map();
+  const { results } = await d1
+    .prepare("SELECT address_hash AS hash, erased_at AS at FROM erasures WHERE address_hash IN (SELECT value FROM json_each(?1))")
+    .bind(JSON.stringify(hashes))
+    .all<{ hash: string; at: number }>();
+  return new Map(results.map((r) => [r.hash, r.at]));
+}
