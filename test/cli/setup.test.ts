@@ -199,10 +199,7 @@ describe("npm run setup", () => {
 
   it("creates every R2 bucket wrangler.toml names, in its jurisdiction, once", async () => {
     const toml = tempWranglerToml();
-    writeFileSync(
-      toml,
-      `${readFileSync(toml, "utf8")}\n[[r2_buckets]]\nbinding = "EU"\nbucket_name = "mail-tracker-eu"\njurisdiction = "eu"\n`,
-    );
+    writeFileSync(toml, `${readFileSync(toml, "utf8")}\n[[r2_buckets]]\nbinding = "EU"\nbucket_name = "mail-tracker-eu"\njurisdiction = "eu"\n`);
     const fake = account({ buckets: { "": ["someone-elses"] } });
     const first = await runSetup(fake, toml);
     expect(first.ok).toBe(true);
