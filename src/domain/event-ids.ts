@@ -1,6 +1,7 @@
 // Event ids that more than one source derives, so that the same happening is stored and counted once.
 
 import { normalizeEmail } from "./email";
+import { hex } from "./hex";
 
 /**
  * A send's id comes from SES's MessageId: the sender records it when SES accepts the message, and SES's own
@@ -17,5 +18,5 @@ export function sendEventId(sesMessageId: string): string {
  */
 export async function unsubscribeEventId(campaignId: string, address: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${campaignId}\n${normalizeEmail(address)}`));
-  return `unsub-${[...new Uint8Array(digest, 0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `unsub-${hex(new Uint8Array(digest, 0, 16))}`;
 }

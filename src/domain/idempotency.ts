@@ -1,5 +1,7 @@
 // Idempotency-Key rules (Stripe's convention, IETF draft-ietf-httpapi-idempotency-key-header): plain data in, a verdict out.
 
+import { hex } from "./hex";
+
 /** How long a key and its answer are kept: a repeat within this window gets the first answer. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /**
@@ -35,7 +37,7 @@ export function canonicalJson(value: unknown): string {
 /** What a key is bound to: the method, the path and the body, hashed (SHA-256, hex). */
 export async function requestFingerprint(method: string, path: string, body: unknown): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${method} ${path}\n${canonicalJson(body)}`));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(new Uint8Array(digest));
 }
 
 /** A key's stored record, as far as deciding goes. */

@@ -15,12 +15,13 @@
 
 import type { KeyRing } from "./keys";
 import { finishToken, type PreparedToken, type RecipientFields, recipientTokens, type TokenKind, type TokenPayload } from "./token";
+import { hex } from "../domain/hex";
 
 const NONCE_BYTES = 16;
 
 function freshNonce(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(bytes);
 }
 
 export class TokenPlaceholders {
