@@ -1,7 +1,7 @@
 // The archive's stand-ins for people: a random pseudonym and a random secret per person, in D1 until they are erased.
 
-import { addressHash } from "../privacy/address-hash";
 import { decodeBase64Url, encodeBase64Url } from "../tracking/base64url";
+import { hex } from "../domain/hex";
 
 export interface Pseudonym {
   pseudonym: string;
@@ -60,20 +60,5 @@ export async function pseudonymsOf(
 /** The archived id of an event: 16 bytes of HMAC-SHA256 of its id under the person's secret, as hex. */
 export async function archivedEventId(key: CryptoKey, eventId: string): Promise<string> {
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(eventId)));
-  return Array.from(mac.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Each contact's keyed hash (as tombstones and erasure compute it). */
-export async function contactHashes(hashKey: CryptoKey, contacts: readonly string[]): Promise<Map<string, string>> {
-  return new Map(await Promise.all(contacts.map(async (c): Promise<[string, string]> => [c, await addressHash(hashKey, c)])));
-}
-
-/** Tombstones (erasures) of these contact hashes: when each was erased. */
-export async function tombstonesOf(d1: D1Database, hashes: readonly string[]): Promise<Map<string, number>> {
-  if (hashes.length === 0) return new Map();
-  const { results } = await d1
-    .prepare("SELECT address_hash AS hash, erased_at AS at FROM erasures WHERE address_hash IN (SELECT value FROM json_each(?1))")
-    .bind(JSON.stringify(hashes))
-    .all<{ hash: string; at: number }>();
-  return new Map(results.map((r) => [r.hash, r.at]));
+  return hex(mac.subarray(0, 16));
 }

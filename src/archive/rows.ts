@@ -3,7 +3,8 @@
 
 import { redactAll } from "../domain/identity";
 import type { ArchivedEvent } from "./parquet";
-import { archivedEventId, contactHashes, pseudonymsOf, tombstonesOf } from "./pseudonyms";
+import { contactHashes, tombstonesOf } from "../privacy/tombstones";
+import { archivedEventId, pseudonymsOf } from "./pseudonyms";
 import type { SourceRow } from "./source";
 
 /** A link as archived: scheme, host and path only (a query string or fragment can carry anything), addresses redacted. */

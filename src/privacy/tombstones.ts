@@ -27,14 +27,9 @@ export async function withoutErased<E extends TrackingEvent>(
   const key = erasureKey(privacy.erasureKey);
   const contacts = [...new Set(list.flatMap((e) => (e.contactId === null ? [] : [e.contactId])))];
   if (!key || contacts.length === 0) return list;
-  const cryptoKey = await key;
-  const hashes = new Map(await Promise.all(contacts.map(async (c): Promise<[string, string]> => [c, await addressHash(cryptoKey, c)])));
-  const { results } = await d1
-    .prepare("SELECT address_hash AS hash, erased_at AS at FROM erasures WHERE address_hash IN (SELECT value FROM json_each(?1))")
-    .bind(JSON.stringify([...hashes.values()]))
-    .all<{ hash: string; at: number }>();
-  if (results.length === 0) return list;
-  const erasedAt = new Map(results.map((r) => [r.hash, r.at]));
+  const hashes = await contactHashes(await key, contacts);
+  const erasedAt = await tombstonesOf(d1, [...hashes.values()]);
+  if (erasedAt.size === 0) return list;
   const dropped: E[] = [];
   const kept = list.filter((e) => {
     const at = e.contactId === null ? undefined : erasedAt.get(hashes.get(e.contactId)!);
@@ -47,6 +42,21 @@ export async function withoutErased<E extends TrackingEvent>(
   const hashOf = (d: PermanentDecision) => hashes.get(identityKey(d.email))!;
   if (permanent.length > 0) await d1.batch(permanent.map((d) => keepErasedSuppression(d1, hashOf(d), d, erasedAt.get(hashOf(d))!)));
   return kept;
+}
+
+/** Each contact's keyed hash, as tombstones and erasure compute it. */
+export async function contactHashes(hashKey: CryptoKey, contacts: readonly string[]): Promise<Map<string, string>> {
+  return new Map(await Promise.all(contacts.map(async (c): Promise<[string, string]> => [c, await addressHash(hashKey, c)])));
+}
+
+/** The tombstones of these contact hashes: when each was erased (absent: never). */
+export async function tombstonesOf(d1: D1Database, hashes: readonly string[]): Promise<Map<string, number>> {
+  if (hashes.length === 0) return new Map();
+  const { results } = await d1
+    .prepare("SELECT address_hash AS hash, erased_at AS at FROM erasures WHERE address_hash IN (SELECT value FROM json_each(?1))")
+    .bind(JSON.stringify(hashes))
+    .all<{ hash: string; at: number }>();
+  return new Map(results.map((r) => [r.hash, r.at]));
 }
 
 /** As erasure itself keeps a suppression: a permanent one is never replaced by one that expires. */
