@@ -70,7 +70,9 @@ async function writeRange(run: Run, cursor: Cursor & { plan: NonNullable<Cursor[
   const byDate = new Map<string, ArchivedEvent[]>();
   for (const r of rows) {
     const date = utcDate(r.occurredAt);
-    byDate.set(date, [...(byDate.get(date) ?? []), r]);
+    const list = byDate.get(date);
+    if (list) list.push(r);
+    else byDate.set(date, [r]);
   }
   const files: WrittenFile[] = [];
   for (const [date, list] of [...byDate].sort(([a], [b]) => a.localeCompare(b))) {
