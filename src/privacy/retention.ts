@@ -29,6 +29,17 @@ export interface RetentionReport {
   more: boolean;
 }
 
+/**
+ * One chunk of a table. Deleting the newest events (all of them, on an idle deployment) would let new rows reuse
+ * archived positions: the archive cursor is lowered in the same transaction, so no event is stored in between.
+ */
+async function deleteChunk(d1: D1Database, table: RetainedTable, cutoff: number, chunk: number): Promise<D1Result> {
+  const statement = retentionStatement(d1, table, cutoff, chunk);
+  if (table !== "events") return statement.run();
+  const [deleted] = await d1.batch([statement, cursorClampStatement(d1)]);
+  return deleted!;
+}
+
 export async function applyRetention(
   env: Env,
   now = Date.now(),
@@ -44,14 +55,12 @@ export async function applyRetention(
   while (pending.length > 0 && statements < options.budget) {
     for (const table of [...pending]) {
       if (statements >= options.budget) break;
-      const { meta } = await retentionStatement(env.DB, table, cutoff, options.chunk).run();
+      const { meta } = await deleteChunk(env.DB, table, cutoff, options.chunk);
       statements++;
       removed[table] += meta.changes;
       if (meta.changes < options.chunk) pending = pending.filter((t) => t !== table);
     }
   }
-  // Deleting the newest events (all of them, on an idle deployment) would let new rows reuse archived positions.
-  if (removed.events > 0) await cursorClampStatement(env.DB).run();
   return {
     retentionDays,
     cutoff: new Date(cutoff).toISOString(),
