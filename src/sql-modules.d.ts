@@ -6,9 +6,6 @@ declare module "*.sql" {
 
 // drizzle-kit's durable-sqlite output (src/*/migrations/migrations.js, generated JavaScript): ObjectMigrations.
 declare module "*/migrations/migrations.js" {
-  const bundle: {
-    journal: { entries: Array<{ idx: number; when: number; tag: string; breakpoints: boolean }> };
-    migrations: Record<string, string>;
-  };
+  const bundle: import("./db/object-migrations").ObjectMigrations;
   export default bundle;
 }

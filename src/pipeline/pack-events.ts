@@ -35,8 +35,7 @@ export function packEvents(events: readonly TrackingEvent[], sizes: readonly num
     if (current.length > 0 && bytes + added > maxBytes) {
       out.push(envelope(current));
       current = [];
-      bytes = ENVELOPE_BYTES;
-      bytes += sizes[i]!;
+      bytes = ENVELOPE_BYTES + sizes[i]!;
     } else bytes += added;
     current.push(event);
   });
