@@ -71,7 +71,7 @@ export default defineConfig(async () => {
             TEST_FIXTURES: { files: readFixtureTree(FIXTURE_DIRS) },
             // The cron triggers of wrangler.toml, so the worker's dispatch on them is checked against it.
             TEST_CRONS: wrangler.triggers?.crons ?? [],
-            // Every consumer's max_retries, so the retry budgets in src/pipeline/queues.ts are checked against it.
+            // Every consumer's max_retries, so the retry budgets in src/config/queues.ts are checked against it.
             TEST_QUEUE_MAX_RETRIES: Object.fromEntries(
               (wrangler.queues.consumers ?? []).map((c: { queue: string; max_retries?: number }) => [c.queue, c.max_retries ?? 3]),
             ),

@@ -87,7 +87,7 @@ At the edge nothing waits for classification: the request's method, \`Accept\` a
 event (three property reads, the difference of the last two rows), and the pixel and click answers are unchanged, so the
 pixel and click benchmarks above were not re-run for this change.
 
-Refreshing the network lists (the daily cron, src/machine/refresh.ts), on Node: parsing and compacting
+Refreshing the network lists (the daily cron, src/cron/network-lists.ts), on Node: parsing and compacting
 ${num(c.refresh.repeated.rows, 0)} rows of Apple's egress file (the recorded excerpt repeated to the real file's size) took
 ${num(c.refresh.repeated.cpuMillis, 0)} ms of CPU; ${num(c.refresh.distinct.rows, 0)} rows of which no two merge (the worst case for sorting
 and size) ${num(c.refresh.distinct.cpuMillis, 0)} ms, encoding to ${num(c.refresh.distinct.bytes / 1e6, 1)} MB. A Cron Trigger on the Workers

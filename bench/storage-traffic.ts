@@ -2,7 +2,7 @@
 // mails, a click for 5 %), the SES ones as signed SNS notifications for /sns and the opens and clicks as pixel and
 // click requests to the edge, each through the production path.
 import { CAMPAIGN_TAG, CONTACT_TAG, encodeTagValue } from "../src/ses/tags.ts";
-import { keyRing } from "../src/tracking/keys.ts";
+import { keyRing } from "../src/config/tracking-keys.ts";
 import { clickPath, pixelPath } from "../src/tracking/links.ts";
 import { signToken } from "../src/tracking/token.ts";
 import { readFixtureFile } from "../test/support/fixture-files.ts";

@@ -1,6 +1,6 @@
 // The text of .dev.vars: parsing it, and filling what `npm start` generates (pure, so the tests can check it).
-import { encodeBase64Url } from "../src/tracking/base64url";
-import { newKeySecret } from "../src/tracking/keys";
+import { encodeBase64Url } from "../src/lib/base64url";
+import { newKeySecret } from "../src/config/tracking-keys";
 
 /** The local SES v2 emulator's default address (aws-ses-v2-local), run by `npm start`. */
 export const LOCAL_SES_ENDPOINT = "http://127.0.0.1:8005";

@@ -2,8 +2,8 @@
 import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { LinksRequest } from "../src/domain/schemas";
-import { parseConfig } from "../src/config";
-import { trackingKeyRing } from "../src/tracking/keys";
+import { parseConfig } from "../src/config/config";
+import { trackingKeyRing } from "../src/config/tracking-keys";
 import { mintLinks } from "../src/tracking/links";
 import { readDevVars } from "./dev-vars";
 
@@ -31,7 +31,7 @@ if (!parsed.success) {
 }
 
 const devVars = readDevVars();
-/** What minting reads, from the shell or else .dev.vars, checked as the worker checks it (src/config.ts). */
+/** What minting reads, from the shell or else .dev.vars, checked as the worker checks it (src/config/config.ts). */
 const pick = (name: string) => process.env[name] || devVars[name];
 try {
   const { tracking } = parseConfig({

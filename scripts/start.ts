@@ -2,8 +2,8 @@
 // server (its startWorker API: what `wrangler dev` runs, with the bindings it would drop) on 127.0.0.1:8787.
 import { spawnSync } from "node:child_process";
 import { unstable_readConfig, unstable_startWorker } from "wrangler";
-import { parseTopicAllowList } from "../src/sns/topics";
-import { keyRing } from "../src/tracking/keys";
+import { parseTopicAllowList } from "../src/config/sns-topics";
+import { keyRing } from "../src/config/tracking-keys";
 import { mintLinks } from "../src/tracking/links";
 import { DEV_VARS, ensureDevVars, LOCAL_SES_ENDPOINT, LOCAL_SNS_TOPIC_ARN, readDevVars } from "./dev-vars";
 import { localWorkerBindings } from "./local-bindings";

@@ -17,9 +17,9 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import newsletter from "../../test/fixtures/newsletter.html?raw";
-import { decodeBase64Url, encodeBase64Url } from "../../src/tracking/base64url";
+import { decodeBase64Url, encodeBase64Url } from "../../src/lib/base64url";
 import { instrumentHtml, type InstrumentOptions, trackableDestination } from "../../src/tracking/instrument";
-import { keyRing } from "../../src/tracking/keys";
+import { keyRing } from "../../src/config/tracking-keys";
 import { finishToken, type PreparedToken, recipientTokens, signToken } from "../../src/tracking/token";
 import { benchLine, clockFacts, iterationsFor, rotated, timeIterations } from "./timing";
 

@@ -11,7 +11,7 @@ import worker from "../../src/index";
 import { insertEventStatements } from "../../src/db/events";
 import { envelope, type TrackingEvent } from "../../src/domain/events";
 import { applyEvents } from "../../src/pipeline/apply";
-import { EVENTS_QUEUE } from "../../src/pipeline/queues";
+import { EVENTS_QUEUE } from "../../src/config/queues";
 import { benchLine } from "./timing";
 
 const EVENTS = 2000;

@@ -5,7 +5,7 @@
 // wrangler.toml, this file as its entry); `wrangler deploy` builds src/index.ts, so the route never ships. Seeding
 // through the real path (POST /sns or the pixel, the queue, D1) would take hours for a million events on 2 cores.
 import worker from "../../src/index";
-import { campaignStats } from "../../src/stats/counters";
+import { campaignStats } from "../../src/objects/stats-client";
 import { SEED_PATH, seedEvent, type SeedRequest } from "./stats-seed";
 
 // A worker module may export only handlers and classes: the generator lives in ./stats-seed.ts.

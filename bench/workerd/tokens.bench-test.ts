@@ -13,7 +13,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import worker from "../../src/index";
-import { keyRing } from "../../src/tracking/keys";
+import { keyRing } from "../../src/config/tracking-keys";
 import { clickPath, pixelPath } from "../../src/tracking/links";
 import { signToken, verifyToken, type TokenPayload, type TokenVersion } from "../../src/tracking/token";
 import { ORIGIN, recordingQueue } from "../../test/support/helpers";

@@ -1,7 +1,7 @@
 // Step 5, first half: the values the worker needs, printed, compared with wrangler.toml's [vars], written with --write.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { parseTopicAllowList } from "../../src/sns/topics";
+import { parseTopicAllowList } from "../../src/config/sns-topics";
 import type { Report } from "./report";
 import { readVars, setVars, tomlString } from "./toml-vars";
 

@@ -1,10 +1,10 @@
 // Preflight checks: plain functions over the parsed wrangler configuration and the outputs of wrangler commands.
 
-import { parseConfig } from "../../src/config";
+import { parseConfig } from "../../src/config/config";
 import { SECRET_GENERATORS } from "../dev-vars-text";
-import { ConfigError } from "../../src/errors";
-import { KeyConfigError, parseKeySpec } from "../../src/tracking/keys";
-import { isTopicArn, parseTopicAllowList } from "../../src/sns/topics";
+import { ConfigError } from "../../src/lib/errors";
+import { KeyConfigError, parseKeySpec } from "../../src/config/tracking-keys";
+import { isTopicArn, parseTopicAllowList } from "../../src/config/sns-topics";
 
 /** The parts of wrangler's parsed configuration (unstable_readConfig) that preflight looks at. */
 export interface ConfigView {
@@ -185,7 +185,7 @@ export function checkSending(config: ConfigView, set: CommandResult<string[]>): 
   };
 }
 
-/** Every [vars] value, through the worker's own parser (src/config.ts): what it would refuse with 503 misconfigured. */
+/** Every [vars] value, through the worker's own parser (src/config/config.ts): what it would refuse with 503 misconfigured. */
 export function checkVariables(config: ConfigView): CheckResult {
   const title = "[vars]";
   try {

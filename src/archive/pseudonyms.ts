@@ -1,6 +1,6 @@
 // The archive's stand-ins for people: a random pseudonym and a random secret per person, in D1 until they are erased.
 
-import { decodeBase64Url, encodeBase64Url } from "../tracking/base64url";
+import { decodeBase64Url, encodeBase64Url } from "../lib/base64url";
 import { hex } from "../domain/hex";
 
 export interface Pseudonym {

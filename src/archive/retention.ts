@@ -1,8 +1,8 @@
 // Archive retention: the cron deletes the files of dates older than ARCHIVE_RETENTION_DAYS (local R2 has no
 // lifecycle rules, and the deployment's own rule stays in its own code).
 
-import { config } from "../config";
-import { log } from "../log";
+import { config } from "../config/config";
+import { log } from "../lib/log";
 import { ARCHIVE_PREFIX, keyDate, utcDate } from "./keys";
 
 const DAY_MS = 86_400_000;

@@ -76,7 +76,7 @@ function fromD1(r: D1Row): SourceRow {
 /**
  * Today's source: D1's events table by rowid (D1 commits one transaction at a time, so a row committed later has a
  * larger rowid). SQLite reuses the largest rowids once they are deleted: whatever deletes events lowers the cursor
- * with them (cursorClampStatement, src/archive/cursor.ts).
+ * with them (cursorClampStatement, src/db/archive-cursor.ts).
  */
 export function d1EventSource(d1: D1Database): EventSource {
   return {

@@ -1,10 +1,10 @@
 // The archive writer: settled events after the cursor, grouped by UTC date, to Parquet in R2, exactly once.
 
-import { config, type ArchiveConfig } from "../config";
-import { ConfigError } from "../errors";
+import { config, type ArchiveConfig } from "../config/config";
+import { ConfigError } from "../lib/errors";
 import { erasureKey } from "../privacy/address-hash";
 import { WINDOW_MS } from "../stats/click-window";
-import { advanceCursor, planRange, readCursor, type Cursor } from "./cursor";
+import { advanceCursor, planRange, readCursor, type Cursor } from "../db/archive-cursor";
 import { archiveKey, utcDate } from "./keys";
 import { archiveParquet, type ArchivedEvent } from "./parquet";
 import { archivedRows } from "./rows";

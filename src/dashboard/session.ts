@@ -6,7 +6,7 @@
 // Nothing is stored server-side: a session ends when it expires, when the browser drops the cookie (sign-out), or
 // for every browser at once when API_TOKEN changes.
 
-import { decodeBase64Url, encodeBase64Url } from "../tracking/base64url";
+import { decodeBase64Url, encodeBase64Url } from "../lib/base64url";
 
 /** How long a session lasts after sign-in, in seconds: a working day; then the token is asked for again. */
 export const SESSION_TTL_SECONDS = 12 * 3600;

@@ -1,7 +1,7 @@
 // Per-campaign tracking switches in D1: read with defaults, written as a whole.
 
 import { eq } from "drizzle-orm";
-import type { TrackSwitches } from "../tracking/instrument";
+import type { TrackSwitches } from "../domain/track-switches";
 import type { Db } from "./client";
 import { campaignSettings } from "./schema";
 

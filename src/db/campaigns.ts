@@ -2,7 +2,7 @@
 
 import { and, desc, eq, getTableColumns, lt, or, sql } from "drizzle-orm";
 import type { TrackingEvent } from "../domain/events";
-import { chunk, rowsPerStatement } from "./chunk";
+import { chunk, rowsPerStatement } from "../lib/chunk";
 import { database, prepare, type Db } from "./client";
 import { campaigns } from "./schema";
 

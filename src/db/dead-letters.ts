@@ -1,7 +1,7 @@
 // The dead_letters table: storing queue messages once, listing them page by page, and recording their replay.
 
 import { and, asc, count, eq, getTableColumns, gt, inArray, or, sql } from "drizzle-orm";
-import { chunk, rowsPerStatement } from "./chunk";
+import { chunk, rowsPerStatement } from "../lib/chunk";
 import { database, prepare, runBatch, type Db } from "./client";
 import { deadLetters, type DeadLetterStatus } from "./schema";
 

@@ -1,7 +1,7 @@
 // Deliveries in D1: each campaign recipient's claim, taken before its SES call and settled after it.
 
 import { and, asc, count, eq, gt, inArray, not, sql } from "drizzle-orm";
-import { chunk } from "./chunk";
+import { chunk } from "../lib/chunk";
 import type { Db } from "./client";
 import { ERASED_FROM, ERASED_TO } from "./person-erasure";
 import { deliveries, sendJobs } from "./schema";

@@ -3,7 +3,7 @@
 import { getTableColumns, inArray } from "drizzle-orm";
 import type { TrackingEvent } from "../domain/events";
 import { storedIp } from "../domain/ip";
-import { chunk, rowsPerStatement } from "./chunk";
+import { chunk, rowsPerStatement } from "../lib/chunk";
 import { database, prepare, type Db } from "./client";
 import { events } from "./schema";
 

@@ -1,6 +1,6 @@
 // Changing the stored verdict of clicks that their ±10 s window relabelled, and what the counters need to follow.
 
-import { chunk, D1_MAX_BOUND_PARAMETERS } from "./chunk";
+import { chunk, D1_MAX_BOUND_PARAMETERS } from "../lib/chunk";
 
 export interface Label {
   id: string;

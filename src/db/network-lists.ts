@@ -1,6 +1,6 @@
 // The stored network lists in D1: the copy in force, its parts, and swapping a new copy in.
 
-import { decodeBase64Url, encodeBase64Url } from "../tracking/base64url";
+import { decodeBase64Url, encodeBase64Url } from "../lib/base64url";
 
 const CURRENT = "current";
 /** Bytes per stored part: base64url makes it a third larger, well under D1's 2 MB row limit. */

@@ -5,7 +5,7 @@
 
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
-import { log } from "../log";
+import { log } from "../lib/log";
 
 /** What drizzle-kit writes to <out>/migrations.js: the journal and each migration's SQL by `m<idx>`. */
 export interface ObjectMigrations {

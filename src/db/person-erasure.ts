@@ -1,6 +1,6 @@
 // Erasing one person from D1: the statements of one transaction, each labelled with the store its changes count for.
 
-import { cursorClampStatement } from "../archive/cursor";
+import { cursorClampStatement } from "./archive-cursor";
 import type { PersonKeys } from "./person-records";
 
 /** What an erased person's send claims are keyed by instead of their address: still one per job, still unique. */

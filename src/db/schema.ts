@@ -188,7 +188,7 @@ export const campaignSettings = sqliteTable("campaign_settings", {
 
 /**
  * The network lists human-or-machine classification uses, as the last good refresh stored them
- * (src/machine/refresh.ts): the encoded lists (src/machine/networks.ts) cut into parts under D1's row size limit,
+ * (src/cron/network-lists.ts): the encoded lists (src/machine/networks.ts) cut into parts under D1's row size limit,
  * base64url text. A refresh writes its parts and moves `network_lists_current` to them in one transaction, so a
  * reader never sees half a copy and a failed refresh leaves the last good one.
  */

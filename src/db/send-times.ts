@@ -1,6 +1,6 @@
 // When each (campaign, contact) was first sent to: the send time human-or-machine classification is told about.
 
-import { chunk, D1_MAX_BOUND_PARAMETERS } from "./chunk";
+import { chunk, D1_MAX_BOUND_PARAMETERS } from "../lib/chunk";
 
 export interface Recipient {
   campaignId: string;

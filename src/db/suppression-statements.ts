@@ -1,6 +1,6 @@
 // Suppression decisions as SQL that runs in the same D1 batch as the event inserts, idempotently.
 
-import type { SuppressionConfig } from "../config";
+import type { SuppressionConfig } from "../config/config";
 import type { Decision, DeliveryDecision, PermanentDecision, SoftBounceDecision } from "../domain/suppression-rules";
 
 // Events older than the address's last manual lift never suppress it again, even when replayed.

@@ -2,7 +2,7 @@
 
 import { eq } from "drizzle-orm";
 import { identityKey } from "../domain/identity";
-import { ConfigError } from "../errors";
+import { ConfigError } from "../lib/errors";
 import { isActive, type Suppression, type SuppressionReason } from "../domain/suppression";
 import type { Db } from "./client";
 import { erasedSuppressions, suppressions } from "./schema";

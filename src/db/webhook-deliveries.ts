@@ -1,7 +1,7 @@
 // Webhook deliveries and their attempts in D1: made once per endpoint and event, claimed per attempt, settled after.
 
 import { and, asc, desc, eq, getTableColumns, inArray, lt, lte, or, sql } from "drizzle-orm";
-import { chunk, rowsPerStatement } from "./chunk";
+import { chunk, rowsPerStatement } from "../lib/chunk";
 import { prepare, runBatch, type Db } from "./client";
 import { webhookAttempts, webhookDeliveries, webhookEndpoints, type WebhookDeliveryState } from "./schema";
 

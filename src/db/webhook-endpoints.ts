@@ -1,9 +1,15 @@
 // Webhook endpoints in D1: create, read, page, change, delete (with their deliveries), rotate secrets, health.
 
 import { and, asc, count, eq, gt, or, sql } from "drizzle-orm";
-import type { EndpointFilter } from "../webhooks/tasks";
 import { prepare, runBatch, type Db } from "./client";
 import { webhookAttempts, webhookDeliveries, webhookEndpoints } from "./schema";
+
+/** What fan-out needs of an endpoint. */
+export interface EndpointFilter {
+  id: string;
+  eventTypes: readonly string[] | null;
+  campaignId: string | null;
+}
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type NewEndpoint = Pick<EndpointRow, "id" | "url" | "description" | "eventTypes" | "campaignId" | "secret">;

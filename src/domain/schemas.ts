@@ -2,7 +2,7 @@
 
 import * as v from "valibot";
 import { MAX_EMAIL_LENGTH } from "./email";
-import { MAX_URL_BYTES, normalizeDestination } from "../tracking/token";
+import { MAX_URL_BYTES, normalizeDestination } from "./destination";
 
 /** A validation's outcome: the value, or the first problem as "path: message" (the API's and the dead letters' words). */
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };

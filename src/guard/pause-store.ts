@@ -3,7 +3,7 @@
 // Shared by the campaign's CampaignStats object and the AccountGuard object. Everything here is synchronous SQL,
 // so a decision and the counts it was made on commit together (no await between them).
 
-import { crossing, ZERO_TALLY, type Crossing, type PauseReason, type Tally, type Thresholds } from "./rules";
+import { crossing, ZERO_TALLY, type Crossing, type PauseReason, type Tally, type Thresholds } from "../domain/guard-rules";
 
 /** The guard's one row (its table: src/guard/guard-table.ts, created by each object's migrations). */
 const ONE_ROW = "INSERT INTO guard (k) VALUES (1) ON CONFLICT DO NOTHING";
@@ -206,4 +206,9 @@ export class PauseStore {
   acknowledge(id: string): void {
     this.sql.exec("UPDATE guard SET notice = NULL WHERE k = 1 AND json_extract(notice, '$.id') = ?", id);
   }
+}
+
+/** A campaign's guard as its object reports it: the state and the settings it runs with. */
+export interface CampaignGuardState extends GuardState {
+  settings: GuardSettings;
 }

@@ -1,6 +1,6 @@
 // The guard as the stats API shows it: the campaign's own state, the account's pause, and whether sends are held.
 
-import type { CampaignGuardState } from "../stats/campaign-stats";
+import type { CampaignGuardState } from "./pause-store";
 import type { GuardState } from "./pause-store";
 
 export function guardReport(campaign: CampaignGuardState, account: GuardState) {

@@ -1,5 +1,5 @@
 // The AccountGuard object's SQLite schema (Drizzle): the source of its migrations in src/guard/migrations/
-// (`npm run db:generate`; docs/DURABLE-OBJECT-MIGRATIONS.md). Queries stay raw SQL (src/guard/account-guard.ts).
+// (`npm run db:generate`; docs/DURABLE-OBJECT-MIGRATIONS.md). Queries stay raw SQL (src/objects/account-guard.ts).
 
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 

@@ -5,7 +5,7 @@
 // when it changed. Anything that goes wrong leaves the lists in force as they are: the bundled ones until a stored
 // copy was installed, then the last one installed.
 import { storedListsBytes, storedListsHead } from "../db/network-lists";
-import { log } from "../log";
+import { log } from "../lib/log";
 import { bundledNetworkLists, decodeNetworkLists, setNetworkLists } from "./networks";
 
 export const CHECK_EVERY_MS = 10 * 60_000;

@@ -1,6 +1,6 @@
 // Applying events to storage: the one function every consumer path calls, idempotent on event ids.
 
-import { config } from "../config";
+import { config } from "../config/config";
 import { campaignSpans, upsertCampaignStatements } from "../db/campaigns";
 import { database, runBatch } from "../db/client";
 import { insertEventStatements } from "../db/events";
@@ -8,10 +8,10 @@ import { suppressionStatements } from "../db/suppression-statements";
 import type { TrackingEvent } from "../domain/events";
 import { decide } from "../domain/suppression-rules";
 import { syncPendingSuppressions } from "../ses/suppression-sync";
-import { countEvents } from "../stats/counters";
+import { countEvents } from "../objects/stats-client";
 import { enqueueWebhooks, trackingWebhookEvent } from "../webhooks/fanout";
-import { acknowledgeNotices, noticeEvent, recordAccountActivity } from "../guard/activity";
-import { log } from "../log";
+import { acknowledgeNotices, noticeEvent, recordAccountActivity } from "./account-activity";
+import { log } from "../lib/log";
 import { withoutErased } from "../privacy/tombstones";
 import { classifyEvents, type ClassifiedEvent } from "./classify";
 

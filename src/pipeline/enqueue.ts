@@ -1,7 +1,7 @@
 // Putting events on the events queue: awaited where the caller can still answer 5xx, in the background at the edge.
 
 import { envelope, type TrackingEvent } from "../domain/events";
-import { log } from "../log";
+import { log } from "../lib/log";
 import { coalescedSend } from "./send-coalescer";
 
 export async function enqueueEvents(queue: Queue, events: TrackingEvent[]): Promise<void> {

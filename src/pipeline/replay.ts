@@ -1,6 +1,6 @@
 // Replaying dead letters: their events go through the same idempotent apply as the queue consumer's.
 
-import { chunk } from "../db/chunk";
+import { chunk } from "../lib/chunk";
 import { database } from "../db/client";
 import {
   countPendingDeadLetters,
@@ -15,9 +15,9 @@ import {
 } from "../db/dead-letters";
 import { readEnvelope, type TrackingEvent } from "../domain/events";
 import { applyEvents } from "./apply";
-import { settleEach } from "./isolate";
-import { SEND_DLQ, SEND_QUEUE } from "./queues";
-import { log } from "../log";
+import { settleEach } from "../lib/isolate";
+import { SEND_DLQ, SEND_QUEUE } from "../config/queues";
+import { log } from "../lib/log";
 
 export interface ReplayReport {
   /** Message ids whose events are now stored and counted. */

@@ -6,12 +6,12 @@
 // is never rotated. Why keyed at all: addresses are guessable, so a plain (or publicly salted) hash of one could be
 // reversed by hashing candidate addresses; without the key, the stored hash reveals nothing.
 
-import type { PrivacyConfig } from "../config";
+import type { PrivacyConfig } from "../config/config";
 import { identityKey } from "../domain/identity";
-import { ConfigError } from "../errors";
-import { PromiseCache } from "../sns/promise-cache";
-import { decodeBase64Url, encodeBase64Url } from "../tracking/base64url";
-import { deriveKey } from "../tracking/keys";
+import { ConfigError } from "../lib/errors";
+import { PromiseCache } from "../lib/promise-cache";
+import { decodeBase64Url, encodeBase64Url } from "../lib/base64url";
+import { deriveKey } from "../config/tracking-keys";
 
 const MIN_SECRET_BYTES = 32;
 const keys = new PromiseCache<CryptoKey>(8);

@@ -1,7 +1,7 @@
 // The per-contact entries of campaign counters: read and erased across the campaigns that may hold a person.
 
-import type { ContactEntries, ErasedEntries } from "../stats/campaign-stats";
-import { campaignStats } from "../stats/counters";
+import type { ContactEntries, ErasedEntries } from "../objects/campaign-stats";
+import { campaignStats } from "../objects/stats-client";
 
 /** Durable Object calls in flight at once: erasure and export are rare, so they go in small waves, not one burst. */
 const IN_FLIGHT = 8;

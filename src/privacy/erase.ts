@@ -1,14 +1,14 @@
 // The right to erasure: one person removed from every store that names them, aggregate counts left as they were.
 
 import { eq } from "drizzle-orm";
-import { config } from "../config";
+import { config } from "../config/config";
 import { database } from "../db/client";
-import { ConfigError } from "../errors";
+import { ConfigError } from "../lib/errors";
 import { erasureStatements, tombstoneStatement, type DeadLetterChange, type ErasedStore } from "../db/person-erasure";
 import { campaignsOf, deadLettersMentioning, othersEventLinksNaming, othersWebhookPayloadsNaming } from "../db/person-records";
 import { erasedSuppressions } from "../db/schema";
 import { redact } from "../domain/identity";
-import { accountGuard } from "../guard/account-guard";
+import { accountGuard } from "../objects/account-guard";
 import { eraseCounterEntries } from "./counters";
 import { eraseFromBody } from "./dead-letter-bodies";
 import { personEventIds } from "./event-ids";

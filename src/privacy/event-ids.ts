@@ -6,7 +6,7 @@ import { unsubscribeEventId } from "../domain/event-ids";
 import { normalizeEmail } from "../domain/email";
 import type { Person } from "./person";
 
-/** Only these types reach the account guard's `seen` (src/guard/activity.ts). */
+/** Only these types reach the account guard's `seen` (src/pipeline/account-activity.ts). */
 const GUARD_TYPES: ReadonlySet<string> = new Set(["send", "bounce", "complaint"]);
 
 export interface PersonEventIds {

@@ -1,6 +1,6 @@
 // The right of access: everything this deployment holds about one person, as one JSON document.
 
-import { config } from "../config";
+import { config } from "../config/config";
 import { database } from "../db/client";
 import { eventJson } from "../db/contact-events";
 import { allEventsOf, campaignsOf, deadLettersMentioning, deliveriesOf, suppressionRecords, webhookDeliveriesOf } from "../db/person-records";

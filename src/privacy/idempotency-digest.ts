@@ -6,11 +6,11 @@
 // ERASURE_KEY (never rotated, so a repeat within the 24 hours always finds its record; keyed, so the digest of a
 // guessable key cannot be recomputed without the secret). A replayed answer puts the caller's own key back.
 
-import type { PrivacyConfig } from "../config";
+import type { PrivacyConfig } from "../config/config";
 import type { Db } from "../db/client";
 import { digestKey, legacyKeys, type LegacyKey } from "../db/idempotency";
 import { redactAll } from "../domain/identity";
-import { ConfigError } from "../errors";
+import { ConfigError } from "../lib/errors";
 import { erasureKey, hmacText } from "./address-hash";
 
 /** What stands for the caller's key inside a kept answer. */

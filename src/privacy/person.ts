@@ -1,7 +1,7 @@
 // One person, as every store knows them: the identity key rows are matched on, and the keyed hash that stands in
 // for the address once it is erased.
 
-import type { PrivacyConfig } from "../config";
+import type { PrivacyConfig } from "../config/config";
 import { identityKey, names } from "../domain/identity";
 import { addressHashFor } from "./address-hash";
 

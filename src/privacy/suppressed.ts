@@ -1,6 +1,6 @@
 // Whether an address may be mailed: its suppression, or for a person erased while suppressed, the hash kept instead.
 
-import type { PrivacyConfig } from "../config";
+import type { PrivacyConfig } from "../config/config";
 import type { Db } from "../db/client";
 import { findErasedSuppression, findSuppression } from "../db/suppressions";
 import type { Suppression } from "../domain/suppression";

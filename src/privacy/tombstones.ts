@@ -5,8 +5,8 @@
 import { identityKey } from "../domain/identity";
 import type { TrackingEvent } from "../domain/events";
 import { decide, type PermanentDecision } from "../domain/suppression-rules";
-import type { PrivacyConfig } from "../config";
-import { log } from "../log";
+import type { PrivacyConfig } from "../config/config";
+import { log } from "../lib/log";
 import { addressHash, erasureKey } from "./address-hash";
 
 /** Every event keyed by the identity key: messages queued before the key existed carry the old spelling. */

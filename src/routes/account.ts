@@ -1,9 +1,9 @@
 // /api/account: the account-wide reputation guard (the last 24 hours over all campaigns) and resuming its pause.
 
 import { Hono } from "hono";
-import { accountGuard } from "../guard/account-guard";
-import { requeueParked } from "../guard/parked";
-import type { AppEnv } from "../app-env";
+import { accountGuard } from "../objects/account-guard";
+import { requeueParked } from "../cron/parked-sends";
+import type { AppEnv } from "./app-env";
 
 export const accountApi = new Hono<AppEnv>();
 

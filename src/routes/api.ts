@@ -1,9 +1,9 @@
 // The authenticated API: every route group under /api shares bearer auth and JSON errors.
 
 import { Hono } from "hono";
-import { config } from "../config";
+import { config } from "../config/config";
 import { LinksRequest } from "../domain/schemas";
-import { trackingKeyRing } from "../tracking/keys";
+import { trackingKeyRing } from "../config/tracking-keys";
 import { mintLinks } from "../tracking/links";
 import { requireApiToken } from "./auth";
 import { accountApi } from "./account";
@@ -17,7 +17,7 @@ import { suppressionsApi } from "./suppressions";
 import { trackingOrigin } from "./origin";
 import { sending } from "./sending";
 import { webhooksApi } from "./webhooks";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "./app-env";
 
 export const api = new Hono<AppEnv>();
 

@@ -4,8 +4,8 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { ARCHIVE_PREFIX, keyDate } from "../archive/keys";
 import { flushArchive } from "../archive/writer";
-import { AppError } from "../errors";
-import type { AppEnv } from "../app-env";
+import { AppError } from "../lib/errors";
+import type { AppEnv } from "./app-env";
 import { validateWith } from "./body";
 import { decodeCursor, encodeCursor, pageLimit } from "./pagination";
 

@@ -3,9 +3,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { createMiddleware } from "hono/factory";
-import { config, type ApiConfig } from "../config";
-import { AppError, ConfigError, errorBody } from "../errors";
-import type { AppEnv } from "../app-env";
+import { config, type ApiConfig } from "../config/config";
+import { AppError, ConfigError, errorBody } from "../lib/errors";
+import type { AppEnv } from "./app-env";
 
 /** Every refusal is 401 `{ error: "unauthorized", message }` (hono's own would be text, and 400 for a malformed header). */
 const refuse = (message: string) => ({ message: (c: Context) => c.json(errorBody(new AppError("unauthorized", message)), 401) });

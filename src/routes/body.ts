@@ -4,8 +4,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type * as v from "valibot";
 import { checkWith } from "../domain/schemas";
-import { AppError } from "../errors";
-import type { AppEnv } from "../app-env";
+import { AppError } from "../lib/errors";
+import type { AppEnv } from "./app-env";
 
 /** Most JSON bodies of the API. Routes that take more (an email's HTML, a campaign's recipients) say so. */
 export const JSON_LIMIT = 64 * 1024;

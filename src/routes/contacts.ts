@@ -9,7 +9,7 @@ import { erasePerson } from "../privacy/erase";
 import { exportPerson } from "../privacy/export";
 import { validateWith } from "./body";
 import { decodeCursor, EventCursor, PageQuery, readPage } from "./pagination";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "./app-env";
 
 export const contactsApi = new Hono<AppEnv>();
 

@@ -9,16 +9,16 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
 import { timingSafeEqual } from "hono/utils/buffer";
-import { config } from "../config";
+import { config } from "../config/config";
 import { DASHBOARD_CACHE_HEADERS } from "../dashboard/headers";
 import { campaignPage, campaignsPage, contactsPage, notFoundPage, signInPage, suppressionsPage } from "../dashboard/pages";
 import { mintSession, SESSION_TTL_SECONDS, verifySession } from "../dashboard/session";
 import { admitSignIn, signedInWith, signInNetwork } from "../dashboard/sign-in-limit";
 import { database } from "../db/client";
 import { CampaignId } from "../domain/schemas";
-import { AppError, ConfigError } from "../errors";
+import { AppError, ConfigError } from "../lib/errors";
 import { limitBody } from "./body";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "./app-env";
 
 /** Sent as `__Host-mt_session`: Secure, Path=/, no Domain, so no other host or path can set or shadow it. */
 const COOKIE = "mt_session";

@@ -9,7 +9,7 @@ import { jsonObject } from "../domain/schemas";
 import { replayDeadLettersById, replayPendingDeadLetters } from "../pipeline/replay";
 import { bodyText, JSON_LIMIT, limitBody, parseJsonWith, validateWith } from "./body";
 import { decodeCursor, PageQuery, readPage } from "./pagination";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "./app-env";
 
 const ListQuery = v.object({ ...PageQuery.entries, status: v.optional(v.picklist(DEAD_LETTER_STATUSES, "must be pending, replayed or held")) });
 const ReceivedCursor = v.object({ at: v.number(), id: v.string() });

@@ -3,15 +3,15 @@
 import { type Context, Hono } from "hono";
 import { enqueueInBackground } from "../pipeline/enqueue";
 import { eventFromToken, repeatEventId, repeatWindowEnd, requestFacts } from "../tracking/edge-event";
-import { config, reportConfigError } from "../config";
-import { ConfigError } from "../errors";
-import { trackingKeyRing } from "../tracking/keys";
+import { config, reportConfigError } from "../config/config";
+import { ConfigError } from "../lib/errors";
+import { trackingKeyRing } from "../config/tracking-keys";
 import { pixelResponse } from "../tracking/pixel";
 import { enqueuedRecently, rememberEnqueued } from "../tracking/repeats";
 import { verifyToken, type TokenPayload } from "../tracking/token";
 import { linkNotFound } from "./html";
-import type { AppEnv } from "../app-env";
-import { log } from "../log";
+import type { AppEnv } from "./app-env";
+import { log } from "../lib/log";
 
 /**
  * Queue the open or click in the background. Repeats of the token from the same network in the same window share

@@ -2,16 +2,16 @@
 
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { config } from "../config";
+import { config } from "../config/config";
 import { database } from "../db/client";
 import { answerKey, keyRecord, releaseKey, takeKey, takeOverKey } from "../db/idempotency";
 import { judgeRepeat, parseIdempotencyKey, requestFingerprint } from "../domain/idempotency";
-import { AppError, errorBody } from "../errors";
-import { log } from "../log";
+import { AppError, errorBody } from "../lib/errors";
+import { log } from "../lib/log";
 import { digestLegacyKey, idempotencyDigest, replayedAnswer, storedAnswer } from "../privacy/idempotency-digest";
 import { SesError } from "../ses/client";
 import { appErrorFromSes } from "../ses/app-error";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "./app-env";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 

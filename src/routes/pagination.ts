@@ -1,8 +1,8 @@
 // Cursor pagination, one contract for every list: `limit` and `cursor` in, `{ items, cursor }` out, a limit+1 read.
 
 import * as v from "valibot";
-import { AppError } from "../errors";
-import { decodeBase64Url, encodeBase64Url } from "../tracking/base64url";
+import { AppError } from "../lib/errors";
+import { decodeBase64Url, encodeBase64Url } from "../lib/base64url";
 
 /** The `limit` of every list (and of the top-N reports): a whole number from 1 to `max`, `fallback` when absent. */
 export function pageLimit(fallback: number, max: number) {

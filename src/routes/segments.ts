@@ -5,10 +5,10 @@ import * as v from "valibot";
 import { segmentPage, type SegmentSpec } from "../db/segments";
 import { EVENT_TYPES } from "../domain/events";
 import { CampaignId } from "../domain/schemas";
-import { AppError } from "../errors";
+import { AppError } from "../lib/errors";
 import { validateWith } from "./body";
 import { decodeCursor, pageQuery, readPage } from "./pagination";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "./app-env";
 
 const DAY_MS = 86_400_000;
 const EventType = v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(", ")}`);

@@ -1,25 +1,25 @@
 // Sending routes under /api: instrument only, and send one message (campaign sends are under /api/campaigns).
 
 import { Hono } from "hono";
-import { config } from "../config";
+import { config } from "../config/config";
 import { campaignTracking } from "../db/campaign-settings";
 import { database } from "../db/client";
-import { AppError } from "../errors";
-import { describePause, pauseChecker } from "../guard/pause";
+import { AppError } from "../lib/errors";
+import { describePause, pauseChecker } from "../sending/pause-check";
 import { suppressionOf } from "../privacy/suppressed";
 import { composeContextFrom, deliver, sendEvent } from "../sending/message";
-import { recordSendEvents } from "../sending/record-events";
+import { recordSendEvents } from "../pipeline/record-sends";
 import { requireSending } from "../ses/client";
 import { emailTags } from "../ses/tags";
 import { InstrumentRequest, MESSAGE_BODY_LIMIT, SendRequest } from "../sending/schemas";
 import { effectiveTracking } from "../sending/tracking";
 import { instrumentHtml } from "../tracking/instrument";
-import { trackingKeyRing } from "../tracking/keys";
+import { trackingKeyRing } from "../config/tracking-keys";
 import { mintLinks } from "../tracking/links";
 import { jsonBody, limitBody } from "./body";
 import { idempotent } from "./idempotency";
 import { trackingOrigin } from "./origin";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "./app-env";
 
 export const sending = new Hono<AppEnv>();
 

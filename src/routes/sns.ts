@@ -3,17 +3,17 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
-import { config } from "../config";
-import { AppError } from "../errors";
+import { config } from "../config/config";
+import { AppError } from "../lib/errors";
 import { fetchSnsCertificate } from "../sns/certificate-fetch";
 import { certificateFetchBudget } from "../sns/fetch-budget";
 import { ingestNotification } from "../sns/ingest";
 import { confirmSubscription } from "../sns/subscription";
-import { isTopicAllowed } from "../sns/topics";
+import { isTopicAllowed } from "../config/sns-topics";
 import { SnsVerificationError, verifySnsMessage, type SnsMessage } from "../sns/verify";
 import { bodyText, limitBody } from "./body";
-import type { AppEnv } from "../app-env";
-import { log } from "../log";
+import type { AppEnv } from "./app-env";
+import { log } from "../lib/log";
 
 /** SNS messages are at most 256 KB. */
 export const SNS_BODY_LIMIT = 256 * 1024;

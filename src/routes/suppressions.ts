@@ -1,7 +1,7 @@
 // /api/suppressions: read one or a page, add by hand, lift by hand (paths and shapes are a contract).
 
 import { Hono } from "hono";
-import { config } from "../config";
+import { config } from "../config/config";
 import * as v from "valibot";
 import { database } from "../db/client";
 import { addSuppression, liftSuppression, listSuppressions } from "../db/suppression-admin";
@@ -10,10 +10,10 @@ import { suppressionOf } from "../privacy/suppressed";
 import { normalizeEmail } from "../domain/email";
 import { Email, jsonObject } from "../domain/schemas";
 import { suppressionJson } from "../domain/suppression";
-import { AppError } from "../errors";
+import { AppError } from "../lib/errors";
 import { jsonBody, JSON_LIMIT, limitBody, validateWith } from "./body";
 import { decodeCursor, PageQuery, readPage } from "./pagination";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "./app-env";
 
 const ManualReason = v.picklist(["manual", "hard_bounce", "complaint", "unsubscribe"]);
 const AddRequest = jsonObject({ email: Email, reason: v.optional(ManualReason, "manual") });

@@ -2,18 +2,18 @@
 
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import { config } from "../config";
-import { AppError } from "../errors";
-import { log } from "../log";
+import { config } from "../config/config";
+import { AppError } from "../lib/errors";
+import { log } from "../lib/log";
 import { applyEvents } from "../pipeline/apply";
 import { enqueueEvents } from "../pipeline/enqueue";
 import { requestFacts } from "../tracking/edge-event";
-import { trackingKeyRing } from "../tracking/keys";
+import { trackingKeyRing } from "../config/tracking-keys";
 import { verifyToken, type TokenPayload } from "../tracking/token";
 import { confirmPage, donePage, isOneClickBody, unsubscribeEvent, unsubscribeVia } from "../tracking/unsubscribe";
 import { limitBody } from "./body";
 import { htmlResponse, linkNotFound } from "./html";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "./app-env";
 
 const FORM_LIMIT = 8 * 1024;
 

@@ -2,7 +2,7 @@
 
 import { Hono } from "hono";
 import * as v from "valibot";
-import { config } from "../config";
+import { config } from "../config/config";
 import { database } from "../db/client";
 import { WEBHOOK_DELIVERY_STATES } from "../db/schema";
 import { attemptsOf, dueNowByHand, findDelivery, listDeliveries, undoByHand, type AttemptRow, type DeliveryRow } from "../db/webhook-deliveries";
@@ -17,16 +17,16 @@ import {
   type EndpointRow,
 } from "../db/webhook-endpoints";
 import { CampaignId, jsonObject } from "../domain/schemas";
-import { AppError } from "../errors";
+import { AppError } from "../lib/errors";
 import { resolvePublic } from "../webhooks/dns";
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../webhooks/event-types";
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../domain/webhook-event-types";
 import { forgetEndpoints } from "../webhooks/fanout";
 import { newSecret } from "../webhooks/signing";
 import { newEndpointId, type WebhookTask } from "../webhooks/tasks";
 import { checkWebhookUrl, MAX_WEBHOOK_URL_LENGTH } from "../webhooks/url-policy";
 import { bodyText, JSON_LIMIT, jsonBody, limitBody, parseJsonWith, validateWith } from "./body";
 import { decodeCursor, PageQuery, readPage } from "./pagination";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "./app-env";
 
 /** Each endpoint costs a queue message per matching event: a bound keeps one batch's fan-out small. */
 export const MAX_ENDPOINTS = 20;

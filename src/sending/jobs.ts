@@ -2,14 +2,14 @@
 
 import { and, eq, sql } from "drizzle-orm";
 import * as v from "valibot";
-import { chunk } from "../db/chunk";
+import { chunk } from "../lib/chunk";
 import { prepare, type Db } from "../db/client";
 import { erasedPositions, insertQueuedStatements, requeueDeadLettered, requeueUnknown, unqueue } from "../db/deliveries";
 import { sendJobs } from "../db/schema";
 import { identityKey } from "../domain/identity";
 import { checkWith, type Checked } from "../domain/schemas";
-import { log } from "../log";
-import type { TrackSwitches } from "../tracking/instrument";
+import { log } from "../lib/log";
+import type { TrackSwitches } from "../domain/track-switches";
 import { JobId, Recipient, type CampaignSendRequest } from "./schemas";
 
 /** What travels the send queue for one recipient. `n` is the recipient's position in the request. */

@@ -1,14 +1,15 @@
 // One outgoing message, end to end: instrumented HTML, one-click unsubscribe headers, attribution tags, SES.
 
-import type { Config, SesSettings } from "../config";
+import type { Config, SesSettings } from "../config/config";
 import { sendEventId } from "../domain/event-ids";
 import { identityKey } from "../domain/identity";
 import type { TrackingEvent } from "../domain/events";
 import { sesConfig, type RetryPolicy, DEFAULT_RETRY } from "../ses/client";
 import { sendEmail, type OutboundEmail } from "../ses/send-email";
 import { emailTags } from "../ses/tags";
-import { instrumentHtml, type TrackSwitches } from "../tracking/instrument";
-import type { KeyRing } from "../tracking/keys";
+import { instrumentHtml } from "../tracking/instrument";
+import type { TrackSwitches } from "../domain/track-switches";
+import type { KeyRing } from "../config/tracking-keys";
 import { listUnsubscribeHeaders, unsubscribePath } from "../tracking/links";
 import { signToken } from "../tracking/token";
 import { formatMailbox } from "./mailbox";

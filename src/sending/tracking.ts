@@ -1,6 +1,6 @@
 // Which tracking a message gets: the campaign's switches and the send's, each able to turn a kind off.
 
-import type { TrackSwitches } from "../tracking/instrument";
+import type { TrackSwitches } from "../domain/track-switches";
 
 /**
  * Both switches must allow a kind of tracking: a send cannot turn back on what its campaign turned off (the

@@ -1,6 +1,6 @@
 // How a failed SES call answers over HTTP: used by the error handler and by routes that record their answer.
 
-import { AppError } from "../errors";
+import { AppError } from "../lib/errors";
 import type { SesError } from "./client";
 
 /**

@@ -1,8 +1,8 @@
 // The SES v2 HTTP API, signed with aws4fetch: typed errors that say whether SES may have acted, bounded retries.
 
 import { AwsClient } from "aws4fetch";
-import type { SesSettings } from "../config";
-import { SendingNotConfigured } from "../errors";
+import type { SesSettings } from "../config/config";
+import { SendingNotConfigured } from "../lib/errors";
 
 export interface SesConfig {
   region: string;

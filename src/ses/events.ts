@@ -5,7 +5,7 @@ import { normalizeEmail } from "../domain/email";
 import { identityKey } from "../domain/identity";
 import type { EventType, TrackingEvent } from "../domain/events";
 import { CampaignId } from "../domain/schemas";
-import { encodeBase64Url } from "../tracking/base64url";
+import { encodeBase64Url } from "../lib/base64url";
 import { sendEventId } from "../domain/event-ids";
 import { attributionFromTags } from "./tags";
 import { parseSesTimestamp } from "./timestamp";

@@ -3,10 +3,10 @@
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { suppressions } from "../db/schema";
-import { config } from "../config";
+import { config } from "../config/config";
 import { sesConfig, sesRequest, type RetryPolicy } from "./client";
-import { SENDING_NOT_CONFIGURED } from "../errors";
-import { log } from "../log";
+import { SENDING_NOT_CONFIGURED } from "../lib/errors";
+import { log } from "../lib/log";
 
 /** SES's list knows only these two reasons; unsubscribes and manual entries stay ours. */
 const SES_REASON: Record<string, "BOUNCE" | "COMPLAINT"> = { hard_bounce: "BOUNCE", complaint: "COMPLAINT" };

@@ -1,7 +1,7 @@
 // Fetching SNS signing certificates: no redirects followed, bounded, cached per exact URL for the isolate's life;
 // a failed fetch is remembered for a minute, so junk naming a certificate URL cannot make us fetch on every request.
 
-import { PromiseCache } from "./promise-cache";
+import { PromiseCache } from "../lib/promise-cache";
 import { SnsVerificationError } from "./verify";
 
 /** A certificate is a couple of KB; anything much larger is not one. */

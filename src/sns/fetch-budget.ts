@@ -5,7 +5,6 @@
  * (one per region, two around a rotation); everything beyond that is unsigned junk naming new
  * `SimpleNotificationService-<hex>.pem` files, each of which would otherwise cost a fetch.
  */
-export const DEFAULT_CERTIFICATE_FETCHES_PER_MINUTE = 10;
 
 const MINUTE_MS = 60_000;
 

@@ -1,6 +1,6 @@
 // A verified SNS Notification into domain events on the queue, with no storage on the way: verify, enqueue, answer.
 
-import { AppError } from "../errors";
+import { AppError } from "../lib/errors";
 import { insertDeadLetters } from "../db/dead-letters";
 import { enqueueEvents } from "../pipeline/enqueue";
 import { parseSesMessage } from "../ses/events";

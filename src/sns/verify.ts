@@ -1,7 +1,8 @@
 // Verifying an SNS message (SignatureVersion 1 and 2) with WebCrypto before anything in it is trusted.
 
 import { CertificateFormatError, parseSigningCertificate } from "./certificate";
-import { PromiseCache } from "./promise-cache";
+import { PromiseCache } from "../lib/promise-cache";
+import type { SignatureVersion } from "../config/config";
 import { isCertificateUrlForTopic, isTrustedCertificateUrl } from "./trusted-urls";
 
 export type SnsVerificationReason =
@@ -85,8 +86,6 @@ export interface VerifyOptions {
    */
   localCertificateUrl?: string | null;
 }
-
-export type SignatureVersion = "1" | "2";
 
 const ALL_SIGNATURE_VERSIONS: ReadonlySet<SignatureVersion> = new Set(["1", "2"]);
 

@@ -1,7 +1,26 @@
 // Turning counters into what the API answers: the stats contract with its rates, timelines, links.
 
-import { HOUR_MS, zeroCounts, type Counts } from "./counting";
-import type { HourRow, LinkRow, MachineByReason } from "./campaign-stats";
+import { HOUR_MS, zeroCounts, type Counter, type Counts } from "./counting";
+
+/** Machine opens and clicks per reason code: rows `opensMachine:<reason>` and `clicksMachine:<reason>` of counters. */
+export interface MachineByReason {
+  opens: Record<string, number>;
+  clicks: Record<string, number>;
+}
+
+export interface HourRow {
+  hour: number;
+  name: Counter;
+  n: number;
+}
+
+export interface LinkRow {
+  linkIndex: number | null;
+  url: string | null;
+  total: number;
+  unique: number;
+  machine: number;
+}
 
 export interface CampaignStatsReport {
   campaignId: string;

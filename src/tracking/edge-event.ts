@@ -1,6 +1,6 @@
 // Turning a verified token and the request that carried it into a domain event, with an id that absorbs replays.
 
-import { encodeBase64Url } from "./base64url";
+import { encodeBase64Url } from "../lib/base64url";
 import type { EventType, RequestSignals, TrackingEvent } from "../domain/events";
 import { identityKey } from "../domain/identity";
 import { ipNetwork } from "../domain/ip";

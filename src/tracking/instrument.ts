@@ -7,17 +7,12 @@
 
 import { decodeHTMLAttribute } from "entities/decode";
 import { HONEYPOT_LINK_INDEX, honeypotDestination, honeypotTag } from "./honeypot";
-import type { KeyRing } from "./keys";
+import type { KeyRing } from "../config/tracking-keys";
 import { clickPath, pixelPath } from "./links";
-import { normalizeDestination, TokenError } from "./token";
+import { TokenError } from "./token";
+import { normalizeDestination } from "../domain/destination";
 import { TokenPlaceholders } from "./token-placeholders";
-
-export interface TrackSwitches {
-  opens: boolean;
-  clicks: boolean;
-  /** One hidden honeypot link (./honeypot.ts); only ever added when clicks are tracked. */
-  honeypot: boolean;
-}
+import type { TrackSwitches } from "../domain/track-switches";
 
 export interface InstrumentOptions {
   /** scheme://host[:port] of the tracking deployment, no trailing slash. */

@@ -1,6 +1,6 @@
 // Minting tracked URLs for a recipient: shared by the API, the CLI, HTML instrumentation and sending.
 
-import type { KeyRing } from "./keys";
+import type { KeyRing } from "../config/tracking-keys";
 import { signToken } from "./token";
 
 export interface LinkRequest {

@@ -1,11 +1,12 @@
 // What a tracking token carries, whatever its version: kinds, the destination gate, and the byte fields both versions use.
 
+import { MAX_URL_BYTES, normalizeDestination } from "../domain/destination";
+
 export type TokenKind = "open" | "click" | "unsubscribe";
 
 export const KIND_CODES: Record<TokenKind, number> = { open: 1, click: 2, unsubscribe: 3 };
 export const KINDS_BY_CODE: Record<number, TokenKind> = { 1: "open", 2: "click", 3: "unsubscribe" };
 
-export const MAX_URL_BYTES = 4096;
 /** campaignId, contact and messageId are each at most this many UTF-8 bytes (one length byte). */
 export const MAX_SHORT_BYTES = 255;
 
@@ -31,33 +32,6 @@ export class TokenError extends Error {
     super(message);
     this.name = "TokenError";
   }
-}
-
-/**
- * The last input normalizeDestination parsed, and its answer. HTML instrumentation normalises each href, then the
- * token's gate (clickDestination) normalises the result again; for an href already in normal form, most of them, that
- * is the same input twice in a row, and the second URL parse is skipped. The answer depends on the input alone, so
- * remembering it can only ever give what parsing again would.
- */
-let lastInput: string | null = null;
-let lastAnswer: string | null = null;
-
-/**
- * The one gate for destinations: only absolute http(s) URLs, in their parsed (normalised) form.
- * Returns null for anything else (javascript:, data:, relative, unparsable).
- */
-export function normalizeDestination(url: string): string | null {
-  if (url === lastInput) return lastAnswer;
-  let answer: string | null = null;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol === "http:" || parsed.protocol === "https:") answer = parsed.href;
-  } catch {
-    // Not a URL: no destination.
-  }
-  lastInput = url;
-  lastAnswer = answer;
-  return answer;
 }
 
 /** A click's destination in the form that is sealed or signed; throws TokenError when it may not be one. */

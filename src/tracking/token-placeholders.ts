@@ -13,7 +13,7 @@
 // one written in its place is exactly what writing the token there directly would have given. The nonce is drawn
 // until it occurs in none of the text the output is made of, so the only occurrences in the output are placeholders.
 
-import type { KeyRing } from "./keys";
+import type { KeyRing } from "../config/tracking-keys";
 import { finishToken, type PreparedToken, type RecipientFields, recipientTokens, type TokenKind, type TokenPayload } from "./token";
 import { hex } from "../domain/hex";
 

@@ -8,7 +8,7 @@
 //   | tag: 32 bytes HMAC-SHA256 over everything before it
 // Every field is length-checked on decode and trailing bytes are refused, so a token has one meaning.
 
-import type { KeyRing } from "./keys";
+import type { KeyRing } from "../config/tracking-keys";
 import { ByteReader, ByteWriter, clickDestination, KIND_CODES, KINDS_BY_CODE, type TokenPayload, type VerifyResult } from "./token-payload";
 
 export const V1 = 1;

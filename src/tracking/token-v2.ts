@@ -15,7 +15,7 @@
 // spellings. Decoding does not recompute the IV: GCM's tag already refuses any change to any byte, and the extra HMAC
 // would only re-check the mint, at a cost on every open and click.
 
-import type { KeyRing } from "./keys";
+import type { KeyRing } from "../config/tracking-keys";
 import {
   ByteReader,
   ByteWriter,

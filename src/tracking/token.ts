@@ -5,16 +5,15 @@
 // verifies it. A token has exactly one spelling: the text must be canonical unpadded base64url, and any change to
 // any byte fails authentication before a single field is read.
 
-import { decodeBase64Url, encodeBase64Url } from "./base64url";
-import type { KeyRing } from "./keys";
-import { destinationIsSafe, MAX_SHORT_BYTES, MAX_URL_BYTES, type TokenKind, type TokenPayload, type VerifyResult } from "./token-payload";
+import { decodeBase64Url, encodeBase64Url } from "../lib/base64url";
+import type { KeyRing } from "../config/tracking-keys";
+import { destinationIsSafe, MAX_SHORT_BYTES, type TokenKind, type TokenPayload, type VerifyResult } from "./token-payload";
+import { MAX_URL_BYTES } from "../domain/destination";
 import { signV1, V1, V1_TAG_BYTES, verifyV1 } from "./token-v1";
 import { encodeV2, openV2, type RecipientFields, recipientEncoderV2, sealEncodedV2, V2 } from "./token-v2";
 
 export type { RecipientFields } from "./token-v2";
 export {
-  MAX_URL_BYTES,
-  normalizeDestination,
   TokenError,
   type TokenKind,
   type TokenPayload,

@@ -4,12 +4,13 @@
 // in the isolate, and one sendBatch per 100 tasks. A failed sendBatch fails the events message, which is retried
 // whole: storing and counting skip what they already did, and tasks enqueued twice land on one delivery row.
 
-import { chunk } from "../db/chunk";
+import { chunk } from "../lib/chunk";
 import { database } from "../db/client";
 import { enabledEndpointFilters } from "../db/webhook-endpoints";
 import type { TrackingEvent } from "../domain/events";
-import { emailEventType } from "./event-types";
-import { tasksFor, type EndpointFilter, type WebhookEvent } from "./tasks";
+import { emailEventType } from "../domain/webhook-event-types";
+import { tasksFor, type WebhookEvent } from "./tasks";
+import type { EndpointFilter } from "../db/webhook-endpoints";
 
 /** How long an isolate trusts its list of endpoints: a new or changed endpoint takes effect within this. */
 export const ENDPOINT_CACHE_MS = 10_000;

@@ -1,7 +1,7 @@
 // What a webhook carries: `{ type, timestamp, data }`, data being the stored event exactly as the API shows it.
 
 import { eventJson, type EventRecord } from "../db/contact-events";
-import { emailEventType, type WebhookEventType } from "./event-types";
+import { emailEventType, type WebhookEventType } from "../domain/webhook-event-types";
 
 export interface WebhookPayload {
   type: WebhookEventType;

@@ -1,9 +1,10 @@
 // What travels the webhooks queue (one endpoint, one event), which endpoints an event goes to, and delivery ids.
 
-import { encodeBase64Url } from "../tracking/base64url";
+import { encodeBase64Url } from "../lib/base64url";
 import * as v from "valibot";
 import { CampaignId, checkWith, type Checked } from "../domain/schemas";
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./event-types";
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../domain/webhook-event-types";
+import type { EndpointFilter } from "../db/webhook-endpoints";
 
 /** An event to forward: a stored event (its body is read from D1) or a guard notice (its body travels along). */
 export interface WebhookEvent {
@@ -19,13 +20,6 @@ export interface WebhookTask {
   v: 1;
   endpointId: string;
   event: WebhookEvent;
-}
-
-/** What fan-out needs of an endpoint. */
-export interface EndpointFilter {
-  id: string;
-  eventTypes: readonly string[] | null;
-  campaignId: string | null;
 }
 
 /** A webhooks queue message: an endpoint id as the API hands them out, and an event of a known type. */

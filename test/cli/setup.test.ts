@@ -8,7 +8,7 @@ import { unstable_readConfig } from "wrangler";
 import { PLACEHOLDER_DATABASE_ID } from "../../scripts/preflight/checks";
 import { preflight } from "../../scripts/preflight/run";
 import { setup, type SetupOptions } from "../../scripts/setup/run";
-import { parseKeySpec } from "../../src/tracking/keys";
+import { parseKeySpec } from "../../src/config/tracking-keys";
 import { emptyAccount, type FakeAccountState, FakeWrangler } from "./support/fake-wrangler";
 import { tempWranglerToml } from "./support/connect";
 

@@ -1,7 +1,7 @@
 // Campaigns for the dashboard's browser test, put into a local worker through its real doors: SES events as signed SNS
 // notifications to /sns, and opens and clicks as tracked pixel and click requests. Nothing is written into D1 directly.
 import { CAMPAIGN_TAG, CONTACT_TAG, encodeTagValue } from "../../src/ses/tags.ts";
-import { keyRing } from "../../src/tracking/keys.ts";
+import { keyRing } from "../../src/config/tracking-keys.ts";
 import { clickPath, pixelPath } from "../../src/tracking/links.ts";
 import { signToken } from "../../src/tracking/token.ts";
 import { readFixtureFile } from "../support/fixture-files.ts";

@@ -1,8 +1,8 @@
 // POST /api/links and the API's bearer auth and JSON errors.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { decodeBase64Url } from "../../src/tracking/base64url";
-import { MAX_URL_BYTES, normalizeDestination } from "../../src/tracking/token";
+import { decodeBase64Url } from "../../src/lib/base64url";
+import { MAX_URL_BYTES, normalizeDestination } from "../../src/domain/destination";
 import { api, get, ORIGIN, uniqueId, waitForEvents } from "../support/helpers";
 
 describe("API authentication", () => {

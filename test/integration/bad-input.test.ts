@@ -7,7 +7,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import type { EventEnvelope } from "../../src/domain/events";
 import worker from "../../src/index";
 import { forgetEnqueued } from "../../src/sns/recent";
-import { normalizeDestination } from "../../src/tracking/token";
+import { normalizeDestination } from "../../src/domain/destination";
 import { tamper } from "../support/traffic";
 import { fixtureJson, fixtureText, snsIndex } from "../support/fixtures";
 import { mint, ORIGIN, recordingQueue, uniqueId } from "../support/helpers";

@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { database } from "../../src/db/client";
-import { SEND_QUEUE } from "../../src/pipeline/queues";
+import { SEND_QUEUE } from "../../src/config/queues";
 import { createSendJob, SEND_BATCH_SIZE, type SendTask } from "../../src/sending/jobs";
 import { faultyD1 } from "../support/faults";
 import { api, eventsFor, ORIGIN, uniqueId, waitForEvents } from "../support/helpers";

@@ -8,7 +8,7 @@ import { deliver, messages } from "../support/queue";
 import { TEST_API_TOKEN } from "../support/secrets";
 import { envelope } from "../../src/domain/events";
 import worker from "../../src/index";
-import { EVENTS_DLQ, EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_QUEUE } from "../../src/pipeline/queues";
+import { EVENTS_DLQ, EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_QUEUE } from "../../src/config/queues";
 import { jobTasks } from "../support/send-queue";
 
 const authed = { headers: { authorization: `Bearer ${TEST_API_TOKEN}` } };

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { EVENT_TYPES, envelope, type TrackingEvent } from "../../src/domain/events";
-import { EVENTS_DLQ, EVENTS_QUEUE } from "../../src/pipeline/queues";
+import { EVENTS_DLQ, EVENTS_QUEUE } from "../../src/config/queues";
 import { faultyD1 } from "../support/faults";
 import { eventsFor, sampleEvent, uniqueId } from "../support/helpers";
 import { deliver, messages } from "../support/queue";

@@ -7,9 +7,9 @@ import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "..
 import { database } from "../../src/db/client";
 import { envelope, type TrackingEvent } from "../../src/domain/events";
 import { applyEvents } from "../../src/pipeline/apply";
-import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ } from "../../src/pipeline/queues";
+import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ } from "../../src/config/queues";
 import { createSendJob, type SendTask } from "../../src/sending/jobs";
-import { campaignStats } from "../../src/stats/counters";
+import { campaignStats } from "../../src/objects/stats-client";
 import { faultyCounters, faultyD1 } from "../support/faults";
 import { api, getSettled, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
 import { deliver, messages } from "../support/queue";

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import { type EventEnvelope, readEnvelope } from "../../src/domain/events";
 import worker from "../../src/index";
 import { jsonBytes, MAX_MESSAGE_BYTES } from "../../src/pipeline/pack-events";
-import { EVENTS_DLQ, EVENTS_QUEUE } from "../../src/pipeline/queues";
+import { EVENTS_DLQ, EVENTS_QUEUE } from "../../src/config/queues";
 import { api, BROWSER_UA, eventsFor, mint, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
 import { deliver, messages } from "../support/queue";
 

@@ -1,7 +1,7 @@
 // The tracking edge through the worker: pixel, click redirect, HEAD, health check, and what gets recorded.
 import { describe, expect, it } from "vitest";
 import { PIXEL_GIF } from "../../src/tracking/pixel";
-import { decodeBase64Url, encodeBase64Url } from "../../src/tracking/base64url";
+import { decodeBase64Url, encodeBase64Url } from "../../src/lib/base64url";
 import { drainEvents, eventsFor, get, getSettled, mint, uniqueId, waitForEvents } from "../support/helpers";
 
 const GIF_BYTES = [

@@ -6,10 +6,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { envelope, type TrackingEvent } from "../../src/domain/events";
 import { sendEventId, unsubscribeEventId } from "../../src/domain/event-ids";
-import { accountGuard, type AccountGuard } from "../../src/guard/account-guard";
-import { EVENTS_QUEUE } from "../../src/pipeline/queues";
+import { accountGuard, type AccountGuard } from "../../src/objects/account-guard";
+import { EVENTS_QUEUE } from "../../src/config/queues";
 import { sesEventId } from "../../src/ses/events";
-import { campaignStats } from "../../src/stats/counters";
+import { campaignStats } from "../../src/objects/stats-client";
 import { api, sampleEvent, uniqueId } from "../support/helpers";
 import { deliver, messages, redelivered } from "../support/queue";
 

@@ -7,7 +7,7 @@ import { envelope } from "../../src/domain/events";
 import { SEND_EMAIL_PATH } from "../../src/ses/send-email";
 import { CAMPAIGN_TAG, CONTACT_TAG, encodeTagValue } from "../../src/ses/tags";
 import { sendEventId } from "../../src/domain/event-ids";
-import { campaignStats } from "../../src/stats/counters";
+import { campaignStats } from "../../src/objects/stats-client";
 import { fixtureJson } from "../support/fixtures";
 import { api, ORIGIN, uniqueId } from "../support/helpers";
 import { asMessages, consumeMessages, jobTasks, virtualClock as sendClock } from "../support/send-queue";

@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { envelope, type EventEnvelope } from "../../src/domain/events";
-import { EVENTS_DLQ, EVENTS_QUEUE } from "../../src/pipeline/queues";
+import { EVENTS_DLQ, EVENTS_QUEUE } from "../../src/config/queues";
 import { eventsFor, getSettled, mint, recordingQueue, sampleEvent, uniqueId } from "../support/helpers";
 import { deliver, messages } from "../support/queue";
 

@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MESSAGE_KEPT_MS } from "../../src/db/job-messages";
-import { applyRetention } from "../../src/privacy/retention";
+import { applyRetention } from "../../src/cron/retention";
 import { api, uniqueId } from "../support/helpers";
 import { consume, jobTasks, virtualClock, watchSes } from "../support/send-queue";
 import { faultEndpoint } from "../support/ses-faults";

@@ -2,7 +2,7 @@
 // the router itself so that a new route cannot be left out.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { app } from "../../src/app";
+import { app } from "../../src/routes/app";
 import { api, get, uniqueId } from "../support/helpers";
 import { createEndpoint, hookUrl } from "../support/webhooks";
 

@@ -7,7 +7,7 @@ import { afterEach, expect, it, vi } from "vitest";
 import { COUNTS_FROM_D1_SQL, countsByCampaign, type CampaignCountsRow } from "../support/d1-counts";
 import { addCounts, planNotifications } from "../support/sns-traffic";
 import { expectedCounts, mintTokenSet, planRequests, type PlannedRequest } from "../support/traffic";
-import { campaignStats } from "../../src/stats/counters";
+import { campaignStats } from "../../src/objects/stats-client";
 import type { Counts } from "../../src/stats/counting";
 import { fixtureText } from "../support/fixtures";
 import { BROWSER_UA, get, ORIGIN, uniqueId } from "../support/helpers";

@@ -10,7 +10,7 @@ import { migrateObject, ObjectMigrationFailed, type ObjectMigrations } from "../
 import statsMigrations from "../../src/stats/migrations/migrations.js";
 import guardMigrations from "../../src/guard/migrations/migrations.js";
 import { migrateStats } from "../../src/stats/identity-migration";
-import { campaignStats } from "../../src/stats/counters";
+import { campaignStats } from "../../src/objects/stats-client";
 import { HOUR_MS, type CountedEvent } from "../../src/stats/counting";
 import { uniqueId } from "../support/helpers";
 

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { QUEUE_CONSUMERS } from "../../src/index";
 import { envelope } from "../../src/domain/events";
-import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ } from "../../src/pipeline/queues";
+import { EVENTS_DLQ, EVENTS_QUEUE, SEND_DLQ } from "../../src/config/queues";
 import { sampleEvent, uniqueId } from "../support/helpers";
 import { deliver, messages } from "../support/queue";
 

@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { REPEAT_WINDOW_MS } from "../../src/tracking/edge-event";
-import { campaignStats } from "../../src/stats/counters";
+import { campaignStats } from "../../src/objects/stats-client";
 import { BROWSER_UA, drainEvents, eventsFor, get, getSettled, mint, recordingQueue, uniqueId, waitForEvents } from "../support/helpers";
 
 const REPLAYS = 1_000;

@@ -5,7 +5,7 @@ import { applyD1Migrations, createExecutionContext, createScheduledController } 
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
-import { applyRetention } from "../../src/privacy/retention";
+import { applyRetention } from "../../src/cron/retention";
 
 const DAY = 86_400_000;
 const db = env.RETENTION_TEST_DB;

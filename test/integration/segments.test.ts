@@ -1,7 +1,7 @@
 // Segments over D1: who did an event in a window, who was sent to and did not; pages; the indexes they use.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CAMPAIGN_EVENTS_PAGE_SQL } from "../../src/db/campaign-events";
+import { CAMPAIGN_EVENTS_PAGE_SQL } from "../../src/stats/stored-events";
 import { segmentQuery, type SegmentSpec } from "../../src/db/segments";
 import type { TrackingEvent } from "../../src/domain/events";
 import { applyEvents } from "../../src/pipeline/apply";

@@ -2,7 +2,7 @@
 // send-dead-lettered mails it once (it never reached SES), however often it is called.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SEND_DLQ } from "../../src/pipeline/queues";
+import { SEND_DLQ } from "../../src/config/queues";
 import { api, uniqueId } from "../support/helpers";
 import { deliver } from "../support/queue";
 import { asMessages, consumeMessages, jobTasks, virtualClock } from "../support/send-queue";

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { statsReport } from "../../src/stats/report";
-import { campaignStats } from "../../src/stats/counters";
+import { campaignStats } from "../../src/objects/stats-client";
 import { SEND_EMAIL_PATH } from "../../src/ses/send-email";
 import { api, eventsFor, uniqueId, waitForEvents } from "../support/helpers";
 import { consume, consumeMessages, asMessages, jobTasks, virtualClock, watchSes } from "../support/send-queue";

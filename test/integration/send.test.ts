@@ -1,7 +1,7 @@
 // POST /api/send and /api/instrument through the worker, with a real SES v2 emulator on loopback.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { keyRing } from "../../src/tracking/keys";
+import { keyRing } from "../../src/config/tracking-keys";
 import { verifyToken } from "../../src/tracking/token";
 import { parseSesMessage } from "../../src/ses/events";
 import { decodeTagValue } from "../../src/ses/tags";

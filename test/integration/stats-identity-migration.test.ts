@@ -4,7 +4,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { migrateStats, STATS_SCHEMA_VERSION } from "../../src/stats/identity-migration";
-import { campaignStats } from "../../src/stats/counters";
+import { campaignStats } from "../../src/objects/stats-client";
 import { HOUR_MS } from "../../src/stats/counting";
 import { uniqueId } from "../support/helpers";
 

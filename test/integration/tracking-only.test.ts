@@ -5,7 +5,7 @@ import { createExecutionContext, createScheduledController } from "cloudflare:te
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
-import { EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_QUEUE } from "../../src/pipeline/queues";
+import { EVENTS_QUEUE, MISCONFIGURED_RETRY_SECONDS, SEND_QUEUE } from "../../src/config/queues";
 import { CAMPAIGN_TAG, encodeTagValue } from "../../src/ses/tags";
 import type { SendTask } from "../../src/sending/jobs";
 import { fixtureJson } from "../support/fixtures";

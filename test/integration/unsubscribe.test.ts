@@ -2,7 +2,7 @@
 import type { MessageBatchMessage } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { EVENTS_QUEUE } from "../../src/pipeline/queues";
+import { EVENTS_QUEUE } from "../../src/config/queues";
 import { faultyD1 } from "../support/faults";
 import { api, drainEvents, eventsFor, get, getSettled, mint, uniqueId, waitForEvents } from "../support/helpers";
 import { messages, rideOut } from "../support/queue";

@@ -7,7 +7,7 @@ import { applyEvents } from "../../src/pipeline/apply";
 import { forgetEndpoints } from "../../src/webhooks/fanout";
 import { DISABLE_AFTER_MS, RETRY_DELAYS_S } from "../../src/webhooks/retry";
 import type { WebhookTask } from "../../src/webhooks/tasks";
-import { EVENTS_QUEUE } from "../../src/pipeline/queues";
+import { EVENTS_QUEUE } from "../../src/config/queues";
 import { faultyD1 } from "../support/faults";
 import { api, recordingQueue, sampleEvent, uniqueId } from "../support/helpers";
 import { deliver, messages, redelivered } from "../support/queue";

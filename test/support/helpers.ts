@@ -4,7 +4,7 @@ import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
 import { envelope, type TrackingEvent } from "../../src/domain/events";
 import worker from "../../src/index";
-import { keyRing } from "../../src/tracking/keys";
+import { keyRing } from "../../src/config/tracking-keys";
 import { signToken, type TokenPayload } from "../../src/tracking/token";
 import { TEST_API_TOKEN } from "./secrets";
 

@@ -3,8 +3,8 @@ import { createExecutionContext, createMessageBatch, getQueueResult, type Messag
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { database } from "../../src/db/client";
-import { SEND_QUEUE } from "../../src/pipeline/queues";
-import { consumeSends } from "../../src/sending/consumer";
+import { SEND_QUEUE } from "../../src/config/queues";
+import { consumeSends } from "../../src/queues/sends";
 import { createSendJob, type SendTask } from "../../src/sending/jobs";
 import { SEND_EMAIL_PATH } from "../../src/ses/send-email";
 import type { Clock } from "../../src/sending/pace";

@@ -1,5 +1,5 @@
 // Tracking traffic for load runs, benchmarks and tests: signed pixel and click URLs, invalid ones, and what each must do.
-import { keyRing } from "../../src/tracking/keys.ts";
+import { keyRing } from "../../src/config/tracking-keys.ts";
 import { clickPath, pixelPath } from "../../src/tracking/links.ts";
 import { signToken } from "../../src/tracking/token.ts";
 import { TEST_TRACKING_KEYS } from "./secrets.ts";

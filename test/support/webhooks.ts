@@ -3,9 +3,9 @@ import { createExecutionContext, createMessageBatch, getQueueResult, type Messag
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { vi } from "vitest";
-import { WEBHOOK_QUEUE } from "../../src/pipeline/queues";
+import { WEBHOOK_QUEUE } from "../../src/config/queues";
 import type { Clock } from "../../src/sending/pace";
-import { consumeWebhooks } from "../../src/webhooks/consumer";
+import { consumeWebhooks } from "../../src/queues/webhooks";
 import type { WebhookTask } from "../../src/webhooks/tasks";
 import { envelope } from "../../src/domain/events";
 import { api, sampleEvent } from "./helpers";

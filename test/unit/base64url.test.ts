@@ -2,7 +2,7 @@
 // portable one did, so no token, id or cursor changes its text.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeBase64Url, encodeBase64Url } from "../../src/tracking/base64url";
+import { decodeBase64Url, encodeBase64Url } from "../../src/lib/base64url";
 
 /** RFC 4648 base64 through btoa, made URL-safe and unpadded: an independent statement of the format. */
 function reference(bytes: Uint8Array): string {

@@ -1,8 +1,8 @@
-// src/config.ts: every variable and secret with its default, a valid value, and an invalid one that names it.
+// src/config/config.ts: every variable and secret with its default, a valid value, and an invalid one that names it.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { CONFIG_VARIABLES, config, parseConfig, type Config } from "../../src/config";
-import { ConfigError } from "../../src/errors";
+import { CONFIG_VARIABLES, config, parseConfig, type Config } from "../../src/config/config";
+import { ConfigError } from "../../src/lib/errors";
 import wranglerToml from "../../wrangler.toml?raw";
 import { TEST_ERASURE_KEY, TEST_KEY_1, TEST_KEY_2 } from "../support/secrets";
 

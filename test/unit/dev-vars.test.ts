@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import example from "../../.dev.vars.example?raw";
 import wranglerToml from "../../wrangler.toml?raw";
 import { fillDevVars, LOCAL_SES_ENDPOINT, LOCAL_SNS_TOPIC_ARN, parseDevVars } from "../../scripts/dev-vars-text";
-import { isTopicAllowed, parseTopicAllowList } from "../../src/sns/topics";
+import { isTopicAllowed, parseTopicAllowList } from "../../src/config/sns-topics";
 
 describe(".dev.vars for npm start", () => {
   it("fills the example with the local SES endpoint and the local SNS topic, and only that topic is allowed", () => {

@@ -1,7 +1,7 @@
 // The reputation guard's rule: when sends, hard bounces and complaints call for a pause.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { crossing, minus } from "../../src/guard/rules";
+import { crossing, minus } from "../../src/domain/guard-rules";
 
 describe("guard rule", () => {
   /** The defaults of GUARD_MIN_SENT, GUARD_BOUNCE_RATE and GUARD_COMPLAINT_RATE (config.test.ts checks them). */

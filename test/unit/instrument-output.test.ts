@@ -3,8 +3,9 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import newsletter from "../fixtures/newsletter.html?raw";
-import { instrumentHtml, type InstrumentOptions, type TrackSwitches } from "../../src/tracking/instrument";
-import { keyRing } from "../../src/tracking/keys";
+import { instrumentHtml, type InstrumentOptions } from "../../src/tracking/instrument";
+import type { TrackSwitches } from "../../src/domain/track-switches";
+import { keyRing } from "../../src/config/tracking-keys";
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));

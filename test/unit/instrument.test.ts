@@ -4,8 +4,9 @@ import { decodeHTMLAttribute } from "entities/decode";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import newsletter from "../fixtures/newsletter.html?raw";
-import { hasPlaceholder, instrumentHtml, PLACEHOLDER_MARKERS, type InstrumentOptions, type TrackSwitches } from "../../src/tracking/instrument";
-import { keyRing } from "../../src/tracking/keys";
+import { hasPlaceholder, instrumentHtml, PLACEHOLDER_MARKERS, type InstrumentOptions } from "../../src/tracking/instrument";
+import type { TrackSwitches } from "../../src/domain/track-switches";
+import { keyRing } from "../../src/config/tracking-keys";
 import { TokenError, verifyToken, type TokenPayload } from "../../src/tracking/token";
 import { ORIGIN } from "../support/helpers";
 

@@ -1,6 +1,6 @@
 // The JSON logger: one parseable line per call, on the console method of its level, with the fields beside msg.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { log } from "../../src/log";
+import { log } from "../../src/lib/log";
 
 afterEach(() => vi.restoreAllMocks());
 

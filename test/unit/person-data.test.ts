@@ -2,7 +2,7 @@
 // down to (or cleared of) one person.
 import { describe, expect, it } from "vitest";
 import { envelope } from "../../src/domain/events";
-import { ConfigError } from "../../src/errors";
+import { ConfigError } from "../../src/lib/errors";
 import { addressHash, erasureKey } from "../../src/privacy/address-hash";
 import { eraseFromBody, theirPart } from "../../src/privacy/dead-letter-bodies";
 import type { Person } from "../../src/privacy/person";

@@ -1,14 +1,14 @@
 // SES pieces without the worker: tag encoding, mailboxes, the SendEmail body, and retries on throttling.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { config } from "../../src/config";
+import { config } from "../../src/config/config";
 import { SesError, sesConfig, sesRequest, type RetryPolicy } from "../../src/ses/client";
 import { sendEmail, sendEmailBody, type OutboundEmail } from "../../src/ses/send-email";
 import { attributionFromTags, decodeTagValue, emailTags, encodeTagValue, fitsInTag } from "../../src/ses/tags";
 import { composeEmail } from "../../src/sending/message";
 import { formatMailbox, mailboxAddress } from "../../src/sending/mailbox";
 import { effectiveTracking } from "../../src/sending/tracking";
-import { keyRing } from "../../src/tracking/keys";
+import { keyRing } from "../../src/config/tracking-keys";
 import { takeAwsAttempts } from "../setup/no-aws";
 
 afterEach(() => {

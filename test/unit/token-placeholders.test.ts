@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { keyRing } from "../../src/tracking/keys";
+import { keyRing } from "../../src/config/tracking-keys";
 import { finishToken, recipientTokens, signToken, TokenError, type TokenKind, type TokenPayload } from "../../src/tracking/token";
 import { TokenPlaceholders } from "../../src/tracking/token-placeholders";
 

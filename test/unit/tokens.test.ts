@@ -3,9 +3,10 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeBase64Url, encodeBase64Url } from "../../src/tracking/base64url";
-import { keyRing, parseKeySpec } from "../../src/tracking/keys";
-import { normalizeDestination, signToken, TOKEN_VERSION, verifyToken, type TokenPayload, type TokenVersion } from "../../src/tracking/token";
+import { decodeBase64Url, encodeBase64Url } from "../../src/lib/base64url";
+import { keyRing, parseKeySpec } from "../../src/config/tracking-keys";
+import { signToken, TOKEN_VERSION, verifyToken, type TokenPayload, type TokenVersion } from "../../src/tracking/token";
+import { normalizeDestination } from "../../src/domain/destination";
 import { TEST_KEY_1, TEST_KEY_2 } from "../support/secrets";
 
 const click: TokenPayload = {

@@ -1,12 +1,12 @@
 // /api/campaigns/<id>/resume: lifting the reputation guard's pause of a campaign's sends.
 
 import { Hono } from "hono";
-import { accountGuard } from "../../guard/account-guard";
-import { requeueParked } from "../../guard/parked";
+import { accountGuard } from "../../objects/account-guard";
+import { requeueParked } from "../../cron/parked-sends";
 import { guardReport } from "../../guard/report";
-import { campaignStats } from "../../stats/counters";
+import { campaignStats } from "../../objects/stats-client";
 import { campaignIdParam } from "./params";
-import type { AppEnv } from "../../app-env";
+import type { AppEnv } from "../app-env";
 
 export const campaignGuard = new Hono<AppEnv>();
 

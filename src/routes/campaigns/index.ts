@@ -6,7 +6,7 @@ import { campaignJobs } from "./jobs";
 import { campaignReports } from "./reports";
 import { campaignSends } from "./send";
 import { campaignSettings } from "./settings";
-import type { AppEnv } from "../../app-env";
+import type { AppEnv } from "../app-env";
 
 export const campaigns = new Hono<AppEnv>();
 

@@ -2,16 +2,16 @@
 
 import { Hono, type Context } from "hono";
 import * as v from "valibot";
-import { config } from "../../config";
+import { config } from "../../config/config";
 import { database, type Db } from "../../db/client";
 import { deliveryCounts, unknownDeliveries } from "../../db/deliveries";
-import { AppError } from "../../errors";
+import { AppError } from "../../lib/errors";
 import { findSendJob, RequeueIncomplete, requeueRecipients, type SendJobSummary } from "../../sending/jobs";
 import { requireSending } from "../../ses/client";
 import { validateWith } from "../body";
 import { decodeCursor, pageQuery, readPage } from "../pagination";
 import { jobParams } from "./params";
-import type { AppEnv } from "../../app-env";
+import type { AppEnv } from "../app-env";
 
 const JobQuery = pageQuery(100, 1000);
 const UnknownCursor = v.object({ after: v.pipe(v.number(), v.integer()) });

@@ -1,9 +1,9 @@
 // POST /api/campaigns/<id>/send: a campaign send, accepted once per Idempotency-Key and queued one task per recipient.
 
 import { Hono } from "hono";
-import { config } from "../../config";
+import { config } from "../../config/config";
 import { database } from "../../db/client";
-import { AppError } from "../../errors";
+import { AppError } from "../../lib/errors";
 import { createSendJob, SendIncomplete } from "../../sending/jobs";
 import { requireSending } from "../../ses/client";
 import { CAMPAIGN_BODY_LIMIT, CampaignSendRequest } from "../../sending/schemas";
@@ -12,7 +12,7 @@ import { jsonBody, limitBody } from "../body";
 import { idempotent } from "../idempotency";
 import { trackingOrigin } from "../origin";
 import { campaignIdParam } from "./params";
-import type { AppEnv } from "../../app-env";
+import type { AppEnv } from "../app-env";
 
 export const campaignSends = new Hono<AppEnv>();
 

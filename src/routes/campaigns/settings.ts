@@ -4,11 +4,11 @@ import { Hono } from "hono";
 import { campaignTracking, updateCampaignTracking } from "../../db/campaign-settings";
 import { database } from "../../db/client";
 import { CampaignSettingsRequest } from "../../sending/schemas";
-import type { CampaignGuardState } from "../../stats/campaign-stats";
-import { campaignStats } from "../../stats/counters";
+import type { CampaignGuardState } from "../../guard/pause-store";
+import { campaignStats } from "../../objects/stats-client";
 import { jsonBody, JSON_LIMIT, limitBody } from "../body";
 import { campaignIdParam } from "./params";
-import type { AppEnv } from "../../app-env";
+import type { AppEnv } from "../app-env";
 
 export const campaignSettings = new Hono<AppEnv>();
 

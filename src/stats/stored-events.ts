@@ -1,7 +1,7 @@
 // Reading a campaign's stored events back in pages, in the shape the counters take (for a rebuild).
 
 import type { EventType } from "../domain/events";
-import type { CountedEvent } from "../stats/counting";
+import type { CountedEvent } from "./counting";
 
 /** Where the next page starts: keyset on (occurred_at, rowid), which the events_campaign_time index holds in order. */
 export interface PageCursor {

@@ -2,7 +2,7 @@
 // No line names anyone: callers log ids and positions, never addresses, and as a last guard every address-shaped
 // token left in a line (an SES error quoting a recipient) is replaced before it is written.
 
-import { redactAll } from "./domain/identity";
+import { redactAll } from "../domain/identity";
 
 export type LogFields = Record<string, unknown>;
 

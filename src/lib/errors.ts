@@ -63,7 +63,7 @@ export function errorBody(err: AppError): Record<string, unknown> {
 
 /**
  * A variable or secret that is malformed, or missing where it is needed: this deployment's to fix, so 503 with the
- * variable named. Thrown by src/config.ts, never for anything a caller sent.
+ * variable named. Thrown by src/config/config.ts, never for anything a caller sent.
  */
 export class ConfigError extends AppError {
   constructor(

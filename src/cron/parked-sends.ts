@@ -1,11 +1,11 @@
 // Putting parked sends back on the send queue once their campaign (and the account) may send again.
 
-import { chunk } from "../db/chunk";
+import { chunk } from "../lib/chunk";
 import { database } from "../db/client";
 import { pausedDeliveries, unpark, type PausedKey } from "../db/deliveries";
-import { log } from "../log";
+import { log } from "../lib/log";
 import { SEND_BATCH_SIZE, type SendTask } from "../sending/jobs";
-import { pauseChecker } from "./pause";
+import { pauseChecker } from "../sending/pause-check";
 
 const PAGE = 500;
 /** One call re-queues at most this many pages (10,000 recipients); the scheduled sweep carries on with the rest. */

@@ -12,7 +12,7 @@
 // the queue again (a retried task would run out of max_retries while it waited).
 
 import { eq } from "drizzle-orm";
-import { config } from "../config";
+import { config } from "../config/config";
 import { database, type Db } from "../db/client";
 import { campaignTracking } from "../db/campaign-settings";
 import {
@@ -29,20 +29,20 @@ import { finishJobsStatement } from "../db/job-messages";
 import { sendJobs } from "../db/schema";
 import { identityKey } from "../domain/identity";
 import type { TrackingEvent } from "../domain/events";
-import { describePause, pauseChecker } from "../guard/pause";
-import { log } from "../log";
-import { storeDeadLetter } from "../pipeline/dead-letters";
+import { describePause, pauseChecker } from "../sending/pause-check";
+import { log } from "../lib/log";
+import { storeDeadLetter } from "./dead-letters";
 import { suppressionOf } from "../privacy/suppressed";
-import { retryDelaySeconds } from "../pipeline/queues";
+import { retryDelaySeconds } from "../config/queues";
 import { sesConfig, type RetryPolicy, type SesError } from "../ses/client";
 import { sendEmail, type OutboundEmail } from "../ses/send-email";
-import { trackingKeyRing } from "../tracking/keys";
-import { judgeSendFailure, onArrival } from "./delivery-rules";
-import { deliveryKey, readSendTask, type SendJob, type SendTask } from "./jobs";
-import { composeContextFrom, composeEmail, sendEvent } from "./message";
-import { createPacer, REAL_CLOCK, type Clock } from "./pace";
-import { recordSendEvents } from "./record-events";
-import { effectiveTracking } from "./tracking";
+import { trackingKeyRing } from "../config/tracking-keys";
+import { judgeSendFailure, onArrival } from "../sending/delivery-rules";
+import { deliveryKey, readSendTask, type SendJob, type SendTask } from "../sending/jobs";
+import { composeContextFrom, composeEmail, sendEvent } from "../sending/message";
+import { createPacer, REAL_CLOCK, type Clock } from "../sending/pace";
+import { recordSendEvents } from "../pipeline/record-sends";
+import { effectiveTracking } from "../sending/tracking";
 
 /** Retries belong to the queue here (with delays that do not hold the consumer), not to the HTTP client. */
 const NO_RETRY: RetryPolicy = { retries: 0, baseDelayMs: 0, sleep: async () => {} };

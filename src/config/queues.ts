@@ -2,10 +2,10 @@
 
 export const EVENTS_QUEUE = "mail-tracker-events";
 export const EVENTS_DLQ = "mail-tracker-events-dlq";
-/** Campaign sends, one message per recipient (src/sending/consumer.ts). */
+/** Campaign sends, one message per recipient (src/queues/sends.ts). */
 export const SEND_QUEUE = "mail-tracker-send";
 export const SEND_DLQ = "mail-tracker-send-dlq";
-/** Outbound webhooks, one message per endpoint and event (src/webhooks/consumer.ts). */
+/** Outbound webhooks, one message per endpoint and event (src/queues/webhooks.ts). */
 export const WEBHOOK_QUEUE = "mail-tracker-webhooks";
 export const WEBHOOK_DLQ = "mail-tracker-webhooks-dlq";
 

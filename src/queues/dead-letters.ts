@@ -1,14 +1,14 @@
 // The dead-letter queue consumer: everything that exhausted its retries is kept in D1, once, and never dropped unstored.
 
-import { config } from "../config";
+import { config } from "../config/config";
 import { insertDeadLetters, type NewDeadLetter } from "../db/dead-letters";
 import type { DeadLetterStatus } from "../db/schema";
 import { readEnvelope } from "../domain/events";
 import { storedIp } from "../domain/ip";
-import { settleEach } from "./isolate";
-import { backoffSeconds, DEAD_LETTER_RETRY, isLastAttempt, SEND_DLQ } from "./queues";
+import { settleEach } from "../lib/isolate";
+import { backoffSeconds, DEAD_LETTER_RETRY, isLastAttempt, SEND_DLQ } from "../config/queues";
 import { markSendTasksDeadLettered } from "../sending/dead-lettered";
-import { log } from "../log";
+import { log } from "../lib/log";
 
 export function bodyText(body: unknown): string {
   if (typeof body === "string") return body;

@@ -1,9 +1,9 @@
 // Recording the events of mail that went out: through the events queue, or straight into D1 when the queue refuses.
 
 import type { TrackingEvent } from "../domain/events";
-import { applyEvents } from "../pipeline/apply";
-import { log } from "../log";
-import { enqueueEvents } from "../pipeline/enqueue";
+import { applyEvents } from "./apply";
+import { log } from "../lib/log";
+import { enqueueEvents } from "./enqueue";
 
 /**
  * Never throws: the mail is out, so a failure here must not make the caller send it again. The queue is the

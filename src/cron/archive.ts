@@ -1,8 +1,8 @@
 // The archive's part of the 15-minute cron: write what the flush policy says is due, then apply archive retention.
 
-import { log } from "../log";
-import { archiveRetentionOnSchedule } from "./retention";
-import { flushArchive } from "./writer";
+import { log } from "../lib/log";
+import { archiveRetentionOnSchedule } from "../archive/retention";
+import { flushArchive } from "../archive/writer";
 
 /** Logs, never throws: what is not written now stays after the cursor for the next run. */
 export async function archiveOnSchedule(env: Env, now = Date.now()): Promise<void> {

@@ -1,8 +1,8 @@
 // Whether a campaign's sends are paused right now: its own guard, or the account's. Asked once per send batch.
 
-import { campaignStats } from "../stats/counters";
-import { accountGuard } from "./account-guard";
-import type { PauseReason } from "./rules";
+import { campaignStats } from "../objects/stats-client";
+import { accountGuard } from "../objects/account-guard";
+import type { PauseReason } from "../domain/guard-rules";
 
 export interface SendPause {
   scope: "campaign" | "account";

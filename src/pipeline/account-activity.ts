@@ -1,12 +1,12 @@
 // Feeding the guards from the events consumer: the account's share of a batch, and announcing new pauses.
 
 import type { TrackingEvent } from "../domain/events";
-import { log } from "../log";
-import { campaignStats } from "../stats/counters";
+import { log } from "../lib/log";
+import { campaignStats } from "../objects/stats-client";
 import { countedEvent } from "../stats/counting";
 import type { WebhookEvent } from "../webhooks/tasks";
-import { accountGuard, type AccountActivity, type AccountGuard } from "./account-guard";
-import type { GuardNotice } from "./pause-store";
+import { accountGuard, type AccountActivity, type AccountGuard } from "../objects/account-guard";
+import type { GuardNotice } from "../guard/pause-store";
 
 /** Sends, hard bounces and complaints: all the account guard counts. */
 export function accountActivity(list: readonly TrackingEvent[]): AccountActivity[] {

@@ -7,15 +7,18 @@
 // tracking-only deployment): without them ses/client.ts throws SendingNotConfigured, 503 `sending_not_configured`.
 
 import * as v from "valibot";
-import { Email } from "./domain/schemas";
-import { ConfigError } from "./errors";
-import { log } from "./log";
-import { DEFAULT_CERTIFICATE_FETCHES_PER_MINUTE } from "./sns/fetch-budget";
-import { isTopicArn, parseTopicAllowList } from "./sns/topics";
-import type { Thresholds } from "./guard/rules";
-import type { SignatureVersion } from "./sns/verify";
-import { decodeBase64Url } from "./tracking/base64url";
-import { parseKeySpec } from "./tracking/keys";
+import { Email } from "../domain/schemas";
+import { ConfigError } from "../lib/errors";
+import { log } from "../lib/log";
+import { isTopicArn, parseTopicAllowList } from "./sns-topics";
+import type { Thresholds } from "../domain/guard-rules";
+import { decodeBase64Url } from "../lib/base64url";
+import { parseKeySpec } from "./tracking-keys";
+
+/** The SNS SignatureVersions (SNS_SIGNATURE_VERSION picks which are accepted; src/sns/verify.ts). */
+export type SignatureVersion = "1" | "2";
+
+export const DEFAULT_CERTIFICATE_FETCHES_PER_MINUTE = 10;
 
 export interface TrackingConfig {
   /** TRACKING_ORIGIN: scheme://host[:port] of minted links; null: the origin of the request that mints them. */

@@ -5,9 +5,8 @@
 // purpose (distinct `info`), so no new secret is needed and no key is ever used for two jobs: an AES-256-GCM key
 // that seals the payload, and an HMAC-SHA256 key that makes the synthetic IV (see token-v2.ts).
 
-import type { TrackingConfig } from "../config";
-import { ConfigError } from "../errors";
-import { decodeBase64Url } from "./base64url";
+import { ConfigError } from "../lib/errors";
+import { decodeBase64Url } from "../lib/base64url";
 
 export interface TrackingKey {
   /** Version 1: HMAC-SHA256 keyed with the secret, sign and verify. */
@@ -107,7 +106,7 @@ export function keyRing(spec: string | undefined): Promise<KeyRing> {
 }
 
 /** The ring of this deployment's TRACKING_KEYS (checked by config.ts); a ConfigError naming it when it is not set. */
-export async function trackingKeyRing(tracking: TrackingConfig): Promise<KeyRing> {
+export async function trackingKeyRing(tracking: { keys: string | null }): Promise<KeyRing> {
   if (tracking.keys === null) {
     throw new ConfigError("TRACKING_KEYS", "TRACKING_KEYS is not set: tracking links can be neither signed nor verified (see .dev.vars.example)");
   }

@@ -3,9 +3,10 @@
 import type { TrackingEvent } from "../domain/events";
 import type { GuardNotice } from "../guard/pause-store";
 import type { ClickWindowEntry } from "../machine/window";
-import type { CampaignGuardState, CampaignStats } from "./campaign-stats";
-import { countedEvent, type CountedEvent } from "./counting";
-import { statsReport, type CampaignStatsReport } from "./report";
+import type { CampaignStats } from "./campaign-stats";
+import type { CampaignGuardState } from "../guard/pause-store";
+import { countedEvent, type CountedEvent } from "../stats/counting";
+import { statsReport, type CampaignStatsReport } from "../stats/report";
 
 export function campaignStats(ns: DurableObjectNamespace<CampaignStats>, campaignId: string): DurableObjectStub<CampaignStats> {
   return ns.get(ns.idFromName(campaignId));

@@ -6,11 +6,11 @@
 // and the window rolls minute by minute. The decision is made here, beside the counts, as for a campaign.
 
 import { DurableObject } from "cloudflare:workers";
-import { PauseStore, type GuardNotice, type GuardState } from "./pause-store";
-import type { Tally } from "./rules";
-import { config } from "../config";
+import { PauseStore, type GuardNotice, type GuardState } from "../guard/pause-store";
+import type { Tally } from "../domain/guard-rules";
+import { config } from "../config/config";
 import { migrateObject } from "../db/object-migrations";
-import migrations from "./migrations/migrations.js";
+import migrations from "../guard/migrations/migrations.js";
 
 export const WINDOW_MS = 24 * 3_600_000;
 const MINUTE_MS = 60_000;

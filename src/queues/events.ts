@@ -1,11 +1,11 @@
 // The events queue consumer: a whole batch in one pass, falling back to message-by-message on failure.
 
 import { readEnvelope, type TrackingEvent } from "../domain/events";
-import { applyEvents } from "./apply";
+import { applyEvents } from "../pipeline/apply";
 import { storeDeadLetter } from "./dead-letters";
-import { settleEach } from "./isolate";
-import { backoffSeconds, EVENTS_RETRY, isLastAttempt } from "./queues";
-import { log } from "../log";
+import { settleEach } from "../lib/isolate";
+import { backoffSeconds, EVENTS_RETRY, isLastAttempt } from "../config/queues";
+import { log } from "../lib/log";
 
 type Parsed = { message: Message<unknown>; events: TrackingEvent[] };
 

@@ -8,7 +8,7 @@
 // batch wait as long without an attempt. Endpoints are served side by side.
 
 import { inArray } from "drizzle-orm";
-import { config } from "../config";
+import { config } from "../config/config";
 import { database, type Db } from "../db/client";
 import { eventRowsById } from "../db/events";
 import type { EndpointRow } from "../db/webhook-endpoints";
@@ -24,16 +24,16 @@ import {
   type Settlement,
 } from "../db/webhook-deliveries";
 import { webhookEndpoints } from "../db/schema";
-import { log } from "../log";
-import { storeDeadLetter } from "../pipeline/dead-letters";
-import { retryDelaySeconds } from "../pipeline/queues";
+import { log } from "../lib/log";
+import { storeDeadLetter } from "./dead-letters";
+import { retryDelaySeconds } from "../config/queues";
 import { REAL_CLOCK, type Clock } from "../sending/pace";
-import { eventPayload, noticePayload } from "./payload";
-import { postWebhook } from "./post";
-import { DISABLE_AFTER_MS, judge, queueDelaySeconds } from "./retry";
-import { activeSecrets, signedHeaders } from "./signing";
-import { deliveryId, readWebhookTask, type WebhookTask } from "./tasks";
-import { checkWebhookUrl } from "./url-policy";
+import { eventPayload, noticePayload } from "../webhooks/payload";
+import { postWebhook } from "../webhooks/post";
+import { DISABLE_AFTER_MS, judge, queueDelaySeconds } from "../webhooks/retry";
+import { activeSecrets, signedHeaders } from "../webhooks/signing";
+import { deliveryId, readWebhookTask, type WebhookTask } from "../webhooks/tasks";
+import { checkWebhookUrl } from "../webhooks/url-policy";
 
 /** Longer than a queue consumer may run (15 minutes): a claim this old has no living holder. */
 export const STALE_CLAIM_MS = 20 * 60_000;

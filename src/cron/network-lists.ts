@@ -9,14 +9,14 @@
 // Cost, measured (docs/BENCHMARKS.md): parsing and compacting Apple's ~290,000 rows takes about 2 s of CPU on this
 // machine's Node; a Cron Trigger invocation on the Workers Paid plan may use 30 s of CPU by default (up to 5 minutes
 // with `limits.cpu_ms`), so the default is ample. The stored copy is a few hundred KB.
-import { config } from "../config";
+import { config } from "../config/config";
 import { runBatch } from "../db/client";
 import { storedListsBytes, storedListsHead, storeListsStatements } from "../db/network-lists";
-import { compactAppleEgressStream } from "./apple-relay";
-import { SCANNER_CIDRS } from "./lists/mail-filters";
-import { eopRangesFromEndpoints } from "./microsoft-endpoints";
-import { bundledNetworkLists, decodeNetworkLists, encodeNetworkLists, type NetworkLists } from "./networks";
-import { rangeCounts, rangeSetFromCidrs, type RangeSet } from "./ranges";
+import { compactAppleEgressStream } from "../machine/apple-relay";
+import { SCANNER_CIDRS } from "../machine/lists/mail-filters";
+import { eopRangesFromEndpoints } from "../machine/microsoft-endpoints";
+import { bundledNetworkLists, decodeNetworkLists, encodeNetworkLists, type NetworkLists } from "../machine/networks";
+import { rangeCounts, rangeSetFromCidrs, type RangeSet } from "../machine/ranges";
 
 /**
  * The daily trigger (wrangler.toml [triggers]) that refreshes the network lists; every other one runs the replays.

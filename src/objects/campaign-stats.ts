@@ -1,7 +1,7 @@
 // The CampaignStats Durable Object: one per campaign, exactly-once counters in its own SQLite storage.
 
 import { DurableObject } from "cloudflare:workers";
-import { campaignEventsPage, type PageCursor } from "../db/campaign-events";
+import { campaignEventsPage, type PageCursor } from "../stats/stored-events";
 import { humanClicksOf, storeLabels, type HumanClick } from "../db/machine-labels";
 import { REASONS, type ReasonCode } from "../machine/classify";
 import {
@@ -16,16 +16,17 @@ import {
   settled,
   type Relabel,
   type WindowRow,
-} from "./click-window";
-import { PauseStore, type GuardNotice, type GuardSettings, type GuardState } from "../guard/pause-store";
-import { minus, type Tally } from "../guard/rules";
-import { COUNTERS, effectOf, hourOf, linkKey, zeroCounts, type Counter, type CountedEvent, type Counts, type Effect } from "./counting";
-import { config } from "../config";
-import { log } from "../log";
-import { migrateStats } from "./identity-migration";
+} from "../stats/click-window";
+import { PauseStore, type CampaignGuardState, type GuardNotice, type GuardSettings } from "../guard/pause-store";
+import { minus, type Tally } from "../domain/guard-rules";
+import { COUNTERS, effectOf, hourOf, linkKey, zeroCounts, type Counter, type CountedEvent, type Counts, type Effect } from "../stats/counting";
+import type { HourRow, LinkRow, MachineByReason } from "../stats/report";
+import { config } from "../config/config";
+import { log } from "../lib/log";
+import { migrateStats } from "../stats/identity-migration";
 import { migrateObject } from "../db/object-migrations";
-import migrations from "./migrations/migrations.js";
-import { redactLinks } from "./link-redaction";
+import migrations from "../stats/migrations/migrations.js";
+import { redactLinks } from "../stats/link-redaction";
 
 /**
  * How long an applied event id is remembered. Queues redeliver within their retention (at most 14 days)
@@ -37,12 +38,6 @@ const PRUNE_EVERY_MS = 24 * 3_600_000;
 const REBUILD_PAGE = 1000;
 
 const TABLES = ["applied", "counters", "hours", "firsts", "links", "link_contacts", "click_window"] as const;
-
-/** Machine opens and clicks per reason code: rows `opensMachine:<reason>` and `clicksMachine:<reason>` of counters. */
-export interface MachineByReason {
-  opens: Record<string, number>;
-  clicks: Record<string, number>;
-}
 
 /** After a failed settling (D1 unreachable), the next try; a contended one is tried again sooner. */
 const SETTLE_RETRY_MS = 30_000;
@@ -56,26 +51,8 @@ export interface RecordResult {
   notices?: GuardNotice[];
 }
 
-export interface CampaignGuardState extends GuardState {
-  settings: GuardSettings;
-}
-
 function tallyOf(c: Counts): Tally {
   return { sent: c.sent, bouncesHard: c.bouncesHard, complaints: c.complaints };
-}
-
-export interface HourRow {
-  hour: number;
-  name: Counter;
-  n: number;
-}
-
-export interface LinkRow {
-  linkIndex: number | null;
-  url: string | null;
-  total: number;
-  unique: number;
-  machine: number;
 }
 
 /** What a campaign's counters hold about some contacts: the per-contact sets, never the counts themselves. */

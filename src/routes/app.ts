@@ -2,18 +2,18 @@
 
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { config, reportConfigError } from "./config";
-import { dashboardHeaders } from "./dashboard/headers";
-import { AppError, ConfigError, errorBody } from "./errors";
-import { log } from "./log";
-import { SesError } from "./ses/client";
-import { appErrorFromSes } from "./ses/app-error";
-import { api } from "./routes/api";
-import { dashboardRoutes } from "./routes/dashboard";
-import { edge } from "./routes/edge";
-import { linkNotFound, pageHeaders } from "./routes/html";
-import { sns } from "./routes/sns";
-import { unsubscribe } from "./routes/unsubscribe";
+import { config, reportConfigError } from "../config/config";
+import { dashboardHeaders } from "../dashboard/headers";
+import { AppError, ConfigError, errorBody } from "../lib/errors";
+import { log } from "../lib/log";
+import { SesError } from "../ses/client";
+import { appErrorFromSes } from "../ses/app-error";
+import { api } from "./api";
+import { dashboardRoutes } from "./dashboard";
+import { edge } from "./edge";
+import { linkNotFound, pageHeaders } from "./html";
+import { sns } from "./sns";
+import { unsubscribe } from "./unsubscribe";
 import type { AppEnv } from "./app-env";
 
 export const app = new Hono<AppEnv>();

@@ -1,10 +1,10 @@
 // The retention cron: what is older than RETENTION_DAYS is deleted in bounded chunks; campaign counters are kept.
 
-import { config } from "../config";
-import { log } from "../log";
+import { config } from "../config/config";
+import { log } from "../lib/log";
 import { expireJobMessagesStatement } from "../db/job-messages";
 import { retentionStatement, type RetainedTable } from "../db/retention";
-import { cursorClampStatement } from "../archive/cursor";
+import { cursorClampStatement } from "../db/archive-cursor";
 
 const DAY_MS = 86_400_000;
 /** Rows per DELETE: a statement that cannot run long, whatever the table's size. */

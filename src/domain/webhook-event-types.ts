@@ -1,6 +1,6 @@
 // The webhook event types: one per stored event type (`email.<type>`), and the reputation guard's pauses.
 
-import { EVENT_TYPES, type EventType } from "../domain/events";
+import { EVENT_TYPES, type EventType } from "./events";
 
 /** Full-stop delimited, grouped as the Standard Webhooks specification recommends ("email.bounce"). */
 export const EMAIL_EVENT_TYPES = EVENT_TYPES.map((t) => `email.${t}` as const);
