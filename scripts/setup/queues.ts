@@ -5,7 +5,7 @@ import { listQueues } from "../preflight/wrangler";
 import { accountFix, change, SetupError, type SetupContext } from "./context";
 import { shown } from "./wrangler";
 
-/** The arguments creating a queue: dead-letter queues outlast the 48 h their consumers retry (README, Outages). */
+/** The arguments creating a queue: dead-letter queues outlast the 48 h their consumers retry (docs/OPERATIONS.md, Outages and dead letters). */
 export function createQueueArgs(queue: { name: string; deadLetter: boolean }): string[] {
   return ["queues", "create", queue.name, ...(queue.deadLetter ? ["--message-retention-period-secs", String(DEAD_LETTER_RETENTION_SECONDS)] : [])];
 }

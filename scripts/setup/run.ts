@@ -55,7 +55,7 @@ function nextSteps(config: SetupConfig, out: (line: string) => void): void {
     out(`  first, in wrangler.toml: routes = [{ pattern = "${host}", custom_domain = true }] and TRACKING_ORIGIN = "https://${host}"`);
   }
   out("  npm run deploy     # preflight, remote D1 migrations, wrangler deploy");
-  out(`  npm run connect-ses -- --url https://${host} --write     # SES → SNS → the worker (see README, Connect SES)`);
+  out(`  npm run connect-ses -- --url https://${host} --write     # SES → SNS → the worker (see docs/DEPLOY.md, Connect SES)`);
   out("  To send through the worker (optional): npx wrangler secret put AWS_ACCESS_KEY_ID, then AWS_SECRET_ACCESS_KEY");
 }
 

@@ -30,7 +30,7 @@ async function objects(prefix = "events/"): Promise<Record<string, string>> {
   return files;
 }
 
-/** DuckDB over every archive object, as the README reads the bucket; `{{events}}` is the hive-partitioned table. */
+/** DuckDB over every archive object, as docs/ARCHIVE.md reads the bucket; `{{events}}` is the hive-partitioned table. */
 async function duck<T = Record<string, unknown>>(sql: string, files?: Record<string, string>): Promise<T[]> {
   const all = files ?? (await objects());
   const table = "read_parquet('{{root}}/events/*/*.parquet', hive_partitioning = true)";

@@ -1,5 +1,5 @@
 // DuckDB on the Node side for the Workers tests: archive objects posted to it are written under a fresh directory
-// and queried with DuckDB (@duckdb/node-api) exactly as the README queries the bucket, hive partitions included.
+// and queried with DuckDB (@duckdb/node-api) exactly as docs/ARCHIVE.md queries the bucket, hive partitions included.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";

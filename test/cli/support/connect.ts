@@ -46,7 +46,7 @@ export function topicsIn(tomlPath: string): string[] {
 
 /**
  * What a first-time user has before connect-ses: `npm run setup` run against a fake account (database_id written,
- * queues and secrets made), routes and TRACKING_ORIGIN set as the README asks. Each successful `wrangler deploy`
+ * queues and secrets made), routes and TRACKING_ORIGIN set as docs/DEPLOY.md asks. Each successful `wrangler deploy`
  * through `run` then gives the fake worker the file's SNS_TOPIC_ARNS, after `rolloutRequests` more POST /sns.
  */
 export async function fakeCloudflare(fake: FakeAws, tomlPath: string, rolloutRequests = 0) {
