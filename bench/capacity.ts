@@ -16,7 +16,7 @@ import {
   type Part,
   type Scenario,
 } from "./capacity-model.ts";
-import type { StorageResults } from "./storage.ts";
+import type { StorageResults } from "./storage-results.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 export const SCALE_DOC = path.join(ROOT, "docs", "SCALE.md");

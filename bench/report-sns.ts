@@ -1,5 +1,5 @@
 // The "SNS ingestion end to end" part of docs/BENCHMARKS.md, from bench/results/sns-ingest.json (bench/sns-ingest.ts).
-import type { RunSummary, SnsIngestResult } from "./sns-ingest.ts";
+import type { RunSummary, SnsIngestResult } from "./sns-ingest-results.ts";
 import type { Summary } from "./stats.ts";
 
 /** The heading this part starts with; the command alone replaces the doc from here to the next `## ` heading. */

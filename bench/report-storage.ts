@@ -1,10 +1,5 @@
 // The "Storage per event" part of docs/BENCHMARKS.md, from bench/results/storage.json (bench/storage.ts).
-import { existsSync, readFileSync } from "node:fs";
-import { STORAGE_RESULTS, type StorageResults, type StoreFigures } from "./storage.ts";
-
-export function readStorage(): StorageResults | null {
-  return existsSync(STORAGE_RESULTS) ? (JSON.parse(readFileSync(STORAGE_RESULTS, "utf8")) as StorageResults) : null;
-}
+import type { StorageResults, StoreFigures } from "./storage-results.ts";
 
 const n = (x: number, digits = 0) => x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 

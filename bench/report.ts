@@ -10,8 +10,8 @@ import type { StatsReadResult } from "./stats-read.ts";
 import type { Summary } from "./stats.ts";
 import { snsIngestSection } from "./report-sns.ts";
 import { storageSection } from "./report-storage.ts";
-import type { StorageResults } from "./storage.ts";
-import type { SnsIngestResult } from "./sns-ingest.ts";
+import type { StorageResults } from "./storage-results.ts";
+import type { SnsIngestResult } from "./sns-ingest-results.ts";
 import type { InstrumentResult, PipelineResult, SnsVerifyResult, TokensResult } from "./workerd.ts";
 
 type CpuRun = { results: CpuResult[]; idleMsPerSecond: number; ticksPerSecond: number };
