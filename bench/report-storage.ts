@@ -1,7 +1,6 @@
 // The "Storage per event" part of docs/BENCHMARKS.md, from bench/results/storage.json (bench/storage.ts).
+import { n } from "./report-format.ts";
 import type { StorageResults, StoreFigures } from "./storage-results.ts";
-
-const n = (x: number, digits = 0) => x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function row(name: string, f: StoreFigures): string {
   return `| ${name} | ${n(f.bytesPerEvent, 1)} | ${n(f.rowsWrittenPerEvent, 2)} | ${n(f.entriesPerEvent, 2)} | ${n(f.rowsReadPerEvent, 2)} | ${f.objects} |`;

@@ -16,7 +16,8 @@ import { EVENTS_QUEUE, FEED_SCRIPT, pipelineCapacity, producerCpu } from "./edge
 import { pairedRuns } from "./http.ts";
 import { startLocalWorker } from "./local-worker.ts";
 import { describeMachine } from "./machine.ts";
-import { renderReport, type BenchResults } from "./report.ts";
+import type { BenchResults } from "./latest-results.ts";
+import { renderReport } from "./report.ts";
 import { measureSnsIngest } from "./sns-ingest.ts";
 import { loadSnsFixtures, snsValidatorBench } from "./sns-node.ts";
 import { statsReadBench } from "./stats-read.ts";
