@@ -138,7 +138,7 @@ const results: BenchResults = {
   loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))),
 };
 mkdirSync(RESULTS, { recursive: true });
-writeFileSync(path.join(RESULTS, "latest.json"), JSON.stringify(results, null, 2) + "\n");
+writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
 const loadFile = path.join(RESULTS, "load-latest.json");
 const load = existsSync(loadFile) ? JSON.parse(readFileSync(loadFile, "utf8")) : null;
 if (!process.env.BENCH_NO_DOC)
