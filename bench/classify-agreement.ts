@@ -23,7 +23,7 @@ import {
   type LabelledSet,
 } from "../test/support/machine-agreement.ts";
 import { describeMachine } from "./machine.ts";
-import { summarize, type Summary } from "./stats.ts";
+import { summarize } from "./stats.ts";
 import { benchLines, CLASSIFY_BENCH_ARGS, type Raw } from "./workerd.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -134,8 +134,8 @@ export async function measureClassification() {
         },
       ]),
     ),
-    cpuMicrosPerClassification: { ...cpu, values: undefined },
-    perCaseMicros: { ...perCaseSummary, values: undefined, slowest: perCase.slice(0, 5) },
+    cpuMicrosPerClassification: cpu,
+    perCaseMicros: { ...perCaseSummary, slowest: perCase.slice(0, 5) },
     firstCallMillis: firstCallMs,
     refresh,
     consumer,
@@ -202,15 +202,14 @@ function consumerCost(raw: Raw) {
   const m = raw.microsPerEvent as Record<string, number[]>;
   const ms = raw.msPerEvent as Record<string, number[]>;
   const delta = ms.consumerWith!.map((v, i) => v - ms.consumerWithout![i]!);
-  const strip = (x: Summary) => ({ ...x, values: undefined });
   return {
     events: raw.events as number,
     runs: raw.runs as number,
     batch: raw.batch as number,
-    classifyMicrosPerEvent: strip(summarize(m.classifyOnly!)),
-    consumerMsPerEvent: { with: strip(summarize(ms.consumerWith!)), without: strip(summarize(ms.consumerWithout!)), added: strip(summarize(delta)) },
-    sendTimeReadMsPerBatch: strip(summarize(raw.sendTimeReadMsPerBatch as number[])),
-    edgeMicrosPerRequest: { facts: strip(summarize(m.edgeFacts!)), headersOnly: strip(summarize(m.edgeHeadersOnly!)) },
+    classifyMicrosPerEvent: summarize(m.classifyOnly!),
+    consumerMsPerEvent: { with: summarize(ms.consumerWith!), without: summarize(ms.consumerWithout!), added: summarize(delta) },
+    sendTimeReadMsPerBatch: summarize(raw.sendTimeReadMsPerBatch as number[]),
+    edgeMicrosPerRequest: { facts: summarize(m.edgeFacts!), headersOnly: summarize(m.edgeHeadersOnly!) },
   };
 }
 

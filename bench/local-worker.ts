@@ -116,6 +116,101 @@ function configWithoutConsumer(queue: string): string {
   return file;
 }
 
+/** The test secrets and local vars as an env file in the state directory, readable by this user only. */
+function writeEnvFile(stateDir: string): string {
+  const envFile = path.join(stateDir, "secrets.env");
+  writeFileSync(
+    envFile,
+    Object.entries({ ...TEST_SECRETS, ...LOCAL_VARS })
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(""),
+    { mode: 0o600 },
+  );
+  return envFile;
+}
+
+interface DevOptions {
+  script?: string;
+  configFile?: string;
+  port: number;
+  inspectorPort: number;
+  stateDir: string;
+  envFile: string;
+}
+
+/** `wrangler dev` on loopback, its output into wrangler-dev.log in the state directory. */
+function spawnWranglerDev(o: DevOptions): ChildProcess {
+  const out = createWriteStream(path.join(o.stateDir, "wrangler-dev.log"));
+  const child = spawn(
+    WRANGLER,
+    [
+      "dev",
+      ...(o.script ? [o.script] : []),
+      ...(o.configFile ? ["--config", o.configFile] : []),
+      "--ip",
+      HOST,
+      "--port",
+      String(o.port),
+      "--inspector-port",
+      String(o.inspectorPort),
+      "--persist-to",
+      o.stateDir,
+      "--env-file",
+      o.envFile,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
+    // Its own process group, so stopping it ends the workerd children it started and nothing else.
+    { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: wranglerEnv() },
+  );
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  return child;
+}
+
+/** Signal `child`'s process group; it may be gone already. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * The `stop` of a started worker: ends its process group (SIGTERM, then SIGKILL after 5 s) and removes its state
+ * and config. Until then the group is also killed when this process exits or is interrupted.
+ */
+function stopper(child: ChildProcess, stateDir: string, configFile: string | undefined): () => Promise<void> {
+  // The child has its own process group, so Ctrl-C or a hard exit here would leave it running: end it then too.
+  const onExit = () => {
+    if (configFile) rmSync(configFile, { force: true });
+    killGroup(child, "SIGKILL");
+  };
+  const onSignal = () => {
+    onExit();
+    process.exit(130);
+  };
+  process.once("exit", onExit);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  return async () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("exit", onExit);
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      killGroup(child, "SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) killGroup(child, "SIGKILL");
+    }
+    rmSync(stateDir, { recursive: true, force: true });
+    if (configFile) rmSync(configFile, { force: true });
+  };
+}
+
 /**
  * Start the worker with fresh local state; resolves once /healthz answers. `script` replaces wrangler.toml's `main`
  * (bindings unchanged): a bench-only entry that wraps the production worker. `undrainedQueue` names a queue whose
@@ -127,88 +222,16 @@ export async function startLocalWorker(
   const log = options.log ?? (() => {});
   const stateDir = mkdtempSync(path.join(tmpdir(), "mail-tracker-local-"));
   const configFile = options.undrainedQueue ? configWithoutConsumer(options.undrainedQueue) : undefined;
-  const envFile = path.join(stateDir, "secrets.env");
-  writeFileSync(
-    envFile,
-    Object.entries({ ...TEST_SECRETS, ...LOCAL_VARS })
-      .map(([k, v]) => `${k}=${v}\n`)
-      .join(""),
-    { mode: 0o600 },
-  );
+  const envFile = writeEnvFile(stateDir);
 
   log(`applying migrations into ${stateDir}`);
   run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], ROOT);
 
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const origin = `http://${HOST}:${port}`;
-  const out = createWriteStream(path.join(stateDir, "wrangler-dev.log"));
-  const child = spawn(
-    WRANGLER,
-    [
-      "dev",
-      ...(options.script ? [options.script] : []),
-      ...(configFile ? ["--config", configFile] : []),
-      "--ip",
-      HOST,
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspectorPort),
-      "--persist-to",
-      stateDir,
-      "--env-file",
-      envFile,
-      "--show-interactive-dev-session=false",
-      "--log-level",
-      "warn",
-    ],
-    // Its own process group, so stopping it ends the workerd children it started and nothing else.
-    { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: wranglerEnv() },
-  );
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
+  const child = spawnWranglerDev({ script: options.script, configFile, port, inspectorPort, stateDir, envFile });
   log(`wrangler dev (pid ${child.pid}) on ${origin}; log: ${path.join(stateDir, "wrangler-dev.log")}`);
-
-  // The child has its own process group, so Ctrl-C or a hard exit here would leave it running: end it then too.
-  const killGroup = () => {
-    if (configFile) rmSync(configFile, { force: true });
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  };
-  const onSignal = () => {
-    killGroup();
-    process.exit(130);
-  };
-  process.once("exit", killGroup);
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-
-  const stop = async () => {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    process.off("exit", killGroup);
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        // already gone
-      }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
-    }
-    rmSync(stateDir, { recursive: true, force: true });
-    if (configFile) rmSync(configFile, { force: true });
-  };
+  const stop = stopper(child, stateDir, configFile);
 
   try {
     await waitForHealth(origin, child, Date.now() + 120_000);

@@ -2,7 +2,8 @@
 // measured alone (e.g. `npx tsx bench/classify-agreement.ts`). Run: npx tsx bench/render.ts
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { renderReport, type BenchResults } from "./report.ts";
+import type { BenchResults } from "./latest-results.ts";
+import { renderReport } from "./report.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const read = <T>(name: string): T | null => {

@@ -1,22 +1,12 @@
 // The "SNS ingestion end to end" part of docs/BENCHMARKS.md, from bench/results/sns-ingest.json (bench/sns-ingest.ts).
-import type { RunSummary, SnsIngestResult } from "./sns-ingest.ts";
-import type { Summary } from "./stats.ts";
+import type { RunSummary, SnsIngestResult } from "./sns-ingest-results.ts";
+import { n, s } from "./report-format.ts";
 
 /** The heading this part starts with; the command alone replaces the doc from here to the next `## ` heading. */
 export const SNS_INGEST_HEADING = "### Verified Notifications end to end: ours against a naive receiver";
 /** Headings earlier versions of this part started with. */
 const OLDER_HEADINGS = ["### Verified Notifications per second, end to end through `POST /sns`"];
 export const SNS_GOAL = { ratio: 1.5 };
-
-function n(x: number, digits = 0): string {
-  if (!Number.isFinite(x)) return "n/a";
-  return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-/** "median (min–max)" */
-function s(sum: Summary, digits = 0): string {
-  return `${n(sum.median, digits)} (${n(sum.min, digits)}–${n(sum.max, digits)})`;
-}
 
 /** The goal of issue #16: ≥ 1.5× the baseline's notifications per second, every run exact, p50 latency no worse. */
 export function snsGoalMet(r: SnsIngestResult): boolean {

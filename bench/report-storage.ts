@@ -1,12 +1,6 @@
 // The "Storage per event" part of docs/BENCHMARKS.md, from bench/results/storage.json (bench/storage.ts).
-import { existsSync, readFileSync } from "node:fs";
-import { STORAGE_RESULTS, type StorageResults, type StoreFigures } from "./storage.ts";
-
-export function readStorage(): StorageResults | null {
-  return existsSync(STORAGE_RESULTS) ? (JSON.parse(readFileSync(STORAGE_RESULTS, "utf8")) as StorageResults) : null;
-}
-
-const n = (x: number, digits = 0) => x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+import { n } from "./report-format.ts";
+import type { StorageResults, StoreFigures } from "./storage-results.ts";
 
 function row(name: string, f: StoreFigures): string {
   return `| ${name} | ${n(f.bytesPerEvent, 1)} | ${n(f.rowsWrittenPerEvent, 2)} | ${n(f.entriesPerEvent, 2)} | ${n(f.rowsReadPerEvent, 2)} | ${f.objects} |`;

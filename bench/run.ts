@@ -16,7 +16,8 @@ import { EVENTS_QUEUE, FEED_SCRIPT, pipelineCapacity, producerCpu } from "./edge
 import { pairedRuns } from "./http.ts";
 import { startLocalWorker } from "./local-worker.ts";
 import { describeMachine } from "./machine.ts";
-import { renderReport, type BenchResults } from "./report.ts";
+import type { BenchResults } from "./latest-results.ts";
+import { renderReport } from "./report.ts";
 import { measureSnsIngest } from "./sns-ingest.ts";
 import { loadSnsFixtures, snsValidatorBench } from "./sns-node.ts";
 import { statsReadBench } from "./stats-read.ts";
@@ -137,7 +138,7 @@ const results: BenchResults = {
   loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))),
 };
 mkdirSync(RESULTS, { recursive: true });
-writeFileSync(path.join(RESULTS, "latest.json"), JSON.stringify(results, null, 2) + "\n");
+writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
 const loadFile = path.join(RESULTS, "load-latest.json");
 const load = existsSync(loadFile) ? JSON.parse(readFileSync(loadFile, "utf8")) : null;
 if (!process.env.BENCH_NO_DOC)

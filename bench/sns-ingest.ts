@@ -13,7 +13,7 @@
 //
 // Alone: `npx tsx bench/sns-ingest.ts [notifications] [runs of each]` (defaults 3000 and 3) writes
 // bench/results/sns-ingest.json and its section of docs/BENCHMARKS.md (BENCH_NO_DOC=1: the JSON only).
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { cpuSeconds } from "./cpu.ts";
@@ -21,13 +21,13 @@ import { sameCounts, storedCounts } from "./drain.ts";
 import { startInterceptedWorker } from "./intercepted-worker.ts";
 import type { LocalWorker } from "./local-worker.ts";
 import { snsIngestSection, spliceSnsIngestSection } from "./report-sns.ts";
-import { summarize, type Summary } from "./stats.ts";
+import { summarize } from "./stats.ts";
+import { type RunSummary, type Side, SNS_INGEST_RESULTS, type SnsIngestOptions, type SnsIngestResult } from "./sns-ingest-results.ts";
 import { readFixtureFile } from "../test/support/fixture-files.ts";
 import { createTestSigner, type TestSigner } from "../test/support/sns-signer.ts";
 import { planNotifications, SES_TEMPLATES } from "../test/support/sns-traffic.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-export const SNS_INGEST_RESULTS = path.join(ROOT, "bench", "results", "sns-ingest.json");
 /** The baseline's wrangler configuration, relative to the repository. */
 export const BASELINE_CONFIG = "bench/baselines/naive-sns/wrangler.toml";
 export const SNS_INGEST_COMMAND = "npx tsx bench/sns-ingest.ts";
@@ -37,62 +37,6 @@ const POLL_MS = 20;
 const DRAIN_TIMEOUT_MS = 180_000;
 /** Notifications each worker gets before the timed runs. */
 const WARM_UP = 200;
-
-export type Side = "ours" | "baseline";
-
-export interface SnsIngestOptions {
-  notifications: number;
-  /** Runs of each worker; the order is ours, baseline, baseline, ours, … with one /healthz run after each pair. */
-  runs: number;
-  inFlight: number;
-}
-
-/** One kind of run, summarised over its runs. */
-export interface RunSummary {
-  /** Notifications stored per second (first POST until every event is in D1); requests per second for /healthz. */
-  perSecond: Summary;
-  /** First POST until the last answer, per second. */
-  answeredPerSecond: Summary;
-  /** Last answer until every event is in D1 (s). */
-  drainSeconds: Summary;
-  /** Request latency seen by the client, per run (ms). */
-  p50: Summary;
-  p99: Summary;
-  /** CPU per notification (ms) of the runtime workerd (the worker's isolate, its local D1, queue and Durable Objects). */
-  runtimeCpuMs: Summary;
-  /** Cores the runtime workerd kept busy over the run. */
-  runtimeCores: Summary;
-  /** CPU per notification (ms) of wrangler's proxy in front of it (a second workerd). */
-  proxyCpuMs: Summary;
-  /** CPU per notification (ms) of this process: the load client, and wrangler's orchestration of both workers. */
-  benchCpuMs: Summary;
-  /** Share of the machine's cores busy during the run (everything, other work on the machine included). */
-  machineBusy: Summary;
-  /** Runs with only the expected answers and, for notifications, exactly one row per notification, per campaign and type. */
-  exactRuns: number;
-  runs: number;
-}
-
-export interface SnsIngestResult extends SnsIngestOptions {
-  date: string;
-  loadAverageAtStart: number[];
-  loadAverageAtEnd: number[];
-  order: Side[];
-  warmUp: number;
-  eventTypes: string[];
-  campaignsPerRun: number;
-  ours: RunSummary;
-  baseline: RunSummary;
-  /** GET /healthz of our worker, same count and concurrency: the harness's own cost per request. */
-  healthz: RunSummary;
-  /** Ours ÷ baseline, run by run (the i-th run of each, which ran next to each other). */
-  ratio: { perSecond: Summary; p50: Summary };
-  /** What each worker fetched from outside during the whole bench. */
-  outbound: Record<Side, string[]>;
-  baselineConfig: string;
-  command: string;
-  seconds: number;
-}
 
 interface RunResult {
   perSecond: number;
@@ -335,11 +279,6 @@ export async function snsIngestBench(options: SnsIngestOptions, log: (line: stri
     await baseline?.worker.stop();
     await ours.worker.stop();
   }
-}
-
-/** The last run's numbers, if there was one (a load run re-renders docs/BENCHMARKS.md with them). */
-export function readSnsIngest(): SnsIngestResult | null {
-  return existsSync(SNS_INGEST_RESULTS) ? (JSON.parse(readFileSync(SNS_INGEST_RESULTS, "utf8")) as SnsIngestResult) : null;
 }
 
 /** Run the bench and keep its numbers in bench/results/sns-ingest.json (bench/run.ts and the command alone). */

@@ -1,4 +1,5 @@
-// Summaries of repeated measurements: median and spread, never a single run's number.
+// Summaries of repeated measurements: median and spread, never a single run's number. The runs' own values are not
+// kept: bench/results/ holds what the reports read, and a summary is all they read.
 
 export interface Summary {
   median: number;
@@ -8,7 +9,6 @@ export interface Summary {
   q1: number;
   q3: number;
   runs: number;
-  values: number[];
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -28,6 +28,5 @@ export function summarize(values: readonly number[]): Summary {
     q1: quantile(sorted, 0.25),
     q3: quantile(sorted, 0.75),
     runs: sorted.length,
-    values: [...values],
   };
 }

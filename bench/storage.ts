@@ -23,41 +23,10 @@ import { storedEvents, type LocalWorker } from "./local-worker.ts";
 import { fileUsage, folderUsage, usageGrowth, type BtreeUsage, type FileUsage } from "./sqlite-usage.ts";
 import { EVENTS_PER_MAIL, MIX, planMails } from "./storage-traffic.ts";
 import { TALLIES_PATH, type TalliesAnswer, type Tally } from "./workerd/storage-route.ts";
+import { STORAGE_RESULTS, type StorageResults, type StoreFigures } from "./storage-results.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-export const STORAGE_RESULTS = path.join(ROOT, "bench", "results", "storage.json");
 const CAMPAIGNS = 2;
-
-/** One store's figures per event (or per sent mail), over what the measured part added. */
-export interface StoreFigures {
-  bytesPerEvent: number;
-  /** Rows written as billed (D1 meta, Durable Object cursors). */
-  rowsWrittenPerEvent: number;
-  rowsReadPerEvent: number;
-  /** Rows and index entries stored, counted from outside (dbstat): the inserts alone, updates are not visible. */
-  entriesPerEvent: number;
-  /** Bytes and entries per event of each table and index that grew. */
-  btrees: Record<string, { bytesPerEvent: number; entriesPerEvent: number }>;
-  /** The store's files (main + -wal) at the end of the run, over every object of the class. */
-  fileBytes: number;
-  objects: number;
-}
-
-export interface StorageResults {
-  date: string;
-  mails: number;
-  /** Mails and events of the measured (second) half. */
-  measuredMails: number;
-  measuredEvents: number;
-  campaigns: number;
-  mix: typeof MIX;
-  eventsPerMail: number;
-  stores: { d1: StoreFigures; campaignStats: StoreFigures; accountGuard: StoreFigures };
-  total: { bytesPerEvent: number; rowsWrittenPerEvent: number };
-  queues: { eventMessagesPerEvent: number; eventMessageBytesPerEvent: number; webhookMessagesPerEvent: number; consumedPerEvent: number };
-  sends: { mails: number; d1: StoreFigures; deliveriesBytesPerMail: number; queueMessagesPerMail: number };
-  seconds: number;
-}
 
 interface Snapshot {
   d1: FileUsage;

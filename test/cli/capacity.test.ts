@@ -12,7 +12,8 @@ import {
   type Model,
   type Scenario,
 } from "../../bench/capacity-model.ts";
-import { replaceSection, shardRowsPerEvent } from "../../bench/capacity.ts";
+import { shardRowsPerEvent } from "../../bench/capacity-inputs.ts";
+import { replaceSection } from "../../bench/capacity.ts";
 
 /** One D1 database holding 100 B and writing 2 rows an event (2 more when it expires); 2 events a mail. */
 const model: Model = {
