@@ -7,6 +7,33 @@ import { importsOf, LAYERS, layerOf, sourceFiles } from "../../scripts/import-gr
 
 const SRC = path.resolve(import.meta.dirname, "../../src");
 
+/** Every import cycle among files, each as the files that close it. */
+function cyclesOf(files: readonly string[], next: (f: string) => string[] = importsOf): string[][] {
+  const state = new Map<string, "open" | "done">();
+  const cycles: string[][] = [];
+  const visit = (f: string, trail: string[]): void => {
+    if (state.get(f) === "done") return;
+    if (state.get(f) === "open") {
+      cycles.push([...trail.slice(trail.indexOf(f)), f]);
+      return;
+    }
+    state.set(f, "open");
+    for (const to of next(f)) visit(to, [...trail, f]);
+    state.set(f, "done");
+  };
+  for (const f of files) visit(f, []);
+  return cycles;
+}
+
+describe("bench/ import graph", () => {
+  it("has no import cycle between files", () => {
+    const bench = path.resolve(import.meta.dirname, "../../bench");
+    const files = sourceFiles(bench);
+    expect(files.length).toBeGreaterThan(30);
+    expect(cyclesOf(files).map((c) => c.map((f) => path.relative(bench, f)).join(" -> "))).toEqual([]);
+  });
+});
+
 describe("src/ import graph", () => {
   const files = sourceFiles(SRC);
   const edges = files.flatMap((from) => importsOf(from).map((to) => ({ from, to })));
@@ -31,22 +58,11 @@ describe("src/ import graph", () => {
   });
 
   it("has no import cycle between files", () => {
-    const next = new Map<string, string[]>(files.map((f) => [f, []]));
-    for (const { from, to } of edges) next.get(from)?.push(to);
-    const state = new Map<string, "open" | "done">();
-    const cycles: string[] = [];
-    const visit = (f: string, trail: string[]): void => {
-      if (state.get(f) === "done") return;
-      if (state.get(f) === "open") {
-        cycles.push([...trail.slice(trail.indexOf(f)), f].map(rel).join(" -> "));
-        return;
-      }
-      state.set(f, "open");
-      for (const to of next.get(f) ?? []) visit(to, [...trail, f]);
-      state.set(f, "done");
-    };
-    for (const f of files) visit(f, []);
-    expect(cycles).toEqual([]);
+    expect(cyclesOf(files).map((c) => c.map(rel).join(" -> "))).toEqual([]);
+  });
+
+  it("finds a cycle where there is one", () => {
+    expect(cyclesOf([path.join(SRC, "index.ts")], () => [path.join(SRC, "index.ts")])).toHaveLength(1);
   });
 
   it("sees an upward import when there is one", () => {
