@@ -8,7 +8,7 @@ import { storedIp } from "../domain/ip";
 import { settleEach } from "../lib/isolate";
 import { backoffSeconds, DEAD_LETTER_RETRY, isLastAttempt, SEND_DLQ } from "../config/queues";
 import { markSendTasksDeadLettered } from "../sending/dead-lettered";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 
 export function bodyText(body: unknown): string {
   if (typeof body === "string") return body;
@@ -93,7 +93,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       queue: batch.queue,
       message: message.id,
       attempts: message.attempts,
-      error: String(error),
+      ...errorFields(error),
       ...(last ? { body: bodyText(storableBody(message.body, keepsFullIp(env))) } : {}),
     });
     message.retry({ delaySeconds: backoffSeconds(DEAD_LETTER_RETRY, message.attempts) });

@@ -5,7 +5,7 @@ import { applyEvents } from "../pipeline/apply";
 import { storeDeadLetter } from "./dead-letters";
 import { settleEach } from "../lib/isolate";
 import { backoffSeconds, EVENTS_RETRY, isLastAttempt } from "../config/queues";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 
 type Parsed = { message: Message<unknown>; events: TrackingEvent[] };
 
@@ -58,5 +58,5 @@ function retryLater(message: Message<unknown>, msg: string, err: unknown): void 
 }
 
 function logFailure(msg: string, messages: Message<unknown>[], err: unknown): void {
-  log.error(msg, { messages: messages.map((m) => m.id), attempts: messages.map((m) => m.attempts), error: String(err) });
+  log.error(msg, { messages: messages.map((m) => m.id), attempts: messages.map((m) => m.attempts), ...errorFields(err) });
 }

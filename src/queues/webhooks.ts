@@ -24,7 +24,7 @@ import {
   type Settlement,
 } from "../db/webhook-deliveries";
 import { webhookEndpoints } from "../db/schema";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { storeDeadLetter } from "./dead-letters";
 import { retryDelaySeconds } from "../config/queues";
 import { REAL_CLOCK, type Clock } from "../sending/pace";
@@ -115,7 +115,7 @@ export async function consumeWebhooks(batch: MessageBatch<unknown>, env: Env, cl
     endpoints = await loadEndpoints(db, items);
     await makeDeliveries(db, items, clock.now());
   } catch (err) {
-    log.error("webhook tasks not prepared; will retry", { messages: items.length, error: String(err) });
+    log.error("webhook tasks not prepared; will retry", { messages: items.length, ...errorFields(err) });
     for (const { message } of items) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     return;
   }
@@ -168,7 +168,7 @@ async function serveEndpoint(db: Db, env: Env, endpoint: EndpointRow | undefined
       wait = await serveOne(db, env, endpoint, item, clock);
     } catch (err) {
       // Before the POST (D1 out): nothing was sent, it is simply offered again.
-      log.error("webhook task failed before sending; will retry", { delivery: item.id, error: String(err) });
+      log.error("webhook task failed before sending; will retry", { delivery: item.id, ...errorFields(err) });
       item.message.retry({ delaySeconds: retryDelaySeconds(item.message.attempts) });
     }
   }
@@ -251,7 +251,7 @@ async function attempt(db: Db, endpoint: EndpointRow, item: Item, claim: Claim, 
     log.error("webhook answer not recorded; the message comes back and resends", {
       delivery: item.id,
       attempt: claim.attempt,
-      error: String(err),
+      ...errorFields(err),
     });
     message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     return null;

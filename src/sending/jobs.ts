@@ -8,7 +8,7 @@ import { erasedPositions, insertQueuedStatements, requeueDeadLettered, requeueUn
 import { sendJobs } from "../db/schema";
 import { identityKey } from "../domain/identity";
 import { checkWith, type Checked } from "../domain/schemas";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import type { TrackSwitches } from "../domain/track-switches";
 import { JobId, Recipient, type CampaignSendRequest } from "./schemas";
 
@@ -197,7 +197,7 @@ export async function requeueRecipients(db: Db, queue: Queue, jobId: string, fro
       Date.now(),
       from,
     ).catch((unqueueErr: unknown) => {
-      log.error(`requeued deliveries not given back to ${from}`, { jobId, positions: left.map((d) => d.position), error: String(unqueueErr) });
+      log.error(`requeued deliveries not given back to ${from}`, { jobId, positions: left.map((d) => d.position), ...errorFields(unqueueErr) });
     });
     throw new RequeueIncomplete(queued, tasks.length - queued, err);
   }
