@@ -26,8 +26,8 @@ import {
 import { webhookEndpoints } from "../db/schema";
 import { errorFields, log } from "../lib/log";
 import { storeDeadLetter } from "./dead-letters";
-import { retryDelaySeconds } from "../config/queues";
-import { REAL_CLOCK, type Clock } from "../sending/pace";
+import { retryLater } from "./retry";
+import { REAL_CLOCK, type Clock } from "../lib/clock";
 import { eventPayload, noticePayload } from "../webhooks/payload";
 import { postWebhook } from "../webhooks/post";
 import { DISABLE_AFTER_MS, judge, queueDelaySeconds } from "../webhooks/retry";
@@ -94,7 +94,7 @@ export async function consumeWebhooks(batch: MessageBatch<unknown>, env: Env, cl
         await storeDeadLetter(env, batch.queue, message, read.reason);
         message.ack();
       } catch {
-        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+        retryLater(message);
       }
       continue;
     }
@@ -116,7 +116,7 @@ export async function consumeWebhooks(batch: MessageBatch<unknown>, env: Env, cl
     await makeDeliveries(db, items, clock.now());
   } catch (err) {
     log.error("webhook tasks not prepared; will retry", { messages: items.length, ...errorFields(err) });
-    for (const { message } of items) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    for (const { message } of items) retryLater(message);
     return;
   }
 
@@ -169,7 +169,7 @@ async function serveEndpoint(db: Db, env: Env, endpoint: EndpointRow | undefined
     } catch (err) {
       // Before the POST (D1 out): nothing was sent, it is simply offered again.
       log.error("webhook task failed before sending; will retry", { delivery: item.id, ...errorFields(err) });
-      item.message.retry({ delaySeconds: retryDelaySeconds(item.message.attempts) });
+      retryLater(item.message);
     }
   }
 }
@@ -253,7 +253,7 @@ async function attempt(db: Db, endpoint: EndpointRow, item: Item, claim: Claim, 
       attempt: claim.attempt,
       ...errorFields(err),
     });
-    message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    retryLater(message);
     return null;
   }
   if (settlement.outcome === "retry") {
