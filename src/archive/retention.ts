@@ -2,7 +2,7 @@
 // lifecycle rules, and the deployment's own rule stays in its own code).
 
 import { config } from "../config/config";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { ARCHIVE_PREFIX, keyDate, utcDate } from "./keys";
 
 const DAY_MS = 86_400_000;
@@ -41,6 +41,6 @@ export async function archiveRetentionOnSchedule(env: Env): Promise<void> {
     const report = await applyArchiveRetention(env);
     if (report.deleted > 0 || report.more) log.info("archive retention: old dates deleted", { ...report });
   } catch (err) {
-    log.error("archive retention could not run; the next scheduled run tries again", { error: String(err) });
+    log.error("archive retention could not run; the next scheduled run tries again", { ...errorFields(err) });
   }
 }

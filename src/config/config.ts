@@ -10,6 +10,7 @@ import * as v from "valibot";
 import { Email } from "../domain/schemas";
 import { ConfigError } from "../lib/errors";
 import { log } from "../lib/log";
+import { LogOnce } from "../lib/log-once";
 import { isTopicArn, parseTopicAllowList } from "./sns-topics";
 import type { Thresholds } from "../domain/guard-rules";
 import { decodeBase64Url } from "../lib/base64url";
@@ -347,12 +348,11 @@ export function parseConfig(env: object): Config {
 // Keyed by the env object: an isolate gets one env, and a test may call the worker with bindings of its own.
 const parsed = new WeakMap<object, Config | ConfigError>();
 
-const reported = new Set<string>();
+const reported = new LogOnce();
 
 /** Said once per isolate and problem, not per request: a misconfigured deployment must not flood its own logs. */
 export function reportConfigError(err: ConfigError): void {
-  if (reported.has(err.message)) return;
-  reported.add(err.message);
+  if (!reported.first(err.message)) return;
   log.error("configuration invalid", { variable: err.variable, error: err.message });
 }
 

@@ -7,6 +7,7 @@
 
 import { ConfigError } from "../lib/errors";
 import { decodeBase64Url } from "../lib/base64url";
+import { PromiseCache } from "../lib/promise-cache";
 
 export interface TrackingKey {
   /** Version 1: HMAC-SHA256 keyed with the secret, sign and verify. */
@@ -91,18 +92,11 @@ async function importKeyRing(spec: string | undefined): Promise<KeyRing> {
 }
 
 // Keyed by the secret's text so a rotated secret (new deployment, or tests) gets its own ring.
-const rings = new Map<string, Promise<KeyRing>>();
+// A bad spec is not kept as a rejected promise once it is fixed: the cache forgets failures.
+const rings = new PromiseCache<KeyRing>(8);
 
 export function keyRing(spec: string | undefined): Promise<KeyRing> {
-  const cacheKey = spec ?? "";
-  let ring = rings.get(cacheKey);
-  if (!ring) {
-    ring = importKeyRing(spec);
-    // A bad spec must not stay cached as a rejected promise forever once it is fixed.
-    ring.catch(() => rings.delete(cacheKey));
-    rings.set(cacheKey, ring);
-  }
-  return ring;
+  return rings.get(spec ?? "", () => importKeyRing(spec));
 }
 
 /** The ring of this deployment's TRACKING_KEYS (checked by config.ts); a ConfigError naming it when it is not set. */

@@ -3,7 +3,7 @@
 import { chunk } from "../lib/chunk";
 import { database } from "../db/client";
 import { pausedDeliveries, unpark, type PausedKey } from "../db/deliveries";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { SEND_BATCH_SIZE, type SendTask } from "../sending/jobs";
 import { pauseChecker } from "../sending/pause-check";
 
@@ -61,6 +61,6 @@ export async function requeueParkedOnSchedule(env: Env): Promise<void> {
     const report = await requeueParked(env, null);
     if (report.requeued > 0 || report.more) log.info("parked sends re-queued", { ...report });
   } catch (err) {
-    log.error("parked sends not re-queued; the next scheduled run tries again", { error: String(err) });
+    log.error("parked sends not re-queued; the next scheduled run tries again", { ...errorFields(err) });
   }
 }

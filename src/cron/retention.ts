@@ -1,7 +1,7 @@
 // The retention cron: what is older than RETENTION_DAYS is deleted in bounded chunks; campaign counters are kept.
 
 import { config } from "../config/config";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { expireJobMessagesStatement } from "../db/job-messages";
 import { retentionStatement, type RetainedTable } from "../db/retention";
 import { cursorClampStatement } from "../db/archive-cursor";
@@ -78,6 +78,6 @@ export async function retentionOnSchedule(env: Env): Promise<void> {
     const total = Object.values(report.removed).reduce((a, b) => a + b, 0) + report.jobMessagesCleared;
     if (total > 0 || report.more) log.info("retention: old data deleted", { ...report });
   } catch (err) {
-    log.error("retention could not run; the next scheduled run tries again", { error: String(err) });
+    log.error("retention could not run; the next scheduled run tries again", { ...errorFields(err) });
   }
 }

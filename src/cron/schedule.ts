@@ -2,7 +2,7 @@
 
 import { config } from "../config/config";
 import { database } from "../db/client";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { replayOnSchedule } from "../pipeline/replay";
 import { digestLegacyKeys } from "../privacy/idempotency-digest";
 import { syncPendingSuppressions } from "../ses/suppression-sync";
@@ -34,6 +34,6 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
   await archiveOnSchedule(env);
   // Moves Idempotency-Keys stored before digests to their digest (a bounded number per run).
   await digestLegacyKeys(database(env.DB), settings.privacy).catch((err: unknown) => {
-    log.error("idempotency keys not digested; will retry on schedule", { error: String(err) });
+    log.error("idempotency keys not digested; will retry on schedule", { ...errorFields(err) });
   });
 }

@@ -2,6 +2,7 @@
 
 import * as v from "valibot";
 import { checkWith, type Checked } from "./schemas";
+import { fail } from "./result";
 
 export const EVENT_TYPES = [
   "send",
@@ -103,5 +104,5 @@ export const EventEnvelopeSchema: v.GenericSchema<unknown, EventEnvelope> = v.ob
 /** An unknown queue body as an envelope, or why it is not one (a poison message, kept as a dead letter with that reason). */
 export function readEnvelope(body: unknown): Checked<EventEnvelope> {
   const checked = checkWith(EventEnvelopeSchema, body);
-  return checked.ok ? checked : { ok: false, reason: `not an event envelope: ${checked.reason}` };
+  return checked.ok ? checked : fail(`not an event envelope: ${checked.reason}`);
 }

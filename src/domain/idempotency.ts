@@ -1,6 +1,7 @@
 // Idempotency-Key rules (Stripe's convention, IETF draft-ietf-httpapi-idempotency-key-header): plain data in, a verdict out.
 
 import { hex } from "./hex";
+import { fail, type Failure } from "./result";
 
 /** How long a key and its answer are kept: a repeat within this window gets the first answer. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -16,10 +17,10 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
  * The header's key, or why it is not one. The draft spells it as a structured-field string (`"abc"`);
  * Stripe's clients send it bare. Both are taken, as printable ASCII of at most 255 characters.
  */
-export function parseIdempotencyKey(header: string): { ok: true; key: string } | { ok: false; reason: string } {
+export function parseIdempotencyKey(header: string): { ok: true; key: string } | Failure {
   const trimmed = header.trim();
   const key = trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
-  return KEY.test(key) ? { ok: true, key } : { ok: false, reason: "Idempotency-Key must be 1-255 printable ASCII characters without spaces" };
+  return KEY.test(key) ? { ok: true, key } : fail("Idempotency-Key must be 1-255 printable ASCII characters without spaces");
 }
 
 /** JSON with object keys sorted at every depth: the same request however its client ordered or spaced it. */

@@ -3,16 +3,17 @@
 import * as v from "valibot";
 import { MAX_EMAIL_LENGTH } from "./email";
 import { MAX_URL_BYTES, normalizeDestination } from "./destination";
+import { fail, ok, type Result } from "./result";
 
 /** A validation's outcome: the value, or the first problem as "path: message" (the API's and the dead letters' words). */
-export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+export type Checked<T> = Result<T>;
 
 export function checkWith<S extends v.GenericSchema>(schema: S, data: unknown): Checked<v.InferOutput<S>> {
   const result = v.safeParse(schema, data);
-  if (result.success) return { ok: true, value: result.output };
+  if (result.success) return ok(result.output);
   const issue = result.issues[0];
   const path = issue.path?.map((p) => String(p.key)).join(".");
-  return { ok: false, reason: path ? `${path}: ${issue.message}` : issue.message };
+  return fail(path ? `${path}: ${issue.message}` : issue.message);
 }
 
 const isJsonObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);

@@ -22,6 +22,15 @@ function line(level: "info" | "warn" | "error", msg: string, fields: LogFields):
   }
 }
 
+/**
+ * A caught error as log fields: `error`, its text as String() writes it, and `stack` for an Error, so a failure logged
+ * and handled still says where it came from. Both pass through the line's address redaction like any other field.
+ */
+export function errorFields(err: unknown): { error: string; stack?: string } {
+  const stack = err instanceof Error ? err.stack : undefined;
+  return stack ? { error: String(err), stack } : { error: String(err) };
+}
+
 export const log = {
   info(msg: string, fields: LogFields = {}): void {
     console.log(line("info", msg, fields));

@@ -5,7 +5,7 @@
 // when it changed. Anything that goes wrong leaves the lists in force as they are: the bundled ones until a stored
 // copy was installed, then the last one installed.
 import { storedListsBytes, storedListsHead } from "../db/network-lists";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { bundledNetworkLists, decodeNetworkLists, setNetworkLists } from "./networks";
 
 export const CHECK_EVERY_MS = 10 * 60_000;
@@ -23,7 +23,7 @@ async function load(d1: D1Database, now: number): Promise<void> {
     setNetworkLists(decodeNetworkLists(bytes));
     installedVersion = head.version;
   } catch (err) {
-    log.warn("stored network lists not installed; the lists in force stay", { error: String(err) });
+    log.warn("stored network lists not installed; the lists in force stay", { ...errorFields(err) });
   } finally {
     // A failure is tried again after the same interval, not on every batch.
     checkedAt = now;

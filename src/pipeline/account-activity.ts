@@ -1,7 +1,7 @@
 // Feeding the guards from the events consumer: the account's share of a batch, and announcing new pauses.
 
 import type { TrackingEvent } from "../domain/events";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { campaignStats } from "../objects/stats-client";
 import { countedEvent } from "../stats/counting";
 import type { WebhookEvent } from "../webhooks/tasks";
@@ -40,7 +40,7 @@ export async function acknowledgeNotices(env: Pick<Env, "CAMPAIGN_STATS" | "ACCO
       (n.campaignId === null
         ? accountGuard(env.ACCOUNT_GUARD).acknowledgeNotice(n.id)
         : campaignStats(env.CAMPAIGN_STATS, n.campaignId).acknowledgeNotice(n.id)
-      ).catch((err: unknown) => log.warn("guard notice not acknowledged; it will be enqueued again", { notice: n.id, error: String(err) })),
+      ).catch((err: unknown) => log.warn("guard notice not acknowledged; it will be enqueued again", { notice: n.id, ...errorFields(err) })),
     ),
   );
 }

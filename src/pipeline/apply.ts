@@ -11,7 +11,7 @@ import { syncPendingSuppressions } from "../ses/suppression-sync";
 import { countEvents } from "../objects/stats-client";
 import { enqueueWebhooks, trackingWebhookEvent } from "../webhooks/fanout";
 import { acknowledgeNotices, noticeEvent, recordAccountActivity } from "./account-activity";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { withoutErased } from "../privacy/tombstones";
 import { classifyEvents, type ClassifiedEvent } from "./classify";
 
@@ -53,7 +53,7 @@ export async function storeAndCount(env: Env, list: readonly ClassifiedEvent[]):
   const candidates = list.filter((e) => e.type === "bounce" || e.type === "complaint").map((e) => e.id);
   if (suppression.syncToSes && candidates.length > 0) {
     await syncPendingSuppressions(env, database(env.DB), { eventIds: candidates }).catch((err: unknown) => {
-      log.error("SES suppression sync failed; will retry on schedule", { error: String(err) });
+      log.error("SES suppression sync failed; will retry on schedule", { ...errorFields(err) });
     });
   }
 }

@@ -1,7 +1,7 @@
 // Putting events on the events queue: awaited where the caller can still answer 5xx, in the background at the edge.
 
 import { envelope, type TrackingEvent } from "../domain/events";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { coalescedSend } from "./send-coalescer";
 
 export async function enqueueEvents(queue: Queue, events: TrackingEvent[]): Promise<void> {
@@ -21,6 +21,6 @@ export interface WaitUntil {
  */
 export function enqueueInBackground(ctx: WaitUntil, queue: Queue, events: TrackingEvent[], onSent?: () => void): void {
   if (events.length === 0) return;
-  const onFailed = (err: unknown) => log.error("event enqueue failed", { ids: events.map((e) => e.id), error: String(err) });
+  const onFailed = (err: unknown) => log.error("event enqueue failed", { ids: events.map((e) => e.id), ...errorFields(err) });
   coalescedSend(queue, events, { onSent, onFailed }, (promise) => ctx.waitUntil(promise));
 }

@@ -2,7 +2,7 @@
 
 import type { TrackingEvent } from "../domain/events";
 import { applyEvents } from "./apply";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { enqueueEvents } from "./enqueue";
 
 /**
@@ -16,12 +16,12 @@ export async function recordSendEvents(env: Env, events: TrackingEvent[]): Promi
     await enqueueEvents(env.EVENTS, events);
     return;
   } catch (err) {
-    log.error("send events not enqueued; storing them directly", { ids: events.map((e) => e.id), error: String(err) });
+    log.error("send events not enqueued; storing them directly", { ids: events.map((e) => e.id), ...errorFields(err) });
   }
   try {
     await applyEvents(env, events);
   } catch (err) {
     // Both doors shut: the events are logged whole so they can be replayed from the logs.
-    log.error("send events not stored", { events, error: String(err) });
+    log.error("send events not stored", { events, ...errorFields(err) });
   }
 }

@@ -17,7 +17,7 @@ import { readEnvelope, type TrackingEvent } from "../domain/events";
 import { applyEvents } from "./apply";
 import { settleEach } from "../lib/isolate";
 import { SEND_DLQ, SEND_QUEUE } from "../config/queues";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 
 export interface ReplayReport {
   /** Message ids whose events are now stored and counted. */
@@ -135,6 +135,6 @@ export async function replayOnSchedule(env: Env): Promise<void> {
       });
     }
   } catch (err) {
-    log.error("dead-letter replay could not run; the next scheduled run tries again", { error: String(err) });
+    log.error("dead-letter replay could not run; the next scheduled run tries again", { ...errorFields(err) });
   }
 }

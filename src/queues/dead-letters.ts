@@ -6,9 +6,10 @@ import type { DeadLetterStatus } from "../db/schema";
 import { readEnvelope } from "../domain/events";
 import { storedIp } from "../domain/ip";
 import { settleEach } from "../lib/isolate";
-import { backoffSeconds, DEAD_LETTER_RETRY, isLastAttempt, SEND_DLQ } from "../config/queues";
+import { DEAD_LETTER_RETRY, isLastAttempt, SEND_DLQ } from "../config/queues";
 import { markSendTasksDeadLettered } from "../sending/dead-lettered";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
+import { retryLater } from "./retry";
 
 export function bodyText(body: unknown): string {
   if (typeof body === "string") return body;
@@ -93,9 +94,9 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       queue: batch.queue,
       message: message.id,
       attempts: message.attempts,
-      error: String(error),
+      ...errorFields(error),
       ...(last ? { body: bodyText(storableBody(message.body, keepsFullIp(env))) } : {}),
     });
-    message.retry({ delaySeconds: backoffSeconds(DEAD_LETTER_RETRY, message.attempts) });
+    retryLater(message, DEAD_LETTER_RETRY);
   }
 }

@@ -3,9 +3,10 @@
 import { readEnvelope, type TrackingEvent } from "../domain/events";
 import { applyEvents } from "../pipeline/apply";
 import { storeDeadLetter } from "./dead-letters";
+import { retryLater } from "./retry";
 import { settleEach } from "../lib/isolate";
-import { backoffSeconds, EVENTS_RETRY, isLastAttempt } from "../config/queues";
-import { log } from "../lib/log";
+import { EVENTS_RETRY, isLastAttempt } from "../config/queues";
+import { errorFields, log } from "../lib/log";
 
 type Parsed = { message: Message<unknown>; events: TrackingEvent[] };
 
@@ -22,7 +23,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
       await storeDeadLetter(env, batch.queue, message, body.reason);
       message.ack();
     } catch (err) {
-      retryLater(message, "dead letter not stored", err);
+      retryLogged(message, "dead letter not stored", err);
     }
   }
 
@@ -42,7 +43,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
       ),
   );
   for (const p of done) p.message.ack();
-  for (const { item, error } of failed) retryLater(item.message, "message failed, will retry", error);
+  for (const { item, error } of failed) retryLogged(item.message, "message failed, will retry", error);
   // One line a batch: how many events each message carried (the edge packs them, src/pipeline/pack-events.ts).
   log.info("events batch consumed", { messages: parsed.length, events: parsed.reduce((n, p) => n + p.events.length, 0), failed: failed.length });
 }
@@ -51,12 +52,12 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
  * Retried with a growing delay for as long as EVENTS_RETRY lasts (two hours), so an outage of D1 or of the
  * counters loses nothing: storing and counting are idempotent on event ids, so every retry is safe.
  */
-function retryLater(message: Message<unknown>, msg: string, err: unknown): void {
+function retryLogged(message: Message<unknown>, msg: string, err: unknown): void {
   const last = isLastAttempt(EVENTS_RETRY, message.attempts);
   logFailure(last ? `${msg}; retries exhausted, goes to the dead-letter queue` : msg, [message], err);
-  message.retry({ delaySeconds: backoffSeconds(EVENTS_RETRY, message.attempts) });
+  retryLater(message, EVENTS_RETRY);
 }
 
 function logFailure(msg: string, messages: Message<unknown>[], err: unknown): void {
-  log.error(msg, { messages: messages.map((m) => m.id), attempts: messages.map((m) => m.attempts), error: String(err) });
+  log.error(msg, { messages: messages.map((m) => m.id), attempts: messages.map((m) => m.attempts), ...errorFields(err) });
 }

@@ -24,10 +24,10 @@ import {
   type Settlement,
 } from "../db/webhook-deliveries";
 import { webhookEndpoints } from "../db/schema";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { storeDeadLetter } from "./dead-letters";
-import { retryDelaySeconds } from "../config/queues";
-import { REAL_CLOCK, type Clock } from "../sending/pace";
+import { retryLater } from "./retry";
+import { REAL_CLOCK, type Clock } from "../lib/clock";
 import { eventPayload, noticePayload } from "../webhooks/payload";
 import { postWebhook } from "../webhooks/post";
 import { DISABLE_AFTER_MS, judge, queueDelaySeconds } from "../webhooks/retry";
@@ -94,7 +94,7 @@ export async function consumeWebhooks(batch: MessageBatch<unknown>, env: Env, cl
         await storeDeadLetter(env, batch.queue, message, read.reason);
         message.ack();
       } catch {
-        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+        retryLater(message);
       }
       continue;
     }
@@ -115,8 +115,8 @@ export async function consumeWebhooks(batch: MessageBatch<unknown>, env: Env, cl
     endpoints = await loadEndpoints(db, items);
     await makeDeliveries(db, items, clock.now());
   } catch (err) {
-    log.error("webhook tasks not prepared; will retry", { messages: items.length, error: String(err) });
-    for (const { message } of items) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    log.error("webhook tasks not prepared; will retry", { messages: items.length, ...errorFields(err) });
+    for (const { message } of items) retryLater(message);
     return;
   }
 
@@ -168,8 +168,8 @@ async function serveEndpoint(db: Db, env: Env, endpoint: EndpointRow | undefined
       wait = await serveOne(db, env, endpoint, item, clock);
     } catch (err) {
       // Before the POST (D1 out): nothing was sent, it is simply offered again.
-      log.error("webhook task failed before sending; will retry", { delivery: item.id, error: String(err) });
-      item.message.retry({ delaySeconds: retryDelaySeconds(item.message.attempts) });
+      log.error("webhook task failed before sending; will retry", { delivery: item.id, ...errorFields(err) });
+      retryLater(item.message);
     }
   }
 }
@@ -251,9 +251,9 @@ async function attempt(db: Db, endpoint: EndpointRow, item: Item, claim: Claim, 
     log.error("webhook answer not recorded; the message comes back and resends", {
       delivery: item.id,
       attempt: claim.attempt,
-      error: String(err),
+      ...errorFields(err),
     });
-    message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    retryLater(message);
     return null;
   }
   if (settlement.outcome === "retry") {

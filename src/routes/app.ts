@@ -5,7 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { config, reportConfigError } from "../config/config";
 import { dashboardHeaders } from "../dashboard/headers";
 import { AppError, ConfigError, errorBody } from "../lib/errors";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { SesError } from "../ses/client";
 import { appErrorFromSes } from "../ses/app-error";
 import { api } from "./api";
@@ -68,6 +68,6 @@ app.onError((err, c) => {
     if (mapped.status >= 500) log.error("SES call failed", { code: mapped.code, error: err.message });
     return c.json(errorBody(mapped), mapped.status as 400);
   }
-  log.error("unhandled error", { error: String(err), stack: (err as Error).stack });
+  log.error("unhandled error", errorFields(err));
   return c.json(errorBody(new AppError("internal", "internal error")), 500);
 });

@@ -5,23 +5,21 @@
 // so it passes the same auth, validation and error answers as a request from curl, and answers the same JSON.
 
 import { Hono, type Context } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
 import { timingSafeEqual } from "hono/utils/buffer";
 import { config } from "../config/config";
 import { DASHBOARD_CACHE_HEADERS } from "../dashboard/headers";
 import { campaignPage, campaignsPage, contactsPage, notFoundPage, signInPage, suppressionsPage } from "../dashboard/pages";
-import { mintSession, SESSION_TTL_SECONDS, verifySession } from "../dashboard/session";
+import { endSession, requestSession, startSession } from "../dashboard/session";
 import { admitSignIn, signedInWith, signInNetwork } from "../dashboard/sign-in-limit";
 import { database } from "../db/client";
 import { CampaignId } from "../domain/schemas";
 import { AppError, ConfigError } from "../lib/errors";
 import { limitBody } from "./body";
+import { sameOrigin } from "./same-origin";
 import type { AppEnv } from "./app-env";
 
-/** Sent as `__Host-mt_session`: Secure, Path=/, no Domain, so no other host or path can set or shadow it. */
-const COOKIE = "mt_session";
 const FORM_LIMIT = 4 * 1024;
 const SIGN_IN = "/dashboard/sign-in";
 
@@ -36,7 +34,7 @@ function apiToken(env: Env): string {
 }
 
 async function signedIn(c: Context<AppEnv>): Promise<boolean> {
-  return (await verifySession(apiToken(c.env), getCookie(c, COOKIE, "host"))) !== null;
+  return (await requestSession(c, apiToken(c.env))) !== null;
 }
 
 /**
@@ -47,18 +45,6 @@ export function safeNext(next: unknown): string {
   if (typeof next !== "string" || next.length > 512) return "/dashboard";
   return /^\/dashboard(\/[A-Za-z0-9._~%@+/-]*)?(\?[A-Za-z0-9._~%@+=&-]*)?$/.test(next) && !next.includes("//") ? next : "/dashboard";
 }
-
-/**
- * State-changing requests must come from a page of this origin. SameSite=Strict already keeps the cookie off
- * cross-site requests; the Origin check also refuses same-site but cross-origin ones (another host of the domain) and
- * a sign-in posted from elsewhere. Browsers send Origin on every POST and DELETE; its absence is refused too.
- */
-const sameOrigin = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.req.header("origin") !== new URL(c.req.url).origin) {
-    throw new AppError("forbidden", "this request must come from a dashboard page of this origin (Origin header)");
-  }
-  await next();
-});
 
 const pageSession = createMiddleware<AppEnv>(async (c, next) => {
   if (!(await signedIn(c))) {
@@ -109,7 +95,7 @@ function dashboardApi(forward: Forward): Hono<AppEnv> {
     if (c.req.query("email") !== undefined && answer.status === 404) return c.json(null);
     return answer;
   });
-  routes.delete("/suppressions/:email", sameOrigin, toApi);
+  routes.delete("/suppressions/:email", toApi);
   routes.all("*", (c) => {
     throw new AppError("not_found", `no dashboard data route for ${c.req.method} ${c.req.path}`);
   });
@@ -124,6 +110,8 @@ export function dashboardRoutes(forward: Forward): Hono<AppEnv> {
     await next();
     for (const [name, value] of Object.entries(DASHBOARD_CACHE_HEADERS)) c.res.headers.set(name, value);
   });
+  // Every state-changing request (sign-in, sign-out, lifting a suppression) must come from a page of this origin.
+  dashboard.use("*", sameOrigin);
 
   dashboard.get("/sign-in", async (c) => {
     const next = safeNext(c.req.query("next"));
@@ -131,7 +119,7 @@ export function dashboardRoutes(forward: Forward): Hono<AppEnv> {
     return c.html(signInPage({ next }));
   });
 
-  dashboard.post("/session", sameOrigin, limitBody(FORM_LIMIT), async (c) => {
+  dashboard.post("/session", limitBody(FORM_LIMIT), async (c) => {
     const form = await readForm(c);
     const next = safeNext(form.get("next"));
     const token = form.get("token");
@@ -148,13 +136,12 @@ export function dashboardRoutes(forward: Forward): Hono<AppEnv> {
       return c.html(signInPage({ next, error: "Wrong token: that is not the API token of this deployment." }), 401);
     }
     await signedInWith(db, gate);
-    const { value } = await mintSession(apiToken(c.env));
-    setCookie(c, COOKIE, value, { prefix: "host", path: "/", secure: true, httpOnly: true, sameSite: "Strict", maxAge: SESSION_TTL_SECONDS });
+    await startSession(c, apiToken(c.env));
     return c.redirect(next, 303);
   });
 
-  dashboard.post("/sign-out", sameOrigin, (c) => {
-    deleteCookie(c, COOKIE, { prefix: "host", path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
+  dashboard.post("/sign-out", (c) => {
+    endSession(c);
     return c.redirect(SIGN_IN, 303);
   });
 

@@ -11,7 +11,7 @@ import { enqueuedRecently, rememberEnqueued } from "../tracking/repeats";
 import { verifyToken, type TokenPayload } from "../tracking/token";
 import { linkNotFound } from "./html";
 import type { AppEnv } from "./app-env";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 
 /**
  * Queue the open or click in the background. Repeats of the token from the same network in the same window share
@@ -38,7 +38,7 @@ edge.get("/o/:token", async (c) => {
     if (result.ok && result.payload.kind === "open") await recordInBackground(c, "open", token, result.payload);
   } catch (err) {
     if (err instanceof ConfigError) reportConfigError(err);
-    else log.error("open not recorded", { error: String(err) });
+    else log.error("open not recorded", { ...errorFields(err) });
   }
   return pixelResponse();
 });

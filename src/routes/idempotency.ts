@@ -7,7 +7,7 @@ import { database } from "../db/client";
 import { answerKey, keyRecord, releaseKey, takeKey, takeOverKey } from "../db/idempotency";
 import { judgeRepeat, parseIdempotencyKey, requestFingerprint } from "../domain/idempotency";
 import { AppError, errorBody } from "../lib/errors";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { digestLegacyKey, idempotencyDigest, replayedAnswer, storedAnswer } from "../privacy/idempotency-digest";
 import { SesError } from "../ses/client";
 import { appErrorFromSes } from "../ses/app-error";
@@ -80,7 +80,7 @@ export async function idempotent(
   const keep = async (status: ContentfulStatusCode, answer: Record<string, unknown>): Promise<Response> => {
     await answerKey(db, digest, status, storedAnswer(answer)).catch((err: unknown) => {
       // The work is done; its answer is not kept, and the key's lease runs out: a repeat resumes or learns it is unknown.
-      log.error("idempotent answer not kept", { status, error: String(err) });
+      log.error("idempotent answer not kept", { status, ...errorFields(err) });
     });
     return respond(c, key, status, JSON.stringify(answer), false);
   };
@@ -126,7 +126,7 @@ export async function idempotent(
     const mapped = asAppError(err);
     if (mapped?.code === "outcome_unknown") return unknownOutcome(mapped);
     await releaseKey(db, digest, options.onStale === "resume").catch((releaseErr: unknown) => {
-      log.error("idempotency key not released", { error: String(releaseErr) });
+      log.error("idempotency key not released", { ...errorFields(releaseErr) });
     });
     throw mapped ?? err;
   }

@@ -14,6 +14,7 @@ import { SnsVerificationError, verifySnsMessage, type SnsMessage } from "../sns/
 import { bodyText, limitBody } from "./body";
 import type { AppEnv } from "./app-env";
 import { log } from "../lib/log";
+import { LogOnce } from "../lib/log-once";
 
 /** SNS messages are at most 256 KB. */
 export const SNS_BODY_LIMIT = 256 * 1024;
@@ -47,12 +48,11 @@ function parseBody(text: string): v.InferOutput<typeof Addressed> {
   return body;
 }
 
-let closedDoorLogged = false;
+const closedDoor = new LogOnce();
 
 /** Said once per isolate, not per request: a misconfigured deployment must not flood its own logs. */
 function logClosedDoorOnce(): void {
-  if (closedDoorLogged) return;
-  closedDoorLogged = true;
+  if (!closedDoor.first()) return;
   log.warn("POST /sns refuses every message: SNS_TOPIC_ARNS is empty", {
     fix: 'list your SNS topic ARNs, comma-separated, in wrangler.toml [vars] SNS_TOPIC_ARNS = "arn:aws:sns:<region>:<account>:<topic>" (locally in .dev.vars) and deploy again',
   });

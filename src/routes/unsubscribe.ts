@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { config } from "../config/config";
 import { AppError } from "../lib/errors";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { applyEvents } from "../pipeline/apply";
 import { enqueueEvents } from "../pipeline/enqueue";
 import { requestFacts } from "../tracking/edge-event";
@@ -52,7 +52,7 @@ unsubscribe.post("/:token", verified, limitBody(FORM_LIMIT), async (c) => {
   } catch (err) {
     // D1 is down: the queue keeps the unsubscribe and applies it when D1 is back. Only if that fails too
     // is the answer a 5xx, so the mailbox provider tries again.
-    log.error("unsubscribe not applied inline, queued", { error: String(err) });
+    log.error("unsubscribe not applied inline, queued", { ...errorFields(err) });
     try {
       await enqueueEvents(c.env.EVENTS, [event]);
     } catch {

@@ -8,9 +8,10 @@ import { erasedPositions, insertQueuedStatements, requeueDeadLettered, requeueUn
 import { sendJobs } from "../db/schema";
 import { identityKey } from "../domain/identity";
 import { checkWith, type Checked } from "../domain/schemas";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import type { TrackSwitches } from "../domain/track-switches";
 import { JobId, Recipient, type CampaignSendRequest } from "./schemas";
+import { fail } from "../domain/result";
 
 /** What travels the send queue for one recipient. `n` is the recipient's position in the request. */
 export interface SendTask {
@@ -34,7 +35,7 @@ const SendTaskSchema: v.GenericSchema<unknown, SendTask> = v.object({
 /** An unknown queue body as a send task, or why it is not one (kept as a dead letter with that reason). */
 export function readSendTask(body: unknown): Checked<SendTask> {
   const checked = checkWith(SendTaskSchema, body);
-  return checked.ok ? checked : { ok: false, reason: `not a send task: ${checked.reason}` };
+  return checked.ok ? checked : fail(`not a send task: ${checked.reason}`);
 }
 
 /**
@@ -197,7 +198,7 @@ export async function requeueRecipients(db: Db, queue: Queue, jobId: string, fro
       Date.now(),
       from,
     ).catch((unqueueErr: unknown) => {
-      log.error(`requeued deliveries not given back to ${from}`, { jobId, positions: left.map((d) => d.position), error: String(unqueueErr) });
+      log.error(`requeued deliveries not given back to ${from}`, { jobId, positions: left.map((d) => d.position), ...errorFields(unqueueErr) });
     });
     throw new RequeueIncomplete(queued, tasks.length - queued, err);
   }

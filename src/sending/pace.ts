@@ -1,14 +1,9 @@
 // Spacing sends so that no more than `ratePerSecond` start in any second, with an injectable clock.
 
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
+import type { Clock } from "../lib/clock";
 
-export const REAL_CLOCK: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+// The clock moved to src/lib/clock.ts; the send consumer still takes it from here until its own change lands.
+export { type Clock, REAL_CLOCK } from "../lib/clock";
 
 /**
  * Slot i starts no earlier than start + i / rate. `finish()` waits out the last slot's interval, so a following

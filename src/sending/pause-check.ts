@@ -3,6 +3,7 @@
 import { campaignStats } from "../objects/stats-client";
 import { accountGuard } from "../objects/account-guard";
 import type { PauseReason } from "../domain/guard-rules";
+import { memo } from "../lib/promise-cache";
 
 export interface SendPause {
   scope: "campaign" | "account";
@@ -21,7 +22,7 @@ export function describePause(p: SendPause): string {
  */
 export function pauseChecker(env: Pick<Env, "CAMPAIGN_STATS" | "ACCOUNT_GUARD">): (campaignId: string) => Promise<SendPause | null> {
   let account: Promise<SendPause | null> | null = null;
-  const campaigns = new Map<string, Promise<SendPause | null>>();
+
   const accountPause = async (): Promise<SendPause | null> => {
     const state = await accountGuard(env.ACCOUNT_GUARD).state();
     return state.pause ? { scope: "account", reason: state.pause.reason, pausedAt: state.pause.pausedAt } : null;
@@ -30,10 +31,10 @@ export function pauseChecker(env: Pick<Env, "CAMPAIGN_STATS" | "ACCOUNT_GUARD">)
     const state = await campaignStats(env.CAMPAIGN_STATS, campaignId).guardState();
     return state.pause ? { scope: "campaign", reason: state.pause.reason, pausedAt: state.pause.pausedAt } : null;
   };
+  const campaigns = memo(campaignPause);
   return async (campaignId) => {
     account ??= accountPause();
-    let campaign = campaigns.get(campaignId);
-    if (!campaign) campaigns.set(campaignId, (campaign = campaignPause(campaignId)));
+    const campaign = campaigns(campaignId);
     return (await account) ?? (await campaign);
   };
 }

@@ -3,6 +3,7 @@
 import { AwsClient } from "aws4fetch";
 import type { SesSettings } from "../config/config";
 import { SendingNotConfigured } from "../lib/errors";
+import { BoundedMap } from "../lib/bounded-map";
 
 export interface SesConfig {
   region: string;
@@ -62,7 +63,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
 };
 
 // One signer per credential set per isolate: aws4fetch caches derived signing keys inside it.
-const clients = new Map<string, AwsClient>();
+const clients = new BoundedMap<string, AwsClient>(8);
 
 function clientFor(config: SesConfig): AwsClient {
   const cacheKey = `${config.accessKeyId}\n${config.secretAccessKey}\n${config.sessionToken ?? ""}\n${config.region}`;

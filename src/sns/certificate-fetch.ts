@@ -2,6 +2,7 @@
 // a failed fetch is remembered for a minute, so junk naming a certificate URL cannot make us fetch on every request.
 
 import { PromiseCache } from "../lib/promise-cache";
+import { BoundedMap } from "../lib/bounded-map";
 import { SnsVerificationError } from "./verify";
 
 /** A certificate is a couple of KB; anything much larger is not one. */
@@ -54,12 +55,10 @@ export function certificateFetcher(options: CertificateFetcherOptions = {}): (ur
   const fetcher: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const now = options.now ?? Date.now;
   const certificates = new PromiseCache<string>(32);
-  const failures = new Map<string, { until: number; error: SnsVerificationError }>();
+  const failures = new BoundedMap<string, { until: number; error: SnsVerificationError }>(MAX_REMEMBERED_FAILURES);
 
   const remember = (url: string, err: unknown) => {
     const error = err instanceof SnsVerificationError ? err : new SnsVerificationError("certificate_unavailable", String(err));
-    failures.delete(url);
-    if (failures.size >= MAX_REMEMBERED_FAILURES) failures.delete(failures.keys().next().value!);
     failures.set(url, { until: now() + CERTIFICATE_FAILURE_TTL_MS, error });
   };
 

@@ -2,6 +2,7 @@
 
 import { AppError } from "../lib/errors";
 import { insertDeadLetters } from "../db/dead-letters";
+import { errorFields, log } from "../lib/log";
 import { enqueueEvents } from "../pipeline/enqueue";
 import { parseSesMessage } from "../ses/events";
 import { enqueuedRecently, rememberEnqueued } from "./recent";
@@ -16,10 +17,6 @@ export type IngestOutcome =
 /** The `queue` column of dead letters that came from POST /sns rather than from a queue. */
 export const SNS_DEAD_LETTER_SOURCE = "sns";
 
-function log(level: "log" | "warn" | "error", msg: string, fields: Record<string, unknown>): void {
-  console[level](JSON.stringify({ msg, ...fields }));
-}
-
 /**
  * Nothing is answered 200 before the events are on the queue: a failed enqueue is a 503 and SNS delivers again. A
  * redelivery is harmless whoever takes it: its events carry the ids they had the first time (derived from the SNS
@@ -31,19 +28,19 @@ export async function ingestNotification(env: Env, message: SnsNotification): Pr
   const parsed = await parseSesMessage(message.Message, { messageId: message.MessageId, timestamp: message.Timestamp });
   const ids = { messageId: message.MessageId, topicArn: message.TopicArn };
   if (parsed.kind === "invalid") {
-    log("warn", "sns notification is not a valid SES event; kept as a dead letter", { ...ids, reason: parsed.reason });
+    log.warn("sns notification is not a valid SES event; kept as a dead letter", { ...ids, reason: parsed.reason });
     await keepAsDeadLetter(env, message, `invalid SES event: ${parsed.reason}`);
     return { status: "dead_lettered", reason: parsed.reason };
   }
   if (parsed.kind === "unknown_type") {
-    log("warn", "unknown SES event type acknowledged", { ...ids, sesType: parsed.sesType });
+    log.warn("unknown SES event type acknowledged", { ...ids, sesType: parsed.sesType });
     return { status: "ignored", sesType: parsed.sesType };
   }
 
   try {
     await enqueueEvents(env.EVENTS, parsed.events);
   } catch (err) {
-    log("error", "sns events not enqueued", { ...ids, error: String(err) });
+    log.error("sns events not enqueued", { ...ids, ...errorFields(err) });
     throw new AppError("unavailable", "the event queue is unavailable; try again");
   }
   rememberEnqueued(message.MessageId);
@@ -72,7 +69,7 @@ async function keepAsDeadLetter(env: Env, message: SnsNotification, reason: stri
       },
     ]);
   } catch (err) {
-    log("error", "sns dead letter not stored", { messageId: message.MessageId, topicArn: message.TopicArn, error: String(err) });
+    log.error("sns dead letter not stored", { messageId: message.MessageId, topicArn: message.TopicArn, ...errorFields(err) });
     throw new AppError("unavailable", "the message could not be stored; try again");
   }
 }

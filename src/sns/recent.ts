@@ -3,11 +3,12 @@
 // Only a shortcut: a redelivery this isolate has not seen (another isolate, or one evicted from here) is enqueued
 // again, and storing and counting ignore it, since its event ids come from the MessageId (src/ses/events.ts).
 
+import { BoundedMap } from "../lib/bounded-map";
+
 /** About 1 MB of ids at most; SNS redelivers within the hour, and a busy isolate forgets its oldest first. */
 export const MAX_REMEMBERED = 10_000;
 
-/** Insertion order is age order: the first entry is the oldest. */
-const enqueued = new Set<string>();
+const enqueued = new BoundedMap<string, true>(MAX_REMEMBERED);
 
 export function enqueuedRecently(messageId: string): boolean {
   return enqueued.has(messageId);
@@ -15,8 +16,7 @@ export function enqueuedRecently(messageId: string): boolean {
 
 /** Called only once the enqueue succeeded: a failed one must leave the next delivery free to try again. */
 export function rememberEnqueued(messageId: string): void {
-  if (enqueued.size >= MAX_REMEMBERED) enqueued.delete(enqueued.values().next().value!);
-  enqueued.add(messageId);
+  enqueued.set(messageId, true);
 }
 
 /** What a new isolate starts with: nothing remembered (tests use it to stand for one). */

@@ -1,9 +1,11 @@
 // Event ids this isolate has already put on the queue in their repeat window: a replayed URL costs one queue write.
 
+import { BoundedMap } from "../lib/bounded-map";
+
 const MAX_REMEMBERED = 10_000;
 
 /** id → the end of its repeat window (ms). */
-const enqueued = new Map<string, number>();
+const enqueued = new BoundedMap<string, number>(MAX_REMEMBERED);
 
 /** Whether this isolate enqueued the id and its window has not ended: sending it again would change nothing. */
 export function enqueuedRecently(id: string, now: number): boolean {
@@ -13,9 +15,7 @@ export function enqueuedRecently(id: string, now: number): boolean {
 
 /** Called once the enqueue succeeded (a failed one must not stop the next request from trying). Bounded memory. */
 export function rememberEnqueued(id: string, until: number, now = Date.now()): void {
-  if (enqueued.size >= MAX_REMEMBERED) {
-    for (const [key, end] of enqueued) if (end <= now) enqueued.delete(key);
-    if (enqueued.size >= MAX_REMEMBERED) enqueued.clear();
-  }
+  // Ended windows go first; a map still full forgets its oldest entry.
+  if (enqueued.size >= MAX_REMEMBERED) for (const [key, end] of enqueued) if (end <= now) enqueued.delete(key);
   enqueued.set(id, until);
 }

@@ -1,6 +1,7 @@
 // What a tracking token carries, whatever its version: kinds, the destination gate, and the byte fields both versions use.
 
 import { MAX_URL_BYTES, normalizeDestination } from "../domain/destination";
+import type { Failure } from "../domain/result";
 
 export type TokenKind = "open" | "click" | "unsubscribe";
 
@@ -25,7 +26,7 @@ export interface TokenPayload {
 
 export type VerifyFailure = "malformed" | "unknown_version" | "unknown_key" | "bad_signature" | "bad_destination";
 
-export type VerifyResult = { ok: true; payload: TokenPayload; keyId: number; version: number } | { ok: false; reason: VerifyFailure };
+export type VerifyResult = { ok: true; payload: TokenPayload; keyId: number; version: number } | Failure<VerifyFailure>;
 
 export class TokenError extends Error {
   constructor(message: string) {

@@ -10,6 +10,7 @@
 
 import type { KeyRing } from "../config/tracking-keys";
 import { ByteReader, ByteWriter, clickDestination, KIND_CODES, KINDS_BY_CODE, type TokenPayload, type VerifyResult } from "./token-payload";
+import { fail } from "../domain/result";
 
 export const V1 = 1;
 export const V1_TAG_BYTES = 32;
@@ -59,13 +60,13 @@ export async function signV1(payload: TokenPayload, ring: KeyRing): Promise<Uint
 
 /** `bytes` is a canonical base64url decoding whose first byte is 1. */
 export async function verifyV1(bytes: Uint8Array<ArrayBuffer>, ring: KeyRing): Promise<VerifyResult> {
-  if (bytes.length < V1_MIN_BYTES) return { ok: false, reason: "malformed" };
+  if (bytes.length < V1_MIN_BYTES) return fail("malformed");
   const key = ring.keys.get(bytes[1]!);
-  if (!key) return { ok: false, reason: "unknown_key" };
+  if (!key) return fail("unknown_key");
   const body = bytes.subarray(0, bytes.length - V1_TAG_BYTES);
   const tag = bytes.subarray(bytes.length - V1_TAG_BYTES);
   // The MAC is checked before the payload is parsed: nothing unauthenticated is interpreted.
-  if ((await crypto.subtle.verify("HMAC", key.mac, tag, body)) !== true) return { ok: false, reason: "bad_signature" };
+  if ((await crypto.subtle.verify("HMAC", key.mac, tag, body)) !== true) return fail("bad_signature");
   const payload = decode(body);
-  return payload ? { ok: true, payload, keyId: bytes[1]!, version: V1 } : { ok: false, reason: "malformed" };
+  return payload ? { ok: true, payload, keyId: bytes[1]!, version: V1 } : fail("malformed");
 }

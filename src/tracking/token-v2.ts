@@ -16,6 +16,7 @@
 // would only re-check the mint, at a cost on every open and click.
 
 import type { KeyRing } from "../config/tracking-keys";
+import { fail } from "../domain/result";
 import {
   ByteReader,
   ByteWriter,
@@ -163,10 +164,10 @@ export async function sealEncodedV2(macInput: Uint8Array<ArrayBuffer>, ring: Key
 
 /** `bytes` is a canonical base64url decoding whose first byte is 2. */
 export async function openV2(bytes: Uint8Array<ArrayBuffer>, ring: KeyRing): Promise<VerifyResult> {
-  if (bytes.length < V2_MIN_BYTES) return { ok: false, reason: "malformed" };
+  if (bytes.length < V2_MIN_BYTES) return fail("malformed");
   const keyId = bytes[1]!;
   const key = ring.keys.get(keyId);
-  if (!key) return { ok: false, reason: "unknown_key" };
+  if (!key) return fail("unknown_key");
   let plaintext: Uint8Array;
   try {
     // Decryption and authentication are one step: GCM yields nothing unless the tag matches every byte.
@@ -183,8 +184,8 @@ export async function openV2(bytes: Uint8Array<ArrayBuffer>, ring: KeyRing): Pro
       ),
     );
   } catch {
-    return { ok: false, reason: "bad_signature" };
+    return fail("bad_signature");
   }
   const payload = decodePlaintext(plaintext);
-  return payload ? { ok: true, payload, keyId, version: V2 } : { ok: false, reason: "malformed" };
+  return payload ? { ok: true, payload, keyId, version: V2 } : fail("malformed");
 }

@@ -11,6 +11,7 @@ import { destinationIsSafe, MAX_SHORT_BYTES, type TokenKind, type TokenPayload, 
 import { MAX_URL_BYTES } from "../domain/destination";
 import { signV1, V1, V1_TAG_BYTES, verifyV1 } from "./token-v1";
 import { encodeV2, openV2, type RecipientFields, recipientEncoderV2, sealEncodedV2, V2 } from "./token-v2";
+import { fail } from "../domain/result";
 
 export type { RecipientFields } from "./token-v2";
 export {
@@ -63,11 +64,11 @@ export async function finishToken(prepared: PreparedToken, ring: KeyRing): Promi
 }
 
 export async function verifyToken(token: string, ring: KeyRing): Promise<VerifyResult> {
-  if (token.length > MAX_TOKEN_CHARS) return { ok: false, reason: "malformed" };
+  if (token.length > MAX_TOKEN_CHARS) return fail("malformed");
   const bytes = decodeBase64Url(token);
-  if (!bytes || bytes.length < 2) return { ok: false, reason: "malformed" };
+  if (!bytes || bytes.length < 2) return fail("malformed");
   const result = bytes[0] === V2 ? await openV2(bytes, ring) : bytes[0] === V1 ? await verifyV1(bytes, ring) : null;
-  if (!result) return { ok: false, reason: "unknown_version" };
+  if (!result) return fail("unknown_version");
   // Even an authentic click token only ever leads to an http(s) URL.
-  return result.ok && !destinationIsSafe(result.payload) ? { ok: false, reason: "bad_destination" } : result;
+  return result.ok && !destinationIsSafe(result.payload) ? fail("bad_destination") : result;
 }

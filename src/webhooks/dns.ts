@@ -4,6 +4,7 @@
 // reaching a private network after that is the platform: fetch() from a Worker goes out to the public Internet and
 // cannot reach private or loopback addresses of Cloudflare's or anyone's network.
 
+import { fail, type Failure } from "../domain/result";
 import { nonPublicRange } from "./url-policy";
 
 export const DOH_ENDPOINT = "https://cloudflare-dns.com/dns-query";
@@ -14,9 +15,9 @@ const ADDRESS_TYPES: Record<number, "A" | "AAAA"> = { 1: "A", 28: "AAAA" };
 export type ResolveVerdict =
   | { ok: true; addresses: string[] }
   /** The name is refused: it does not resolve, or resolves to a non-public address. */
-  | { ok: false; reason: string }
+  | Failure
   /** The resolver could not answer; asking again later may work. */
-  | { ok: false; unavailable: true; reason: string };
+  | (Failure & { unavailable: true });
 
 interface DohAnswer {
   Status?: number;
@@ -39,16 +40,16 @@ export async function resolvePublic(host: string, fetcher: typeof fetch = fetch)
     return { ok: false, unavailable: true, reason: `could not resolve ${host}: ${String(err)}` };
   }
   // RCODE 3: the name does not exist. Any other failure (SERVFAIL...) may pass on a later try.
-  if (answers.some((a) => a.Status === 3)) return { ok: false, reason: `${host} does not resolve (NXDOMAIN)` };
+  if (answers.some((a) => a.Status === 3)) return fail(`${host} does not resolve (NXDOMAIN)`);
   const failed = answers.find((a) => a.Status !== 0);
   if (failed) return { ok: false, unavailable: true, reason: `could not resolve ${host} (DNS status ${failed.Status})` };
   const addresses = answers.flatMap((a) =>
     (a.Answer ?? []).filter((r) => ADDRESS_TYPES[r.type ?? 0] && typeof r.data === "string").map((r) => r.data!),
   );
-  if (addresses.length === 0) return { ok: false, reason: `${host} has no A or AAAA record` };
+  if (addresses.length === 0) return fail(`${host} has no A or AAAA record`);
   for (const address of addresses) {
     const range = nonPublicRange(address);
-    if (range) return { ok: false, reason: `${host} resolves to ${address}, a ${range} address` };
+    if (range) return fail(`${host} resolves to ${address}, a ${range} address`);
   }
   return { ok: true, addresses };
 }

@@ -5,6 +5,7 @@ import * as v from "valibot";
 import { CampaignId, checkWith, type Checked } from "../domain/schemas";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../domain/webhook-event-types";
 import type { EndpointFilter } from "../db/webhook-endpoints";
+import { fail } from "../domain/result";
 
 /** An event to forward: a stored event (its body is read from D1) or a guard notice (its body travels along). */
 export interface WebhookEvent {
@@ -38,7 +39,7 @@ const WebhookTaskSchema: v.GenericSchema<unknown, WebhookTask> = v.object({
 /** An unknown queue body as a webhook task, or why it is not one (kept as a dead letter with that reason). */
 export function readWebhookTask(body: unknown): Checked<WebhookTask> {
   const checked = checkWith(WebhookTaskSchema, body);
-  return checked.ok ? checked : { ok: false, reason: `not a webhook task: ${checked.reason}` };
+  return checked.ok ? checked : fail(`not a webhook task: ${checked.reason}`);
 }
 
 /**

@@ -3,6 +3,7 @@
 // Pure: the DNS half of the check (what a name resolves to) is in dns.ts; this module says whether a name needs it.
 
 import ipaddr from "ipaddr.js";
+import { fail, type Failure } from "../domain/result";
 
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
 
@@ -13,7 +14,7 @@ export interface UrlPolicy {
 
 export type UrlVerdict =
   /** `resolve`: the host name whose addresses must still be checked (null: an IP literal, or a local run). */
-  { ok: true; url: string; resolve: string | null } | { ok: false; reason: string };
+  { ok: true; url: string; resolve: string | null } | Failure;
 
 /** The address with IPv4-mapped IPv6 unwrapped, or null when `host` is not an IP literal. */
 function ipLiteral(host: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
@@ -50,29 +51,29 @@ function isLoopbackName(host: string): boolean {
 }
 
 export function checkWebhookUrl(raw: string, policy: UrlPolicy): UrlVerdict {
-  if (raw.length > MAX_WEBHOOK_URL_LENGTH) return { ok: false, reason: `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters` };
+  if (raw.length > MAX_WEBHOOK_URL_LENGTH) return fail(`must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return { ok: false, reason: "must be an absolute URL" };
+    return fail("must be an absolute URL");
   }
-  if (url.username || url.password) return { ok: false, reason: "must not carry credentials (use the signature to authenticate)" };
-  if (url.hash) return { ok: false, reason: "must not have a #fragment" };
+  if (url.username || url.password) return fail("must not carry credentials (use the signature to authenticate)");
+  if (url.hash) return fail("must not have a #fragment");
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
   const ip = ipLiteral(host);
   const loopback = ip ? rangeOf(ip) === "loopback" : isLoopbackName(host);
   const local = policy.allowLocalHttp && loopback;
   if (url.protocol === "http:" && !local) {
-    return { ok: false, reason: policy.allowLocalHttp ? "must be https (plain http only to 127.0.0.1, [::1] or localhost)" : "must be https" };
+    return fail(policy.allowLocalHttp ? "must be https (plain http only to 127.0.0.1, [::1] or localhost)" : "must be https");
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return { ok: false, reason: "must be https" };
+  if (url.protocol !== "https:" && url.protocol !== "http:") return fail("must be https");
   if (local) return { ok: true, url: url.href, resolve: null };
   if (ip) {
     const range = rangeOf(ip);
-    return range === "unicast" ? { ok: true, url: url.href, resolve: null } : { ok: false, reason: `must not point to a ${range} address` };
+    return range === "unicast" ? { ok: true, url: url.href, resolve: null } : fail(`must not point to a ${range} address`);
   }
-  if (loopback) return { ok: false, reason: "must not point to localhost" };
-  if (!host.includes(".")) return { ok: false, reason: "must name a public host (a fully qualified domain name)" };
+  if (loopback) return fail("must not point to localhost");
+  if (!host.includes(".")) return fail("must name a public host (a fully qualified domain name)");
   return { ok: true, url: url.href, resolve: policy.allowLocalHttp ? null : host };
 }

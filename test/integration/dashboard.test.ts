@@ -301,6 +301,16 @@ describe("/dashboard/api", () => {
       expect(refused.status, String(origin)).toBe(403);
       expect((await api(`/suppressions?email=${encodeURIComponent(email)}`)).status).toBe(200);
     }
+    // hono/csrf alone would let a JSON body through: the rule covers every body type, and the refusal is JSON.
+    const json: Record<string, string>[] = [
+      { "content-type": "application/json" },
+      { "content-type": "application/json", origin: "https://evil.example" },
+    ];
+    for (const headers of json) {
+      const refused = await request(path, withCookie(cookie, { method: "DELETE", headers, body: "{}" }));
+      expect(refused.status, JSON.stringify(headers)).toBe(403);
+      expect(await refused.json()).toMatchObject({ error: "forbidden" });
+    }
     expect((await request(path, { method: "DELETE", headers: { origin: ORIGIN } })).status).toBe(401);
     const lifted = await request(path, withCookie(cookie, { method: "DELETE", headers: { origin: ORIGIN } }));
     expect(lifted.status).toBe(204);

@@ -7,7 +7,7 @@ import { SEND_QUEUE } from "../../src/config/queues";
 import { consumeSends } from "../../src/queues/sends";
 import { createSendJob, type SendTask } from "../../src/sending/jobs";
 import { SEND_EMAIL_PATH } from "../../src/ses/send-email";
-import type { Clock } from "../../src/sending/pace";
+import type { Clock } from "../../src/lib/clock";
 import { ORIGIN } from "./helpers";
 
 export const MESSAGE = {

@@ -1,6 +1,6 @@
 // The JSON logger: one parseable line per call, on the console method of its level, with the fields beside msg.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { log } from "../../src/lib/log";
+import { errorFields, log } from "../../src/lib/log";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -46,5 +46,15 @@ describe("log", () => {
       jobId: "j1",
       error: "MessageRejected: Email address is not verified: [address]",
     });
+  });
+
+  it("logs a caught error with its stack (errorFields), the stack's addresses replaced too", () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const err = new Error("rejected for ann@example.com");
+    log.error("send failed", { jobId: "j1", ...errorFields(err) });
+    const line = JSON.parse(String(error.mock.calls[0]![0]));
+    expect(line).toMatchObject({ level: "error", msg: "send failed", jobId: "j1", error: "Error: rejected for [address]" });
+    expect(line.stack).toMatch(/^Error: rejected for \[address\]\n\s+at /);
+    expect(errorFields("plain text")).toEqual({ error: "plain text" });
   });
 });
