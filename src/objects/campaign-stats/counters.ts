@@ -1,0 +1,170 @@
+// A campaign's counters in its CampaignStats storage: events counted once each, and a click's count taken back out.
+
+import type { HumanClick } from "../../db/machine-labels";
+import { rememberClick, type WindowRow } from "../../stats/click-window";
+import { effectOf, hourOf, linkKey, type Counter, type CountedEvent, type Effect } from "../../stats/counting";
+
+/** Every table a rebuild empties: the counts, the per-contact sets, the applied ids and the click window. */
+const TABLES = ["applied", "counters", "hours", "firsts", "links", "link_contacts", "click_window"] as const;
+
+/**
+ * Counts the events whose ids were not applied before, ids and counts in one transaction; clicks whose window may
+ * relabel them are remembered, due at `due`. `onHumanClick` hears of each contact with a person's click counted.
+ * Answers how many were new and whether a click was remembered.
+ */
+export function applyEvents(
+  storage: DurableObjectStorage,
+  events: readonly CountedEvent[],
+  now: number,
+  due: number,
+  onHumanClick: (contact: string) => void,
+): { applied: number; remembered: boolean } {
+  const sql = storage.sql;
+  return storage.transactionSync(() => {
+    let applied = 0;
+    let remembered = false;
+    for (const e of events) {
+      const fresh = sql.exec("INSERT INTO applied (id, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id", e.id, now).toArray().length > 0;
+      if (!fresh) continue;
+      applied++;
+      const effect = effectOf(e);
+      if (effect) count(sql, e, effect);
+      if (e.window && effect) {
+        if (e.contactId !== null && !e.machine) onHumanClick(e.contactId);
+        rememberClick(sql, e, e.machineReason ?? e.window.verdicts[0], now, due);
+        remembered = true;
+      }
+    }
+    return { applied, remembered };
+  });
+}
+
+/** Forgets everything counted (a rebuild counts it again from D1). */
+export function clearCounts(storage: DurableObjectStorage): void {
+  storage.transactionSync(() => {
+    for (const table of TABLES) storage.sql.exec(`DELETE FROM ${table}`);
+  });
+}
+
+export function count(sql: SqlStorage, e: CountedEvent, effect: Effect): void {
+  const hour = hourOf(e.occurredAt);
+  bump(sql, effect.counter, hour, 1);
+  if ((effect.counter === "opensMachine" || effect.counter === "clicksMachine") && e.machineReason)
+    bumpReason(sql, effect.counter, e.machineReason, 1);
+  if (effect.unique && e.contactId !== null) countFirst(sql, effect.unique, e.contactId, e.occurredAt);
+  const link = effect.perLink ? linkKey(e) : null;
+  if (link) countLink(sql, link, e, effect);
+}
+
+/**
+ * Takes a counted click back out. A person's click leaves the unique counts only if the contact has no other click
+ * counted as a person's (D1, read after the relabels were stored there), and the contact's first click moves on.
+ */
+export function uncountClick(sql: SqlStorage, e: CountedEvent, row: WindowRow, humanClicks: readonly HumanClick[]): void {
+  const hour = hourOf(e.occurredAt);
+  bump(sql, e.machine ? "clicksMachine" : "clicks", hour, -1);
+  if (e.machine && e.machineReason) bumpReason(sql, "clicksMachine", e.machineReason, -1);
+  const link = linkKey(e);
+  if (link) {
+    sql.exec(
+      "UPDATE links SET total = total - ?, machine = machine - ? WHERE link_index = ? AND url = ?",
+      e.machine ? 0 : 1,
+      e.machine ? 1 : 0,
+      link.linkIndex,
+      link.url,
+    );
+  }
+  if (e.machine || row.contact === null) return;
+  const others = humanClicks.filter((c) => c.id !== row.id);
+  forgetFirst(
+    sql,
+    "clicksUnique",
+    row.contact,
+    others.map((c) => c.occurredAt),
+  );
+  if (link && !others.some((c) => (c.linkIndex ?? -1) === link.linkIndex && (c.url ?? "") === link.url)) {
+    const gone = sql
+      .exec("DELETE FROM link_contacts WHERE link_index = ? AND url = ? AND contact = ? RETURNING contact", link.linkIndex, link.url, row.contact)
+      .toArray().length;
+    if (gone) sql.exec("UPDATE links SET uniq = uniq - 1 WHERE link_index = ? AND url = ?", link.linkIndex, link.url);
+  }
+}
+
+/** A unique counter without one of a contact's events: gone if `remaining` is empty, else moved to its earliest. */
+function forgetFirst(sql: SqlStorage, name: Counter, contact: string, remaining: readonly number[]): void {
+  const prev = sql.exec<{ at: number }>("SELECT at FROM firsts WHERE name = ? AND contact = ?", name, contact).toArray()[0];
+  if (!prev) return;
+  if (remaining.length === 0) {
+    sql.exec("DELETE FROM firsts WHERE name = ? AND contact = ?", name, contact);
+    bump(sql, name, hourOf(prev.at), -1);
+    return;
+  }
+  const first = Math.min(...remaining);
+  if (first === prev.at) return;
+  sql.exec("UPDATE firsts SET at = ? WHERE name = ? AND contact = ?", first, name, contact);
+  if (hourOf(first) === hourOf(prev.at)) return;
+  bumpHour(sql, name, hourOf(prev.at), -1);
+  bumpHour(sql, name, hourOf(first), 1);
+}
+
+/** A machine open or click per reason: a counters row only (the timeline has no per-reason series). */
+function bumpReason(sql: SqlStorage, counter: "opensMachine" | "clicksMachine", reason: string, delta: number): void {
+  sql.exec("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n", `${counter}:${reason}`, delta);
+}
+
+function bump(sql: SqlStorage, name: Counter, hour: number, delta: number): void {
+  sql.exec("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n", name, delta);
+  bumpHour(sql, name, hour, delta);
+}
+
+function bumpHour(sql: SqlStorage, name: Counter, hour: number, delta: number): void {
+  sql.exec("INSERT INTO hours (hour, name, n) VALUES (?, ?, ?) ON CONFLICT (hour, name) DO UPDATE SET n = n + excluded.n", hour, name, delta);
+  // A unique count that moved to an earlier hour leaves nothing behind: the timeline's range stays tight.
+  if (delta < 0) sql.exec("DELETE FROM hours WHERE hour = ? AND name = ? AND n = 0", hour, name);
+}
+
+/**
+ * A unique counter counts a contact once, in the hour of the contact's earliest event. An earlier
+ * event arriving late moves that one from the later hour to its own, so the timeline does not depend
+ * on arrival order (and a rebuild, which reads in time order, gives the same buckets).
+ */
+function countFirst(sql: SqlStorage, name: Counter, contact: string, at: number): void {
+  const prev = sql.exec<{ at: number }>("SELECT at FROM firsts WHERE name = ? AND contact = ?", name, contact).toArray()[0];
+  if (!prev) {
+    sql.exec("INSERT INTO firsts (name, contact, at) VALUES (?, ?, ?)", name, contact, at);
+    bump(sql, name, hourOf(at), 1);
+    return;
+  }
+  if (at >= prev.at) return;
+  sql.exec("UPDATE firsts SET at = ? WHERE name = ? AND contact = ?", at, name, contact);
+  const from = hourOf(prev.at);
+  const to = hourOf(at);
+  if (from === to) return;
+  bumpHour(sql, name, from, -1);
+  bumpHour(sql, name, to, 1);
+}
+
+function countLink(sql: SqlStorage, link: { linkIndex: number; url: string }, e: CountedEvent, effect: Effect): void {
+  const machine = effect.counter === "clicksMachine" ? 1 : 0;
+  const human = 1 - machine;
+  let unique = 0;
+  if (human && e.contactId !== null) {
+    unique = sql
+      .exec(
+        "INSERT INTO link_contacts (link_index, url, contact) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING contact",
+        link.linkIndex,
+        link.url,
+        e.contactId,
+      )
+      .toArray().length;
+  }
+  sql.exec(
+    `INSERT INTO links (link_index, url, total, uniq, machine) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (link_index, url) DO UPDATE SET total = total + excluded.total, uniq = uniq + excluded.uniq, machine = machine + excluded.machine`,
+    link.linkIndex,
+    link.url,
+    human,
+    unique,
+    machine,
+  );
+}
