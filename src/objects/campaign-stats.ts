@@ -7,7 +7,7 @@ import { minus, type Tally } from "../domain/guard-rules";
 import type { CountedEvent, Counts } from "../stats/counting";
 import type { HourRow, LinkRow, MachineByReason } from "../stats/report";
 import { config } from "../config/config";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { migrateStats } from "../stats/identity-migration";
 import { migrateObject } from "../db/object-migrations";
 import migrations from "../stats/migrations/migrations.js";
@@ -189,7 +189,7 @@ export class CampaignStats extends DurableObject<Env> {
         now,
       );
     } catch (err) {
-      log.error("click window not settled; will retry", { error: String(err) });
+      log.error("click window not settled; will retry", { ...errorFields(err) });
       retryAt = now + SETTLE_RETRY_MS;
     }
     const { next, pruning } = prune(this.sql, now, retryAt);

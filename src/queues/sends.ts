@@ -30,7 +30,7 @@ import { sendJobs } from "../db/schema";
 import { identityKey } from "../domain/identity";
 import type { TrackingEvent } from "../domain/events";
 import { describePause, pauseChecker } from "../sending/pause-check";
-import { log } from "../lib/log";
+import { errorFields, log } from "../lib/log";
 import { storeDeadLetter } from "./dead-letters";
 import { suppressionOf } from "../privacy/suppressed";
 import { retryDelaySeconds } from "../config/queues";
@@ -40,7 +40,10 @@ import { trackingKeyRing } from "../config/tracking-keys";
 import { judgeSendFailure, onArrival } from "../sending/delivery-rules";
 import { deliveryKey, readSendTask, type SendJob, type SendTask } from "../sending/jobs";
 import { composeContextFrom, composeEmail, sendEvent } from "../sending/message";
-import { createPacer, REAL_CLOCK, type Clock } from "../sending/pace";
+import { type Clock, REAL_CLOCK } from "../lib/clock";
+import { memo } from "../lib/promise-cache";
+import { createPacer } from "../sending/pace";
+import { retryLater } from "./retry";
 import { recordSendEvents } from "../pipeline/record-sends";
 import { effectiveTracking } from "../sending/tracking";
 
@@ -61,20 +64,6 @@ function rejectEvent(job: SendJob, task: SendTask, err: SesError, now: number): 
   };
 }
 
-function retryLater(message: Message<unknown>): void {
-  message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-}
-
-/** One lookup per key per batch: a batch is usually many recipients of one job. */
-function memo<T>(load: (key: string) => Promise<T>): (key: string) => Promise<T> {
-  const cache = new Map<string, Promise<T>>();
-  return (key) => {
-    let value = cache.get(key);
-    if (!value) cache.set(key, (value = load(key)));
-    return value;
-  };
-}
-
 function deliveryRef(task: SendTask): DeliveryRef {
   return { jobId: task.jobId, recipient: deliveryKey(task.to), email: task.to, position: task.n };
 }
@@ -84,7 +73,7 @@ async function settle(db: Db, ref: DeliveryRef, attempt: number, outcome: Settle
   try {
     await settleDelivery(db, ref, attempt, outcome, now);
   } catch (err) {
-    log.error("delivery not settled", { jobId: ref.jobId, position: ref.position, outcome, error: String(err) });
+    log.error("delivery not settled", { jobId: ref.jobId, position: ref.position, outcome, ...errorFields(err) });
   }
 }
 
@@ -125,7 +114,7 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
     try {
       await take(run, message);
     } catch (err) {
-      log.error("send task failed before sending", { message: message.id, error: String(err) });
+      log.error("send task failed before sending", { message: message.id, ...errorFields(err) });
       retryLater(message);
     }
   }
@@ -315,7 +304,7 @@ async function recordSent(run: SendBatch, { message, task, job, ref }: Take, att
 /** Rejected: settled, not retried. Unknown: recorded, never sent again by us, SES not called again. Else: retried. */
 async function recordFailure(run: SendBatch, { message, task, job, ref }: Take, attempt: number, err: unknown): Promise<void> {
   const verdict = judgeSendFailure(err);
-  const fields = { jobId: job.id, n: task.n, error: String(err) };
+  const fields = { jobId: job.id, n: task.n, ...errorFields(err) };
   if (verdict.next === "rejected") {
     run.events.push(rejectEvent(job, task, verdict.error, run.clock.now()));
     await settle(run.db, ref, attempt, { state: "rejected", error: verdict.error.message }, run.clock.now());
@@ -347,6 +336,6 @@ async function finishJobs(env: Env, jobIds: string[], now: number): Promise<void
   try {
     await finishJobsStatement(env.DB, jobIds, now).run();
   } catch (err) {
-    log.error("finished jobs not cleared; the cron will", { jobIds, error: String(err) });
+    log.error("finished jobs not cleared; the cron will", { jobIds, ...errorFields(err) });
   }
 }

@@ -3,7 +3,6 @@
 import type { Clock } from "../lib/clock";
 
 // The clock moved to src/lib/clock.ts; the send consumer still takes it from here until its own change lands.
-export { type Clock, REAL_CLOCK } from "../lib/clock";
 
 /**
  * Slot i starts no earlier than start + i / rate. `finish()` waits out the last slot's interval, so a following

@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { vi } from "vitest";
 import { WEBHOOK_QUEUE } from "../../src/config/queues";
-import type { Clock } from "../../src/sending/pace";
+import type { Clock } from "../../src/lib/clock";
 import { consumeWebhooks } from "../../src/queues/webhooks";
 import type { WebhookTask } from "../../src/webhooks/tasks";
 import { envelope } from "../../src/domain/events";
