@@ -1,20 +1,12 @@
-// The path parameters of /api/campaigns/<id>/…: one campaign-id check (and one job-id check) for every route.
+// The path parameters of /api/campaigns/<campaignId>/…: one campaign-id check (and one job-id check) for every route.
 
-import type { Context } from "hono";
 import * as v from "valibot";
 import { CampaignId } from "../../domain/schemas";
 import { JobId } from "../../sending/schemas";
-import { validateWith } from "../body";
+import { params } from "../validate";
 
-const CampaignParams = v.object({ campaignId: CampaignId });
-const JobParams = v.object({ campaignId: CampaignId, jobId: JobId });
+/** `<campaignId>`, or 400 `campaignId: …`. */
+export const campaignParam = params(v.object({ campaignId: CampaignId }));
 
-/** `<id>`, or 400 `campaignId: …`. */
-export function campaignIdParam(c: Context): string {
-  return validateWith(CampaignParams, { campaignId: c.req.param("id") }).campaignId;
-}
-
-/** `<id>` and `<jobId>`, or 400 naming the one that is not valid. */
-export function jobParams(c: Context): { campaignId: string; jobId: string } {
-  return validateWith(JobParams, { campaignId: c.req.param("id"), jobId: c.req.param("jobId") });
-}
+/** `<campaignId>` and `<jobId>`, or 400 naming the one that is not valid. */
+export const jobParams = params(v.object({ campaignId: CampaignId, jobId: JobId }));
