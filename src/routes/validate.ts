@@ -18,9 +18,16 @@ const REQUEST_DOC = { options: { typeMode: "input" } };
  */
 const BODY_DOC = { options: { typeMode: "ignore" } };
 
-function refuse(skip: number) {
-  return (result: { success: boolean; issues?: readonly [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]] }) => {
-    if (!result.success && result.issues) throw new AppError("validation_failed", issueReason(result.issues, skip));
+type Issues = readonly [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]];
+
+/** The hook: a failure is 400 `validation_failed` naming the first problem; `names` renames a top-level key in it. */
+function refuse(skip: number, names: Record<string, string> = {}) {
+  return (result: { success: boolean; issues?: Issues }) => {
+    if (result.success || !result.issues) return;
+    const [first, ...rest] = result.issues;
+    const path = first.path?.map((p, i) => (i === 0 && typeof p.key === "string" && names[p.key] ? { ...p, key: names[p.key] } : p));
+    const issues = [path ? ({ ...first, path } as v.BaseIssue<unknown>) : first, ...rest] as const;
+    throw new AppError("validation_failed", issueReason(issues, skip));
   };
 }
 
@@ -32,10 +39,14 @@ type Validated<T extends keyof ValidationTargets, S extends v.GenericSchema> = M
 
 /**
  * The path parameters (an object schema keyed by the route's parameter names). `bare`: the reason leaves the
- * parameter's name out, as the routes taking one address or id have always answered ("must be an email address").
+ * parameter's name out, as the routes taking one address or id have always answered ("must be an email address");
+ * `names`: the reason calls a parameter so (`:id` of a campaign is "campaignId: …").
  */
-export function params<S extends v.GenericSchema>(schema: S, options: { bare?: boolean } = {}): Validated<"param", S> {
-  const middleware = vValidator("param", schema, refuse(options.bare ? 1 : 0)) as unknown as Validated<"param", S>;
+export function params<S extends v.GenericSchema>(
+  schema: S,
+  options: { bare?: boolean; names?: Record<string, string> } = {},
+): Validated<"param", S> {
+  const middleware = vValidator("param", schema, refuse(options.bare ? 1 : 0, options.names)) as unknown as Validated<"param", S>;
   return Object.assign(middleware, { [uniqueSymbol]: { target: "param", ...resolver(schema, REQUEST_DOC) } });
 }
 

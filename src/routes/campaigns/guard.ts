@@ -17,7 +17,7 @@ export const campaignGuard = new Hono<AppEnv>();
  * (unless the account is paused too: POST /api/account/resume).
  */
 campaignGuard.post(
-  "/:campaignId/resume",
+  "/:id/resume",
   doc({
     tag: "Reputation guard",
     summary: "Lift the guard's pause of a campaign's sends and re-queue its parked sends",
@@ -26,7 +26,7 @@ campaignGuard.post(
   }),
   campaignParam,
   async (c) => {
-    const { campaignId } = c.req.valid("param");
+    const campaignId = c.req.valid("param").id;
     const { resumed, guard } = await campaignStats(c.env.CAMPAIGN_STATS, campaignId).resume();
     const requeue = await requeueParked(c.env, campaignId);
     const account = await accountGuard(c.env.ACCOUNT_GUARD).state();

@@ -30,7 +30,7 @@ async function existingJob(db: Db, campaignId: string, jobId: string): Promise<S
 
 /** Counts per delivery state, and the `unknown` recipients (paged in list order): the ones an operator may resend. */
 campaignJobs.get(
-  "/:campaignId/jobs/:jobId",
+  "/:id/jobs/:jobId",
   doc({
     tag: "Sending",
     summary: "A send job: counts per delivery state, and its unknown recipients (paged)",
@@ -40,7 +40,7 @@ campaignJobs.get(
   jobParams,
   query(JobQuery),
   async (c) => {
-    const { campaignId, jobId } = c.req.valid("param");
+    const { id: campaignId, jobId } = c.req.valid("param");
     const query = c.req.valid("query");
     const after = decodeCursor(query.cursor, UnknownCursor)?.after ?? -1;
     const db = database(c.env.DB);
@@ -80,11 +80,11 @@ function requeueRoute(action: keyof typeof REQUEUE_ACTIONS, summary: string): vo
   const { from, words, field } = REQUEUE_ACTIONS[action];
   const errors = [...INPUT, "not_found", "conflict", "unavailable", "send_incomplete"] as const;
   campaignJobs.post(
-    `/:campaignId/jobs/:jobId/${action}`,
+    `/:id/jobs/:jobId/${action}`,
     doc({ tag: "Sending", summary, ok: { status: 202, schema: Requeue }, errors }),
     jobParams,
     async (c) => {
-      const { campaignId, jobId } = c.req.valid("param");
+      const { id: campaignId, jobId } = c.req.valid("param");
       const db = database(c.env.DB);
       const job = await existingJob(db, campaignId, jobId);
       requireSending(config(c.env).ses);

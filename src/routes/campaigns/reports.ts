@@ -79,7 +79,7 @@ campaignReports.get(
 
 /** An unknown campaign is one with no events yet: zeros, not an error. `guard` says whether its sends are paused, and why. */
 campaignReports.get(
-  "/:campaignId/stats",
+  "/:id/stats",
   doc({
     tag: TAG,
     summary: "A campaign's counters and rates, and its guard (zeros for a campaign with no events yet)",
@@ -87,16 +87,16 @@ campaignReports.get(
     errors: INPUT,
   }),
   campaignParam,
-  async (c) => c.json(await statsAnswer(c.env, c.req.valid("param").campaignId)),
+  async (c) => c.json(await statsAnswer(c.env, c.req.valid("param").id)),
 );
 
 campaignReports.get(
-  "/:campaignId/timeline",
+  "/:id/timeline",
   doc({ tag: TAG, summary: "Every counter per hour or day, empty buckets as zeros", ok: { schema: Timeline }, errors: INPUT }),
   campaignParam,
   query(TimelineQuery),
   async (c) => {
-    const { campaignId } = c.req.valid("param");
+    const campaignId = c.req.valid("param").id;
     const query = c.req.valid("query");
     const bucket: Bucket = query.bucket;
     const stub = campaignStats(c.env.CAMPAIGN_STATS, campaignId);
@@ -116,12 +116,12 @@ campaignReports.get(
 );
 
 campaignReports.get(
-  "/:campaignId/links",
+  "/:id/links",
   doc({ tag: TAG, summary: "Clicks per link, most clicked first", ok: { schema: Links }, errors: INPUT }),
   campaignParam,
   query(LinksQuery),
   async (c) => {
-    const { campaignId } = c.req.valid("param");
+    const campaignId = c.req.valid("param").id;
     const links = await campaignStats(c.env.CAMPAIGN_STATS, campaignId).links(c.req.valid("query").limit);
     return c.json({ campaignId, links: linksReport(links) });
   },
@@ -129,12 +129,12 @@ campaignReports.get(
 
 /** The campaign's events newest first, with their verdicts: `machine=true|false` keeps the opens and clicks judged so. */
 campaignReports.get(
-  "/:campaignId/events",
+  "/:id/events",
   doc({ tag: TAG, summary: "The campaign's events newest first, with their verdicts", ok: { schema: page(ContactEvent) }, errors: INPUT }),
   campaignParam,
   query(EventsQuery),
   async (c) => {
-    const { campaignId } = c.req.valid("param");
+    const campaignId = c.req.valid("param").id;
     const query = c.req.valid("query");
     const filter = { machine: query.machine, type: query.type };
     const before = decodeCursor(query.cursor, EventCursor);
@@ -149,11 +149,11 @@ campaignReports.get(
 
 /** Recovery: the counters recounted from the events in D1; answers the new stats. */
 campaignReports.post(
-  "/:campaignId/rebuild",
+  "/:id/rebuild",
   doc({ tag: TAG, summary: "Recount the counters from the events in D1 (recovery); answers the new stats", ok: { schema: Rebuild }, errors: INPUT }),
   campaignParam,
   async (c) => {
-    const { campaignId } = c.req.valid("param");
+    const campaignId = c.req.valid("param").id;
     const stub = campaignStats(c.env.CAMPAIGN_STATS, campaignId);
     const result = await stub.rebuild(campaignId);
     if (result.firstAt !== null && result.lastAt !== null) {

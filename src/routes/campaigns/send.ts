@@ -20,7 +20,7 @@ import type { AppEnv } from "../app-env";
 export const campaignSends = new Hono<AppEnv>();
 
 campaignSends.post(
-  "/:campaignId/send",
+  "/:id/send",
   doc({
     tag: "Sending",
     summary: "A campaign send: accepted once per Idempotency-Key, one queued task per recipient",
@@ -31,7 +31,7 @@ campaignSends.post(
   campaignParam,
   json(CampaignSendRequest),
   async (c) => {
-    const { campaignId } = c.req.valid("param");
+    const campaignId = c.req.valid("param").id;
     const body = c.req.valid("json");
     const settings = config(c.env);
     // Nothing is claimed or queued that could never be sent: the tasks would wait for keys, then be dead-lettered.

@@ -21,7 +21,7 @@ function guardSettingsJson(g: CampaignGuardState) {
 
 /** The guard's settings live in the campaign's counters object, where its decisions are made. */
 campaignSettings.get(
-  "/:campaignId/settings",
+  "/:id/settings",
   doc({
     tag: "Campaigns",
     summary: "The campaign's tracking switches and reputation guard settings",
@@ -30,7 +30,7 @@ campaignSettings.get(
   }),
   campaignParam,
   async (c) => {
-    const { campaignId } = c.req.valid("param");
+    const campaignId = c.req.valid("param").id;
     const [track, guard] = await Promise.all([
       campaignTracking(database(c.env.DB), campaignId),
       campaignStats(c.env.CAMPAIGN_STATS, campaignId).guardState(),
@@ -40,7 +40,7 @@ campaignSettings.get(
 );
 
 campaignSettings.put(
-  "/:campaignId/settings",
+  "/:id/settings",
   doc({
     tag: "Campaigns",
     summary: "Change the campaign's tracking switches or guard settings (what is left out stays)",
@@ -51,7 +51,7 @@ campaignSettings.put(
   campaignParam,
   json(CampaignSettingsRequest),
   async (c) => {
-    const { campaignId } = c.req.valid("param");
+    const campaignId = c.req.valid("param").id;
     const body = c.req.valid("json");
     const db = database(c.env.DB);
     const stub = campaignStats(c.env.CAMPAIGN_STATS, campaignId);
