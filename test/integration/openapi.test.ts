@@ -1,9 +1,10 @@
 // The API's contract: /openapi.json is OpenAPI 3.1, names every /api route the app really has (read from the app's
 // own route table, not a list kept here), and gives every answer a schema; /docs renders it with this origin's script.
-import { SELF } from "cloudflare:test";
+import * as v from "valibot";
 import { beforeAll, describe, expect, it } from "vitest";
+import * as contract from "../../src/domain/api-contract";
 import { app } from "../../src/routes/app";
-import { ORIGIN } from "../support/helpers";
+import { api, get, uniqueId } from "../support/helpers";
 
 interface Schema {
   [key: string]: unknown;
@@ -53,7 +54,7 @@ let operations: Array<{ method: string; path: string; op: Operation }>;
 
 beforeAll(async () => {
   // Public: no bearer token.
-  const res = await SELF.fetch(`${ORIGIN}/openapi.json`);
+  const res = await get("/openapi.json");
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toContain("application/json");
   doc = await res.json();
@@ -144,7 +145,7 @@ describe("GET /openapi.json", () => {
 
 describe("GET /docs", () => {
   it("renders the reference with this worker's copy of Scalar's script, under a policy that allows only it", async () => {
-    const res = await SELF.fetch(`${ORIGIN}/docs`);
+    const res = await get("/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
     const html = await res.text();
@@ -158,5 +159,36 @@ describe("GET /docs", () => {
     expect(csp).toMatch(/(^|; )connect-src 'self'(;|$)/);
     expect(csp).toMatch(/(^|; )frame-ancestors 'none'(;|$)/);
     expect(csp).not.toContain("unsafe-eval");
+  });
+});
+
+describe("the answers", () => {
+  /** The answer, checked against the contract's schema for it: the dashboard's types are only as true as this. */
+  async function answers(path: string, schema: v.GenericSchema, init: RequestInit & { json?: unknown } = {}, status = 200) {
+    const res = await api(path, init);
+    expect(res.status, path).toBe(status);
+    const result = v.safeParse(schema, await res.json());
+    expect(result.success ? [] : result.issues.map((i) => `${i.path?.map((p) => String(p.key)).join(".")}: ${i.message}`), path).toEqual([]);
+  }
+
+  it("are what the document says of them", async () => {
+    const campaignId = uniqueId("contract");
+    const email = `${campaignId}@example.com`;
+    await answers(`/campaigns/${campaignId}/stats`, contract.CampaignStats);
+    await answers(`/campaigns/${campaignId}/timeline?from=2026-01-01&to=2026-01-02`, contract.Timeline);
+    await answers(`/campaigns/${campaignId}/links`, contract.Links);
+    await answers(`/campaigns/${campaignId}/events`, contract.page(contract.ContactEvent));
+    await answers(`/campaigns/${campaignId}/settings`, contract.CampaignSettings);
+    await answers("/campaigns", contract.CampaignList);
+    await answers("/account/guard", contract.AccountGuard);
+    await answers("/suppressions", contract.Suppression, { method: "POST", json: { email } }, 201);
+    await answers(`/suppressions?email=${encodeURIComponent(email)}`, contract.Suppression);
+    await answers("/suppressions", contract.page(contract.Suppression));
+    await answers(`/contacts/${encodeURIComponent(email)}/events`, contract.page(contract.ContactEvent));
+    await answers("/segments?did=open&within=30d", contract.Segment);
+    await answers("/links", contract.MintedLinks, { method: "POST", json: { campaignId, contact: email, url: "https://example.com/" } });
+    await answers("/dead-letters", contract.page(contract.DeadLetter));
+    await answers("/webhooks", contract.page(contract.WebhookEndpoint));
+    await answers("/archive", contract.page(contract.ArchiveObject));
   });
 });
