@@ -4,7 +4,7 @@
 import { vValidator } from "@hono/valibot-validator";
 import type { MiddlewareHandler, ValidationTargets } from "hono";
 import { resolver, uniqueSymbol } from "hono-openapi";
-import type * as v from "valibot";
+import * as v from "valibot";
 import { issueReason } from "../domain/schemas";
 import { AppError } from "../lib/errors";
 import { parseJsonWith, bodyText } from "./body";
@@ -50,9 +50,18 @@ export function params<S extends v.GenericSchema>(
   return Object.assign(middleware, { [uniqueSymbol]: { target: "param", ...resolver(schema, REQUEST_DOC) } });
 }
 
-/** The query string. */
+/** Hono hands a repeated query key over as an array; this API has always read its first value (as c.req.query() does). */
+function firstValues<S extends v.GenericSchema>(schema: S) {
+  return v.pipe(
+    v.record(v.string(), v.union([v.string(), v.array(v.string())])),
+    v.transform((q): Record<string, unknown> => Object.fromEntries(Object.entries(q).map(([k, x]) => [k, Array.isArray(x) ? x[0] : x]))),
+    schema as v.GenericSchema<Record<string, unknown>, v.InferOutput<S>>,
+  );
+}
+
+/** The query string; documented by `schema` itself, which sees each key's first value. */
 export function query<S extends v.GenericSchema>(schema: S): Validated<"query", S> {
-  const middleware = vValidator("query", schema, refuse(0)) as unknown as Validated<"query", S>;
+  const middleware = vValidator("query", firstValues(schema), refuse(0)) as unknown as Validated<"query", S>;
   return Object.assign(middleware, { [uniqueSymbol]: { target: "query", ...resolver(schema, REQUEST_DOC) } });
 }
 
