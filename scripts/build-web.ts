@@ -1,9 +1,10 @@
 // Builds the dashboard's browser files into dist/web, the Workers Static Assets directory (wrangler.toml [assets]):
-// web/public copied as it is, web/src/main.ts bundled with uPlot into app.js, web/src/styles.css with uPlot's into app.css.
+// web/public copied as it is, web/src/main.ts bundled with uPlot into app.js, web/src/styles.css with uPlot's into app.css,
+// and Scalar's standalone bundle for the API reference page (/docs) copied to docs/static/scalar.js.
 //
 // wrangler runs it by itself before `wrangler dev` and `wrangler deploy` ([build] command); vitest.config.ts runs it
-// before the tests, and `npm run build:web` alone. No network, no CDN: uPlot comes from node_modules.
-import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
+// before the tests, and `npm run build:web` alone. No network, no CDN: uPlot and Scalar come from node_modules.
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
@@ -12,6 +13,8 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 export const WEB_OUT = path.join(ROOT, "dist", "web");
 /** Where the bundle lands, relative to the assets directory: the URL path /dashboard/static/. */
 const STATIC_DIR = path.join(WEB_OUT, "dashboard", "static");
+/** The API reference page's script, at the URL path routes/openapi.ts names (SCALAR_SCRIPT). */
+const SCALAR_OUT = path.join(WEB_OUT, "docs", "static", "scalar.js");
 
 export async function buildWeb(): Promise<void> {
   rmSync(WEB_OUT, { recursive: true, force: true });
@@ -29,6 +32,8 @@ export async function buildWeb(): Promise<void> {
     legalComments: "none",
     logLevel: "warning",
   });
+  mkdirSync(path.dirname(SCALAR_OUT), { recursive: true });
+  copyFileSync(path.join(ROOT, "node_modules", "@scalar", "api-reference", "dist", "browser", "standalone.js"), SCALAR_OUT);
 }
 
 /** Each file the browser loads from /dashboard/static/, with its size and its size gzipped (what a page costs). */

@@ -11,9 +11,17 @@ export type Checked<T> = Result<T>;
 export function checkWith<S extends v.GenericSchema>(schema: S, data: unknown): Checked<v.InferOutput<S>> {
   const result = v.safeParse(schema, data);
   if (result.success) return ok(result.output);
-  const issue = result.issues[0];
-  const path = issue.path?.map((p) => String(p.key)).join(".");
-  return fail(path ? `${path}: ${issue.message}` : issue.message);
+  return fail(issueReason(result.issues));
+}
+
+/** The first issue as "path: message"; `skip` leaves out that many leading path keys (a lone path parameter's name). */
+export function issueReason(issues: readonly [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]], skip = 0): string {
+  const issue = issues[0];
+  const path = issue.path
+    ?.slice(skip)
+    .map((p) => String(p.key))
+    .join(".");
+  return path ? `${path}: ${issue.message}` : issue.message;
 }
 
 const isJsonObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);

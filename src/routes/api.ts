@@ -9,7 +9,10 @@ import { requireApiToken } from "./auth";
 import { accountApi } from "./account";
 import { archiveApi } from "./archive";
 import { campaigns } from "./campaigns";
-import { jsonBody, JSON_LIMIT, limitBody } from "./body";
+import { JSON_LIMIT, limitBody } from "./body";
+import { BODY, doc } from "./describe";
+import { MintedLinks } from "../domain/api-contract";
+import { json } from "./validate";
 import { contactsApi } from "./contacts";
 import { deadLettersApi } from "./dead-letters";
 import { segments } from "./segments";
@@ -26,12 +29,23 @@ api.use("*", requireApiToken);
 api.route("/campaigns", campaigns);
 api.route("/segments", segments);
 
-api.post("/links", limitBody(JSON_LIMIT), async (c) => {
-  const body = await jsonBody(c, LinksRequest);
-  const { tracking } = config(c.env);
-  const links = await mintLinks(trackingOrigin(tracking, c.req.url), await trackingKeyRing(tracking), body, tracking.unsubscribeMailto ?? undefined);
-  return c.json(links);
-});
+api.post(
+  "/links",
+  doc({ tag: "Tracking", summary: "Mint tracked links for one recipient", ok: { schema: MintedLinks }, errors: BODY }),
+  limitBody(JSON_LIMIT),
+  json(LinksRequest),
+  async (c) => {
+    const body = c.req.valid("json");
+    const { tracking } = config(c.env);
+    const links = await mintLinks(
+      trackingOrigin(tracking, c.req.url),
+      await trackingKeyRing(tracking),
+      body,
+      tracking.unsubscribeMailto ?? undefined,
+    );
+    return c.json(links);
+  },
+);
 
 api.route("/suppressions", suppressionsApi);
 api.route("/contacts", contactsApi);

@@ -12,6 +12,7 @@ import { api } from "./api";
 import { dashboardRoutes } from "./dashboard";
 import { edge } from "./edge";
 import { linkNotFound, pageHeaders } from "./html";
+import { contractRoutes, docsHeaders } from "./openapi";
 import { sns } from "./sns";
 import { unsubscribe } from "./unsubscribe";
 import type { AppEnv } from "./app-env";
@@ -22,10 +23,16 @@ export const app = new Hono<AppEnv>();
 const isPixel = (path: string) => path.startsWith("/o/");
 /** The dashboard's pages run this origin's script and stylesheet: their own policy (dashboard/headers.ts). */
 const isDashboard = (path: string) => path === "/dashboard" || path.startsWith("/dashboard/");
+/** The API reference page runs Scalar's script from this origin and sets its own policy (routes/openapi.ts). */
+const isDocs = (path: string) => path === "/docs";
 
 // Security headers on every answer but the pixel's (Cross-Origin-Resource-Policy would stop webmail loading it):
 // the HTML pages need them, and on JSON and text they cost nothing. One rule, no list of page paths to keep up.
-app.use("*", (c, next) => (isPixel(c.req.path) ? next() : isDashboard(c.req.path) ? dashboardHeaders(c, next) : pageHeaders(c, next)));
+app.use("*", (c, next) => {
+  const path = c.req.path;
+  if (isPixel(path)) return next();
+  return isDashboard(path) ? dashboardHeaders(c, next) : isDocs(path) ? docsHeaders(c, next) : pageHeaders(c, next);
+});
 
 // The whole configuration is checked before any route runs: a malformed variable answers 503 naming it, on every
 // route, instead of failing later inside one. The pixel checks it in its handler and still answers the GIF.
@@ -35,6 +42,8 @@ app.use("*", async (c, next) => {
 });
 
 app.route("/", edge);
+// The contract and its reference page: public, they hold no data.
+app.route("/", contractRoutes(app));
 app.route("/u", unsubscribe);
 app.route("/api", api);
 app.route("/sns", sns);

@@ -1,4 +1,5 @@
-// Reading request bodies: bounded in size (hono/body-limit) before they are read whole, then validated with a schema.
+// Reading request bodies: bounded in size (hono/body-limit) before they are read whole, then validated with a schema
+// (the json() step of validate.ts).
 
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -34,11 +35,6 @@ export function bodyText(c: Context<AppEnv>): Promise<string> {
   return c.req.text();
 }
 
-/** The body parsed as JSON and validated; only behind limitBody(). */
-export async function jsonBody<S extends v.GenericSchema>(c: Context<AppEnv>, schema: S): Promise<v.InferOutput<S>> {
-  return parseJsonWith(schema, await bodyText(c));
-}
-
 /** Parse JSON text and validate it; client mistakes become 400 with the first problem named. */
 export function parseJsonWith<S extends v.GenericSchema>(schema: S, text: string): v.InferOutput<S> {
   let data: unknown;
@@ -47,10 +43,6 @@ export function parseJsonWith<S extends v.GenericSchema>(schema: S, text: string
   } catch {
     throw new AppError("invalid_json", "the body is not valid JSON");
   }
-  return validateWith(schema, data);
-}
-
-export function validateWith<S extends v.GenericSchema>(schema: S, data: unknown): v.InferOutput<S> {
   const checked = checkWith(schema, data);
   if (!checked.ok) throw new AppError("validation_failed", checked.reason);
   return checked.value;

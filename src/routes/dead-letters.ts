@@ -7,7 +7,10 @@ import { listDeadLetters, type DeadLetterRow } from "../db/dead-letters";
 import { DEAD_LETTER_STATUSES } from "../db/schema";
 import { jsonObject } from "../domain/schemas";
 import { replayDeadLettersById, replayPendingDeadLetters } from "../pipeline/replay";
-import { bodyText, JSON_LIMIT, limitBody, parseJsonWith, validateWith } from "./body";
+import { JSON_LIMIT, limitBody } from "./body";
+import { DeadLetter, page, ReplayReport } from "../domain/api-contract";
+import { BODY, doc, INPUT } from "./describe";
+import { json, query } from "./validate";
 import { decodeCursor, PageQuery, readPage } from "./pagination";
 import type { AppEnv } from "./app-env";
 
@@ -40,24 +43,39 @@ function deadLetterJson(row: DeadLetterRow) {
 
 export const deadLettersApi = new Hono<AppEnv>();
 
-deadLettersApi.get("/", async (c) => {
-  const query = validateWith(ListQuery, c.req.query());
-  const after = decodeCursor(query.cursor, ReceivedCursor);
-  const result = await readPage(
-    query.limit,
-    (rows) => listDeadLetters(database(c.env.DB), query.status, after, rows),
-    (last) => ({ at: last.receivedAt, id: last.messageId }),
-  );
-  return c.json({ items: result.items.map(deadLetterJson), cursor: result.cursor });
-});
+deadLettersApi.get(
+  "/",
+  doc({ tag: "Dead letters", summary: "What the queues could not store, newest first", ok: { schema: page(DeadLetter) }, errors: INPUT }),
+  query(ListQuery),
+  async (c) => {
+    const query = c.req.valid("query");
+    const after = decodeCursor(query.cursor, ReceivedCursor);
+    const result = await readPage(
+      query.limit,
+      (rows) => listDeadLetters(database(c.env.DB), query.status, after, rows),
+      (last) => ({ at: last.receivedAt, id: last.messageId }),
+    );
+    return c.json({ items: result.items.map(deadLetterJson), cursor: result.cursor });
+  },
+);
 
 /** `{ ids }` replays those rows; no body (or `{}`) replays pending ones, oldest and least-tried first. */
-deadLettersApi.post("/replay", limitBody(JSON_LIMIT), async (c) => {
-  const text = await bodyText(c);
-  const body = text.trim() === "" ? {} : parseJsonWith(ReplayRequest, text);
-  if (body.ids) {
-    const report = await replayDeadLettersById(c.env, body.ids);
-    return c.json(report);
-  }
-  return c.json(await replayPendingDeadLetters(c.env, REPLAY_PAGES));
-});
+deadLettersApi.post(
+  "/replay",
+  doc({
+    tag: "Dead letters",
+    summary: "Replay dead letters through the pipeline: those named, or the pending ones",
+    ok: { schema: ReplayReport, description: "`pending` only when no ids were named: pending rows still left" },
+    errors: BODY,
+  }),
+  limitBody(JSON_LIMIT),
+  json(ReplayRequest, { optional: true }),
+  async (c) => {
+    const body = c.req.valid("json");
+    if (body.ids) {
+      const report = await replayDeadLettersById(c.env, body.ids);
+      return c.json(report);
+    }
+    return c.json(await replayPendingDeadLetters(c.env, REPLAY_PAGES));
+  },
+);

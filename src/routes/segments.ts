@@ -6,7 +6,9 @@ import { segmentPage, type SegmentSpec } from "../db/segments";
 import { EVENT_TYPES } from "../domain/events";
 import { CampaignId } from "../domain/schemas";
 import { AppError } from "../lib/errors";
-import { validateWith } from "./body";
+import { Segment } from "../domain/api-contract";
+import { doc, INPUT } from "./describe";
+import { query } from "./validate";
 import { decodeCursor, pageQuery, readPage } from "./pagination";
 import type { AppEnv } from "./app-env";
 
@@ -33,31 +35,41 @@ const Cursor = v.object({ after: v.pipe(v.string(), v.minLength(1), v.maxLength(
 
 export const segments = new Hono<AppEnv>();
 
-segments.get("/", async (c) => {
-  const query = validateWith(SegmentQuery, c.req.query());
-  if ((query.did === undefined) === (query.didNot === undefined)) {
-    throw new AppError("validation_failed", "give exactly one of did or didNot");
-  }
-  const since = query.within === undefined ? 0 : Date.now() - query.within;
-  const spec: Omit<SegmentSpec, "limit"> = {
-    mode: query.did !== undefined ? "did" : "didNot",
-    type: (query.did ?? query.didNot)!,
-    since,
-    campaignId: query.campaignId ?? null,
-    after: decodeCursor(query.cursor, Cursor)?.after ?? "",
-  };
-  const { items, cursor } = await readPage(
-    query.limit,
-    (rows) => segmentPage(c.env.DB, { ...spec, limit: rows }),
-    (last) => ({ after: last.contact_id }),
-  );
-  const contacts = items.map((r) => ({ contactId: r.contact_id, lastAt: new Date(r.last_at).toISOString() }));
-  return c.json({
-    segment: { [spec.mode]: spec.type, campaignId: spec.campaignId, since: new Date(since).toISOString() },
-    items: contacts,
-    cursor,
-    // The names this list answered with before every list answered `{ items, cursor }`: kept for existing callers.
-    contacts,
-    nextCursor: cursor,
-  });
-});
+segments.get(
+  "/",
+  doc({
+    tag: "Segments",
+    summary: "Who did (did=) or, among those sent to, did not do (didNot=) an event within a window",
+    ok: { schema: Segment },
+    errors: INPUT,
+  }),
+  query(SegmentQuery),
+  async (c) => {
+    const query = c.req.valid("query");
+    if ((query.did === undefined) === (query.didNot === undefined)) {
+      throw new AppError("validation_failed", "give exactly one of did or didNot");
+    }
+    const since = query.within === undefined ? 0 : Date.now() - query.within;
+    const spec: Omit<SegmentSpec, "limit"> = {
+      mode: query.did !== undefined ? "did" : "didNot",
+      type: (query.did ?? query.didNot)!,
+      since,
+      campaignId: query.campaignId ?? null,
+      after: decodeCursor(query.cursor, Cursor)?.after ?? "",
+    };
+    const { items, cursor } = await readPage(
+      query.limit,
+      (rows) => segmentPage(c.env.DB, { ...spec, limit: rows }),
+      (last) => ({ after: last.contact_id }),
+    );
+    const contacts = items.map((r) => ({ contactId: r.contact_id, lastAt: new Date(r.last_at).toISOString() }));
+    return c.json({
+      segment: { [spec.mode]: spec.type, campaignId: spec.campaignId, since: new Date(since).toISOString() },
+      items: contacts,
+      cursor,
+      // The names this list answered with before every list answered `{ items, cursor }`: kept for existing callers.
+      contacts,
+      nextCursor: cursor,
+    });
+  },
+);

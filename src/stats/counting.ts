@@ -1,5 +1,6 @@
 // Which counters an event moves: the counting rules of a campaign, as plain functions over plain data.
 
+import { COUNTERS, type Counter } from "../domain/api-contract";
 import type { EventType, TrackingEvent } from "../domain/events";
 import type { ClickWindowEntry } from "../machine/window";
 
@@ -29,29 +30,10 @@ export interface CountedEvent {
 }
 
 /** Every counter a campaign keeps; the timeline has one value of each per hour. */
-export const COUNTERS = [
-  "sent",
-  "delivered",
-  "rejected",
-  "bouncesHard",
-  "bouncesSoft",
-  "complaints",
-  "deliveryDelays",
-  "renderingFailures",
-  "subscriptionChanges",
-  "unsubscribeEvents",
-  "unsubscribes",
-  "opens",
-  "opensUnique",
-  "opensMachine",
-  "opensSes",
-  "clicks",
-  "clicksUnique",
-  "clicksMachine",
-  "clicksSes",
-] as const;
+// The counter names are the timeline's contract too (every point carries each): they live with the API's schemas.
+export { COUNTERS };
 
-export type Counter = (typeof COUNTERS)[number];
+export type { Counter };
 export type Counts = Record<Counter, number>;
 
 export function zeroCounts(): Counts {

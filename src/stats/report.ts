@@ -1,6 +1,10 @@
 // Turning counters into what the API answers: the stats contract with its rates, timelines, links.
 
+import type { Bucket, CampaignStatsReport, TimelinePoint } from "../domain/api-contract";
 import { HOUR_MS, zeroCounts, type Counter, type Counts } from "./counting";
+
+// The answers' types are the API contract's (src/domain/api-contract.ts); these modules build them.
+export type { Bucket, CampaignStatsReport, TimelinePoint };
 
 /** Machine opens and clicks per reason code: rows `opensMachine:<reason>` and `clicksMachine:<reason>` of counters. */
 export interface MachineByReason {
@@ -20,31 +24,6 @@ export interface LinkRow {
   total: number;
   unique: number;
   machine: number;
-}
-
-export interface CampaignStatsReport {
-  campaignId: string;
-  sent: number;
-  delivered: number;
-  rejected: number;
-  /** total and unique count people only; machine counts the rest, broken down by reason code. */
-  opens: InteractionStats;
-  clicks: InteractionStats;
-  bounces: { hard: number; soft: number };
-  complaints: number;
-  unsubscribes: number;
-  deliveryDelays: number;
-  renderingFailures: number;
-  subscriptionChanges: number;
-  rates: { delivery: number; open: number; click: number; clickToOpen: number; bounce: number; complaint: number; unsubscribe: number };
-}
-
-export interface InteractionStats {
-  total: number;
-  unique: number;
-  machine: number;
-  machineByReason: Record<string, number>;
-  ses: number;
 }
 
 const NO_REASONS: MachineByReason = { opens: {}, clicks: {} };
@@ -81,8 +60,6 @@ export function statsReport(campaignId: string, c: Counts, reasons: MachineByRea
   };
 }
 
-export type Bucket = "hour" | "day";
-
 /** Hours per bucket. Days are UTC days. */
 export const BUCKET_HOURS: Record<Bucket, number> = { hour: 1, day: 24 };
 
@@ -117,8 +94,6 @@ export function timelineRange(
     ? { ok: true, fromHour, toHour: fromHour + MAX_TIMELINE_POINTS * size }
     : { ok: true, fromHour: toHour - MAX_TIMELINE_POINTS * size, toHour };
 }
-
-export type TimelinePoint = { start: string } & Counts;
 
 /** Every bucket in the range, empty ones as zeros, so a chart can plot the series as it is. */
 export function timelinePoints(bucket: Bucket, fromHour: number, toHour: number, rows: readonly HourRow[]): TimelinePoint[] {

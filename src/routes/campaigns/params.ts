@@ -1,20 +1,15 @@
 // The path parameters of /api/campaigns/<id>/…: one campaign-id check (and one job-id check) for every route.
 
-import type { Context } from "hono";
 import * as v from "valibot";
 import { CampaignId } from "../../domain/schemas";
 import { JobId } from "../../sending/schemas";
-import { validateWith } from "../body";
+import { params } from "../validate";
 
-const CampaignParams = v.object({ campaignId: CampaignId });
-const JobParams = v.object({ campaignId: CampaignId, jobId: JobId });
+/** The reasons call `<id>` what it is, as they always have. */
+const names = { id: "campaignId" };
 
 /** `<id>`, or 400 `campaignId: …`. */
-export function campaignIdParam(c: Context): string {
-  return validateWith(CampaignParams, { campaignId: c.req.param("id") }).campaignId;
-}
+export const campaignParam = params(v.object({ id: CampaignId }), { names });
 
 /** `<id>` and `<jobId>`, or 400 naming the one that is not valid. */
-export function jobParams(c: Context): { campaignId: string; jobId: string } {
-  return validateWith(JobParams, { campaignId: c.req.param("id"), jobId: c.req.param("jobId") });
-}
+export const jobParams = params(v.object({ id: CampaignId, jobId: JobId }), { names });

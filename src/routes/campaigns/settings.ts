@@ -6,8 +6,11 @@ import { database } from "../../db/client";
 import { CampaignSettingsRequest } from "../../sending/schemas";
 import type { CampaignGuardState } from "../../guard/pause-store";
 import { campaignStats } from "../../objects/stats-client";
-import { jsonBody, JSON_LIMIT, limitBody } from "../body";
-import { campaignIdParam } from "./params";
+import { JSON_LIMIT, limitBody } from "../body";
+import { CampaignSettings } from "../../domain/api-contract";
+import { BODY, doc, INPUT } from "../describe";
+import { json } from "../validate";
+import { campaignParam } from "./params";
 import type { AppEnv } from "../app-env";
 
 export const campaignSettings = new Hono<AppEnv>();
@@ -17,21 +20,43 @@ function guardSettingsJson(g: CampaignGuardState) {
 }
 
 /** The guard's settings live in the campaign's counters object, where its decisions are made. */
-campaignSettings.get("/:id/settings", async (c) => {
-  const campaignId = campaignIdParam(c);
-  const [track, guard] = await Promise.all([
-    campaignTracking(database(c.env.DB), campaignId),
-    campaignStats(c.env.CAMPAIGN_STATS, campaignId).guardState(),
-  ]);
-  return c.json({ campaignId, track, guard: guardSettingsJson(guard) });
-});
+campaignSettings.get(
+  "/:id/settings",
+  doc({
+    tag: "Campaigns",
+    summary: "The campaign's tracking switches and reputation guard settings",
+    ok: { schema: CampaignSettings },
+    errors: INPUT,
+  }),
+  campaignParam,
+  async (c) => {
+    const campaignId = c.req.valid("param").id;
+    const [track, guard] = await Promise.all([
+      campaignTracking(database(c.env.DB), campaignId),
+      campaignStats(c.env.CAMPAIGN_STATS, campaignId).guardState(),
+    ]);
+    return c.json({ campaignId, track, guard: guardSettingsJson(guard) });
+  },
+);
 
-campaignSettings.put("/:id/settings", limitBody(JSON_LIMIT), async (c) => {
-  const campaignId = campaignIdParam(c);
-  const body = await jsonBody(c, CampaignSettingsRequest);
-  const db = database(c.env.DB);
-  const stub = campaignStats(c.env.CAMPAIGN_STATS, campaignId);
-  const track = body.track ? await updateCampaignTracking(db, campaignId, body.track) : await campaignTracking(db, campaignId);
-  const guard = body.guard ? await stub.updateGuard(body.guard) : await stub.guardState();
-  return c.json({ campaignId, track, guard: guardSettingsJson(guard) });
-});
+campaignSettings.put(
+  "/:id/settings",
+  doc({
+    tag: "Campaigns",
+    summary: "Change the campaign's tracking switches or guard settings (what is left out stays)",
+    ok: { schema: CampaignSettings },
+    errors: BODY,
+  }),
+  limitBody(JSON_LIMIT),
+  campaignParam,
+  json(CampaignSettingsRequest),
+  async (c) => {
+    const campaignId = c.req.valid("param").id;
+    const body = c.req.valid("json");
+    const db = database(c.env.DB);
+    const stub = campaignStats(c.env.CAMPAIGN_STATS, campaignId);
+    const track = body.track ? await updateCampaignTracking(db, campaignId, body.track) : await campaignTracking(db, campaignId);
+    const guard = body.guard ? await stub.updateGuard(body.guard) : await stub.guardState();
+    return c.json({ campaignId, track, guard: guardSettingsJson(guard) });
+  },
+);
