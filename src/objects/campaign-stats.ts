@@ -2,6 +2,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { campaignEventsPage, type PageCursor } from "../stats/stored-events";
+import { database } from "../db/client";
 import { humanClicksOf, storeLabels, type HumanClick } from "../db/machine-labels";
 import { REASONS, type ReasonCode } from "../machine/classify";
 import {
@@ -265,8 +266,9 @@ export class CampaignStats extends DurableObject<Env> {
     });
     const result: RebuildResult = { events: 0, firstAt: null, lastAt: null };
     let after: PageCursor | null = null;
+    const db = database(this.env.DB);
     do {
-      const page = await campaignEventsPage(this.env.DB, campaignId, after, REBUILD_PAGE);
+      const page = await campaignEventsPage(db, campaignId, after, REBUILD_PAGE);
       this.applyNow(page.events, Date.now());
       for (const e of page.events) {
         result.firstAt = Math.min(result.firstAt ?? e.occurredAt, e.occurredAt);
@@ -358,13 +360,13 @@ export class CampaignStats extends DurableObject<Env> {
     const changes = relabels(this.sql, rows);
     const campaignId = changes.length > 0 ? this.storedCampaignId() : null;
     if (changes.length > 0 && campaignId === null) throw new Error("campaign id unknown: clicks cannot be relabelled in D1");
+    const db = database(this.env.DB);
     await storeLabels(
-      this.env.DB,
+      db,
       changes.map((c) => ({ id: c.row.id, machine: REASONS[c.to].machine, reason: c.to })),
     );
     const flipped = [...new Set(changes.filter(flipsVerdict).flatMap((c) => (c.row.contact === null ? [] : [c.row.contact])))];
-    const humanClicks =
-      campaignId !== null && flipped.length > 0 ? await humanClicksOf(this.env.DB, campaignId, flipped) : new Map<string, HumanClick[]>();
+    const humanClicks = campaignId !== null && flipped.length > 0 ? await humanClicksOf(db, campaignId, flipped) : new Map<string, HumanClick[]>();
     let retryAt: number | null = null;
     this.ctx.storage.transactionSync(() => {
       const changed = new Map(changes.map((c) => [c.row.id, c]));

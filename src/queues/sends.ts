@@ -243,7 +243,7 @@ export async function consumeSends(batch: MessageBatch<unknown>, env: Env, clock
   }
   await Promise.all(inFlight);
   await recordSendEvents(env, events);
-  await finishJobs(env, [...jobs], clock.now());
+  await finishJobs(db, [...jobs], clock.now());
   await pacer.finish();
 }
 
@@ -253,10 +253,10 @@ async function erasedClaim(db: Db, jobId: string, position: number): Promise<boo
 }
 
 /** Clears the message of the jobs that have finished; a failure is logged (the cron's sweep clears it later). */
-async function finishJobs(env: Env, jobIds: string[], now: number): Promise<void> {
+async function finishJobs(db: Db, jobIds: string[], now: number): Promise<void> {
   if (jobIds.length === 0) return;
   try {
-    await finishJobsStatement(env.DB, jobIds, now).run();
+    await finishJobsStatement(db, jobIds, now);
   } catch (err) {
     log.error("finished jobs not cleared; the cron will", { jobIds, error: String(err) });
   }

@@ -2,6 +2,7 @@
 
 import { Hono } from "hono";
 import * as v from "valibot";
+import { database } from "../db/client";
 import { segmentPage, type SegmentSpec } from "../db/segments";
 import { EVENT_TYPES } from "../domain/events";
 import { CampaignId } from "../domain/schemas";
@@ -46,9 +47,10 @@ segments.get("/", async (c) => {
     campaignId: query.campaignId ?? null,
     after: decodeCursor(query.cursor, Cursor)?.after ?? "",
   };
+  const db = database(c.env.DB);
   const { items, cursor } = await readPage(
     query.limit,
-    (rows) => segmentPage(c.env.DB, { ...spec, limit: rows }),
+    (rows) => segmentPage(db, { ...spec, limit: rows }),
     (last) => ({ after: last.contact_id }),
   );
   const contacts = items.map((r) => ({ contactId: r.contact_id, lastAt: new Date(r.last_at).toISOString() }));

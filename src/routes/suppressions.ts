@@ -45,12 +45,12 @@ suppressionsApi.get("/", async (c) => {
 
 suppressionsApi.post("/", limitBody(JSON_LIMIT), async (c) => {
   const body = await jsonBody(c, AddRequest);
-  const suppression = await addSuppression(c.env.DB, normalizeEmail(body.email), body.reason);
+  const suppression = await addSuppression(database(c.env.DB), normalizeEmail(body.email), body.reason);
   return c.json(suppressionJson(suppression), 201);
 });
 
 suppressionsApi.delete("/:email", async (c) => {
   const email = validateWith(Email, c.req.param("email"));
-  await liftSuppression(c.env.DB, normalizeEmail(email), Date.now(), await addressHashFor(config(c.env).privacy, email));
+  await liftSuppression(database(c.env.DB), normalizeEmail(email), Date.now(), await addressHashFor(config(c.env).privacy, email));
   return c.body(null, 204);
 });
