@@ -26,7 +26,7 @@ export interface HumanClick {
   url: string | null;
 }
 
-/** Contacts per statement: the campaign id takes one bound parameter. */
+/** Contacts per statement: the campaign id takes one bound parameter (the type is written in the SQL, not bound). */
 const CONTACTS_PER_STATEMENT = D1_MAX_BOUND_PARAMETERS - 1;
 
 /**
@@ -42,7 +42,7 @@ export async function humanClicksOf(db: Db, campaignId: string, contacts: readon
       .where(
         and(
           eq(events.campaignId, campaignId),
-          eq(events.type, "click"),
+          sql`${events.type} = 'click'`,
           inArray(events.contactId, part),
           sql`coalesce(${events.machine}, 0) = 0 AND json_extract(${events.metadata}, '$.source') IS NOT 'ses'`,
         ),

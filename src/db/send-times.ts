@@ -1,6 +1,6 @@
 // When each (campaign, contact) was first sent to: the send time human-or-machine classification is told about.
 
-import { and, eq, inArray, min } from "drizzle-orm";
+import { and, eq, inArray, min, sql } from "drizzle-orm";
 import { chunk, D1_MAX_BOUND_PARAMETERS } from "../lib/chunk";
 import type { Db } from "./client";
 import { events } from "./schema";
@@ -14,7 +14,7 @@ export function recipientKey(r: Recipient): string {
   return `${r.campaignId}\n${r.contactId}`;
 }
 
-/** Contacts per statement: the campaign id takes one bound parameter. */
+/** Contacts per statement: the campaign id takes one bound parameter (the type is written in the SQL, not bound). */
 const CONTACTS_PER_STATEMENT = D1_MAX_BOUND_PARAMETERS - 1;
 
 /**
@@ -35,7 +35,7 @@ export async function firstSendTimes(db: Db, recipients: readonly Recipient[]): 
       statement: db
         .select({ contactId: events.contactId, sentAt: min(events.occurredAt) })
         .from(events)
-        .where(and(eq(events.campaignId, campaignId), eq(events.type, "send"), inArray(events.contactId, part)))
+        .where(and(eq(events.campaignId, campaignId), sql`${events.type} = 'send'`, inArray(events.contactId, part)))
         .groupBy(events.contactId),
     })),
   );
