@@ -16,6 +16,7 @@ import type { LabelledSet } from "../../test/support/machine-agreement";
 import type { TrackingEvent } from "../../src/domain/events";
 import { applyEvents, storeAndCount } from "../../src/pipeline/apply";
 import { classifyEvent } from "../../src/pipeline/classify";
+import { database } from "../../src/db/client";
 import { firstSendTimes } from "../../src/db/send-times";
 import { eventFromToken, requestFacts } from "../../src/tracking/edge-event";
 import { HONEYPOT_LINK_INDEX } from "../../src/tracking/honeypot";
@@ -110,7 +111,7 @@ it(`classification: ${EVENTS} events x ${RUNS} runs`, { timeout: 600_000 }, asyn
     microsPerEvent.classifyOnly!.push(((await timeIterations(passes.classify, classifyPass)) * 1000) / (passes.classify * EVENTS));
     microsPerEvent.edgeFacts!.push(((await timeIterations(passes.edge, edgePass)) * 1000) / (passes.edge * 1000));
     microsPerEvent.edgeHeadersOnly!.push(((await timeIterations(passes.headers, headersPass)) * 1000) / (passes.headers * 1000));
-    sendTimeReadMsPerBatch.push((await timeIterations(20, () => firstSendTimes(env.DB, recipients))) / 20);
+    sendTimeReadMsPerBatch.push((await timeIterations(20, () => firstSendTimes(database(env.DB), recipients))) / 20);
     for (const name of rotated(Object.keys(CONSUMER), run)) {
       const prefix = `${name}-r${run}-${crypto.randomUUID().slice(0, 6)}`;
       const list = events(prefix);

@@ -8,6 +8,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import worker from "../../src/index";
+import { database } from "../../src/db/client";
 import { insertEventStatements } from "../../src/db/events";
 import { envelope, type TrackingEvent } from "../../src/domain/events";
 import { applyEvents } from "../../src/pipeline/apply";
@@ -63,7 +64,7 @@ const VARIANTS: Record<string, Variant> = {
   },
   /** The cheapest unbatched write: one INSERT statement per event, nothing else. */
   insertPerEvent: async (list) => {
-    for (const e of list) await insertEventStatements(env.DB, [e])[0]!.run();
+    for (const e of list) await insertEventStatements(database(env.DB), [e])[0]!.run();
   },
 };
 

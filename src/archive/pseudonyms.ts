@@ -1,5 +1,8 @@
 // The archive's stand-ins for people: a random pseudonym and a random secret per person, in D1 until they are erased.
 
+import { sql } from "drizzle-orm";
+import { runBatch, type Db, type Statement } from "../db/client";
+import { archivePseudonyms } from "../db/schema";
 import { decodeBase64Url, encodeBase64Url } from "../lib/base64url";
 import { hex } from "../domain/hex";
 
@@ -20,32 +23,31 @@ const PER_STATEMENT = 20;
  * mapping behind (its events are gone, and the contact gets no pseudonym here; the caller drops their rows).
  */
 export async function pseudonymsOf(
-  d1: D1Database,
+  db: Db,
   hashes: ReadonlyMap<string, string>,
   erasedAt: ReadonlyMap<string, number>,
 ): Promise<Map<string, Pseudonym>> {
   const all = [...hashes.values()];
-  const inserts: D1PreparedStatement[] = [];
+  const inserts: Statement[] = [];
   for (let i = 0; i < all.length; i += PER_STATEMENT) {
     const part = all.slice(i, i + PER_STATEMENT).map((h) => ({ h, p: random(12), s: random(16), e: erasedAt.get(h) ?? 0 }));
+    // Kept as SQL: an INSERT … SELECT from json_each, guarded by the tombstones (Drizzle's insert().select() selects from a table).
     inserts.push(
-      d1
-        .prepare(
-          `INSERT INTO archive_pseudonyms (contact_hash, pseudonym, secret)
-           SELECT n.value ->> '$.h', n.value ->> '$.p', n.value ->> '$.s' FROM json_each(?1) AS n
+      db.run(
+        sql`INSERT INTO archive_pseudonyms (contact_hash, pseudonym, secret)
+           SELECT n.value ->> '$.h', n.value ->> '$.p', n.value ->> '$.s' FROM json_each(${JSON.stringify(part)}) AS n
            WHERE NOT EXISTS (SELECT 1 FROM erasures WHERE address_hash = n.value ->> '$.h' AND erased_at > n.value ->> '$.e')
            ON CONFLICT (contact_hash) DO NOTHING`,
-        )
-        .bind(JSON.stringify(part)),
+      ),
     );
   }
-  if (inserts.length > 0) await d1.batch(inserts);
-  const { results } = all.length
-    ? await d1
-        .prepare("SELECT contact_hash AS hash, pseudonym, secret FROM archive_pseudonyms WHERE contact_hash IN (SELECT value FROM json_each(?1))")
-        .bind(JSON.stringify(all))
-        .all<{ hash: string; pseudonym: string; secret: string }>()
-    : { results: [] };
+  await runBatch(db, inserts);
+  const results = all.length
+    ? await db
+        .select({ hash: archivePseudonyms.contactHash, pseudonym: archivePseudonyms.pseudonym, secret: archivePseudonyms.secret })
+        .from(archivePseudonyms)
+        .where(sql`${archivePseudonyms.contactHash} IN (SELECT value FROM json_each(${JSON.stringify(all)}))`)
+    : [];
   const byHash = new Map(results.map((r) => [r.hash, r]));
   const out = new Map<string, Pseudonym>();
   for (const [contact, hash] of hashes) {

@@ -1,6 +1,7 @@
 // What the archive keeps of a stored event: the person as a pseudonym, ids they cannot be found by, links without
 // query strings; bounce diagnostics, SMTP answers, addresses, client addresses and agents are never read.
 
+import type { Db } from "../db/client";
 import { redactAll } from "../domain/identity";
 import type { ArchivedEvent } from "./parquet";
 import { contactHashes, tombstonesOf } from "../privacy/tombstones";
@@ -18,12 +19,12 @@ export function archivedLink(link: string | null): string | null {
  * The archived form of `rows`. Rows of people erased after the rows happened (a tombstone newer than them: the read
  * raced the erasure) are dropped, as are rows whose person got no pseudonym because an erasure came meanwhile.
  */
-export async function archivedRows(d1: D1Database, hashKey: CryptoKey, rows: readonly SourceRow[]): Promise<ArchivedEvent[]> {
+export async function archivedRows(db: Db, hashKey: CryptoKey, rows: readonly SourceRow[]): Promise<ArchivedEvent[]> {
   const contacts = [...new Set(rows.flatMap((r) => (r.contactId === null ? [] : [r.contactId])))];
   const hashes = await contactHashes(hashKey, contacts);
-  const erasedAt = await tombstonesOf(d1, [...hashes.values()]);
+  const erasedAt = await tombstonesOf(db, [...hashes.values()]);
   const live = rows.filter((r) => r.contactId === null || r.occurredAt > (erasedAt.get(hashes.get(r.contactId)!) ?? -Infinity));
-  const pseudonyms = await pseudonymsOf(d1, hashes, erasedAt);
+  const pseudonyms = await pseudonymsOf(db, hashes, erasedAt);
   const out: ArchivedEvent[] = [];
   for (const r of live) {
     const person = r.contactId === null ? null : pseudonyms.get(r.contactId);

@@ -5,6 +5,7 @@ import { ConfigError } from "../lib/errors";
 import { erasureKey } from "../privacy/address-hash";
 import { WINDOW_MS } from "../stats/click-window";
 import { advanceCursor, planRange, readCursor, type Cursor } from "../db/archive-cursor";
+import { database, type Db } from "../db/client";
 import { archiveKey, utcDate } from "./keys";
 import { archiveParquet, type ArchivedEvent } from "./parquet";
 import { archivedRows } from "./rows";
@@ -41,7 +42,7 @@ export interface FlushReport {
 export type FlushMode = "all" | "policy";
 
 interface Run {
-  d1: D1Database;
+  db: Db;
   bucket: R2Bucket;
   source: EventSource;
   hashKey: CryptoKey;
@@ -61,12 +62,12 @@ async function nextPlan(run: Run, cursor: Cursor, mode: FlushMode): Promise<Curs
   const full = settled.length >= run.archive.fileEvents;
   const stale = settled[0]!.receivedAt < run.now - MAX_WAIT_MS;
   if (mode === "policy" && !full && !stale) return null;
-  return planRange(run.d1, cursor, settled[settled.length - 1]!.position, run.cutoff);
+  return planRange(run.db, cursor, settled[settled.length - 1]!.position, run.cutoff);
 }
 
 /** Puts the planned range's files (one per date), then moves the cursor. */
 async function writeRange(run: Run, cursor: Cursor & { plan: NonNullable<Cursor["plan"]> }): Promise<WrittenFile[]> {
-  const rows = await archivedRows(run.d1, run.hashKey, await run.source.rows(cursor.after, cursor.plan.to, cursor.plan.cutoff));
+  const rows = await archivedRows(run.db, run.hashKey, await run.source.rows(cursor.after, cursor.plan.to, cursor.plan.cutoff));
   const byDate = new Map<string, ArchivedEvent[]>();
   for (const r of rows) {
     const date = utcDate(r.occurredAt);
@@ -82,7 +83,7 @@ async function writeRange(run: Run, cursor: Cursor & { plan: NonNullable<Cursor[
     await run.bucket.put(key, body, { customMetadata: { events: String(list.length), ...range } });
     files.push({ key, events: list.length, size: body.byteLength });
   }
-  await advanceCursor(run.d1, cursor);
+  await advanceCursor(run.db, cursor);
   return files;
 }
 
@@ -91,15 +92,17 @@ async function writeRange(run: Run, cursor: Cursor & { plan: NonNullable<Cursor[
  * keys are fixed by the range: a run after a crash anywhere writes the same rows to the same keys, and the cursor
  * moves only after every put of the range succeeded.
  */
-export async function flushArchive(env: Env, mode: FlushMode, now = Date.now(), source: EventSource = d1EventSource(env.DB)): Promise<FlushReport> {
+export async function flushArchive(env: Env, mode: FlushMode, now = Date.now(), source?: EventSource): Promise<FlushReport> {
+  const db = database(env.DB);
+  const from = source ?? d1EventSource(db);
   const settings = config(env);
   const key = erasureKey(settings.privacy.erasureKey);
   if (!key)
     throw new ConfigError("ERASURE_KEY", "ERASURE_KEY is not set: the archive keys its pseudonyms by a keyed hash of the person and needs that key");
   const run: Run = {
-    d1: env.DB,
+    db,
     bucket: env.ARCHIVE,
-    source,
+    source: from,
     hashKey: await key,
     archive: settings.archive,
     now,
@@ -107,7 +110,7 @@ export async function flushArchive(env: Env, mode: FlushMode, now = Date.now(), 
   };
   const files: WrittenFile[] = [];
   for (let i = 0; i < RANGES_PER_RUN; i++) {
-    const plan = await nextPlan(run, await readCursor(env.DB, source.name), mode);
+    const plan = await nextPlan(run, await readCursor(db, from.name), mode);
     if (!plan?.plan) return { files, events: total(files), more: false };
     files.push(...(await writeRange(run, plan as Cursor & { plan: NonNullable<Cursor["plan"]> })));
   }

@@ -10,7 +10,7 @@
 // machine's Node; a Cron Trigger invocation on the Workers Paid plan may use 30 s of CPU by default (up to 5 minutes
 // with `limits.cpu_ms`), so the default is ample. The stored copy is a few hundred KB.
 import { config } from "../config/config";
-import { runBatch } from "../db/client";
+import { database, runBatch, type Db } from "../db/client";
 import { storedListsBytes, storedListsHead, storeListsStatements } from "../db/network-lists";
 import { compactAppleEgressStream } from "../machine/apple-relay";
 import { SCANNER_CIDRS } from "../machine/lists/mail-filters";
@@ -95,11 +95,11 @@ async function fetchEop(fetcher: Fetcher): Promise<{ cidrs: string[]; report: So
 }
 
 /** The last good stored copy, or null (none yet, or unreadable: then the bundled lists are the base). */
-async function lastGoodCopy(d1: D1Database): Promise<{ lists: NetworkLists; relayRows: number } | null> {
-  const head = await storedListsHead(d1);
+async function lastGoodCopy(db: Db): Promise<{ lists: NetworkLists; relayRows: number } | null> {
+  const head = await storedListsHead(db);
   if (!head) return null;
   try {
-    const bytes = await storedListsBytes(d1, head.version);
+    const bytes = await storedListsBytes(db, head.version);
     if (!bytes) return null;
     const relayRows = Number((head.summary.relay as SourceReport | undefined)?.rows ?? 0);
     return { lists: decodeNetworkLists(bytes), relayRows: Number.isFinite(relayRows) ? relayRows : 0 };
@@ -112,7 +112,8 @@ async function lastGoodCopy(d1: D1Database): Promise<{ lists: NetworkLists; rela
 export async function refreshNetworkLists(env: Env, options: { fetch?: Fetcher; now?: number } = {}): Promise<RefreshReport> {
   const fetcher: Fetcher = options.fetch ?? ((input, init) => fetch(input, init));
   const now = options.now ?? Date.now();
-  const previous = await lastGoodCopy(env.DB);
+  const db = database(env.DB);
+  const previous = await lastGoodCopy(db);
   const minRows = Math.max(config(env).machine.minRelayRows, Math.floor((previous?.relayRows ?? 0) * MIN_SHARE_OF_PREVIOUS));
   const [relay, eop] = await Promise.all([fetchRelay(fetcher, minRows), fetchEop(fetcher)]);
   const report: RefreshReport = { stored: false, version: null, bytes: 0, relay: relay.report, microsoft: eop.report };
@@ -134,6 +135,6 @@ export async function refreshNetworkLists(env: Env, options: { fetch?: Fetcher; 
   const relaySummary = "set" in relay ? relay.report : { ...relay.report, rows: previous?.relayRows };
   const version = `${new Date(now).toISOString()}-${crypto.randomUUID().slice(0, 8)}`;
   const head = { version, refreshedAt: now, summary: { relay: relaySummary, microsoft: eop.report, bytes: bytes.length } };
-  await runBatch(env.DB, storeListsStatements(env.DB, head, bytes));
+  await runBatch(db, storeListsStatements(db, head, bytes));
   return { ...report, stored: true, version, bytes: bytes.length };
 }

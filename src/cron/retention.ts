@@ -5,6 +5,7 @@ import { errorFields, log } from "../lib/log";
 import { expireJobMessagesStatement } from "../db/job-messages";
 import { retentionStatement, type RetainedTable } from "../db/retention";
 import { cursorClampStatement } from "../db/archive-cursor";
+import { database, type Db } from "../db/client";
 
 const DAY_MS = 86_400_000;
 /** Rows per DELETE: a statement that cannot run long, whatever the table's size. */
@@ -33,11 +34,11 @@ export interface RetentionReport {
  * One chunk of a table. Deleting the newest events (all of them, on an idle deployment) would let new rows reuse
  * archived positions: the archive cursor is lowered in the same transaction, so no event is stored in between.
  */
-async function deleteChunk(d1: D1Database, table: RetainedTable, cutoff: number, chunk: number): Promise<D1Result> {
-  const statement = retentionStatement(d1, table, cutoff, chunk);
+async function deleteChunk(db: Db, table: RetainedTable, cutoff: number, chunk: number): Promise<D1Result> {
+  const statement = retentionStatement(db, table, cutoff, chunk);
   if (table !== "events") return statement.run();
-  const [deleted] = await d1.batch([statement, cursorClampStatement(d1)]);
-  return deleted!;
+  const [deleted] = await db.batch([statement, cursorClampStatement(db)]);
+  return deleted;
 }
 
 export async function applyRetention(
@@ -48,14 +49,15 @@ export async function applyRetention(
   const { retentionDays } = config(env).privacy;
   const cutoff = now - retentionDays * DAY_MS;
   const removed = Object.fromEntries(TABLES.map((t) => [t, 0])) as Record<RetainedTable, number>;
-  const jobs = await expireJobMessagesStatement(env.DB, now, options.chunk).run();
+  const db = database(env.DB);
+  const jobs = await expireJobMessagesStatement(db, now, options.chunk).run();
   let statements = 1;
   // One chunk per table in turn, so a large backlog in one table holds none of the others back.
   let pending = [...TABLES];
   while (pending.length > 0 && statements < options.budget) {
     for (const table of [...pending]) {
       if (statements >= options.budget) break;
-      const { meta } = await deleteChunk(env.DB, table, cutoff, options.chunk);
+      const { meta } = await deleteChunk(db, table, cutoff, options.chunk);
       statements++;
       removed[table] += meta.changes;
       if (meta.changes < options.chunk) pending = pending.filter((t) => t !== table);

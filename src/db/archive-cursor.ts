@@ -1,5 +1,9 @@
 // The archive cursor of a source (D1 archive_cursor): how far its rows are in R2, and the range being written now.
 
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { archiveCursor, events } from "./schema";
+
 export interface Cursor {
   source: string;
   /** Every row at or before this position is archived. */
@@ -10,37 +14,35 @@ export interface Cursor {
   plan: { to: number; cutoff: number } | null;
 }
 
-type Row = { source: string; after: number; seq: number; plan_to: number | null; plan_cutoff: number | null };
-
 /** The source's cursor, created at its start (position 0: every stored event is archived, old ones too). */
-export async function readCursor(d1: D1Database, source: string): Promise<Cursor> {
-  const [, read] = await d1.batch<Row>([
-    d1.prepare("INSERT INTO archive_cursor (source) VALUES (?1) ON CONFLICT (source) DO NOTHING").bind(source),
-    d1.prepare("SELECT source, after, seq, plan_to, plan_cutoff FROM archive_cursor WHERE source = ?1").bind(source),
+export async function readCursor(db: Db, source: string): Promise<Cursor> {
+  const [, read] = await db.batch([
+    db.insert(archiveCursor).values({ source }).onConflictDoNothing({ target: archiveCursor.source }),
+    db.select().from(archiveCursor).where(eq(archiveCursor.source, source)),
   ]);
-  const r = read!.results[0]!;
-  return { source: r.source, after: r.after, seq: r.seq, plan: r.plan_to === null ? null : { to: r.plan_to, cutoff: r.plan_cutoff ?? 0 } };
+  const r = read[0]!;
+  return { source: r.source, after: r.after, seq: r.seq, plan: r.planTo === null ? null : { to: r.planTo, cutoff: r.planCutoff ?? 0 } };
 }
 
 /**
  * Fixes the range file `seq` holds, unless another run fixed one first; answers the cursor as it now is, whose plan
  * every run then writes (the same rows under the same keys).
  */
-export async function planRange(d1: D1Database, cursor: Cursor, to: number, cutoff: number): Promise<Cursor> {
-  await d1
-    .prepare("UPDATE archive_cursor SET plan_to = ?1, plan_cutoff = ?2 WHERE source = ?3 AND seq = ?4 AND plan_to IS NULL")
-    .bind(to, cutoff, cursor.source, cursor.seq)
-    .run();
-  return readCursor(d1, cursor.source);
+export async function planRange(db: Db, cursor: Cursor, to: number, cutoff: number): Promise<Cursor> {
+  await db
+    .update(archiveCursor)
+    .set({ planTo: to, planCutoff: cutoff })
+    .where(and(eq(archiveCursor.source, cursor.source), eq(archiveCursor.seq, cursor.seq), isNull(archiveCursor.planTo)));
+  return readCursor(db, cursor.source);
 }
 
 /** Moves past the planned range once its files are in R2; false when another run already did. */
-export async function advanceCursor(d1: D1Database, cursor: Cursor): Promise<boolean> {
+export async function advanceCursor(db: Db, cursor: Cursor): Promise<boolean> {
   if (!cursor.plan) return false;
-  const { meta } = await d1
-    .prepare("UPDATE archive_cursor SET after = plan_to, seq = seq + 1, plan_to = NULL, plan_cutoff = NULL WHERE source = ?1 AND seq = ?2")
-    .bind(cursor.source, cursor.seq)
-    .run();
+  const { meta } = await db
+    .update(archiveCursor)
+    .set({ after: sql`${archiveCursor.planTo}`, seq: sql`${archiveCursor.seq} + 1`, planTo: null, planCutoff: null })
+    .where(and(eq(archiveCursor.source, cursor.source), eq(archiveCursor.seq, cursor.seq)));
   return meta.changes === 1;
 }
 
@@ -50,10 +52,17 @@ export async function advanceCursor(d1: D1Database, cursor: Cursor): Promise<boo
  * the cursor (and the plan's end) to the largest position left loses nothing, since nothing is stored above it, and
  * the plan's cutoff keeps rows stored later out of the planned file.
  */
-export function cursorClampStatement(d1: D1Database): D1PreparedStatement {
-  return d1.prepare(
-    `UPDATE archive_cursor SET after = min(after, m.top), plan_to = CASE WHEN plan_to IS NULL THEN NULL ELSE min(plan_to, m.top) END
-     FROM (SELECT coalesce(max(rowid), 0) AS top FROM events) AS m
-     WHERE source = 'd1' AND (after > m.top OR plan_to > m.top)`,
-  );
+export function cursorClampStatement(db: Db) {
+  const m = db
+    .select({ top: sql<number>`coalesce(max(rowid), 0)`.as("top") })
+    .from(events)
+    .as("m");
+  return db
+    .update(archiveCursor)
+    .set({
+      after: sql`min(${archiveCursor.after}, ${m.top})`,
+      planTo: sql`CASE WHEN ${archiveCursor.planTo} IS NULL THEN NULL ELSE min(${archiveCursor.planTo}, ${m.top}) END`,
+    })
+    .from(m)
+    .where(and(eq(archiveCursor.source, "d1"), sql`(${archiveCursor.after} > ${m.top} OR ${archiveCursor.planTo} > ${m.top})`));
 }

@@ -3,7 +3,7 @@
 import { and, desc, eq, getTableColumns, lt, or, sql } from "drizzle-orm";
 import type { TrackingEvent } from "../domain/events";
 import { chunk, rowsPerStatement } from "../lib/chunk";
-import { database, prepare, type Db } from "./client";
+import type { Db, Statement } from "./client";
 import { campaigns } from "./schema";
 
 export type CampaignRow = typeof campaigns.$inferSelect;
@@ -27,22 +27,18 @@ export function campaignSpans(list: readonly Pick<TrackingEvent, "campaignId" | 
 const CAMPAIGN_COLUMNS = Object.keys(getTableColumns(campaigns)).length;
 
 /** Upserts that only widen a campaign's span, so replaying them changes nothing. */
-export function upsertCampaignStatements(d1: D1Database, rows: readonly CampaignRow[]): D1PreparedStatement[] {
-  const db = database(d1);
+export function upsertCampaignStatements(db: Db, rows: readonly CampaignRow[]): Statement[] {
   return chunk(rows, rowsPerStatement(CAMPAIGN_COLUMNS)).map((part) =>
-    prepare(
-      d1,
-      db
-        .insert(campaigns)
-        .values(part)
-        .onConflictDoUpdate({
-          target: campaigns.id,
-          set: {
-            firstEventAt: sql`min(${campaigns.firstEventAt}, excluded.first_event_at)`,
-            lastEventAt: sql`max(${campaigns.lastEventAt}, excluded.last_event_at)`,
-          },
-        }),
-    ),
+    db
+      .insert(campaigns)
+      .values(part)
+      .onConflictDoUpdate({
+        target: campaigns.id,
+        set: {
+          firstEventAt: sql`min(${campaigns.firstEventAt}, excluded.first_event_at)`,
+          lastEventAt: sql`max(${campaigns.lastEventAt}, excluded.last_event_at)`,
+        },
+      }),
   );
 }
 

@@ -2,19 +2,18 @@
 
 import { and, asc, count, eq, getTableColumns, gt, inArray, or, sql } from "drizzle-orm";
 import { chunk, rowsPerStatement } from "../lib/chunk";
-import { database, prepare, runBatch, type Db } from "./client";
+import { runBatch, type Db } from "./client";
 import { deadLetters, type DeadLetterStatus } from "./schema";
 
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
 export type NewDeadLetter = typeof deadLetters.$inferInsert;
 
 /** Insert rows, each once: a dead letter delivered again (same message id) changes nothing. */
-export async function insertDeadLetters(d1: D1Database, rows: readonly NewDeadLetter[]): Promise<void> {
-  const db = database(d1);
+export async function insertDeadLetters(db: Db, rows: readonly NewDeadLetter[]): Promise<void> {
   const statements = chunk(rows, rowsPerStatement(Object.keys(getTableColumns(deadLetters)).length)).map((part) =>
-    prepare(d1, db.insert(deadLetters).values(part).onConflictDoNothing()),
+    db.insert(deadLetters).values(part).onConflictDoNothing(),
   );
-  await runBatch(d1, statements);
+  await runBatch(db, statements);
 }
 
 /** Where a listing page ends: rows are in arrival order, then message id. */
@@ -78,38 +77,32 @@ export function deadLettersById(db: Db, ids: readonly string[]): Promise<DeadLet
 }
 
 /** Their events are stored: the rows stay, for the record, marked replayed. */
-export async function markReplayed(d1: D1Database, ids: readonly string[], now: number): Promise<void> {
-  const db = database(d1);
+export async function markReplayed(db: Db, ids: readonly string[], now: number): Promise<void> {
   await runBatch(
-    d1,
+    db,
     chunk(ids, 90).map((part) =>
-      prepare(d1, db.update(deadLetters).set({ status: "replayed", replayedAt: now, lastError: null }).where(inArray(deadLetters.messageId, part))),
+      db.update(deadLetters).set({ status: "replayed", replayedAt: now, lastError: null }).where(inArray(deadLetters.messageId, part)),
     ),
   );
 }
 
 /** A replay that failed: counted, with the error, and left pending for the next run. */
-export async function markReplayFailed(d1: D1Database, failures: ReadonlyArray<{ id: string; error: string }>): Promise<void> {
-  const db = database(d1);
+export async function markReplayFailed(db: Db, failures: ReadonlyArray<{ id: string; error: string }>): Promise<void> {
   await runBatch(
-    d1,
+    db,
     failures.map((f) =>
-      prepare(
-        d1,
-        db
-          .update(deadLetters)
-          .set({ replayAttempts: sql`${deadLetters.replayAttempts} + 1`, lastError: f.error.slice(0, 1000) })
-          .where(eq(deadLetters.messageId, f.id)),
-      ),
+      db
+        .update(deadLetters)
+        .set({ replayAttempts: sql`${deadLetters.replayAttempts} + 1`, lastError: f.error.slice(0, 1000) })
+        .where(eq(deadLetters.messageId, f.id)),
     ),
   );
 }
 
 /** A pending row whose body turned out not to be events: kept to be read, never tried again. */
-export async function markHeld(d1: D1Database, held: ReadonlyArray<{ id: string; reason: string }>): Promise<void> {
-  const db = database(d1);
+export async function markHeld(db: Db, held: ReadonlyArray<{ id: string; reason: string }>): Promise<void> {
   await runBatch(
-    d1,
-    held.map((h) => prepare(d1, db.update(deadLetters).set({ status: "held", lastError: h.reason }).where(eq(deadLetters.messageId, h.id)))),
+    db,
+    held.map((h) => db.update(deadLetters).set({ status: "held", lastError: h.reason }).where(eq(deadLetters.messageId, h.id))),
   );
 }

@@ -39,21 +39,16 @@ export async function erasedPositions(db: Db, jobId: string): Promise<Set<number
 const ROWS_PER_INSERT = 500;
 
 /** Statements that claim every recipient of a job as `queued`, skipping those already claimed. */
-export function insertQueuedStatements(
-  d1: D1Database,
-  jobId: string,
-  recipients: readonly Omit<DeliveryRef, "jobId">[],
-  now: number,
-): D1PreparedStatement[] {
+export function insertQueuedStatements(db: Db, jobId: string, recipients: readonly Omit<DeliveryRef, "jobId">[], now: number) {
   return chunk(recipients, ROWS_PER_INSERT).map((part) =>
-    d1
-      .prepare(
-        // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT.
-        `INSERT INTO deliveries (job_id, recipient, email, position, state, attempts, created_at, updated_at)
-         SELECT ?1, value ->> 0, value ->> 1, value ->> 2, 'queued', 0, ?2, ?2 FROM json_each(?3) WHERE true
-         ON CONFLICT (job_id, recipient) DO NOTHING`,
-      )
-      .bind(jobId, now, JSON.stringify(part.map((r) => [r.recipient, r.email, r.position]))),
+    // An INSERT … SELECT from json_each, whose `WHERE true` keeps SQLite from reading ON CONFLICT as a join
+    // constraint of the SELECT: written as SQL, since Drizzle's insert().select() selects from a table.
+    db.run(
+      sql`INSERT INTO deliveries (job_id, recipient, email, position, state, attempts, created_at, updated_at)
+          SELECT ${jobId}, value ->> 0, value ->> 1, value ->> 2, 'queued', 0, ${now}, ${now}
+          FROM json_each(${JSON.stringify(part.map((r) => [r.recipient, r.email, r.position]))}) WHERE true
+          ON CONFLICT (job_id, recipient) DO NOTHING`,
+    ),
   );
 }
 

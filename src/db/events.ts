@@ -4,7 +4,7 @@ import { getTableColumns, inArray } from "drizzle-orm";
 import type { TrackingEvent } from "../domain/events";
 import { storedIp } from "../domain/ip";
 import { chunk, rowsPerStatement } from "../lib/chunk";
-import { database, prepare, type Db } from "./client";
+import type { Db } from "./client";
 import { events } from "./schema";
 
 type EventRow = typeof events.$inferInsert;
@@ -39,11 +39,10 @@ export function toRow(e: TrackingEvent, receivedAt: number, storeFullIp = false)
 }
 
 /** Statements that insert the events, each skipping ids already stored (a redelivery adds nothing). */
-export function insertEventStatements(d1: D1Database, list: readonly TrackingEvent[], options: StoreOptions = {}): D1PreparedStatement[] {
-  const db = database(d1);
+export function insertEventStatements(db: Db, list: readonly TrackingEvent[], options: StoreOptions = {}) {
   const receivedAt = options.receivedAt ?? Date.now();
   const rows = list.map((e) => toRow(e, receivedAt, options.storeFullIp));
-  return chunk(rows, rowsPerStatement(EVENT_COLUMNS)).map((part) => prepare(d1, db.insert(events).values(part).onConflictDoNothing()));
+  return chunk(rows, rowsPerStatement(EVENT_COLUMNS)).map((part) => db.insert(events).values(part).onConflictDoNothing());
 }
 
 /** Stored events by id (chunked under the bound-parameter limit), as the API reads them. */

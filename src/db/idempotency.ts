@@ -1,7 +1,7 @@
 // Idempotency keys in D1, by their digest: taken atomically (one writer, INSERT … ON CONFLICT DO NOTHING), leased,
 // answered, released; rows from before digests are moved to theirs.
 
-import { and, eq, inArray, lte } from "drizzle-orm";
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, type KeyRecord } from "../domain/idempotency";
 import type { Db } from "./client";
 import { idempotencyKeys } from "./schema";
@@ -36,10 +36,10 @@ export function legacyKeys(db: Db, limit: number, key?: string): Promise<LegacyK
  * expiry kept: the record stops a repeat exactly as before). A row already moved is left alone.
  */
 export async function digestKey(db: Db, legacy: LegacyKey, digest: string, response: string | null): Promise<void> {
-  await db.$client
-    .prepare("UPDATE OR IGNORE idempotency_keys SET key = ?1, digested = 1, response = ?2 WHERE key = ?3 AND digested = 0")
-    .bind(digest, response, legacy.key)
-    .run();
+  // UPDATE OR IGNORE (a digest already stored wins, the legacy row stays): Drizzle builds no OR IGNORE for an update.
+  await db.run(
+    sql`UPDATE OR IGNORE idempotency_keys SET key = ${digest}, digested = 1, response = ${response} WHERE key = ${legacy.key} AND digested = 0`,
+  );
 }
 
 /**

@@ -1,7 +1,21 @@
 // Erasing one person from D1: the statements of one transaction, each labelled with the store its changes count for.
 
+import { eq, inArray, sql } from "drizzle-orm";
 import { cursorClampStatement } from "./archive-cursor";
+import type { Db, Statement } from "./client";
 import type { PersonKeys } from "./person-records";
+import {
+  archivePseudonyms,
+  deadLetters,
+  deliveries,
+  erasures,
+  events,
+  suppressionHistory,
+  suppressionLifts,
+  suppressions,
+  webhookAttempts,
+  webhookDeliveries,
+} from "./schema";
 
 /** What an erased person's send claims are keyed by instead of their address: still one per job, still unique. */
 export function erasedRecipient(hash: string): string {
@@ -31,7 +45,7 @@ export type ErasedStore =
 
 export interface Labelled {
   store: ErasedStore;
-  statement: D1PreparedStatement;
+  statement: Statement;
 }
 
 export type DeadLetterChange = { messageId: string; kind: "delete" } | { messageId: string; kind: "rewrite"; body: string };
@@ -44,10 +58,11 @@ export interface Redactions {
 }
 
 /** The erasure tombstone (src/privacy/tombstones.ts): the person's events from before `now` are dropped on arrival. */
-export function tombstoneStatement(d1: D1Database, hash: string, now: number): D1PreparedStatement {
-  return d1
-    .prepare("INSERT INTO erasures (address_hash, erased_at) VALUES (?1, ?2) ON CONFLICT (address_hash) DO UPDATE SET erased_at = excluded.erased_at")
-    .bind(hash, now);
+export function tombstoneStatement(db: Db, hash: string, now: number) {
+  return db
+    .insert(erasures)
+    .values({ addressHash: hash, erasedAt: now })
+    .onConflictDoUpdate({ target: erasures.addressHash, set: { erasedAt: sql`excluded.erased_at` } });
 }
 
 /**
@@ -59,47 +74,74 @@ export function tombstoneStatement(d1: D1Database, hash: string, now: number): D
  * other state stays as it is (an `unknown` stays unknown: erasure never weakens what may have been sent). Idempotency
  * records are not touched: their keys are digests and their answers name nobody.
  */
-export function erasureStatements(d1: D1Database, person: PersonKeys & { hash: string }, redactions: Redactions, now: number): Labelled[] {
+export function erasureStatements(db: Db, person: PersonKeys & { hash: string }, redactions: Redactions, now: number): Labelled[] {
   const { key, hash } = person;
-  const run = (store: ErasedStore, sql: string, ...params: unknown[]): Labelled => ({ store, statement: d1.prepare(sql).bind(...params) });
-  const anonymise = `email = '', ses_message_id = NULL, updated_at = ?2,
-         error = CASE WHEN state IN ('queued', 'paused') THEN 'erased' WHEN state = 'unknown' THEN 'erased; whether SES took it is unknown' ELSE NULL END,
-         state = CASE WHEN state IN ('queued', 'paused') THEN 'suppressed' ELSE state END`;
+  const label = (store: ErasedStore, statement: Statement): Labelled => ({ store, statement });
+  // A claim still waiting to be sent is settled as suppressed; an `unknown` one stays unknown, saying why.
+  const errorAfter = sql`CASE WHEN ${deliveries.state} IN ('queued', 'paused') THEN 'erased' WHEN ${deliveries.state} = 'unknown' THEN 'erased; whether SES took it is unknown' ELSE NULL END`;
+  const stateAfter = sql`CASE WHEN ${deliveries.state} IN ('queued', 'paused') THEN 'suppressed' ELSE ${deliveries.state} END`;
   return [
-    run(
+    // Kept as SQL: an INSERT … SELECT whose upsert updates only under a WHERE of its own.
+    label(
       "suppressionKept",
-      `INSERT INTO erased_suppressions (address_hash, reason, since, expires_at, erased_at)
-       SELECT ?1, reason, since, expires_at, ?2 FROM suppressions WHERE email_key = ?3 AND (expires_at IS NULL OR expires_at > ?2)
+      db.run(sql`INSERT INTO erased_suppressions (address_hash, reason, since, expires_at, erased_at)
+       SELECT ${hash}, reason, since, expires_at, ${now} FROM suppressions WHERE email_key = ${key} AND (expires_at IS NULL OR expires_at > ${now})
        ON CONFLICT (address_hash) DO UPDATE SET reason = excluded.reason, since = excluded.since, expires_at = excluded.expires_at,
          erased_at = excluded.erased_at
-       WHERE erased_suppressions.expires_at IS NOT NULL`,
-      hash,
-      now,
-      key,
+       WHERE erased_suppressions.expires_at IS NOT NULL`),
     ),
-    { store: "tombstone", statement: tombstoneStatement(d1, hash, now) },
-    run("suppressions", "DELETE FROM suppressions WHERE email_key = ?1", key),
-    run("suppressionLifts", "DELETE FROM suppression_lifts WHERE email_key = ?1", key),
-    run("suppressionHistory", "DELETE FROM suppression_history WHERE email_key = ?1", key),
-    run("events", "DELETE FROM events WHERE contact_id = ?1", key),
+    label("tombstone", tombstoneStatement(db, hash, now)),
+    label("suppressions", db.delete(suppressions).where(eq(suppressions.emailKey, key))),
+    label("suppressionLifts", db.delete(suppressionLifts).where(eq(suppressionLifts.emailKey, key))),
+    label("suppressionHistory", db.delete(suppressionHistory).where(eq(suppressionHistory.emailKey, key))),
+    label("events", db.delete(events).where(eq(events.contactId, key))),
     // Their events not yet archived went with the rows above; the archive's rows of them keep a pseudonym that
     // nothing links to them once this mapping (their random pseudonym and event-id secret) is gone.
-    run("archivePseudonyms", "DELETE FROM archive_pseudonyms WHERE contact_hash = ?1", hash),
-    { store: "archiveCursor", statement: cursorClampStatement(d1) },
-    run("deliveries", `UPDATE OR IGNORE deliveries SET recipient = ?1, ${anonymise} WHERE recipient = ?3`, erasedRecipient(hash), now, key),
+    label("archivePseudonyms", db.delete(archivePseudonyms).where(eq(archivePseudonyms.contactHash, hash))),
+    label("archiveCursor", cursorClampStatement(db)),
+    // Kept as SQL: Drizzle builds no UPDATE OR IGNORE (a claim that would collide stays for the statement after).
+    label(
+      "deliveries",
+      db.run(
+        sql`UPDATE OR IGNORE deliveries SET recipient = ${erasedRecipient(hash)}, email = '', ses_message_id = NULL, updated_at = ${now}, error = ${errorAfter}, state = ${stateAfter} WHERE recipient = ${key}`,
+      ),
+    ),
     // A job that already holds an anonymised claim for the person (erased before, then sent to again): this claim is
     // kept too, under a recipient of its own (its position makes it unique), never deleted.
-    run("deliveries", `UPDATE deliveries SET recipient = ?1 || ':' || position, ${anonymise} WHERE recipient = ?3`, erasedRecipient(hash), now, key),
-    run("webhookAttempts", "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE contact_key = ?1)", key),
-    run("webhookDeliveries", "DELETE FROM webhook_deliveries WHERE contact_key = ?1", key),
-    ...redactions.webhookPayloads.map((w) =>
-      run("webhookDeliveriesRedacted", "UPDATE webhook_deliveries SET payload = ?2 WHERE id = ?1", w.id, w.payload),
+    label(
+      "deliveries",
+      db
+        .update(deliveries)
+        .set({
+          recipient: sql`${erasedRecipient(hash)} || ':' || ${deliveries.position}`,
+          email: "",
+          sesMessageId: null,
+          updatedAt: now,
+          error: errorAfter,
+          state: stateAfter,
+        })
+        .where(eq(deliveries.recipient, key)),
     ),
-    ...redactions.eventLinks.map((e) => run("eventLinksRedacted", "UPDATE events SET link = ?2 WHERE id = ?1", e.id, e.link)),
+    label(
+      "webhookAttempts",
+      db
+        .delete(webhookAttempts)
+        .where(
+          inArray(
+            webhookAttempts.deliveryId,
+            db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.contactKey, key)),
+          ),
+        ),
+    ),
+    label("webhookDeliveries", db.delete(webhookDeliveries).where(eq(webhookDeliveries.contactKey, key))),
+    ...redactions.webhookPayloads.map((w) =>
+      label("webhookDeliveriesRedacted", db.update(webhookDeliveries).set({ payload: w.payload }).where(eq(webhookDeliveries.id, w.id))),
+    ),
+    ...redactions.eventLinks.map((e) => label("eventLinksRedacted", db.update(events).set({ link: e.link }).where(eq(events.id, e.id)))),
     ...redactions.deadLetters.map((change) =>
       change.kind === "delete"
-        ? run("deadLettersDeleted", "DELETE FROM dead_letters WHERE message_id = ?1", change.messageId)
-        : run("deadLettersRewritten", "UPDATE dead_letters SET body = ?2 WHERE message_id = ?1", change.messageId, change.body),
+        ? label("deadLettersDeleted", db.delete(deadLetters).where(eq(deadLetters.messageId, change.messageId)))
+        : label("deadLettersRewritten", db.update(deadLetters).set({ body: change.body }).where(eq(deadLetters.messageId, change.messageId))),
     ),
   ];
 }

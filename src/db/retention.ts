@@ -6,20 +6,39 @@
 // `limit` rows per statement and never scans the rest of the table, without an index on the time column.
 // dead_letters has one on received_at.
 
+import { and, asc, inArray, lt, sql } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { Db } from "./client";
+import { deadLetters, deliveries, events, sendJobs, webhookAttempts, webhookDeliveries } from "./schema";
+
 export type RetainedTable = "events" | "deadLetters" | "deliveries" | "sendJobs" | "webhookDeliveries" | "webhookAttempts";
 
+const rowid = sql`rowid`;
+
 /** One chunk of one table: the statement deletes at most `limit` rows stored before `cutoff` (ms). */
-export function retentionStatement(d1: D1Database, table: RetainedTable, cutoff: number, limit: number): D1PreparedStatement {
-  const prefix = (name: string, column: string) =>
-    `DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} ORDER BY rowid LIMIT ?2) AND ${column} < ?1`;
-  const sql: Record<RetainedTable, string> = {
-    events: prefix("events", "received_at"),
-    deliveries: prefix("deliveries", "created_at"),
-    webhookDeliveries: prefix("webhook_deliveries", "created_at"),
-    webhookAttempts: prefix("webhook_attempts", "at"),
-    deadLetters: "DELETE FROM dead_letters WHERE rowid IN (SELECT rowid FROM dead_letters WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)",
-    // A handful of rows per campaign send: small enough to look through.
-    sendJobs: "DELETE FROM send_jobs WHERE rowid IN (SELECT rowid FROM send_jobs WHERE created_at < ?1 LIMIT ?2)",
-  };
-  return d1.prepare(sql[table]).bind(cutoff, limit);
+export function retentionStatement(db: Db, table: RetainedTable, cutoff: number, limit: number) {
+  const prefix = (from: SQLiteTable, column: SQLiteColumn) =>
+    db.delete(from).where(and(inArray(rowid, db.select({ rowid }).from(from).orderBy(rowid).limit(limit)), lt(column, cutoff)));
+  switch (table) {
+    case "events":
+      return prefix(events, events.receivedAt);
+    case "deliveries":
+      return prefix(deliveries, deliveries.createdAt);
+    case "webhookDeliveries":
+      return prefix(webhookDeliveries, webhookDeliveries.createdAt);
+    case "webhookAttempts":
+      return prefix(webhookAttempts, webhookAttempts.at);
+    case "deadLetters":
+      return db
+        .delete(deadLetters)
+        .where(
+          inArray(
+            rowid,
+            db.select({ rowid }).from(deadLetters).where(lt(deadLetters.receivedAt, cutoff)).orderBy(asc(deadLetters.receivedAt)).limit(limit),
+          ),
+        );
+    case "sendJobs":
+      // A handful of rows per campaign send: small enough to look through.
+      return db.delete(sendJobs).where(inArray(rowid, db.select({ rowid }).from(sendJobs).where(lt(sendJobs.createdAt, cutoff)).limit(limit)));
+  }
 }

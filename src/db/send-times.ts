@@ -1,6 +1,9 @@
 // When each (campaign, contact) was first sent to: the send time human-or-machine classification is told about.
 
+import { and, eq, inArray, min, sql } from "drizzle-orm";
 import { chunk, D1_MAX_BOUND_PARAMETERS } from "../lib/chunk";
+import type { Db } from "./client";
+import { events } from "./schema";
 
 export interface Recipient {
   campaignId: string;
@@ -11,7 +14,7 @@ export function recipientKey(r: Recipient): string {
   return `${r.campaignId}\n${r.contactId}`;
 }
 
-/** Contacts per statement: the campaign id takes one bound parameter. */
+/** Contacts per statement: the campaign id takes one bound parameter (the type is written in the SQL, not bound). */
 const CONTACTS_PER_STATEMENT = D1_MAX_BOUND_PARAMETERS - 1;
 
 /**
@@ -19,7 +22,7 @@ const CONTACTS_PER_STATEMENT = D1_MAX_BOUND_PARAMETERS - 1;
  * trip for the whole list (statements per campaign, chunked under the bound-parameter limit), each answered from the
  * events_campaign_type_contact_time index.
  */
-export async function firstSendTimes(d1: D1Database, recipients: readonly Recipient[]): Promise<Map<string, number>> {
+export async function firstSendTimes(db: Db, recipients: readonly Recipient[]): Promise<Map<string, number>> {
   const byCampaign = new Map<string, Set<string>>();
   for (const r of recipients) {
     let contacts = byCampaign.get(r.campaignId);
@@ -29,20 +32,19 @@ export async function firstSendTimes(d1: D1Database, recipients: readonly Recipi
   const queries = [...byCampaign].flatMap(([campaignId, contacts]) =>
     chunk([...contacts], CONTACTS_PER_STATEMENT).map((part) => ({
       campaignId,
-      statement: d1
-        .prepare(
-          `SELECT contact_id, min(occurred_at) AS sent_at FROM events
-           WHERE campaign_id = ? AND type = 'send' AND contact_id IN (${part.map(() => "?").join(", ")})
-           GROUP BY contact_id`,
-        )
-        .bind(campaignId, ...part),
+      statement: db
+        .select({ contactId: events.contactId, sentAt: min(events.occurredAt) })
+        .from(events)
+        .where(and(eq(events.campaignId, campaignId), sql`${events.type} = 'send'`, inArray(events.contactId, part)))
+        .groupBy(events.contactId),
     })),
   );
   const out = new Map<string, number>();
-  if (queries.length === 0) return out;
-  const results = await d1.batch<{ contact_id: string; sent_at: number }>(queries.map((q) => q.statement));
-  results.forEach((result, i) => {
-    for (const row of result.results) out.set(recipientKey({ campaignId: queries[i]!.campaignId, contactId: row.contact_id }), row.sent_at);
+  const [first, ...rest] = queries.map((q) => q.statement);
+  if (first === undefined) return out;
+  const results = await db.batch([first, ...rest]);
+  results.forEach((rows, i) => {
+    for (const row of rows) out.set(recipientKey({ campaignId: queries[i]!.campaignId, contactId: row.contactId! }), row.sentAt!);
   });
   return out;
 }

@@ -1,8 +1,8 @@
 // Manual suppression management: list, add and lift, each recorded in the history.
 
-import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { Suppression, SuppressionReason } from "../domain/suppression";
-import { database, prepare, runBatch, type Db } from "./client";
+import { runBatch, type Db } from "./client";
 import { erasedSuppressions, suppressionLifts, suppressions } from "./schema";
 import { rowToSuppression, sameAddress } from "./suppressions";
 
@@ -39,26 +39,27 @@ export async function listSuppressions(
  * given, whatever case this call spells it in).
  */
 export async function addSuppression(
-  d1: D1Database,
+  db: Db,
   email: string,
   reason: Exclude<SuppressionReason, "soft_bounce">,
   now = Date.now(),
 ): Promise<Suppression> {
-  await runBatch(d1, [
-    d1
-      .prepare(
-        `INSERT INTO suppressions (email, reason, since, expires_at, event_id) VALUES (?1, ?2, ?3, NULL, NULL)
-         ON CONFLICT (email_key) DO UPDATE SET reason = excluded.reason, since = excluded.since, expires_at = NULL,
-           event_id = NULL, ses_synced_at = NULL
-         WHERE suppressions.expires_at IS NOT NULL`,
-      )
-      .bind(email, reason, now),
-    // changes() is the upsert's: a history row only when the state actually changed.
-    d1
-      .prepare(`INSERT INTO suppression_history (email, action, reason, at, event_id) SELECT ?1, 'suppress', ?2, ?3, NULL WHERE changes() > 0`)
-      .bind(email, reason, now),
+  await runBatch(db, [
+    db
+      .insert(suppressions)
+      .values({ email, reason, since: now, expiresAt: null, eventId: null })
+      .onConflictDoUpdate({
+        target: suppressions.emailKey,
+        set: { reason: sql`excluded.reason`, since: sql`excluded.since`, expiresAt: null, eventId: null, sesSyncedAt: null },
+        setWhere: isNotNull(suppressions.expiresAt),
+      }),
+    // changes() is the upsert's: a history row only when the state actually changed. Kept as SQL: an INSERT … SELECT
+    // of constants with no FROM, which Drizzle's insert().select() cannot build.
+    db.run(
+      sql`INSERT INTO suppression_history (email, action, reason, at, event_id) SELECT ${email}, 'suppress', ${reason}, ${now}, NULL WHERE changes() > 0`,
+    ),
   ]);
-  const row = await database(d1).select().from(suppressions).where(sameAddress(suppressions.emailKey, email)).get();
+  const row = await db.select().from(suppressions).where(sameAddress(suppressions.emailKey, email)).get();
   return rowToSuppression(row!);
 }
 
@@ -66,23 +67,18 @@ export async function addSuppression(
  * Lift by hand, whatever case the address is spelled in: the row goes, the lift time is kept so replayed old
  * events cannot bring it back. `erasedHash` also lifts the suppression an erased person left as a hash.
  */
-export async function liftSuppression(d1: D1Database, email: string, now = Date.now(), erasedHash: string | null = null): Promise<void> {
-  const db = database(d1);
-  await runBatch(d1, [
-    ...(erasedHash === null ? [] : [prepare(d1, db.delete(erasedSuppressions).where(eq(erasedSuppressions.addressHash, erasedHash)))]),
-    d1
-      .prepare(
-        `INSERT INTO suppression_history (email, action, reason, at, event_id)
-         SELECT email, 'lift', 'manual', ?2, NULL FROM suppressions WHERE email_key = lower(?1)`,
-      )
-      .bind(email, now),
-    prepare(d1, db.delete(suppressions).where(sameAddress(suppressions.emailKey, email))),
-    prepare(
-      d1,
-      db
-        .insert(suppressionLifts)
-        .values({ email, liftedAt: now })
-        .onConflictDoUpdate({ target: suppressionLifts.emailKey, set: { liftedAt: now } }),
+export async function liftSuppression(db: Db, email: string, now = Date.now(), erasedHash: string | null = null): Promise<void> {
+  await runBatch(db, [
+    ...(erasedHash === null ? [] : [db.delete(erasedSuppressions).where(eq(erasedSuppressions.addressHash, erasedHash))]),
+    // Kept as SQL: Drizzle's insert().select() wants every column of the table, the generated email_key included.
+    db.run(
+      sql`INSERT INTO suppression_history (email, action, reason, at, event_id)
+         SELECT email, 'lift', 'manual', ${now}, NULL FROM suppressions WHERE email_key = lower(${email})`,
     ),
+    db.delete(suppressions).where(sameAddress(suppressions.emailKey, email)),
+    db
+      .insert(suppressionLifts)
+      .values({ email, liftedAt: now })
+      .onConflictDoUpdate({ target: suppressionLifts.emailKey, set: { liftedAt: now } }),
   ]);
 }

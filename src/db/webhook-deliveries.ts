@@ -2,7 +2,7 @@
 
 import { and, asc, desc, eq, getTableColumns, inArray, lt, lte, or, sql } from "drizzle-orm";
 import { chunk, rowsPerStatement } from "../lib/chunk";
-import { prepare, runBatch, type Db } from "./client";
+import { runBatch, type Db } from "./client";
 import { webhookAttempts, webhookDeliveries, webhookEndpoints, type WebhookDeliveryState } from "./schema";
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -24,8 +24,8 @@ export async function insertDeliveries(db: Db, rows: readonly NewDelivery[], now
   const values = rows.map((r) => ({ ...r, nextAttemptAt: now, createdAt: now, updatedAt: now }));
   const perStatement = rowsPerStatement(Object.keys(getTableColumns(webhookDeliveries)).length);
   await runBatch(
-    db.$client,
-    chunk(values, perStatement).map((part) => prepare(db.$client, db.insert(webhookDeliveries).values(part).onConflictDoNothing())),
+    db,
+    chunk(values, perStatement).map((part) => db.insert(webhookDeliveries).values(part).onConflictDoNothing()),
   );
 }
 
@@ -56,18 +56,12 @@ export async function claimDelivery(db: Db, id: string, messageId: string, now: 
 export async function releaseLostClaim(db: Db, row: Pick<DeliveryRow, "id" | "endpointId" | "attempts" | "claimedBy">, now: number): Promise<void> {
   const error = "the answer to this attempt was never recorded (the consumer stopped); sent again with the same webhook-id";
   const held = and(eq(webhookDeliveries.id, row.id), eq(webhookDeliveries.state, "sending"), eq(webhookDeliveries.attempts, row.attempts));
-  await runBatch(db.$client, [
-    prepare(
-      db.$client,
-      db
-        .insert(webhookAttempts)
-        .values({ deliveryId: row.id, n: row.attempts, endpointId: row.endpointId, at: now, outcome: "unknown", error })
-        .onConflictDoNothing(),
-    ),
-    prepare(
-      db.$client,
-      db.update(webhookDeliveries).set({ state: "pending", nextAttemptAt: now, claimedBy: null, lastError: error, updatedAt: now }).where(held),
-    ),
+  await db.batch([
+    db
+      .insert(webhookAttempts)
+      .values({ deliveryId: row.id, n: row.attempts, endpointId: row.endpointId, at: now, outcome: "unknown", error })
+      .onConflictDoNothing(),
+    db.update(webhookDeliveries).set({ state: "pending", nextAttemptAt: now, claimedBy: null, lastError: error, updatedAt: now }).where(held),
   ]);
 }
 
@@ -125,30 +119,24 @@ export async function settleAttempt(db: Db, a: SettledAttempt, disableAfterMs: n
     eq(webhookDeliveries.attempts, a.attempt),
     eq(webhookDeliveries.claimedBy, a.messageId),
   );
-  await runBatch(db.$client, [
-    prepare(
-      db.$client,
-      db
-        .insert(webhookAttempts)
-        .values({ deliveryId: a.id, n: a.attempt, endpointId: a.endpointId, at: a.at, outcome: r.outcome, status, latencyMs: a.latencyMs, error })
-        .onConflictDoNothing(),
-    ),
-    prepare(
-      db.$client,
-      db
-        .update(webhookDeliveries)
-        .set({
-          state: STATE_AFTER[r.outcome],
-          nextAttemptAt: r.outcome === "retry" ? r.nextAttemptAt : undefined,
-          claimedBy: null,
-          lastStatus: status,
-          lastError: error,
-          deliveredAt: r.outcome === "delivered" ? a.at : undefined,
-          updatedAt: a.at,
-        })
-        .where(held),
-    ),
-    prepare(db.$client, endpointHealth(db, a, disableAfterMs)),
+  await db.batch([
+    db
+      .insert(webhookAttempts)
+      .values({ deliveryId: a.id, n: a.attempt, endpointId: a.endpointId, at: a.at, outcome: r.outcome, status, latencyMs: a.latencyMs, error })
+      .onConflictDoNothing(),
+    db
+      .update(webhookDeliveries)
+      .set({
+        state: STATE_AFTER[r.outcome],
+        nextAttemptAt: r.outcome === "retry" ? r.nextAttemptAt : undefined,
+        claimedBy: null,
+        lastStatus: status,
+        lastError: error,
+        deliveredAt: r.outcome === "delivered" ? a.at : undefined,
+        updatedAt: a.at,
+      })
+      .where(held),
+    endpointHealth(db, a, disableAfterMs),
   ]);
 }
 

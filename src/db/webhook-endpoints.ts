@@ -1,7 +1,7 @@
 // Webhook endpoints in D1: create, read, page, change, delete (with their deliveries), rotate secrets, health.
 
 import { and, asc, count, eq, gt, or, sql } from "drizzle-orm";
-import { prepare, runBatch, type Db } from "./client";
+import type { Db } from "./client";
 import { webhookAttempts, webhookDeliveries, webhookEndpoints } from "./schema";
 
 /** What fan-out needs of an endpoint. */
@@ -22,13 +22,12 @@ export type EndpointChange = Partial<Pick<EndpointRow, "url" | "description" | "
  */
 export async function insertEndpointWithin(db: Db, endpoint: NewEndpoint, limit: number, now: number): Promise<EndpointRow | undefined> {
   const eventTypes = endpoint.eventTypes === null ? null : JSON.stringify(endpoint.eventTypes);
-  const written = await db.$client
-    .prepare(
-      `INSERT INTO webhook_endpoints (id, url, description, event_types, campaign_id, secret, created_at, updated_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7 WHERE (SELECT count(*) FROM webhook_endpoints) < ?8`,
-    )
-    .bind(endpoint.id, endpoint.url, endpoint.description, eventTypes, endpoint.campaignId, endpoint.secret, now, limit)
-    .run();
+  // An INSERT of constants guarded by a count, with no FROM: Drizzle's insert().select() needs a table to select from.
+  const written = await db.run(
+    sql`INSERT INTO webhook_endpoints (id, url, description, event_types, campaign_id, secret, created_at, updated_at)
+        SELECT ${endpoint.id}, ${endpoint.url}, ${endpoint.description}, ${eventTypes}, ${endpoint.campaignId}, ${endpoint.secret}, ${now}, ${now}
+        WHERE (SELECT count(*) FROM webhook_endpoints) < ${limit}`,
+  );
   return written.meta.changes === 1 ? findEndpoint(db, endpoint.id) : undefined;
 }
 
@@ -69,10 +68,10 @@ export async function updateEndpoint(db: Db, id: string, change: EndpointChange,
 export async function deleteEndpoint(db: Db, id: string): Promise<boolean> {
   const found = await findEndpoint(db, id);
   if (!found) return false;
-  await runBatch(db.$client, [
-    prepare(db.$client, db.delete(webhookAttempts).where(eq(webhookAttempts.endpointId, id))),
-    prepare(db.$client, db.delete(webhookDeliveries).where(eq(webhookDeliveries.endpointId, id))),
-    prepare(db.$client, db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id))),
+  await db.batch([
+    db.delete(webhookAttempts).where(eq(webhookAttempts.endpointId, id)),
+    db.delete(webhookDeliveries).where(eq(webhookDeliveries.endpointId, id)),
+    db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)),
   ]);
   return true;
 }

@@ -2,6 +2,7 @@
 // No line names anyone: callers log ids and positions, never addresses, and as a last guard every address-shaped
 // token left in a line (an SES error quoting a recipient) is replaced before it is written.
 
+import { DrizzleQueryError } from "drizzle-orm/errors";
 import { redactAll } from "../domain/identity";
 
 export type LogFields = Record<string, unknown>;
@@ -27,8 +28,19 @@ function line(level: "info" | "warn" | "error", msg: string, fields: LogFields):
  * and handled still says where it came from. Both pass through the line's address redaction like any other field.
  */
 export function errorFields(err: unknown): { error: string; stack?: string } {
+  if (err instanceof DrizzleQueryError) return queryErrorFields(err);
   const stack = err instanceof Error ? err.stack : undefined;
   return stack ? { error: String(err), stack } : { error: String(err) };
+}
+
+/**
+ * Drizzle writes a failed statement's bound parameters into its message (and so its stack): an address, a webhook
+ * secret, an Idempotency-Key. The statement and the cause are kept, the parameters never reach a log line.
+ */
+function queryErrorFields(err: DrizzleQueryError): { error: string; stack?: string } {
+  const error = `DrizzleQueryError: Failed query: ${err.query} (parameters left out); cause: ${String(err.cause)}`;
+  const frames = (err.stack ?? "").split("\n").filter((l) => l.trimStart().startsWith("at "));
+  return frames.length > 0 ? { error, stack: [error, ...frames].join("\n") } : { error };
 }
 
 export const log = {

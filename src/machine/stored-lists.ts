@@ -4,6 +4,7 @@
 // use and then only asks which copy is in force (one small row) every CHECK_EVERY_MS, reading the copy again only
 // when it changed. Anything that goes wrong leaves the lists in force as they are: the bundled ones until a stored
 // copy was installed, then the last one installed.
+import type { Db } from "../db/client";
 import { storedListsBytes, storedListsHead } from "../db/network-lists";
 import { errorFields, log } from "../lib/log";
 import { bundledNetworkLists, decodeNetworkLists, setNetworkLists } from "./networks";
@@ -14,11 +15,11 @@ let installedVersion: string | null = null;
 let checkedAt = Number.NEGATIVE_INFINITY;
 let loading: Promise<void> | null = null;
 
-async function load(d1: D1Database, now: number): Promise<void> {
+async function load(db: Db, now: number): Promise<void> {
   try {
-    const head = await storedListsHead(d1);
+    const head = await storedListsHead(db);
     if (!head || head.version === installedVersion) return;
-    const bytes = await storedListsBytes(d1, head.version);
+    const bytes = await storedListsBytes(db, head.version);
     if (!bytes) throw new Error(`stored network lists ${head.version} have missing or damaged parts`);
     setNetworkLists(decodeNetworkLists(bytes));
     installedVersion = head.version;
@@ -31,9 +32,9 @@ async function load(d1: D1Database, now: number): Promise<void> {
 }
 
 /** Installs the stored copy if it changed since the last look, at most once per CHECK_EVERY_MS. Never throws. */
-export function installStoredNetworkLists(d1: D1Database, now = Date.now()): Promise<void> {
+export function installStoredNetworkLists(db: Db, now = Date.now()): Promise<void> {
   if (now - checkedAt < CHECK_EVERY_MS) return Promise.resolve();
-  loading ??= load(d1, now).finally(() => {
+  loading ??= load(db, now).finally(() => {
     loading = null;
   });
   return loading;

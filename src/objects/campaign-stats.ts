@@ -2,6 +2,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { campaignEventsPage, type PageCursor } from "../stats/stored-events";
+import { database } from "../db/client";
 import { PauseStore, type CampaignGuardState, type GuardNotice, type GuardSettings } from "../guard/pause-store";
 import { minus, type Tally } from "../domain/guard-rules";
 import type { CountedEvent, Counts } from "../stats/counting";
@@ -161,8 +162,9 @@ export class CampaignStats extends DurableObject<Env> {
     clearCounts(this.ctx.storage);
     const result: RebuildResult = { events: 0, firstAt: null, lastAt: null };
     let after: PageCursor | null = null;
+    const db = database(this.env.DB);
     do {
-      const page = await campaignEventsPage(this.env.DB, campaignId, after, REBUILD_PAGE);
+      const page = await campaignEventsPage(db, campaignId, after, REBUILD_PAGE);
       this.applyNow(page.events, Date.now());
       for (const e of page.events) {
         result.firstAt = Math.min(result.firstAt ?? e.occurredAt, e.occurredAt);
@@ -185,7 +187,7 @@ export class CampaignStats extends DurableObject<Env> {
     let retryAt: number | null = null;
     try {
       retryAt = await settleClicks(
-        { storage: this.ctx.storage, db: this.env.DB, campaignId: () => this.storedCampaignId(), newHumanClicks: this.newHumanClicks },
+        { storage: this.ctx.storage, db: database(this.env.DB), campaignId: () => this.storedCampaignId(), newHumanClicks: this.newHumanClicks },
         now,
       );
     } catch (err) {

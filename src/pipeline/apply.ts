@@ -23,7 +23,7 @@ import { classifyEvents, type ClassifiedEvent } from "./classify";
  */
 export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Promise<void> {
   if (list.length === 0) return;
-  const kept = await withoutErased(env.DB, config(env).privacy, list);
+  const kept = await withoutErased(database(env.DB), config(env).privacy, list);
   if (kept.length === 0) return;
   await storeAndCount(env, await classifyEvents(env, kept));
 }
@@ -40,10 +40,11 @@ export async function applyEvents(env: Env, list: readonly TrackingEvent[]): Pro
 export async function storeAndCount(env: Env, list: readonly ClassifiedEvent[]): Promise<void> {
   if (list.length === 0) return;
   const { suppression, privacy } = config(env);
-  await runBatch(env.DB, [
-    ...insertEventStatements(env.DB, list, { storeFullIp: privacy.storeFullIp }),
-    ...upsertCampaignStatements(env.DB, campaignSpans(list)),
-    ...suppressionStatements(env.DB, decide(list), suppression),
+  const db = database(env.DB);
+  await runBatch(db, [
+    ...insertEventStatements(db, list, { storeFullIp: privacy.storeFullIp }),
+    ...upsertCampaignStatements(db, campaignSpans(list)),
+    ...suppressionStatements(db, decide(list), suppression),
   ]);
   const notices = [...(await countEvents(env.CAMPAIGN_STATS, list)), ...(await recordAccountActivity(env.ACCOUNT_GUARD, list))];
   // Only enqueued here, after D1 and the counters: webhooks are POSTed by their own consumer, never on this path.
@@ -52,7 +53,7 @@ export async function storeAndCount(env: Env, list: readonly ClassifiedEvent[]):
   // The SES mirror is best-effort here: what fails stays pending and the scheduled handler tries again.
   const candidates = list.filter((e) => e.type === "bounce" || e.type === "complaint").map((e) => e.id);
   if (suppression.syncToSes && candidates.length > 0) {
-    await syncPendingSuppressions(env, database(env.DB), { eventIds: candidates }).catch((err: unknown) => {
+    await syncPendingSuppressions(env, db, { eventIds: candidates }).catch((err: unknown) => {
       log.error("SES suppression sync failed; will retry on schedule", { ...errorFields(err) });
     });
   }

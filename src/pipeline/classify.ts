@@ -4,6 +4,7 @@
 // may still change with clicks that arrive later (a burst, a honeypot hit from the same network within ±10 s): it is
 // stored with the verdict it has alone, and the campaign's CampaignStats object settles it once the window is known
 // (src/stats/click-window.ts), from the four verdicts computed here.
+import { database } from "../db/client";
 import { firstSendTimes, recipientKey } from "../db/send-times";
 import type { TrackingEvent } from "../domain/events";
 import { classifyInteraction, REASONS, type InteractionFacts, type ReasonCode } from "../machine/classify";
@@ -78,11 +79,12 @@ export function classifyEvent(e: TrackingEvent, sentAt: number | null): Classifi
 export async function classifyEvents(env: Env, list: readonly TrackingEvent[]): Promise<ClassifiedEvent[]> {
   const interactions = list.filter(isInteraction);
   if (interactions.length === 0) return [...list];
-  await installStoredNetworkLists(env.DB);
+  const db = database(env.DB);
+  await installStoredNetworkLists(db);
   const recipients = interactions.flatMap((e) =>
     e.campaignId !== null && e.contactId !== null ? [{ campaignId: e.campaignId, contactId: e.contactId }] : [],
   );
-  const sent = recipients.length > 0 ? await firstSendTimes(env.DB, recipients) : new Map<string, number>();
+  const sent = recipients.length > 0 ? await firstSendTimes(db, recipients) : new Map<string, number>();
   return list.map((e) => {
     const key = e.campaignId !== null && e.contactId !== null ? recipientKey({ campaignId: e.campaignId, contactId: e.contactId }) : null;
     return classifyEvent(e, key === null ? null : (sent.get(key) ?? null));

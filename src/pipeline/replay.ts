@@ -65,8 +65,9 @@ async function replayRows(env: Env, rows: readonly DeadLetterRow[], now: number)
       if (row.status === "pending") held.push({ id: row.messageId, reason: found.reason });
     }
   }
+  const db = database(env.DB);
   // Held once: the scheduled replay never reads them again.
-  await markHeld(env.DB, held);
+  await markHeld(db, held);
 
   for (const part of chunk(items, ROWS_PER_APPLY)) {
     const { done, failed } = await settleEach(part, (xs) =>
@@ -77,11 +78,11 @@ async function replayRows(env: Env, rows: readonly DeadLetterRow[], now: number)
     );
     const failures = failed.map((f) => ({ id: f.item.id, error: String(f.error) }));
     await markReplayed(
-      env.DB,
+      db,
       done.map((x) => x.id),
       now,
     );
-    await markReplayFailed(env.DB, failures);
+    await markReplayFailed(db, failures);
     report.replayed.push(...done.map((x) => x.id));
     report.failed.push(...failures);
   }

@@ -2,7 +2,7 @@
 
 import { eq } from "drizzle-orm";
 import { config } from "../config/config";
-import { database } from "../db/client";
+import { database, runBatch } from "../db/client";
 import { ConfigError } from "../lib/errors";
 import { erasureStatements, tombstoneStatement, type DeadLetterChange, type ErasedStore } from "../db/person-erasure";
 import { campaignsOf, deadLettersMentioning, othersEventLinksNaming, othersWebhookPayloadsNaming } from "../db/person-records";
@@ -87,12 +87,15 @@ export async function erasePerson(env: Env, address: string, now = Date.now()): 
   const linkCampaigns = redactions.eventLinks.flatMap((l) => (l.campaignId === null ? [] : [l.campaignId]));
   const campaignIds = [...new Set([...(await campaignsOf(db, person.key, now - privacy.retentionDays * DAY_MS)), ...linkCampaigns])].sort();
   const ids = await personEventIds(db, person, campaignIds);
-  await tombstoneStatement(env.DB, hash, now).run();
+  await tombstoneStatement(db, hash, now);
   const counters = await eraseCounterEntries(env, campaignIds, [person.key], person.key, ids.byCampaign);
   const accountGuardIds = ids.guard.length === 0 ? 0 : await accountGuard(env.ACCOUNT_GUARD).forgetEvents(ids.guard);
 
-  const labelled = erasureStatements(env.DB, { ...person, hash }, redactions, now);
-  const results = await env.DB.batch(labelled.map((l) => l.statement));
+  const labelled = erasureStatements(db, { ...person, hash }, redactions, now);
+  const results = await runBatch(
+    db,
+    labelled.map((l) => l.statement),
+  );
   const counts: Record<Counted, number> = {
     events: 0,
     eventLinksRedacted: 0,

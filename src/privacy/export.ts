@@ -1,7 +1,9 @@
 // The right of access: everything this deployment holds about one person, as one JSON document.
 
 import { config } from "../config/config";
+import { eq } from "drizzle-orm";
 import { database } from "../db/client";
+import { archivePseudonyms } from "../db/schema";
 import { eventJson } from "../db/contact-events";
 import { allEventsOf, campaignsOf, deadLettersMentioning, deliveriesOf, suppressionRecords, webhookDeliveriesOf } from "../db/person-records";
 import { digestLegacyKeys } from "./idempotency-digest";
@@ -39,7 +41,13 @@ export async function exportPerson(env: Env, address: string, now = Date.now()) 
   const pseudonym =
     person.hash === null
       ? null
-      : await env.DB.prepare("SELECT pseudonym FROM archive_pseudonyms WHERE contact_hash = ?1").bind(person.hash).first<string>("pseudonym");
+      : ((
+          await db
+            .select({ pseudonym: archivePseudonyms.pseudonym })
+            .from(archivePseudonyms)
+            .where(eq(archivePseudonyms.contactHash, person.hash))
+            .get()
+        )?.pseudonym ?? null);
   const { current, erased, lift, history } = suppression;
   return {
     email: address,

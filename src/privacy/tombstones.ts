@@ -2,6 +2,9 @@
 // retries) when they were erased is dropped, so nothing erasure removed comes back; a complaint or hard bounce among
 // them still leaves its suppression, as a keyed hash, so the person stays unmailable.
 
+import { sql } from "drizzle-orm";
+import { runBatch, type Db } from "../db/client";
+import { erasedSuppressions, erasures } from "../db/schema";
 import { identityKey } from "../domain/identity";
 import type { TrackingEvent } from "../domain/events";
 import { decide, type PermanentDecision } from "../domain/suppression-rules";
@@ -18,17 +21,13 @@ export function keyed<E extends TrackingEvent>(events: readonly E[]): E[] {
  * The events to store: those of people never erased, and those that happened after their erasure (they were mailed
  * again). One D1 read per batch; with no ERASURE_KEY nobody can have been erased, and nothing is read.
  */
-export async function withoutErased<E extends TrackingEvent>(
-  d1: D1Database,
-  privacy: Pick<PrivacyConfig, "erasureKey">,
-  events: readonly E[],
-): Promise<E[]> {
+export async function withoutErased<E extends TrackingEvent>(db: Db, privacy: Pick<PrivacyConfig, "erasureKey">, events: readonly E[]): Promise<E[]> {
   const list = keyed(events);
   const key = erasureKey(privacy.erasureKey);
   const contacts = [...new Set(list.flatMap((e) => (e.contactId === null ? [] : [e.contactId])))];
   if (!key || contacts.length === 0) return list;
   const hashes = await contactHashes(await key, contacts);
-  const erasedAt = await tombstonesOf(d1, [...hashes.values()]);
+  const erasedAt = await tombstonesOf(db, [...hashes.values()]);
   if (erasedAt.size === 0) return list;
   const dropped: E[] = [];
   const kept = list.filter((e) => {
@@ -40,7 +39,10 @@ export async function withoutErased<E extends TrackingEvent>(
   log.info("events of erased people dropped", { dropped: dropped.length });
   const permanent = decide(dropped).filter((d): d is PermanentDecision => d.kind === "permanent");
   const hashOf = (d: PermanentDecision) => hashes.get(identityKey(d.email))!;
-  if (permanent.length > 0) await d1.batch(permanent.map((d) => keepErasedSuppression(d1, hashOf(d), d, erasedAt.get(hashOf(d))!)));
+  await runBatch(
+    db,
+    permanent.map((d) => keepErasedSuppression(db, hashOf(d), d, erasedAt.get(hashOf(d))!)),
+  );
   return kept;
 }
 
@@ -50,22 +52,24 @@ export async function contactHashes(hashKey: CryptoKey, contacts: readonly strin
 }
 
 /** The tombstones of these contact hashes: when each was erased (absent: never). */
-export async function tombstonesOf(d1: D1Database, hashes: readonly string[]): Promise<Map<string, number>> {
+export async function tombstonesOf(db: Db, hashes: readonly string[]): Promise<Map<string, number>> {
   if (hashes.length === 0) return new Map();
-  const { results } = await d1
-    .prepare("SELECT address_hash AS hash, erased_at AS at FROM erasures WHERE address_hash IN (SELECT value FROM json_each(?1))")
-    .bind(JSON.stringify(hashes))
-    .all<{ hash: string; at: number }>();
+  const results = await db
+    .select({ hash: erasures.addressHash, at: erasures.erasedAt })
+    .from(erasures)
+    // One JSON parameter, however many hashes (D1 caps bound parameters at 100).
+    .where(sql`${erasures.addressHash} IN (SELECT value FROM json_each(${JSON.stringify(hashes)}))`);
   return new Map(results.map((r) => [r.hash, r.at]));
 }
 
 /** As erasure itself keeps a suppression: a permanent one is never replaced by one that expires. */
-function keepErasedSuppression(d1: D1Database, hash: string, d: PermanentDecision, erasedAt: number): D1PreparedStatement {
-  return d1
-    .prepare(
-      `INSERT INTO erased_suppressions (address_hash, reason, since, expires_at, erased_at) VALUES (?1, ?2, ?3, NULL, ?4)
-       ON CONFLICT (address_hash) DO UPDATE SET reason = excluded.reason, since = excluded.since, expires_at = NULL
-       WHERE erased_suppressions.expires_at IS NOT NULL`,
-    )
-    .bind(hash, d.reason, d.at, erasedAt);
+function keepErasedSuppression(db: Db, hash: string, d: PermanentDecision, erasedAt: number) {
+  return db
+    .insert(erasedSuppressions)
+    .values({ addressHash: hash, reason: d.reason, since: d.at, expiresAt: null, erasedAt })
+    .onConflictDoUpdate({
+      target: erasedSuppressions.addressHash,
+      set: { reason: sql`excluded.reason`, since: sql`excluded.since`, expiresAt: null },
+      setWhere: sql`${erasedSuppressions.expiresAt} IS NOT NULL`,
+    });
 }

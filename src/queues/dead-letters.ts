@@ -1,6 +1,7 @@
 // The dead-letter queue consumer: everything that exhausted its retries is kept in D1, once, and never dropped unstored.
 
 import { config } from "../config/config";
+import { database } from "../db/client";
 import { insertDeadLetters, type NewDeadLetter } from "../db/dead-letters";
 import type { DeadLetterStatus } from "../db/schema";
 import { readEnvelope } from "../domain/events";
@@ -62,7 +63,7 @@ function deadLetterRow(queue: string, message: Message<unknown>, reason: string,
 function storeDeadLetters(env: Env, queue: string, messages: readonly Message<unknown>[], reason: string): Promise<void> {
   const storeFullIp = keepsFullIp(env);
   return insertDeadLetters(
-    env.DB,
+    database(env.DB),
     messages.map((m) => deadLetterRow(queue, m, reason, storeFullIp)),
   );
 }

@@ -148,7 +148,7 @@ async function openBatch(batch: MessageBatch<unknown>, env: Env, clock: Clock): 
 async function closeBatch(run: SendBatch): Promise<void> {
   await Promise.all(run.inFlight);
   await recordSendEvents(run.env, run.events);
-  await finishJobs(run.env, [...run.jobs], run.clock.now());
+  await finishJobs(run.db, [...run.jobs], run.clock.now());
   await run.pacer.finish();
 }
 
@@ -331,10 +331,10 @@ async function erasedClaim(db: Db, jobId: string, position: number): Promise<boo
 }
 
 /** Clears the message of the jobs that have finished; a failure is logged (the cron's sweep clears it later). */
-async function finishJobs(env: Env, jobIds: string[], now: number): Promise<void> {
+async function finishJobs(db: Db, jobIds: string[], now: number): Promise<void> {
   if (jobIds.length === 0) return;
   try {
-    await finishJobsStatement(env.DB, jobIds, now).run();
+    await finishJobsStatement(db, jobIds, now);
   } catch (err) {
     log.error("finished jobs not cleared; the cron will", { jobIds, ...errorFields(err) });
   }

@@ -2,6 +2,7 @@
 
 import { Hono } from "hono";
 import * as v from "valibot";
+import { database } from "../db/client";
 import { segmentPage, type SegmentSpec } from "../db/segments";
 import { EVENT_TYPES } from "../domain/events";
 import { CampaignId } from "../domain/schemas";
@@ -59,7 +60,7 @@ segments.get(
     };
     const { items, cursor } = await readPage(
       query.limit,
-      (rows) => segmentPage(c.env.DB, { ...spec, limit: rows }),
+      (rows) => segmentPage(database(c.env.DB), { ...spec, limit: rows }),
       (last) => ({ after: last.contact_id }),
     );
     const contacts = items.map((r) => ({ contactId: r.contact_id, lastAt: new Date(r.last_at).toISOString() }));

@@ -64,7 +64,7 @@ suppressionsApi.post(
   json(AddRequest),
   async (c) => {
     const body = c.req.valid("json");
-    const suppression = await addSuppression(c.env.DB, normalizeEmail(body.email), body.reason);
+    const suppression = await addSuppression(database(c.env.DB), normalizeEmail(body.email), body.reason);
     return c.json(suppressionJson(suppression), 201);
   },
 );
@@ -80,7 +80,7 @@ suppressionsApi.delete(
   params(EmailParam, { bare: true }),
   async (c) => {
     const { email } = c.req.valid("param");
-    await liftSuppression(c.env.DB, normalizeEmail(email), Date.now(), await addressHashFor(config(c.env).privacy, email));
+    await liftSuppression(database(c.env.DB), normalizeEmail(email), Date.now(), await addressHashFor(config(c.env).privacy, email));
     return c.body(null, 204);
   },
 );

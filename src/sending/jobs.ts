@@ -3,7 +3,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import * as v from "valibot";
 import { chunk } from "../lib/chunk";
-import { prepare, type Db } from "../db/client";
+import { runBatch, type Db } from "../db/client";
 import { erasedPositions, insertQueuedStatements, requeueDeadLettered, requeueUnknown, unqueue } from "../db/deliveries";
 import { sendJobs } from "../db/schema";
 import { identityKey } from "../domain/identity";
@@ -111,10 +111,7 @@ export async function createSendJob(
   const erased = await erasedPositions(db, jobId);
   const claims = tasks.filter((t) => !erased.has(t.n)).map((t) => ({ recipient: deliveryKey(t.to), email: t.to, position: t.n }));
   // The job row and the claims exist before any task can reach the consumer.
-  await db.$client.batch([
-    prepare(db.$client, db.insert(sendJobs).values(row).onConflictDoNothing()),
-    ...insertQueuedStatements(db.$client, jobId, claims, now),
-  ]);
+  await runBatch(db, [db.insert(sendJobs).values(row).onConflictDoNothing(), ...insertQueuedStatements(db, jobId, claims, now)]);
   const stored = await db.select({ enqueued: sendJobs.enqueued }).from(sendJobs).where(eq(sendJobs.id, jobId)).get();
   let enqueued = Math.min(stored?.enqueued ?? 0, tasks.length);
   try {

@@ -1,6 +1,7 @@
 // A verified SNS Notification into domain events on the queue, with no storage on the way: verify, enqueue, answer.
 
 import { AppError } from "../lib/errors";
+import { database } from "../db/client";
 import { insertDeadLetters } from "../db/dead-letters";
 import { errorFields, log } from "../lib/log";
 import { enqueueEvents } from "../pipeline/enqueue";
@@ -55,7 +56,7 @@ async function keepAsDeadLetter(env: Env, message: SnsNotification, reason: stri
   const receivedAt = Date.now();
   const sentAt = Date.parse(message.Timestamp);
   try {
-    await insertDeadLetters(env.DB, [
+    await insertDeadLetters(database(env.DB), [
       {
         messageId: `sns:${message.MessageId}`,
         queue: SNS_DEAD_LETTER_SOURCE,

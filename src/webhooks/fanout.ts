@@ -24,9 +24,9 @@ export function forgetEndpoints(): void {
   cached = null;
 }
 
-function endpointsFor(d1: D1Database, now: number): Promise<EndpointFilter[]> {
+function endpointsFor(env: Pick<Env, "DB">, now: number): Promise<EndpointFilter[]> {
   if (!cached || cached.until <= now) {
-    const endpoints = enabledEndpointFilters(database(d1));
+    const endpoints = enabledEndpointFilters(database(env.DB));
     cached = { until: now + ENDPOINT_CACHE_MS, endpoints };
     // A failed lookup is not kept: the next batch asks D1 again.
     endpoints.catch(() => {
@@ -43,7 +43,7 @@ export function trackingWebhookEvent(e: TrackingEvent): WebhookEvent {
 /** Enqueue a task per matching endpoint and event; resolves to how many were enqueued. */
 export async function enqueueWebhooks(env: Pick<Env, "DB" | "WEBHOOK_QUEUE">, events: readonly WebhookEvent[], now = Date.now()): Promise<number> {
   if (events.length === 0) return 0;
-  const endpoints = await endpointsFor(env.DB, now);
+  const endpoints = await endpointsFor(env, now);
   if (endpoints.length === 0) return 0;
   const tasks = tasksFor(endpoints, events);
   for (const part of chunk(tasks, TASKS_PER_SEND)) {

@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { applyArchiveRetention } from "../../src/archive/retention";
 import { flushArchive, settleHorizonMs } from "../../src/archive/writer";
+import { database, runBatch } from "../../src/db/client";
 import { insertEventStatements } from "../../src/db/events";
 import type { TrackingEvent } from "../../src/domain/events";
 import { applyEvents } from "../../src/pipeline/apply";
@@ -146,8 +147,9 @@ describe("archive writer", () => {
   it("a crash between the put and the cursor's move writes the same object again, never the events twice", async () => {
     const c = uniqueId("arch-crash");
     await applyEvents(env, mail(c, `crash-${c}@example.com`, MIDNIGHT, [{ type: "open" }]));
-    const broken = { ...env, DB: faultyD1(env.DB, (sql) => sql.includes("SET after = plan_to")) };
-    await expect(flushArchive(broken, "all", later())).rejects.toThrow("injected fault");
+    const broken = { ...env, DB: faultyD1(env.DB, (sql) => sql.includes('"after" = "archive_cursor"."plan_to"')) };
+    // Drizzle reports the failed query, with D1's error as its cause.
+    await expect(flushArchive(broken, "all", later())).rejects.toMatchObject({ cause: new Error("D1_ERROR: injected fault") });
     const afterCrash = await objects();
     // More events arrive meanwhile: the rewritten range is the planned one, they go in the next file.
     await applyEvents(env, mail(c, `crash2-${c}@example.com`, MIDNIGHT + 10));
@@ -185,7 +187,10 @@ describe("archive API", () => {
   it("lists, pages, downloads and flushes, behind the bearer token", async () => {
     const c = uniqueId("arch-api");
     const old = Date.now() - 10 * 60_000;
-    await env.DB.batch(insertEventStatements(env.DB, mail(c, `api-${c}@example.com`, MIDNIGHT + 7 * DAY), { receivedAt: old }));
+    await runBatch(
+      database(env.DB),
+      insertEventStatements(database(env.DB), mail(c, `api-${c}@example.com`, MIDNIGHT + 7 * DAY), { receivedAt: old }),
+    );
     const flushed = (await (await api("/archive/flush", { method: "POST" })).json()) as {
       files: { key: string; events: number; size: number }[];
       events: number;

@@ -5,6 +5,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import ipaddr from "ipaddr.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { database } from "../../src/db/client";
 import { storedListsBytes, storedListsHead } from "../../src/db/network-lists";
 import { envelope } from "../../src/domain/events";
 import worker from "../../src/index";
@@ -65,8 +66,8 @@ async function runCron(cron = NETWORK_LISTS_CRON): Promise<void> {
 }
 
 async function storedRelay(): Promise<{ version: string; relay: RangeSet; summary: Record<string, unknown> }> {
-  const head = (await storedListsHead(env.DB))!;
-  const lists = decodeNetworkLists((await storedListsBytes(env.DB, head.version))!);
+  const head = (await storedListsHead(database(env.DB)))!;
+  const lists = decodeNetworkLists((await storedListsBytes(database(env.DB), head.version))!);
   return { version: head.version, relay: lists.relay, summary: head.summary };
 }
 
@@ -111,7 +112,7 @@ describe("the network lists refresh", () => {
     apple = () => new Response("busy", { status: 503 });
     microsoft = () => new Response("not json");
     await runCron();
-    expect((await storedListsHead(env.DB))!.version).toBe(good.version);
+    expect((await storedListsHead(database(env.DB)))!.version).toBe(good.version);
 
     // A truncated relay file (a third of the rows) while Microsoft answers: the relay part of the last good copy stays.
     apple = () => new Response(rows.slice(0, Math.floor(rows.length / 3)).join("\n"));

@@ -1,5 +1,9 @@
 // The JSON logger: one parseable line per call, on the console method of its level, with the fields beside msg.
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { env } from "cloudflare:test";
+import { sql } from "drizzle-orm";
+import { DrizzleQueryError } from "drizzle-orm/errors";
+import { database } from "../../src/db/client";
 import { errorFields, log } from "../../src/lib/log";
 
 afterEach(() => vi.restoreAllMocks());
@@ -56,5 +60,18 @@ describe("log", () => {
     expect(line).toMatchObject({ level: "error", msg: "send failed", jobId: "j1", error: "Error: rejected for [address]" });
     expect(line.stack).toMatch(/^Error: rejected for \[address\]\n\s+at /);
     expect(errorFields("plain text")).toEqual({ error: "plain text" });
+  });
+
+  it("leaves a failed statement's bound parameters out of the line (Drizzle writes them into its message)", async () => {
+    const secret = "whsec_do-not-log-me";
+    // A real failed statement: the column does not exist, and the secret is its bound parameter.
+    const err = await database(env.DB)
+      .run(sql`SELECT no_such_column FROM suppressions WHERE email_key = ${secret}`)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DrizzleQueryError);
+    expect(String(err)).toContain(secret);
+    const fields = errorFields(err);
+    expect(JSON.stringify(fields)).not.toContain(secret);
+    expect(fields.error).toMatch(/^DrizzleQueryError: Failed query: .+ \(parameters left out\); cause: /);
   });
 });

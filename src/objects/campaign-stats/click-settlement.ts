@@ -1,6 +1,7 @@
 // Settling a CampaignStats object's click window: due clicks whose window changed their verdict are relabelled,
 // in D1 and in the counters.
 
+import type { Db } from "../../db/client";
 import { humanClicksOf, storeLabels, type HumanClick } from "../../db/machine-labels";
 import { REASONS, type ReasonCode } from "../../machine/classify";
 import { countedReason, dueRows, flipsVerdict, postpone, relabels, settled, type Relabel, type WindowRow } from "../../stats/click-window";
@@ -13,7 +14,7 @@ const CONTENDED_RETRY_MS = 1_000;
 /** What settling reads beside the object's storage. */
 export interface SettleContext {
   storage: DurableObjectStorage;
-  db: D1Database;
+  db: Db;
   /** The campaign the object counts, for its writes to D1; null if never told. */
   campaignId: () => string | null;
   /** Contacts with a person's click counted since the window last read D1: cleared here, filled by counting. */

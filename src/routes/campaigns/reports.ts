@@ -158,7 +158,8 @@ campaignReports.post(
     const result = await stub.rebuild(campaignId);
     if (result.firstAt !== null && result.lastAt !== null) {
       // Campaigns with events stored before the campaigns table existed join the list here.
-      await runBatch(c.env.DB, upsertCampaignStatements(c.env.DB, [{ id: campaignId, firstEventAt: result.firstAt, lastEventAt: result.lastAt }]));
+      const db = database(c.env.DB);
+      await runBatch(db, upsertCampaignStatements(db, [{ id: campaignId, firstEventAt: result.firstAt, lastEventAt: result.lastAt }]));
     }
     return c.json({ rebuilt: { events: result.events }, stats: await statsAnswer(c.env, campaignId) });
   },
