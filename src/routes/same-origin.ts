@@ -22,7 +22,8 @@ function asTextBody(c: Context<AppEnv>): Context<AppEnv> {
 /**
  * State-changing requests must come from a page of this origin. SameSite=Strict already keeps the cookie off
  * cross-site requests; this also refuses same-site but cross-origin ones (another host of the domain) and a sign-in
- * posted from elsewhere. Browsers send Origin on every POST and DELETE; its absence is refused too.
+ * posted from elsewhere. Browsers send Origin on every POST and DELETE; a request with neither this Origin nor
+ * `Sec-Fetch-Site: same-origin` is refused.
  */
 export const sameOrigin = createMiddleware<AppEnv>(async (c, next) => {
   try {
