@@ -40,7 +40,15 @@ export function openApiDocument(app: Hono<AppEnv>) {
   };
 }
 
-const reference = Scalar({ url: "/openapi.json", cdn: SCALAR_SCRIPT, pageTitle: "mail-tracker API", withDefaultFonts: false });
+// No agent ("Ask AI": it calls Scalar's registry) and no telemetry: the page talks to this origin alone.
+const reference = Scalar({
+  url: "/openapi.json",
+  cdn: SCALAR_SCRIPT,
+  pageTitle: "mail-tracker API",
+  withDefaultFonts: false,
+  agent: { disabled: true },
+  telemetry: false,
+});
 
 async function sha256(text: string): Promise<string> {
   return `'sha256-${encodeBase64(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))}'`;
