@@ -5,6 +5,7 @@
 // purpose (distinct `info`), so no new secret is needed and no key is ever used for two jobs: an AES-256-GCM key
 // that seals the payload, and an HMAC-SHA256 key that makes the synthetic IV (see token-v2.ts).
 
+import { deriveKey } from "../lib/key-derivation";
 import { ConfigError } from "../lib/errors";
 import { decodeBase64Url } from "../lib/base64url";
 import { PromiseCache } from "../lib/promise-cache";
@@ -55,31 +56,20 @@ export function parseKeySpec(spec: string | undefined): Array<{ id: number; secr
   });
 }
 
-const utf8 = new TextEncoder();
 /**
- * This application's fixed, public HKDF salt (every derived key uses it; `info` tells their purposes apart). The secrets
- * are already uniformly random: the salt only separates this application from any other use of them.
+ * This application's fixed, public HKDF salt (every key derived from TRACKING_KEYS and ERASURE_KEY uses it; `info`
+ * tells their purposes apart). The secrets are already uniformly random: the salt only separates this application
+ * from any other use of them. Changing it changes every derived key, the stored erasure hashes' too.
  */
-const HKDF_SALT = utf8.encode("mail-tracker tracking keys");
-
-/** HKDF-SHA256 with a purpose label; the derived key is not extractable. */
-export async function deriveKey(
-  secret: Uint8Array<ArrayBuffer>,
-  info: string,
-  algorithm: Parameters<SubtleCrypto["deriveKey"]>[2],
-  usages: Parameters<SubtleCrypto["deriveKey"]>[4],
-): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]);
-  return crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: HKDF_SALT, info: utf8.encode(info) }, base, algorithm, false, usages);
-}
+export const HKDF_SALT = "mail-tracker tracking keys";
 
 const HMAC_SHA256 = { name: "HMAC", hash: "SHA-256", length: 256 };
 
 async function importTrackingKey(secret: Uint8Array<ArrayBuffer>): Promise<TrackingKey> {
   const [mac, aead, siv] = await Promise.all([
     crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
-    deriveKey(secret, "mail-tracker token v2 aes-256-gcm", { name: "AES-GCM", length: 256 }, ["encrypt", "decrypt"]),
-    deriveKey(secret, "mail-tracker token v2 synthetic iv", HMAC_SHA256, ["sign"]),
+    deriveKey(secret, HKDF_SALT, "mail-tracker token v2 aes-256-gcm", { name: "AES-GCM", length: 256 }, ["encrypt", "decrypt"]),
+    deriveKey(secret, HKDF_SALT, "mail-tracker token v2 synthetic iv", HMAC_SHA256, ["sign"]),
   ]);
   return { mac, aead, siv };
 }

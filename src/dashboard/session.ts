@@ -8,6 +8,7 @@
 // hono/jwt: jwt's exp and iat checks read Date.now() with no skew allowed for another isolate's clock, and a JWT's
 // header and algorithm choice add nothing to a value only this worker mints and reads.
 
+import { deriveBits } from "../lib/key-derivation";
 import type { Context } from "hono";
 import { deleteCookie, generateSignedCookie, getCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import type { CookieOptions } from "hono/utils/cookie";
@@ -26,19 +27,15 @@ const COOKIE = "mt_session";
 const COOKIE_NAME = `__Host-${COOKIE}`;
 const ATTRIBUTES = { prefix: "host", path: "/", secure: true, httpOnly: true, sameSite: "Strict" } as const satisfies CookieOptions;
 
-const utf8 = new TextEncoder();
-const HKDF_SALT = utf8.encode("mail-tracker dashboard session");
-const HKDF_INFO = utf8.encode(`session hmac key ${VERSION}`);
+const HKDF_SALT = "mail-tracker dashboard session";
+const HKDF_INFO = `session hmac key ${VERSION}`;
 
 // One key per API_TOKEN text, derived once per isolate; a rotated token (or a test's other token) gets its own.
 const secrets = new PromiseCache<Uint8Array>(4);
 
 /** The HMAC key's bytes (hono/cookie imports them itself), derived from API_TOKEN. */
 function sessionSecret(apiToken: string): Promise<Uint8Array> {
-  return secrets.get(apiToken, async () => {
-    const material = await crypto.subtle.importKey("raw", utf8.encode(apiToken), "HKDF", false, ["deriveBits"]);
-    return new Uint8Array(await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt: HKDF_SALT, info: HKDF_INFO }, material, 256));
-  });
+  return secrets.get(apiToken, () => deriveBits(apiToken, HKDF_SALT, HKDF_INFO, 256));
 }
 
 export interface Session {

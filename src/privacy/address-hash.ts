@@ -11,7 +11,8 @@ import { identityKey } from "../domain/identity";
 import { ConfigError } from "../lib/errors";
 import { PromiseCache } from "../lib/promise-cache";
 import { decodeBase64Url, encodeBase64Url } from "../lib/base64url";
-import { deriveKey } from "../config/tracking-keys";
+import { HKDF_SALT } from "../config/tracking-keys";
+import { deriveKey } from "../lib/key-derivation";
 
 const MIN_SECRET_BYTES = 32;
 const keys = new PromiseCache<CryptoKey>(8);
@@ -23,7 +24,7 @@ async function importErasureKey(secret: string, use: ErasureKeyUse): Promise<Cry
   const bytes = decodeBase64Url(secret.trim());
   if (!bytes || bytes.length < MIN_SECRET_BYTES)
     throw new ConfigError("ERASURE_KEY", `ERASURE_KEY must be base64url of at least ${MIN_SECRET_BYTES} bytes`);
-  return deriveKey(bytes, use, { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
+  return deriveKey(bytes, HKDF_SALT, use, { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
 }
 
 /** An HMAC key derived from ERASURE_KEY for `use`, imported once per isolate; null when ERASURE_KEY is not set. */
