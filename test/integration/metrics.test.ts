@@ -10,7 +10,7 @@ import { envelope, type TrackingEvent } from "../../src/domain/events";
 import { AccountCounters } from "../../src/objects/account-counters";
 import { campaignStats } from "../../src/objects/stats-client";
 import { PROMETHEUS_CONTENT_TYPE } from "../../src/lib/prometheus";
-import { api, HEAD_REQUEST, ORIGIN, sampleEvent, uniqueId } from "../support/helpers";
+import { api, BROWSER_UA, getSettled, HEAD_REQUEST, mint, ORIGIN, recordingQueue, sampleEvent, uniqueId } from "../support/helpers";
 import { deliver, messages, redelivered } from "../support/queue";
 import { TEST_API_TOKEN } from "../support/secrets";
 
@@ -66,6 +66,13 @@ const KNOWN_DELTAS: ReadonlyArray<[string, string, number]> = [
   ["click", "machine", 0],
   ["rejected", "none", 0],
 ];
+
+/** The worker's click redirect from `ip` with a browser's agent; answers the events it put on the queue (not delivered). */
+async function clickFrom(path: string, ip: string): Promise<TrackingEvent[]> {
+  const { queue, sent } = recordingQueue();
+  await getSettled(path, { headers: { "user-agent": BROWSER_UA, "cf-connecting-ip": ip, accept: "text/html" } }, { ...env, EVENTS: queue });
+  return sent.flatMap((body) => (body as { events: TrackingEvent[] }).events);
+}
 
 const asBatch = (list: TrackingEvent[]) => messages(list.map((e) => envelope([e])));
 
@@ -150,5 +157,29 @@ describe("GET /metrics", () => {
     const after = await families();
     for (const [type, verdict, delta] of KNOWN_DELTAS)
       expect(events(after, type, verdict) - events(before, type, verdict), `${type}/${verdict}`).toBe(delta);
+  });
+
+  it("moves clicks settled later as machine from human to machine in the account counters", async () => {
+    const campaignId = uniqueId("metrics-relabel");
+    const before = await families();
+    // Three links clicked from one /24 within seconds: each looks like a person's until the window settles a burst.
+    const clicks: TrackingEvent[] = [];
+    for (const i of [0, 1, 2]) {
+      const token = await mint({ kind: "click", campaignId, contact: "dee@example.com", url: `https://shop.example/${i}`, linkIndex: i });
+      clicks.push(...(await clickFrom(`/c/${token}`, `198.51.100.${10 + i}`)));
+    }
+    expect((await deliver(EVENTS_QUEUE, asBatch(clicks))).retryMessages).toEqual([]);
+    const delta = (all: Map<string, ParsedFamily>, verdict: string) => events(all, "click", verdict) - events(before, "click", verdict);
+    // The settling alarm (MACHINE_SETTLE_SECONDS = 1 in tests) relabels them and reports the new counters.
+    const after = await vi.waitUntil(
+      async () => {
+        const all = await families();
+        return delta(all, "machine") === 3 ? all : false;
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    expect(delta(after, "human")).toBe(0);
+    const stats = await (await api(`/campaigns/${campaignId}/stats`)).json<{ clicks: { total: number; machine: number } }>();
+    expect(stats.clicks).toMatchObject({ total: 0, machine: 3 });
   });
 });
