@@ -32,7 +32,8 @@ export async function reportToAccount(
   const counts = readCounts(sql);
   const body = JSON.stringify(counts);
   if (about(sql, "accountAcked") === body) return null;
-  const seq = Number(about(sql, "accountSeq") ?? "0") + 1;
+  // Never below the clock either: an object whose storage was wiped still reports above what its shard holds.
+  const seq = Math.max(Number(about(sql, "accountSeq") ?? "0") + 1, now);
   setAbout(sql, "accountSeq", String(seq));
   try {
     await accountCounters(ns, shardOf(campaignId)).apply(campaignId, seq, counts);
