@@ -7,6 +7,7 @@ import { app } from "./routes/app";
 
 export { CampaignStats } from "./objects/campaign-stats";
 export { AccountGuard } from "./objects/account-guard";
+export { AccountCounters } from "./objects/account-counters";
 export { QUEUE_CONSUMERS } from "./queues/dispatch";
 
 export default {

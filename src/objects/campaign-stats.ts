@@ -17,6 +17,7 @@ import { settleClicks } from "./campaign-stats/click-settlement";
 import { contactEntries, eraseContacts, type ContactEntries, type ErasedEntries } from "./campaign-stats/contacts";
 import { PRUNE_EVERY_MS, prune } from "./campaign-stats/retention";
 import { readCounts, readHourRange, readHours, readLinks, readMachineByReason } from "./campaign-stats/reading";
+import { reportToAccount } from "./campaign-stats/account-report";
 
 export type { ContactEntries, ErasedEntries } from "./campaign-stats/contacts";
 export { APPLIED_ID_RETENTION_MS } from "./campaign-stats/retention";
@@ -78,6 +79,7 @@ export class CampaignStats extends DurableObject<Env> {
     if (applied > 0) this.judgeGuard();
     const notice = this.guard.pendingNotice();
     if (due !== null) await this.wakeBy(due);
+    if (applied > 0) await this.reportToAccount();
     await this.schedulePruning();
     const result = { applied, duplicates: events.length - applied };
     return notice ? { ...result, notices: [notice] } : result;
@@ -175,6 +177,7 @@ export class CampaignStats extends DurableObject<Env> {
     } while (after !== null);
     this.judgeGuard();
     await this.schedulePruning();
+    await this.reportToAccount();
     return result;
   }
 
@@ -197,6 +200,13 @@ export class CampaignStats extends DurableObject<Env> {
     const { next, pruning } = prune(this.sql, now, retryAt);
     this.alarmChecked = pruning;
     if (next !== null) await this.ctx.storage.setAlarm(next);
+    // Settled clicks moved counts, or an earlier report failed: the account's shard hears of it (/metrics).
+    await this.reportToAccount();
+  }
+
+  private async reportToAccount(): Promise<void> {
+    const retryAt = await reportToAccount(this.ctx.storage, this.env.ACCOUNT_COUNTERS, this.storedCampaignId(), Date.now());
+    if (retryAt !== null) await this.wakeBy(retryAt);
   }
 
   private async schedulePruning(): Promise<void> {

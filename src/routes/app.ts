@@ -12,6 +12,7 @@ import { api } from "./api";
 import { dashboardRoutes } from "./dashboard";
 import { edge } from "./edge";
 import { linkNotFound, pageHeaders } from "./html";
+import { metrics } from "./metrics";
 import { contractRoutes, docsHeaders } from "./openapi";
 import { sns } from "./sns";
 import { unsubscribe } from "./unsubscribe";
@@ -46,6 +47,8 @@ app.route("/", edge);
 app.route("/", contractRoutes(app));
 app.route("/u", unsubscribe);
 app.route("/api", api);
+// Prometheus scrapes, with the API's token (routes/metrics.ts); not part of the /api contract.
+app.route("/metrics", metrics);
 app.route("/sns", sns);
 // The dashboard's data requests go through the worker's own router to /api, with the API's auth and errors.
 app.route(
