@@ -1,0 +1,79 @@
+// The audience breakdown (issue 26 §2): human opens by mail client, human clicks by browser, device, OS and country,
+// events and people, exactly once with the other counters.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { TrackingEvent } from "../../src/domain/events";
+import { campaignStats } from "../../src/objects/stats-client";
+import { countedEvent } from "../../src/stats/counting";
+import { sampleEvent, uniqueId } from "../support/helpers";
+
+const GMAIL_PROXY = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)";
+const APPLE_MAIL_IOS = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
+const OUTLOOK = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)";
+const CHROME_WIN = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+
+function ev(
+  campaignId: string,
+  type: "open" | "click",
+  contact: string,
+  userAgent: string,
+  country: string | null,
+  extra: Partial<TrackingEvent> = {},
+) {
+  return sampleEvent({
+    campaignId,
+    type,
+    contactId: `${contact}@example.com`,
+    email: `${contact}@example.com`,
+    userAgent,
+    machine: false,
+    machineReason: "human",
+    request: { method: "GET", accept: null, asn: null, country },
+    ...(type === "click" ? { link: "https://shop.example.com/a", linkIndex: 0 } : {}),
+    ...extra,
+  });
+}
+
+describe("the CampaignStats breakdown", () => {
+  it("counts clients, browsers, devices, OS and countries once per event and once per person, replays changing nothing", async () => {
+    const campaignId = uniqueId("aud");
+    const events = [
+      ev(campaignId, "open", "ann", APPLE_MAIL_IOS, "FR"),
+      ev(campaignId, "open", "ann", APPLE_MAIL_IOS, "FR"),
+      ev(campaignId, "open", "bob", GMAIL_PROXY, "US"),
+      ev(campaignId, "open", "cat", OUTLOOK, "DE"),
+      ev(campaignId, "open", "dan", "Mozilla/5.0", "US", { machine: true, machineReason: "bare_agent" }),
+      ev(campaignId, "click", "ann", CHROME_WIN, "FR"),
+      ev(campaignId, "click", "cat", CHROME_WIN, null),
+    ].map(countedEvent);
+    const stub = campaignStats(env.CAMPAIGN_STATS, campaignId);
+    await stub.record(events.slice(0, 4), campaignId);
+    await stub.record(events, campaignId);
+    await stub.record(events, campaignId);
+    const a = await stub.audience();
+    expect(a.clients).toEqual([
+      { name: "Apple Mail", opens: 2, openers: 1, clicks: 0, clickers: 0 },
+      { name: "Chrome", opens: 0, openers: 0, clicks: 2, clickers: 2 },
+      { name: "Gmail", opens: 1, openers: 1, clicks: 0, clickers: 0 },
+      { name: "Outlook desktop", opens: 1, openers: 1, clicks: 0, clickers: 0 },
+    ]);
+    expect(a.devices).toEqual([
+      { name: "desktop", opens: 1, openers: 1, clicks: 2, clickers: 2 },
+      { name: "mobile", opens: 2, openers: 1, clicks: 0, clickers: 0 },
+      // Gmail's proxy says nothing of the reader's device.
+      { name: "unknown", opens: 1, openers: 1, clicks: 0, clickers: 0 },
+    ]);
+    expect(a.os.map((o) => [o.name, o.opens, o.clicks])).toEqual([
+      ["Windows", 1, 2],
+      ["iOS", 2, 0],
+      ["unknown", 1, 0],
+    ]);
+    // The proxied open's US is the proxy's: left out; the machine open too; a click without a country has none.
+    expect(a.countries).toEqual([
+      { country: "FR", opens: 2, openers: 1, clicks: 1, clickers: 1 },
+      { country: "DE", opens: 1, openers: 1, clicks: 0, clickers: 0 },
+    ]);
+    // The headline counters read as before.
+    expect((await stub.counts()).opens).toBe(4);
+  });
+});
