@@ -2,10 +2,12 @@
 // events and people, exactly once with the other counters.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { TrackingEvent } from "../../src/domain/events";
+import { EVENTS_QUEUE } from "../../src/config/queues";
+import { envelope, type TrackingEvent } from "../../src/domain/events";
 import { campaignStats } from "../../src/objects/stats-client";
 import { countedEvent } from "../../src/stats/counting";
-import { sampleEvent, uniqueId } from "../support/helpers";
+import { api, getSettled, mint, recordingQueue, sampleEvent, uniqueId } from "../support/helpers";
+import { deliver, messages, redelivered } from "../support/queue";
 
 const GMAIL_PROXY = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)";
 const APPLE_MAIL_IOS = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
@@ -75,5 +77,62 @@ describe("the CampaignStats breakdown", () => {
     ]);
     // The headline counters read as before.
     expect((await stub.counts()).opens).toBe(4);
+  });
+});
+
+/** One request through the worker's edge with `cf` injected (locally a placeholder); answers the events it queued. */
+async function viaEdge(path: string, ip: string, userAgent: string, cf: Record<string, unknown>): Promise<TrackingEvent[]> {
+  const { queue, sent } = recordingQueue();
+  const init = { headers: { "user-agent": userAgent, "cf-connecting-ip": ip, accept: "text/html,*/*;q=0.8" }, cf } as RequestInit;
+  const res = await getSettled(path, init, { ...env, EVENTS: queue });
+  expect(res.status).toBeLessThan(400);
+  return sent.flatMap((body) => (body as { events: TrackingEvent[] }).events);
+}
+
+describe("GET /api/campaigns/<id>/audience", () => {
+  it("breaks down opens and clicks from the real edge routes and queue, with cf.country, counted once under redelivery", async () => {
+    const campaignId = uniqueId("aud-api");
+    const open = (contact: string) => mint({ kind: "open", campaignId, contact });
+    const click = (contact: string) => mint({ kind: "click", campaignId, contact, url: "https://shop.example/a", linkIndex: 0 });
+    const events = [
+      ...(await viaEdge(`/o/${await open("ann@example.com")}.gif`, "203.0.113.10", APPLE_MAIL_IOS, { country: "FR", asn: 3215 })),
+      ...(await viaEdge(`/o/${await open("bob@example.com")}.gif`, "66.249.93.84", GMAIL_PROXY, { country: "US", asn: 15169 })),
+      ...(await viaEdge(`/c/${await click("ann@example.com")}`, "203.0.113.10", CHROME_WIN, { country: "FR", asn: 3215 })),
+    ];
+    expect(events.map((e) => e.request?.country)).toEqual(["FR", "US", "FR"]);
+    const batch = messages(events.map((e) => envelope([e])));
+    expect((await deliver(EVENTS_QUEUE, batch)).retryMessages).toEqual([]);
+    expect((await deliver(EVENTS_QUEUE, redelivered(batch, 2))).retryMessages).toEqual([]);
+
+    const res = await api(`/campaigns/${campaignId}/audience`);
+    expect(res.status).toBe(200);
+    const body = await res.json<Record<string, unknown>>();
+    expect(body).toEqual({
+      campaignId,
+      clients: [
+        { name: "Apple Mail", opens: 1, openers: 1, clicks: 0, clickers: 0 },
+        { name: "Chrome", opens: 0, openers: 0, clicks: 1, clickers: 1 },
+        { name: "Gmail", opens: 1, openers: 1, clicks: 0, clickers: 0 },
+      ],
+      devices: [
+        { name: "desktop", opens: 0, openers: 0, clicks: 1, clickers: 1 },
+        { name: "mobile", opens: 1, openers: 1, clicks: 0, clickers: 0 },
+        { name: "unknown", opens: 1, openers: 1, clicks: 0, clickers: 0 },
+      ],
+      os: [
+        { name: "iOS", opens: 1, openers: 1, clicks: 0, clickers: 0 },
+        { name: "unknown", opens: 1, openers: 1, clicks: 0, clickers: 0 },
+        // Ties are in name order.
+        { name: "Windows", opens: 0, openers: 0, clicks: 1, clickers: 1 },
+      ],
+      // Gmail's proxy fetched from the US for a reader who may be anywhere: not counted.
+      countries: [{ country: "FR", opens: 1, openers: 1, clicks: 1, clickers: 1 }],
+    });
+  });
+
+  it("is empty for a campaign with nothing counted, and 400 for a bad id", async () => {
+    const body = await (await api(`/campaigns/${uniqueId("aud-none")}/audience`)).json<Record<string, unknown>>();
+    expect(body).toMatchObject({ clients: [], devices: [], os: [], countries: [] });
+    expect((await api("/campaigns/%20/audience")).status).toBe(400);
   });
 });
