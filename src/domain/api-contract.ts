@@ -397,3 +397,4 @@ export const CampaignAudience = v.object({
     v.description("the edge's country of clicks and direct opens (a proxied open's country is the proxy's: left out)"),
   ),
 });
+export type CampaignAudience = v.InferOutput<typeof CampaignAudience>;
