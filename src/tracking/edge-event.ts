@@ -21,12 +21,19 @@ export function requestFacts(request: Request, now = Date.now()): RequestFacts {
   const headers = request.headers;
   const cf = request.cf as { asn?: unknown; country?: unknown } | undefined;
   const asn = cf?.asn;
+  const country = countryOf(cf?.country);
   return {
     userAgent: headers.get("user-agent"),
     // As received from Cloudflare's edge; never parsed from client-controlled X-Forwarded-For.
     ip: headers.get("cf-connecting-ip"),
     now,
-    signals: { method: request.method, accept: headers.get("accept"), asn: typeof asn === "number" ? asn : null, country: countryOf(cf?.country) },
+    signals: {
+      method: request.method,
+      accept: headers.get("accept"),
+      asn: typeof asn === "number" ? asn : null,
+      // Left out when unknown: the queue message stays as it was.
+      ...(country !== null ? { country } : {}),
+    },
   };
 }
 

@@ -37,9 +37,10 @@ describe("requestFacts' country", () => {
     expect(facts({ country: "DE", asn: 3320 }).signals).toEqual({ method: "GET", accept: null, asn: 3320, country: "DE" });
     expect(facts({ country: "gb" }).signals.country).toBe("GB");
     expect(facts({ country: "T1" }).signals.country).toBe("T1");
-    expect(facts({}).signals.country).toBeNull();
-    expect(facts({ country: "Germany" }).signals.country).toBeNull();
-    expect(facts({ country: 49 }).signals.country).toBeNull();
+    // Unknown: left out of the signals (the queue message is as before).
+    expect(facts({}).signals).toEqual({ method: "GET", accept: null, asn: null });
+    expect(facts({ country: "Germany" }).signals.country).toBeUndefined();
+    expect(facts({ country: 49 }).signals.country).toBeUndefined();
   });
 
   it("is optional on the queue: a message queued before it was added still reads, and a new one keeps it", () => {
