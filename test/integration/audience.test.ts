@@ -130,6 +130,16 @@ describe("GET /api/campaigns/<id>/audience", () => {
     });
   });
 
+  it("leaves the other readers of the counters as they were: the stats and timeline know nothing of the new rows", async () => {
+    const campaignId = uniqueId("aud-readers");
+    const stub = campaignStats(env.CAMPAIGN_STATS, campaignId);
+    await stub.record([countedEvent(ev(campaignId, "open", "ann", OUTLOOK, "DE"))], campaignId);
+    const stats = await (await api(`/campaigns/${campaignId}/stats`)).json<{ opens: Record<string, unknown> }>();
+    expect(stats.opens).toEqual({ total: 1, unique: 1, machine: 0, machineByReason: {}, ses: 0 });
+    const names = new Set((await stub.hours(0, Number.MAX_SAFE_INTEGER)).map((r) => r.name));
+    expect([...names].sort()).toEqual(["opens", "opensUnique"]);
+  });
+
   it("is empty for a campaign with nothing counted, and 400 for a bad id", async () => {
     const body = await (await api(`/campaigns/${uniqueId("aud-none")}/audience`)).json<Record<string, unknown>>();
     expect(body).toMatchObject({ clients: [], devices: [], os: [], countries: [] });
