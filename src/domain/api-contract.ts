@@ -384,3 +384,17 @@ export const FlushReport = v.object({
   events: Count,
   more: v.boolean(),
 });
+
+/** One client (mail client for opens, browser for clicks), device type or operating system: human events and people. */
+const AudienceItem = v.object({ name: v.string(), opens: Count, openers: Count, clicks: Count, clickers: Count });
+export const CampaignAudience = v.object({
+  campaignId: v.string(),
+  clients: v.pipe(v.array(AudienceItem), v.description("mail clients (opens) and browsers (clicks), most opens and clicks first")),
+  devices: v.pipe(v.array(AudienceItem), v.description("desktop, mobile, tablet, unknown (a proxy's open)")),
+  os: v.array(AudienceItem),
+  countries: v.pipe(
+    v.array(v.object({ country: v.string(), opens: Count, openers: Count, clicks: Count, clickers: Count })),
+    v.description("the edge's country of clicks and direct opens (a proxied open's country is the proxy's: left out)"),
+  ),
+});
+export type CampaignAudience = v.InferOutput<typeof CampaignAudience>;

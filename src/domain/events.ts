@@ -54,6 +54,11 @@ export interface RequestSignals {
   accept: string | null;
   /** request.cf.asn: the network the request came from. */
   asn: number | null;
+  /**
+   * request.cf.country (ISO 3166-1 alpha-2, or Cloudflare's XX / T1): the audience breakdown's, never the stored
+   * network's. Absent from messages queued before it was added.
+   */
+  country?: string | null;
 }
 
 /** What one queue message carries: the events born from one request or one SNS message. */
@@ -89,6 +94,7 @@ const QueuedEvent = v.object({
         method: v.pipe(v.string("must be text"), v.maxLength(32, "must be at most 32 characters")),
         accept: text,
         asn: v.nullish(v.pipe(v.number("must be a whole number or null"), v.integer("must be a whole number or null")), null),
+        country: v.optional(v.nullable(v.pipe(v.string("must be text or null"), v.maxLength(8, "must be at most 8 characters")))),
       }),
     ),
   ),

@@ -16,6 +16,7 @@ import { applyEvents, clearCounts } from "./campaign-stats/counters";
 import { settleClicks } from "./campaign-stats/click-settlement";
 import { contactEntries, eraseContacts, type ContactEntries, type ErasedEntries } from "./campaign-stats/contacts";
 import { PRUNE_EVERY_MS, prune } from "./campaign-stats/retention";
+import { readAudience, type Audience } from "../stats/audience-counts";
 import { readCounts, readHourRange, readHours, readLinks, readMachineByReason } from "./campaign-stats/reading";
 import { reportToAccount } from "./campaign-stats/account-report";
 
@@ -123,6 +124,11 @@ export class CampaignStats extends DurableObject<Env> {
   /** Machine opens and clicks per reason code (the breakdown of `opensMachine` and `clicksMachine`). */
   machineByReason(): MachineByReason {
     return readMachineByReason(this.sql);
+  }
+
+  /** Human opens and clicks by client or browser, device, OS and country (src/stats/audience-counts.ts). */
+  audience(): Audience {
+    return readAudience(this.sql);
   }
 
   /** The first and last hour that hold anything (null for an empty campaign). */

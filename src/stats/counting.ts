@@ -3,6 +3,7 @@
 import { COUNTERS, type Counter } from "../domain/api-contract";
 import type { EventType, TrackingEvent } from "../domain/events";
 import type { ClickWindowEntry } from "../machine/window";
+import { audienceOf, type AudienceFacts } from "./audience-facts";
 
 /**
  * What the counters need of an event, and nothing more: small enough to send over RPC in bulk,
@@ -27,6 +28,8 @@ export interface CountedEvent {
   window?: ClickWindowEntry | null;
   /** An SES Subscription event that unsubscribed the contact from everything (as the suppression rules read it). */
   unsubscribeAll: boolean;
+  /** A person's open or click: its client or browser, device, OS and country (src/stats/audience-counts.ts). */
+  audience?: AudienceFacts | null;
 }
 
 /** Every counter a campaign keeps; the timeline has one value of each per hour. */
@@ -68,6 +71,7 @@ export function countedEvent(e: TrackingEvent & { clickWindow?: ClickWindowEntry
     machineReason: e.machineReason ?? null,
     window: e.clickWindow ?? null,
     unsubscribeAll: meta.unsubscribeAll === true,
+    audience: audienceOf({ ...e, source: asString(meta.source), userAgent: e.userAgent ?? null, country: e.request?.country ?? null }),
   };
 }
 

@@ -19,14 +19,27 @@ export interface RequestFacts {
 /** The request's facts as Cloudflare's edge delivered them; nothing here waits or parses. */
 export function requestFacts(request: Request, now = Date.now()): RequestFacts {
   const headers = request.headers;
-  const asn = (request.cf as { asn?: unknown } | undefined)?.asn;
+  const cf = request.cf as { asn?: unknown; country?: unknown } | undefined;
+  const asn = cf?.asn;
+  const country = countryOf(cf?.country);
   return {
     userAgent: headers.get("user-agent"),
     // As received from Cloudflare's edge; never parsed from client-controlled X-Forwarded-For.
     ip: headers.get("cf-connecting-ip"),
     now,
-    signals: { method: request.method, accept: headers.get("accept"), asn: typeof asn === "number" ? asn : null },
+    signals: {
+      method: request.method,
+      accept: headers.get("accept"),
+      asn: typeof asn === "number" ? asn : null,
+      // Left out when unknown: the queue message stays as it was.
+      ...(country !== null ? { country } : {}),
+    },
   };
+}
+
+/** The edge's country code as sent, upper-cased; anything but 2 letters (a missing or odd placeholder) is none. */
+function countryOf(value: unknown): string | null {
+  return typeof value === "string" && /^[A-Za-z0-9]{2}$/.test(value) ? value.toUpperCase() : null;
 }
 
 /** Requests carrying the same token from the same network within one such window are one event. */

@@ -3,6 +3,7 @@
 // clash with the DOM's in a browser program), so the browser program takes them from there, none copied by hand.
 export type {
   Bucket,
+  CampaignAudience,
   CampaignListItem,
   CampaignStats,
   ContactEvent,

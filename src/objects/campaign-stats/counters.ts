@@ -1,6 +1,7 @@
 // A campaign's counters in its CampaignStats storage: events counted once each, and a click's count taken back out.
 
 import type { HumanClick } from "../../db/machine-labels";
+import { AudienceTally } from "../../stats/audience-counts";
 import { rememberClick, type WindowRow } from "../../stats/click-window";
 import { effectOf, hourOf, linkKey, type Counter, type CountedEvent, type Effect } from "../../stats/counting";
 
@@ -23,18 +24,20 @@ export function applyEvents(
   return storage.transactionSync(() => {
     let applied = 0;
     let remembered = false;
+    const audience = new AudienceTally();
     for (const e of events) {
       const fresh = sql.exec("INSERT INTO applied (id, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id", e.id, now).toArray().length > 0;
       if (!fresh) continue;
       applied++;
       const effect = effectOf(e);
-      if (effect) count(sql, e, effect);
+      if (effect) audience.add(e, effect, count(sql, e, effect));
       if (e.window && effect) {
         if (e.contactId !== null && !e.machine) onHumanClick(e.contactId);
         rememberClick(sql, e, e.machineReason ?? e.window.verdicts[0], now, due);
         remembered = true;
       }
     }
+    audience.flush(sql);
     return { applied, remembered };
   });
 }
@@ -46,14 +49,16 @@ export function clearCounts(storage: DurableObjectStorage): void {
   });
 }
 
-export function count(sql: SqlStorage, e: CountedEvent, effect: Effect): void {
+/** Answers whether the event put its contact in its unique set (a new person). */
+export function count(sql: SqlStorage, e: CountedEvent, effect: Effect): boolean {
   const hour = hourOf(e.occurredAt);
   bump(sql, effect.counter, hour, 1);
   if ((effect.counter === "opensMachine" || effect.counter === "clicksMachine") && e.machineReason)
     bumpReason(sql, effect.counter, e.machineReason, 1);
-  if (effect.unique && e.contactId !== null) countFirst(sql, effect.unique, e.contactId, e.occurredAt);
+  const newPerson = effect.unique !== undefined && e.contactId !== null && countFirst(sql, effect.unique, e.contactId, e.occurredAt);
   const link = effect.perLink ? linkKey(e) : null;
   if (link) countLink(sql, link, e, effect);
+  return newPerson;
 }
 
 /**
@@ -128,20 +133,21 @@ function bumpHour(sql: SqlStorage, name: Counter, hour: number, delta: number): 
  * event arriving late moves that one from the later hour to its own, so the timeline does not depend
  * on arrival order (and a rebuild, which reads in time order, gives the same buckets).
  */
-function countFirst(sql: SqlStorage, name: Counter, contact: string, at: number): void {
+function countFirst(sql: SqlStorage, name: Counter, contact: string, at: number): boolean {
   const prev = sql.exec<{ at: number }>("SELECT at FROM firsts WHERE name = ? AND contact = ?", name, contact).toArray()[0];
   if (!prev) {
     sql.exec("INSERT INTO firsts (name, contact, at) VALUES (?, ?, ?)", name, contact, at);
     bump(sql, name, hourOf(at), 1);
-    return;
+    return true;
   }
-  if (at >= prev.at) return;
+  if (at >= prev.at) return false;
   sql.exec("UPDATE firsts SET at = ? WHERE name = ? AND contact = ?", at, name, contact);
   const from = hourOf(prev.at);
   const to = hourOf(at);
-  if (from === to) return;
+  if (from === to) return false;
   bumpHour(sql, name, from, -1);
   bumpHour(sql, name, to, 1);
+  return false;
 }
 
 function countLink(sql: SqlStorage, link: { linkIndex: number; url: string }, e: CountedEvent, effect: Effect): void {

@@ -1,6 +1,7 @@
 // Every route under /api/campaigns, one file per concern: the numbers, a send, its jobs, the settings, the guard.
 
 import { Hono } from "hono";
+import { campaignAudience } from "./audience";
 import { campaignGuard } from "./guard";
 import { campaignJobs } from "./jobs";
 import { campaignReports } from "./reports";
@@ -15,3 +16,4 @@ campaigns.route("/", campaignSends);
 campaigns.route("/", campaignSettings);
 campaigns.route("/", campaignJobs);
 campaigns.route("/", campaignGuard);
+campaigns.route("/", campaignAudience);

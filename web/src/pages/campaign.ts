@@ -2,6 +2,7 @@
 // timeline chart (hour or day) with its table, the top links, and machine opens and clicks by reason.
 
 import { getJson, query } from "../api";
+import { audienceSection } from "../audience";
 import { TimelineChart, TIMELINE_SERIES } from "../chart";
 import { bar, emptyState, errorMessage, fill, h, scroller, type Child } from "../dom";
 import { formatBucket, formatCount, formatMachineReason, formatRate, plural } from "../format";
@@ -349,5 +350,6 @@ export async function campaignPage(region: HTMLElement): Promise<void> {
     h("div", { class: "cards" }, funnel(stats), reputationSection(stats)),
     timelineSection(campaignId, timeline),
     h("div", { class: "cards" }, linksSection(links), machineSection(stats)),
+    audienceSection(campaignId),
   );
 }
