@@ -27,6 +27,8 @@ export interface CountedEvent {
   window?: ClickWindowEntry | null;
   /** An SES Subscription event that unsubscribed the contact from everything (as the suppression rules read it). */
   unsubscribeAll: boolean;
+  /** The recipient's mailbox provider (src/stats/mailbox-resolver.ts): its counts move with the campaign's. */
+  provider?: string | null;
 }
 
 /** Every counter a campaign keeps; the timeline has one value of each per hour. */
@@ -53,7 +55,7 @@ function asString(value: unknown): string | null {
   return typeof value === "string" ? value : null;
 }
 
-export function countedEvent(e: TrackingEvent & { clickWindow?: ClickWindowEntry | null }): CountedEvent {
+export function countedEvent(e: TrackingEvent & { clickWindow?: ClickWindowEntry | null; provider?: string | null }): CountedEvent {
   const meta = e.metadata ?? {};
   return {
     id: e.id,
@@ -68,6 +70,7 @@ export function countedEvent(e: TrackingEvent & { clickWindow?: ClickWindowEntry
     machineReason: e.machineReason ?? null,
     window: e.clickWindow ?? null,
     unsubscribeAll: meta.unsubscribeAll === true,
+    provider: e.provider ?? null,
   };
 }
 

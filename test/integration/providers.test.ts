@@ -1,0 +1,82 @@
+// Mailbox providers: each campaign's counts per provider, exactly once under redelivery, recounted by a rebuild.
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { EVENTS_QUEUE } from "../../src/config/queues";
+import { envelope, type TrackingEvent } from "../../src/domain/events";
+import { campaignStats } from "../../src/objects/stats-client";
+import { forgetDecidedDomains } from "../../src/stats/mailbox-resolver";
+import { stubMx } from "../support/doh";
+import { api, HEAD_REQUEST, sampleEvent, uniqueId } from "../support/helpers";
+import { deliver, messages } from "../support/queue";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  forgetDecidedDomains();
+});
+
+const H = Date.UTC(2026, 0, 10, 10);
+
+/** Recipients at Gmail, Outlook.com and a Workspace domain (its MX stubbed), with one event of each kind counted. */
+function mixed(campaignId: string, workspace: string): TrackingEvent[] {
+  const ev = (type: TrackingEvent["type"], address: string, extra: Partial<TrackingEvent> = {}) =>
+    sampleEvent({ campaignId, type, contactId: address, email: address, occurredAt: H, ...extra });
+  const g = "ann@gmail.com";
+  const o = "bob@outlook.com";
+  const w = `cat@${workspace}`;
+  const x = "dan@example.com";
+  return [
+    ...[g, o, w, x].map((who) => ev("send", who)),
+    ...[g, o, w].map((who) => ev("delivery", who)),
+    ev("bounce", x, { metadata: { bounceType: "Permanent" } }),
+    ev("bounce", o, { metadata: { bounceType: "Transient" } }),
+    ev("complaint", o),
+    ev("open", g),
+    ev("open", g),
+    ev("open", w),
+    ev("open", o, { request: HEAD_REQUEST }),
+    ev("click", g, { link: "https://shop.example.com/a", linkIndex: 0 }),
+    ev("click", w, { link: "https://shop.example.com/a", linkIndex: 0, userAgent: "python-requests/2.32.3" }),
+  ];
+}
+
+const zero = {
+  sent: 0,
+  delivered: 0,
+  bouncesHard: 0,
+  bouncesSoft: 0,
+  complaints: 0,
+  opens: 0,
+  opensUnique: 0,
+  clicks: 0,
+  clicksUnique: 0,
+  unsubscribes: 0,
+};
+const EXPECTED = {
+  google: { ...zero, sent: 2, delivered: 2, opens: 3, opensUnique: 2, clicks: 1, clicksUnique: 1 },
+  microsoft: { ...zero, sent: 1, delivered: 1, bouncesSoft: 1, complaints: 1 },
+  other: { ...zero, sent: 1, bouncesHard: 1 },
+};
+
+describe("counting by provider", () => {
+  it("counts each recipient under its provider, a Workspace domain by its MX, once under redelivery, and again by a rebuild", async () => {
+    const campaignId = uniqueId("prov");
+    const workspace = `${uniqueId("acme")}.com`;
+    const asked = stubMx({ [workspace]: ["1 smtp.google.com."] });
+    const batch = messages(mixed(campaignId, workspace).map((e) => envelope([e])));
+    expect((await deliver(EVENTS_QUEUE, batch)).retryMessages).toEqual([]);
+    await deliver(EVENTS_QUEUE, batch);
+    await deliver(EVENTS_QUEUE, batch.slice(3, 9));
+    expect(asked).toEqual([workspace]);
+    const stub = campaignStats(env.CAMPAIGN_STATS, campaignId);
+    expect(await stub.providers()).toEqual(EXPECTED);
+    // The headline counters are untouched by the provider rows.
+    const stats = await (await api(`/campaigns/${campaignId}/stats`)).json<{ sent: number; opens: { total: number } }>();
+    expect(stats).toMatchObject({ sent: 4, opens: { total: 3 } });
+
+    // A rebuild reuses the stored decision: DNS is not asked again.
+    forgetDecidedDomains();
+    expect((await api(`/campaigns/${campaignId}/rebuild`, { method: "POST" })).status).toBe(200);
+    expect(await stub.providers()).toEqual(EXPECTED);
+    expect(asked).toEqual([workspace]);
+  });
+});
