@@ -79,4 +79,58 @@ describe("counting by provider", () => {
     expect(await stub.providers()).toEqual(EXPECTED);
     expect(asked).toEqual([workspace]);
   });
+
+  it("answers GET /api/campaigns/<id>/providers with the campaign's rates per provider, Google's complaints unknown", async () => {
+    const campaignId = uniqueId("provapi");
+    const workspace = `${uniqueId("acme")}.com`;
+    stubMx({ [workspace]: ["1 smtp.google.com."] });
+    await deliver(EVENTS_QUEUE, messages(mixed(campaignId, workspace).map((e) => envelope([e]))));
+    const res = await api(`/campaigns/${campaignId}/providers`);
+    expect(res.status).toBe(200);
+    const body = await res.json<{ campaignId: string; items: Array<Record<string, unknown> & { provider: string }> }>();
+    expect(body.campaignId).toBe(campaignId);
+    expect(body.items.map((i) => i.provider)).toEqual(["google", "microsoft", "other"]);
+    const [google, microsoft] = body.items;
+    expect(google).toEqual({
+      provider: "google",
+      name: "Google (Gmail, Workspace)",
+      sent: 2,
+      delivered: 2,
+      bounces: { hard: 0, soft: 0 },
+      complaints: 0,
+      opens: { human: 3, unique: 2 },
+      clicks: { human: 1, unique: 1 },
+      unsubscribes: 0,
+      rates: { delivery: 1, open: 1, click: 0.5, clickToOpen: 0.5, bounce: 0, complaint: null, unsubscribe: 0 },
+      complaintsReported: false,
+      note: expect.stringContaining("Postmaster Tools"),
+    });
+    expect(microsoft).toMatchObject({ complaints: 1, complaintsReported: true, note: null, rates: { complaint: 1, bounce: 1 } });
+  });
+
+  it("gives a one-provider campaign exactly the campaign's rates", async () => {
+    const campaignId = uniqueId("provrates");
+    const list = mixed(campaignId, "x.example").map((e) => ({ ...e, contactId: e.contactId!.replace(/@.*/, "@outlook.com") }));
+    await deliver(EVENTS_QUEUE, messages(list.map((e) => envelope([e]))));
+    const stats = await (await api(`/campaigns/${campaignId}/stats`)).json<{ rates: Record<string, number> }>();
+    const { items } = await (await api(`/campaigns/${campaignId}/providers`)).json<{ items: Array<{ provider: string; rates: unknown }> }>();
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ provider: "microsoft", rates: stats.rates });
+  });
+
+  it("sums the campaigns for GET /api/providers", async () => {
+    const campaignId = uniqueId("provacct");
+    await deliver(
+      EVENTS_QUEUE,
+      messages([envelope([sampleEvent({ campaignId, type: "send", contactId: "eve@proton.me", occurredAt: Date.now() })])]),
+    );
+    const before = await campaignStats(env.CAMPAIGN_STATS, campaignId).providers();
+    expect(before.proton?.sent).toBe(1);
+    const res = await api("/providers");
+    expect(res.status).toBe(200);
+    const body = await res.json<{ items: Array<{ provider: string; sent: number }>; campaigns: number; complete: boolean }>();
+    expect(body.complete).toBe(true);
+    expect(body.campaigns).toBeGreaterThan(0);
+    expect(body.items.find((i) => i.provider === "proton")?.sent).toBeGreaterThanOrEqual(1);
+  });
 });
