@@ -4,11 +4,13 @@
 export type {
   Bucket,
   CampaignListItem,
+  CampaignProviders,
   CampaignStats,
   ContactEvent,
   LinkRow,
   Links,
   Page,
+  ProviderItem,
   Suppression,
   Timeline,
   TimelinePoint,

@@ -5,6 +5,7 @@ import { getJson, query } from "../api";
 import { TimelineChart, TIMELINE_SERIES } from "../chart";
 import { bar, emptyState, errorMessage, fill, h, scroller, type Child } from "../dom";
 import { formatBucket, formatCount, formatMachineReason, formatRate, plural } from "../format";
+import { providersSection } from "../providers";
 import { reputation, type RateCheck } from "../reputation";
 import { dataTable } from "../table";
 import type { Bucket, CampaignStats, LinkRow, Links, Timeline } from "../types";
@@ -349,5 +350,6 @@ export async function campaignPage(region: HTMLElement): Promise<void> {
     h("div", { class: "cards" }, funnel(stats), reputationSection(stats)),
     timelineSection(campaignId, timeline),
     h("div", { class: "cards" }, linksSection(links), machineSection(stats)),
+    providersSection(base),
   );
 }
