@@ -99,7 +99,7 @@ export default defineConfig(async () => {
     ],
     test: {
       globalSetup: ["./test/node/ses-emulator.setup.ts", "./test/node/webhook-receiver.setup.ts", "./test/node/duckdb-reader.setup.ts"],
-      setupFiles: ["./test/setup/no-aws.ts", "./test/setup/apply-migrations.ts"],
+      setupFiles: ["./test/setup/no-aws.ts", "./test/setup/no-dns.ts", "./test/setup/apply-migrations.ts"],
       include: TEST_DIRS.map((dir) => `test/${dir}/**/*.test.ts`),
       testTimeout: 30_000,
     },

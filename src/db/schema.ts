@@ -431,3 +431,16 @@ export const archivePseudonyms = sqliteTable("archive_pseudonyms", {
   pseudonym: text("pseudonym").notNull(),
   secret: text("secret").notNull(),
 });
+
+/**
+ * The mailbox provider of each recipient domain that the table in src/domain/mailbox-providers.ts does not name,
+ * decided once from its MX records and reused by every later event and rebuild. `source`: "mx" (matched or not),
+ * "no-mx" (NXDOMAIN or no MX record). A lookup that failed is not stored: it is tried again by a later batch.
+ */
+export const mailDomains = sqliteTable("mail_domains", {
+  domain: text("domain").primaryKey(),
+  provider: text("provider").notNull(),
+  source: text("source").notNull(),
+  /** Milliseconds since the epoch. */
+  decidedAt: integer("decided_at").notNull(),
+});

@@ -52,6 +52,9 @@ export type Counter = (typeof COUNTERS)[number];
 
 // --- Campaign numbers ---
 
+// Per mailbox provider (a campaign's and the account's): src/domain/provider-contract.ts.
+export { AccountProviders, CampaignProviders, ProviderItem, ProviderRates } from "./provider-contract";
+
 export const Rates = v.object({
   delivery: Fraction,
   open: Fraction,

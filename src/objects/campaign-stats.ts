@@ -19,6 +19,8 @@ import { PRUNE_EVERY_MS, prune } from "./campaign-stats/retention";
 import { readAudience, type Audience } from "../stats/audience-counts";
 import { readCounts, readHourRange, readHours, readLinks, readMachineByReason } from "./campaign-stats/reading";
 import { reportToAccount } from "./campaign-stats/account-report";
+import { withProviders } from "../stats/mailbox-resolver";
+import { readProviderCounts, type ProviderCounts } from "../stats/provider-counts";
 
 export type { ContactEntries, ErasedEntries } from "./campaign-stats/contacts";
 export { APPLIED_ID_RETENTION_MS } from "./campaign-stats/retention";
@@ -121,6 +123,11 @@ export class CampaignStats extends DurableObject<Env> {
     return { counts: this.counts(), machineByReason: this.machineByReason(), guard: this.guardState() };
   }
 
+  /** The counts per mailbox provider (src/stats/provider-counts.ts). */
+  providers(): Record<string, ProviderCounts> {
+    return readProviderCounts(this.sql);
+  }
+
   /** Machine opens and clicks per reason code (the breakdown of `opensMachine` and `clicksMachine`). */
   machineByReason(): MachineByReason {
     return readMachineByReason(this.sql);
@@ -173,7 +180,7 @@ export class CampaignStats extends DurableObject<Env> {
     const db = database(this.env.DB);
     do {
       const page = await campaignEventsPage(db, campaignId, after, REBUILD_PAGE);
-      this.applyNow(page.events, Date.now());
+      this.applyNow(await withProviders(db, page.events), Date.now());
       for (const e of page.events) {
         result.firstAt = Math.min(result.firstAt ?? e.occurredAt, e.occurredAt);
         result.lastAt = Math.max(result.lastAt ?? e.occurredAt, e.occurredAt);

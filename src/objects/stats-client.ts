@@ -13,7 +13,7 @@ export function campaignStats(ns: DurableObjectNamespace<CampaignStats>, campaig
 }
 
 /** The events grouped by campaign, in arrival order; events that name no campaign are not counted anywhere. */
-type Countable = TrackingEvent & { clickWindow?: ClickWindowEntry | null };
+type Countable = TrackingEvent & { clickWindow?: ClickWindowEntry | null; provider?: string | null };
 
 export function byCampaign(list: readonly Countable[]): Map<string, CountedEvent[]> {
   const groups = new Map<string, CountedEvent[]>();

@@ -14,6 +14,7 @@ import { acknowledgeNotices, noticeEvent, recordAccountActivity } from "./accoun
 import { errorFields, log } from "../lib/log";
 import { withoutErased } from "../privacy/tombstones";
 import { classifyEvents, type ClassifiedEvent } from "./classify";
+import { withProviders } from "../stats/mailbox-resolver";
 
 /**
  * Classify the opens and clicks (human or machine, src/pipeline/classify.ts), then store and count everything.
@@ -46,7 +47,11 @@ export async function storeAndCount(env: Env, list: readonly ClassifiedEvent[]):
     ...upsertCampaignStatements(db, campaignSpans(list)),
     ...suppressionStatements(db, decide(list), suppression),
   ]);
-  const notices = [...(await countEvents(env.CAMPAIGN_STATS, list)), ...(await recordAccountActivity(env.ACCOUNT_GUARD, list))];
+  // Each recipient's mailbox provider is decided before counting, so its counts move with the campaign's.
+  const notices = [
+    ...(await countEvents(env.CAMPAIGN_STATS, await withProviders(db, list))),
+    ...(await recordAccountActivity(env.ACCOUNT_GUARD, list)),
+  ];
   // Only enqueued here, after D1 and the counters: webhooks are POSTed by their own consumer, never on this path.
   await enqueueWebhooks(env, [...list.map(trackingWebhookEvent), ...notices.map(noticeEvent)]);
   await acknowledgeNotices(env, notices);

@@ -30,6 +30,8 @@ export interface CountedEvent {
   unsubscribeAll: boolean;
   /** A person's open or click: its client or browser, device, OS and country (src/stats/audience-counts.ts). */
   audience?: AudienceFacts | null;
+  /** The recipient's mailbox provider (src/stats/mailbox-resolver.ts): its counts move with the campaign's. */
+  provider?: string | null;
 }
 
 /** Every counter a campaign keeps; the timeline has one value of each per hour. */
@@ -56,7 +58,7 @@ function asString(value: unknown): string | null {
   return typeof value === "string" ? value : null;
 }
 
-export function countedEvent(e: TrackingEvent & { clickWindow?: ClickWindowEntry | null }): CountedEvent {
+export function countedEvent(e: TrackingEvent & { clickWindow?: ClickWindowEntry | null; provider?: string | null }): CountedEvent {
   const meta = e.metadata ?? {};
   return {
     id: e.id,
@@ -72,6 +74,7 @@ export function countedEvent(e: TrackingEvent & { clickWindow?: ClickWindowEntry
     window: e.clickWindow ?? null,
     unsubscribeAll: meta.unsubscribeAll === true,
     audience: audienceOf({ ...e, source: asString(meta.source), userAgent: e.userAgent ?? null, country: e.request?.country ?? null }),
+    provider: e.provider ?? null,
   };
 }
 

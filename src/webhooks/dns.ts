@@ -5,9 +5,9 @@
 // cannot reach private or loopback addresses of Cloudflare's or anyone's network.
 
 import { fail, type Failure } from "../domain/result";
+import { dohQuery, type DohAnswer } from "../lib/doh";
 import { nonPublicRange } from "./url-policy";
 
-export const DOH_ENDPOINT = "https://cloudflare-dns.com/dns-query";
 const DOH_TIMEOUT_MS = 5000;
 /** DNS record types in the JSON answer: A and AAAA. */
 const ADDRESS_TYPES: Record<number, "A" | "AAAA"> = { 1: "A", 28: "AAAA" };
@@ -19,16 +19,8 @@ export type ResolveVerdict =
   /** The resolver could not answer; asking again later may work. */
   | (Failure & { unavailable: true });
 
-interface DohAnswer {
-  Status?: number;
-  Answer?: Array<{ type?: number; data?: string }>;
-}
-
-async function query(host: string, type: "A" | "AAAA", fetcher: typeof fetch): Promise<DohAnswer> {
-  const url = `${DOH_ENDPOINT}?name=${encodeURIComponent(host)}&type=${type}`;
-  const res = await fetcher(url, { headers: { accept: "application/dns-json" }, signal: AbortSignal.timeout(DOH_TIMEOUT_MS) });
-  if (!res.ok) throw new Error(`DNS-over-HTTPS answered ${res.status}`);
-  return (await res.json()) as DohAnswer;
+function query(host: string, type: "A" | "AAAA", fetcher: typeof fetch): Promise<DohAnswer> {
+  return dohQuery(host, type, DOH_TIMEOUT_MS, fetcher);
 }
 
 /** Every A and AAAA address of `host` must be public; NXDOMAIN or no address at all is refused too. */

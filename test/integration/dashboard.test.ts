@@ -247,6 +247,7 @@ describe("/dashboard/api", () => {
       `/campaigns/${campaignId}/timeline`,
       `/campaigns/${campaignId}/links`,
       `/campaigns/${campaignId}/audience`,
+      `/campaigns/${campaignId}/providers`,
       `/contacts/${email}/events?limit=2`,
       `/suppressions?email=${email}`,
       `/suppressions?q=${encodeURIComponent(contact.slice(0, 12).toUpperCase())}`,

@@ -146,6 +146,8 @@ describe("clicks", () => {
     await consume(scanner.slice(2));
     const settled = await statsWhen(campaignId, (x) => x.clicks.machine === 6);
     expect(settled.clicks).toEqual({ total: 1, unique: 1, machine: 6, machineByReason: { burst: 6 }, ses: 0 });
+    // The provider's human clicks move with the relabel (example.com counts as "other").
+    expect((await campaignStats(env.CAMPAIGN_STATS, campaignId).providers()).other).toMatchObject({ clicks: 1, clicksUnique: 1 });
     const labels = await verdicts(campaignId);
     expect(scanner.map((e) => labels[e.id])).toEqual([
       [1, "burst"],

@@ -7,6 +7,8 @@ import { REASONS, type ReasonCode } from "../../machine/classify";
 import { countedReason, dueRows, flipsVerdict, postpone, relabels, settled, type Relabel, type WindowRow } from "../../stats/click-window";
 import { effectOf, type CountedEvent } from "../../stats/counting";
 import { count, uncountClick } from "./counters";
+import { domainOf } from "../../domain/mailbox-providers";
+import { providersOf } from "../../stats/mailbox-resolver";
 
 /** A contended click (a person's click of the same contact counted while D1 was read) is tried again this soon. */
 const CONTENDED_RETRY_MS = 1_000;
@@ -40,7 +42,10 @@ export async function settleClicks(s: SettleContext, now: number): Promise<numbe
   );
   const flipped = [...new Set(changes.filter(flipsVerdict).flatMap((c) => (c.row.contact === null ? [] : [c.row.contact])))];
   const humanClicks = campaignId !== null && flipped.length > 0 ? await humanClicksOf(s.db, campaignId, flipped) : new Map<string, HumanClick[]>();
-  return s.storage.transactionSync(() => applySettlement(s, rows, changes, humanClicks, now));
+  // The providers the clicks were counted under, as decided (D1 only: no lookup here).
+  const domains = changes.flatMap((c) => domainOf(c.row.contact) ?? []);
+  const providers = domains.length > 0 ? await providersOf(s.db, domains, { lookups: 0 }) : new Map<string, string>();
+  return s.storage.transactionSync(() => applySettlement(s, rows, changes, { humanClicks, providers }, now));
 }
 
 /** The counters' side of settling, in the caller's transaction; answers when to come back for clicks put off. */
@@ -48,7 +53,7 @@ function applySettlement(
   s: SettleContext,
   rows: readonly WindowRow[],
   changes: readonly Relabel[],
-  humanClicks: ReadonlyMap<string, HumanClick[]>,
+  read: { humanClicks: ReadonlyMap<string, HumanClick[]>; providers: ReadonlyMap<string, string> },
   now: number,
 ): number | null {
   const sql = s.storage.sql;
@@ -64,14 +69,14 @@ function applySettlement(
       postpone(sql, row.id, retryAt);
       continue;
     }
-    if (change) relabel(sql, change, humanClicks.get(row.contact ?? "") ?? []);
+    if (change) relabel(sql, change, read.humanClicks.get(row.contact ?? "") ?? [], read.providers.get(domainOf(row.contact) ?? "") ?? null);
     settled(sql, row.id, change?.to ?? row.reason, now);
   }
   return retryAt;
 }
 
 /** Moves one click from the counts of its old verdict to those of the new one. */
-function relabel(sql: SqlStorage, { row, to }: Relabel, humanClicks: readonly HumanClick[]): void {
+function relabel(sql: SqlStorage, { row, to }: Relabel, humanClicks: readonly HumanClick[], provider: string | null): void {
   const event = (reason: ReasonCode): CountedEvent => ({
     id: row.id,
     type: "click",
@@ -84,6 +89,7 @@ function relabel(sql: SqlStorage, { row, to }: Relabel, humanClicks: readonly Hu
     machine: REASONS[reason].machine,
     machineReason: reason,
     unsubscribeAll: false,
+    provider,
   });
   uncountClick(sql, event(row.reason), row, humanClicks);
   const next = event(to);

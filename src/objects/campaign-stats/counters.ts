@@ -4,6 +4,7 @@ import type { HumanClick } from "../../db/machine-labels";
 import { AudienceTally } from "../../stats/audience-counts";
 import { rememberClick, type WindowRow } from "../../stats/click-window";
 import { effectOf, hourOf, linkKey, type Counter, type CountedEvent, type Effect } from "../../stats/counting";
+import { bumpProvider } from "../../stats/provider-counts";
 
 /** Every table a rebuild empties: the counts, the per-contact sets, the applied ids and the click window. */
 const TABLES = ["applied", "counters", "hours", "firsts", "links", "link_contacts", "click_window"] as const;
@@ -52,10 +53,10 @@ export function clearCounts(storage: DurableObjectStorage): void {
 /** Answers whether the event put its contact in its unique set (a new person). */
 export function count(sql: SqlStorage, e: CountedEvent, effect: Effect): boolean {
   const hour = hourOf(e.occurredAt);
-  bump(sql, effect.counter, hour, 1);
+  bump(sql, effect.counter, hour, 1, e.provider);
   if ((effect.counter === "opensMachine" || effect.counter === "clicksMachine") && e.machineReason)
     bumpReason(sql, effect.counter, e.machineReason, 1);
-  const newPerson = effect.unique !== undefined && e.contactId !== null && countFirst(sql, effect.unique, e.contactId, e.occurredAt);
+  const newPerson = effect.unique !== undefined && e.contactId !== null && countFirst(sql, effect.unique, e.contactId, e.occurredAt, e.provider);
   const link = effect.perLink ? linkKey(e) : null;
   if (link) countLink(sql, link, e, effect);
   return newPerson;
@@ -67,7 +68,7 @@ export function count(sql: SqlStorage, e: CountedEvent, effect: Effect): boolean
  */
 export function uncountClick(sql: SqlStorage, e: CountedEvent, row: WindowRow, humanClicks: readonly HumanClick[]): void {
   const hour = hourOf(e.occurredAt);
-  bump(sql, e.machine ? "clicksMachine" : "clicks", hour, -1);
+  bump(sql, e.machine ? "clicksMachine" : "clicks", hour, -1, e.provider);
   if (e.machine && e.machineReason) bumpReason(sql, "clicksMachine", e.machineReason, -1);
   const link = linkKey(e);
   if (link) {
@@ -86,6 +87,7 @@ export function uncountClick(sql: SqlStorage, e: CountedEvent, row: WindowRow, h
     "clicksUnique",
     row.contact,
     others.map((c) => c.occurredAt),
+    e.provider,
   );
   if (link && !others.some((c) => (c.linkIndex ?? -1) === link.linkIndex && (c.url ?? "") === link.url)) {
     const gone = sql
@@ -96,12 +98,12 @@ export function uncountClick(sql: SqlStorage, e: CountedEvent, row: WindowRow, h
 }
 
 /** A unique counter without one of a contact's events: gone if `remaining` is empty, else moved to its earliest. */
-function forgetFirst(sql: SqlStorage, name: Counter, contact: string, remaining: readonly number[]): void {
+function forgetFirst(sql: SqlStorage, name: Counter, contact: string, remaining: readonly number[], provider?: string | null): void {
   const prev = sql.exec<{ at: number }>("SELECT at FROM firsts WHERE name = ? AND contact = ?", name, contact).toArray()[0];
   if (!prev) return;
   if (remaining.length === 0) {
     sql.exec("DELETE FROM firsts WHERE name = ? AND contact = ?", name, contact);
-    bump(sql, name, hourOf(prev.at), -1);
+    bump(sql, name, hourOf(prev.at), -1, provider);
     return;
   }
   const first = Math.min(...remaining);
@@ -117,8 +119,10 @@ function bumpReason(sql: SqlStorage, counter: "opensMachine" | "clicksMachine", 
   sql.exec("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n", `${counter}:${reason}`, delta);
 }
 
-function bump(sql: SqlStorage, name: Counter, hour: number, delta: number): void {
+/** A counter, its hour, and (the event's provider given) its per-provider row: all in the caller's transaction. */
+function bump(sql: SqlStorage, name: Counter, hour: number, delta: number, provider?: string | null): void {
   sql.exec("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n", name, delta);
+  bumpProvider(sql, provider, name, delta);
   bumpHour(sql, name, hour, delta);
 }
 
@@ -133,11 +137,11 @@ function bumpHour(sql: SqlStorage, name: Counter, hour: number, delta: number): 
  * event arriving late moves that one from the later hour to its own, so the timeline does not depend
  * on arrival order (and a rebuild, which reads in time order, gives the same buckets).
  */
-function countFirst(sql: SqlStorage, name: Counter, contact: string, at: number): boolean {
+function countFirst(sql: SqlStorage, name: Counter, contact: string, at: number, provider?: string | null): boolean {
   const prev = sql.exec<{ at: number }>("SELECT at FROM firsts WHERE name = ? AND contact = ?", name, contact).toArray()[0];
   if (!prev) {
     sql.exec("INSERT INTO firsts (name, contact, at) VALUES (?, ?, ?)", name, contact, at);
-    bump(sql, name, hourOf(at), 1);
+    bump(sql, name, hourOf(at), 1, provider);
     return true;
   }
   if (at >= prev.at) return false;

@@ -6,6 +6,7 @@ import { audienceSection } from "../audience";
 import { TimelineChart, TIMELINE_SERIES } from "../chart";
 import { bar, emptyState, errorMessage, fill, h, scroller, type Child } from "../dom";
 import { formatBucket, formatCount, formatMachineReason, formatRate, plural } from "../format";
+import { providersSection } from "../providers";
 import { reputation, type RateCheck } from "../reputation";
 import { dataTable } from "../table";
 import type { Bucket, CampaignStats, LinkRow, Links, Timeline } from "../types";
@@ -351,5 +352,6 @@ export async function campaignPage(region: HTMLElement): Promise<void> {
     timelineSection(campaignId, timeline),
     h("div", { class: "cards" }, linksSection(links), machineSection(stats)),
     audienceSection(campaignId),
+    providersSection(base),
   );
 }
