@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { campaignGuard } from "./guard";
 import { campaignJobs } from "./jobs";
+import { campaignRecipients } from "./recipients";
 import { campaignReports } from "./reports";
 import { campaignSends } from "./send";
 import { campaignSettings } from "./settings";
@@ -15,3 +16,4 @@ campaigns.route("/", campaignSends);
 campaigns.route("/", campaignSettings);
 campaigns.route("/", campaignJobs);
 campaigns.route("/", campaignGuard);
+campaigns.route("/", campaignRecipients);
