@@ -7,6 +7,7 @@ import { bar, emptyState, errorMessage, fill, h, scroller, type Child } from "..
 import { formatBucket, formatCount, formatMachineReason, formatRate, plural } from "../format";
 import { reputation, type RateCheck } from "../reputation";
 import { dataTable } from "../table";
+import { recipientsDownloads } from "./recipients-download";
 import type { Bucket, CampaignStats, LinkRow, Links, Timeline } from "../types";
 
 const TOP_LINKS = 10;
@@ -349,5 +350,6 @@ export async function campaignPage(region: HTMLElement): Promise<void> {
     h("div", { class: "cards" }, funnel(stats), reputationSection(stats)),
     timelineSection(campaignId, timeline),
     h("div", { class: "cards" }, linksSection(links), machineSection(stats)),
+    recipientsDownloads(campaignId),
   );
 }
