@@ -15,6 +15,7 @@ import { MintedLinks } from "../domain/api-contract";
 import { json } from "./validate";
 import { contactsApi } from "./contacts";
 import { deadLettersApi } from "./dead-letters";
+import { sunset } from "./sunset";
 import { segments } from "./segments";
 import { suppressionsApi } from "./suppressions";
 import { trackingOrigin } from "./origin";
@@ -27,6 +28,7 @@ export const api = new Hono<AppEnv>();
 api.use("*", requireApiToken);
 
 api.route("/campaigns", campaigns);
+api.route("/segments/sunset", sunset);
 api.route("/segments", segments);
 
 api.post(
