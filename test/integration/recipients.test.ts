@@ -2,9 +2,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { recipientQuery, type RecipientSpec } from "../../src/db/recipients";
+import { CSV_PAGE } from "../../src/routes/campaigns/recipients";
 import type { TrackingEvent } from "../../src/domain/events";
 import { applyEvents } from "../../src/pipeline/apply";
-import { api, HEAD_REQUEST, sampleEvent, uniqueId } from "../support/helpers";
+import { api, get, HEAD_REQUEST, sampleEvent, uniqueId } from "../support/helpers";
 
 const DAY = 86_400_000;
 const LINK = "https://example.com/offer";
@@ -100,6 +101,26 @@ describe("GET /api/campaigns/<id>/recipients", () => {
     expect(lines[1]).toMatch(new RegExp(`^'${who("=eve").replaceAll(".", "\\.")},'=eve\\.`));
     expect(lines.filter((l) => l !== "")).toHaveLength(4);
     expect(lines[lines.length - 1]).toBe("");
+  });
+
+  it("streams a CSV longer than one D1 page: every recipient once, in order", async () => {
+    const campaignId = uniqueId("who-big");
+    const emails = Array.from({ length: CSV_PAGE + 2 }, (_, i) => `r${String(i).padStart(4, "0")}.${campaignId.slice(-8)}@example.com`);
+    await applyEvents(
+      env,
+      emails.map((email) => sampleEvent({ campaignId, type: "send", contactId: email, email, occurredAt: Date.now() - DAY })),
+    );
+    const res = await api(`/campaigns/${campaignId}/recipients?engaged=none&format=csv`);
+    const rows = (await res.text()).split("\r\n").slice(1, -1);
+    expect(rows.map((r) => r.split(",")[0])).toEqual(emails);
+    expect(rows[0]).toBe(`${emails[0]},${emails[0]},none,false,,`);
+  });
+
+  it("is in the contract: JSON pages and the CSV", async () => {
+    const doc = await (await get("/openapi.json")).json<{ paths: Record<string, { get?: { responses: Record<string, { content: object }> } }> }>();
+    const content = doc.paths["/api/campaigns/{id}/recipients"]?.get?.responses["200"]?.content;
+    expect(Object.keys(content ?? {})).toEqual(["application/json", "text/csv"]);
+    expect(JSON.stringify(doc)).toContain('"sunset"');
   });
 
   it("refuses bad input with a 400 and the reason", async () => {

@@ -22,7 +22,7 @@ const RecipientsQuery = v.object({
 });
 const Cursor = v.object({ after: v.pipe(v.string(), v.minLength(1), v.maxLength(300)) });
 /** Rows per D1 read while streaming CSV: memory holds one page, whatever the campaign's size. */
-const CSV_PAGE = 500;
+export const CSV_PAGE = 500;
 const CSV_HEADER = ["email", "contact_id", "engaged", "machine_only", "first_engaged_at", "last_engaged_at"];
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -77,7 +77,7 @@ campaignRecipients.get(
     description:
       "Recipients are the contacts the campaign sent to. `link` counts only clicks of that link. `format=csv` streams every " +
       "match as text/csv (RFC 4180, a header row, formula-looking cells prefixed with a single quote) and ignores cursor and limit.",
-    ok: { schema: RecipientPage, description: "a page (JSON), or with format=csv the whole list as text/csv" },
+    ok: { schema: RecipientPage, alsoText: "text/csv", description: "a page (JSON), or with format=csv the whole list as text/csv" },
     errors: INPUT,
   }),
   campaignParam,
