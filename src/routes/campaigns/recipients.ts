@@ -93,7 +93,7 @@ campaignRecipients.get(
       after: decodeCursor(query.cursor, Cursor)?.after ?? "",
     };
     if (query.format === "csv") {
-      return c.body(csvStream(db, spec), 200, {
+      return c.body(csvStream(db, { ...spec, after: "" }), 200, {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": `attachment; filename="${campaignId}-${query.engaged}.csv"`,
       });
