@@ -2,7 +2,7 @@
 
 import { and, asc, eq, gt, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { Suppression, SuppressionReason } from "../domain/suppression";
-import { runBatch, type Db } from "./client";
+import { runBatch, type Db, type Statement } from "./client";
 import { erasedSuppressions, suppressionLifts, suppressions } from "./schema";
 import { rowToSuppression, sameAddress } from "./suppressions";
 
@@ -44,7 +44,14 @@ export async function addSuppression(
   reason: Exclude<SuppressionReason, "soft_bounce">,
   now = Date.now(),
 ): Promise<Suppression> {
-  await runBatch(db, [
+  await runBatch(db, suppressStatements(db, email, reason, now));
+  const row = await db.select().from(suppressions).where(sameAddress(suppressions.emailKey, email)).get();
+  return rowToSuppression(row!);
+}
+
+/** addSuppression's writes, for callers that suppress many addresses in one batch (the sunset policy). */
+export function suppressStatements(db: Db, email: string, reason: Exclude<SuppressionReason, "soft_bounce">, now: number): Statement[] {
+  return [
     db
       .insert(suppressions)
       .values({ email, reason, since: now, expiresAt: null, eventId: null })
@@ -58,9 +65,7 @@ export async function addSuppression(
     db.run(
       sql`INSERT INTO suppression_history (email, action, reason, at, event_id) SELECT ${email}, 'suppress', ${reason}, ${now}, NULL WHERE changes() > 0`,
     ),
-  ]);
-  const row = await db.select().from(suppressions).where(sameAddress(suppressions.emailKey, email)).get();
-  return rowToSuppression(row!);
+  ];
 }
 
 /**

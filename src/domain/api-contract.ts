@@ -5,6 +5,8 @@ import * as v from "valibot";
 import { EVENT_TYPES } from "./events";
 import { SUPPRESSION_REASONS } from "./suppression";
 
+export * from "./engagement-contract";
+
 const Iso = v.pipe(v.string(), v.description("ISO 8601 date-time, UTC"));
 const IsoOrNull = v.nullable(Iso);
 const Count = v.pipe(v.number(), v.integer(), v.minValue(0));

@@ -9,7 +9,7 @@ import type { SuppressionReason } from "./suppression";
 export interface PermanentDecision {
   kind: "permanent";
   email: string;
-  reason: Exclude<SuppressionReason, "soft_bounce" | "manual">;
+  reason: Exclude<SuppressionReason, "soft_bounce" | "manual" | "sunset">;
   at: number;
   eventId: string;
 }

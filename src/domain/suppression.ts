@@ -1,6 +1,7 @@
 // Suppression vocabulary and the pure rules for reading a suppression's state.
 
-export const SUPPRESSION_REASONS = ["hard_bounce", "complaint", "soft_bounce", "unsubscribe", "manual"] as const;
+/** `sunset`: no human open or click over enough sends (POST /api/segments/sunset), suppressed on the operator's word. */
+export const SUPPRESSION_REASONS = ["hard_bounce", "complaint", "soft_bounce", "unsubscribe", "manual", "sunset"] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
 export interface Suppression {

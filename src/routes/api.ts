@@ -16,6 +16,7 @@ import { json } from "./validate";
 import { contactsApi } from "./contacts";
 import { deadLettersApi } from "./dead-letters";
 import { providersApi } from "./providers";
+import { sunset } from "./sunset";
 import { segments } from "./segments";
 import { suppressionsApi } from "./suppressions";
 import { trackingOrigin } from "./origin";
@@ -28,6 +29,7 @@ export const api = new Hono<AppEnv>();
 api.use("*", requireApiToken);
 
 api.route("/campaigns", campaigns);
+api.route("/segments/sunset", sunset);
 api.route("/segments", segments);
 
 api.post(

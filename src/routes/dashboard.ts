@@ -89,6 +89,7 @@ function dashboardApi(forward: Forward): Hono<AppEnv> {
   routes.get("/campaigns/:id/links", toApi);
   routes.get("/campaigns/:id/audience", toApi);
   routes.get("/campaigns/:id/providers", toApi);
+  routes.get("/campaigns/:id/recipients", toApi);
   routes.get("/contacts/:email/events", toApi);
   routes.get("/suppressions", async (c) => {
     const answer = await toApi(c);

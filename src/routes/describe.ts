@@ -14,7 +14,7 @@ export const INPUT: readonly ErrorCode[] = ["validation_failed"];
 export const BODY: readonly ErrorCode[] = ["validation_failed", "invalid_json", "payload_too_large"];
 
 type Success =
-  | { status?: 200 | 201 | 202; schema: v.GenericSchema; description?: string }
+  | { status?: 200 | 201 | 202; schema: v.GenericSchema; description?: string; alsoText?: string }
   | { status: 204; description: string }
   | { status: 200; binary: string; description: string };
 
@@ -48,7 +48,11 @@ function successResponse(ok: Success): ResponsesWithResolver {
   if (ok.status === 204) return { "204": { description: ok.description } };
   if ("binary" in ok)
     return { "200": { description: ok.description, content: { [ok.binary]: { schema: { type: "string", contentMediaType: ok.binary } } } } };
-  return { [String(ok.status ?? 200)]: { description: ok.description ?? "OK", content: { "application/json": { schema: resolver(ok.schema) } } } };
+  // `alsoText`: the same answer offered as text of that media type too (a CSV download beside the JSON pages).
+  const text = ok.alsoText === undefined ? {} : { [ok.alsoText]: { schema: { type: "string" as const, contentMediaType: ok.alsoText } } };
+  return {
+    [String(ok.status ?? 200)]: { description: ok.description ?? "OK", content: { "application/json": { schema: resolver(ok.schema) }, ...text } },
+  };
 }
 
 /** The route's entry in the document; it does nothing at request time. */

@@ -358,6 +358,16 @@ describe("the dashboard in Chromium", () => {
         );
         await expect(machine.locator("tbody tr").count()).resolves.toBe(reasons.length);
       }
+      // Who engaged: three CSV downloads, each read through the dashboard's session.
+      const downloads = page.locator('section[aria-labelledby="recipients-title"] a[download]');
+      await expect(downloads.count()).resolves.toBe(3);
+      const href = await downloads.first().getAttribute("href");
+      const csv = await page.evaluate(async (url) => {
+        const r = await fetch(url ?? "");
+        return [r.headers.get("content-type"), await r.text()];
+      }, href);
+      expect(csv[0]).toBe("text/csv; charset=utf-8");
+      expect(csv[1]).toMatch(/^email,contact_id,engaged,machine_only,first_engaged_at,last_engaged_at\r\n/);
       await page.close();
     });
 

@@ -248,6 +248,7 @@ describe("/dashboard/api", () => {
       `/campaigns/${campaignId}/links`,
       `/campaigns/${campaignId}/audience`,
       `/campaigns/${campaignId}/providers`,
+      `/campaigns/${campaignId}/recipients?engaged=human`,
       `/contacts/${email}/events?limit=2`,
       `/suppressions?email=${email}`,
       `/suppressions?q=${encodeURIComponent(contact.slice(0, 12).toUpperCase())}`,
@@ -269,6 +270,11 @@ describe("/dashboard/api", () => {
     expect(await lookup.json()).toBeNull();
     const stats = await (await request(`/dashboard/api/campaigns/${campaignId}/stats`, withCookie(cookie))).json();
     expect(stats).toMatchObject({ sent: 1, delivered: 1, complaints: 1, clicks: { total: 1, unique: 1 } });
+    // The campaign page's download: the CSV streams through as the API wrote it, an attachment.
+    const csv = await request(`/dashboard/api/campaigns/${campaignId}/recipients?engaged=human&format=csv`, withCookie(cookie));
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(csv.headers.get("content-disposition")).toMatch(/^attachment;/);
+    expect((await csv.text()).split("\r\n")[1]).toMatch(new RegExp(`^${contact.replaceAll(".", "\\.")},`));
   });
 
   it("offers only the dashboard's reads: sending, minting, rebuilding and dead letters are not reachable with a cookie", async () => {

@@ -77,6 +77,7 @@ const SUPPRESSION_REASONS: Record<string, string> = {
   complaint: "Complaint",
   unsubscribe: "Unsubscribed",
   manual: "Added by hand",
+  sunset: "No human engagement (sunset policy)",
 };
 
 export function formatSuppressionReason(reason: string): string {

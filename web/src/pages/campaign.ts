@@ -9,6 +9,7 @@ import { formatBucket, formatCount, formatMachineReason, formatRate, plural } fr
 import { providersSection } from "../providers";
 import { reputation, type RateCheck } from "../reputation";
 import { dataTable } from "../table";
+import { recipientsDownloads } from "./recipients-download";
 import type { Bucket, CampaignStats, LinkRow, Links, Timeline } from "../types";
 
 const TOP_LINKS = 10;
@@ -353,5 +354,6 @@ export async function campaignPage(region: HTMLElement): Promise<void> {
     h("div", { class: "cards" }, linksSection(links), machineSection(stats)),
     audienceSection(campaignId),
     providersSection(base),
+    recipientsDownloads(campaignId),
   );
 }
