@@ -29,14 +29,9 @@ export function zeroProviderCounts(): ProviderCounts {
   return Object.fromEntries(PROVIDER_COUNTERS.map((c) => [c, 0])) as ProviderCounts;
 }
 
-/** Moves `counter` of the event's provider too; nothing for an event without one or a counter not kept per provider. */
-export function bumpProvider(sql: SqlStorage, provider: string | null | undefined, counter: Counter, delta: number): void {
-  if (!provider || !KEPT.has(counter)) return;
-  sql.exec(
-    "INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n",
-    `${PREFIX}${provider}:${counter}`,
-    delta,
-  );
+/** The counters row that moves with `counter` for the event's provider; none for an event without one or a counter not kept per provider. */
+export function providerCounterName(provider: string | null | undefined, counter: Counter): string | null {
+  return provider && KEPT.has(counter) ? `${PREFIX}${provider}:${counter}` : null;
 }
 
 /** Every provider with anything counted, and its counts: one row per provider and counter. */

@@ -6,7 +6,7 @@ import { humanClicksOf, storeLabels, type HumanClick } from "../../db/machine-la
 import { REASONS, type ReasonCode } from "../../machine/classify";
 import { countedReason, dueRows, flipsVerdict, postpone, relabels, settled, type Relabel, type WindowRow } from "../../stats/click-window";
 import { effectOf, type CountedEvent } from "../../stats/counting";
-import { count, uncountClick } from "./counters";
+import { count, folded, uncountClick } from "./counters";
 import { domainOf } from "../../domain/mailbox-providers";
 import { providersOf } from "../../stats/mailbox-resolver";
 
@@ -45,7 +45,7 @@ export async function settleClicks(s: SettleContext, now: number): Promise<numbe
   // The providers the clicks were counted under, as decided (D1 only: no lookup here).
   const domains = changes.flatMap((c) => domainOf(c.row.contact) ?? []);
   const providers = domains.length > 0 ? await providersOf(s.db, domains, { lookups: 0 }) : new Map<string, string>();
-  return s.storage.transactionSync(() => applySettlement(s, rows, changes, { humanClicks, providers }, now));
+  return s.storage.transactionSync(() => folded(s.storage.sql, () => applySettlement(s, rows, changes, { humanClicks, providers }, now)));
 }
 
 /** The counters' side of settling, in the caller's transaction; answers when to come back for clicks put off. */

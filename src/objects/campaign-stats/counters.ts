@@ -4,7 +4,7 @@ import type { HumanClick } from "../../db/machine-labels";
 import { AudienceTally } from "../../stats/audience-counts";
 import { rememberClick, type WindowRow } from "../../stats/click-window";
 import { effectOf, hourOf, linkKey, type Counter, type CountedEvent, type Effect } from "../../stats/counting";
-import { bumpProvider } from "../../stats/provider-counts";
+import { providerCounterName } from "../../stats/provider-counts";
 
 /** Every table a rebuild empties: the counts, the per-contact sets, the applied ids and the click window. */
 const TABLES = ["applied", "counters", "hours", "firsts", "links", "link_contacts", "click_window"] as const;
@@ -22,25 +22,27 @@ export function applyEvents(
   onHumanClick: (contact: string) => void,
 ): { applied: number; remembered: boolean } {
   const sql = storage.sql;
-  return storage.transactionSync(() => {
-    let applied = 0;
-    let remembered = false;
-    const audience = new AudienceTally();
-    for (const e of events) {
-      const fresh = sql.exec("INSERT INTO applied (id, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id", e.id, now).toArray().length > 0;
-      if (!fresh) continue;
-      applied++;
-      const effect = effectOf(e);
-      if (effect) audience.add(e, effect, count(sql, e, effect));
-      if (e.window && effect) {
-        if (e.contactId !== null && !e.machine) onHumanClick(e.contactId);
-        rememberClick(sql, e, e.machineReason ?? e.window.verdicts[0], now, due);
-        remembered = true;
+  return storage.transactionSync(() =>
+    folded(sql, () => {
+      let applied = 0;
+      let remembered = false;
+      const audience = new AudienceTally();
+      for (const e of events) {
+        const fresh = sql.exec("INSERT INTO applied (id, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id", e.id, now).toArray().length > 0;
+        if (!fresh) continue;
+        applied++;
+        const effect = effectOf(e);
+        if (effect) audience.add(e, effect, count(sql, e, effect));
+        if (e.window && effect) {
+          if (e.contactId !== null && !e.machine) onHumanClick(e.contactId);
+          rememberClick(sql, e, e.machineReason ?? e.window.verdicts[0], now, due);
+          remembered = true;
+        }
       }
-    }
-    audience.flush(sql);
-    return { applied, remembered };
-  });
+      audience.flush(sql);
+      return { applied, remembered };
+    }),
+  );
 }
 
 /** Forgets everything counted (a rebuild counts it again from D1). */
@@ -116,17 +118,67 @@ function forgetFirst(sql: SqlStorage, name: Counter, contact: string, remaining:
 
 /** A machine open or click per reason: a counters row only (the timeline has no per-reason series). */
 function bumpReason(sql: SqlStorage, counter: "opensMachine" | "clicksMachine", reason: string, delta: number): void {
-  sql.exec("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n", `${counter}:${reason}`, delta);
+  addCounter(sql, `${counter}:${reason}`, delta);
 }
 
 /** A counter, its hour, and (the event's provider given) its per-provider row: all in the caller's transaction. */
 function bump(sql: SqlStorage, name: Counter, hour: number, delta: number, provider?: string | null): void {
-  sql.exec("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n", name, delta);
-  bumpProvider(sql, provider, name, delta);
+  addCounter(sql, name, delta);
+  const perProvider = providerCounterName(provider, name);
+  if (perProvider) addCounter(sql, perProvider, delta);
   bumpHour(sql, name, hour, delta);
 }
 
+/**
+ * The counter and hour deltas of one transaction, summed per row and written once each when it ends (`folded`): a
+ * batch of 2,000 events of one campaign writes each counter and hour row once, not once per event.
+ */
+interface Fold {
+  counters: Map<string, number>;
+  hours: Map<string, { hour: number; name: Counter; n: number }>;
+}
+const folds = new WeakMap<SqlStorage, Fold>();
+
+/** Runs `work` with its counter and hour writes folded, and writes them before returning (in the caller's transaction). */
+export function folded<T>(sql: SqlStorage, work: () => T): T {
+  if (folds.has(sql)) return work();
+  const fold: Fold = { counters: new Map(), hours: new Map() };
+  folds.set(sql, fold);
+  try {
+    const result = work();
+    writeFold(sql, fold);
+    return result;
+  } finally {
+    folds.delete(sql);
+  }
+}
+
+function addCounter(sql: SqlStorage, name: string, delta: number): void {
+  const fold = folds.get(sql);
+  if (fold) fold.counters.set(name, (fold.counters.get(name) ?? 0) + delta);
+  else writeCounter(sql, name, delta);
+}
+
 function bumpHour(sql: SqlStorage, name: Counter, hour: number, delta: number): void {
+  const fold = folds.get(sql);
+  if (!fold) return writeHour(sql, name, hour, delta);
+  const key = `${hour}:${name}`;
+  const row = fold.hours.get(key);
+  if (row) row.n += delta;
+  else fold.hours.set(key, { hour, name, n: delta });
+}
+
+/** A row whose deltas cancel is not written at all: what it holds stays what it was. */
+function writeFold(sql: SqlStorage, fold: Fold): void {
+  for (const [name, n] of fold.counters) if (n !== 0) writeCounter(sql, name, n);
+  for (const { hour, name, n } of fold.hours.values()) if (n !== 0) writeHour(sql, name, hour, n);
+}
+
+function writeCounter(sql: SqlStorage, name: string, delta: number): void {
+  sql.exec("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n", name, delta);
+}
+
+function writeHour(sql: SqlStorage, name: Counter, hour: number, delta: number): void {
   sql.exec("INSERT INTO hours (hour, name, n) VALUES (?, ?, ?) ON CONFLICT (hour, name) DO UPDATE SET n = n + excluded.n", hour, name, delta);
   // A unique count that moved to an earlier hour leaves nothing behind: the timeline's range stays tight.
   if (delta < 0) sql.exec("DELETE FROM hours WHERE hour = ? AND name = ? AND n = 0", hour, name);
