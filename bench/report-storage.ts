@@ -17,7 +17,7 @@ function biggest(f: StoreFigures, k = 4): string {
 
 export function storageSection(r: StorageResults | null): string {
   if (!r) return "## Storage per event\n\nNot measured yet: `npx tsx bench/storage.ts` (or `npm run bench`).\n";
-  const { d1, campaignStats, accountGuard } = r.stores;
+  const { d1, campaignStats, accountGuard, accountCounters } = r.stores;
   return `## Storage per event (\`bench/storage.ts\`)
 
 ${n(r.mails)} mails (${n(r.eventsPerMail, 2)} events a mail: send, delivery ${r.mix.delivery} or bounce ${r.mix.bounce}, open ${r.mix.open},
@@ -35,7 +35,7 @@ the tallies stand still for 5 s, so those writes are counted too. Run ${r.date},
 ${row("D1", d1)}
 ${row("CampaignStats", campaignStats)}
 ${row("AccountGuard", accountGuard)}
-| **all SQL stores** | **${n(r.total.bytesPerEvent, 1)}** | **${n(r.total.rowsWrittenPerEvent, 2)}** | | | |
+${accountCounters ? `${row("AccountCounters", accountCounters)}\n` : ""}| **all SQL stores** | **${n(r.total.bytesPerEvent, 1)}** | **${n(r.total.rowsWrittenPerEvent, 2)}** | | | |
 
 Largest parts (bytes/event): D1 ${biggest(d1)}; CampaignStats ${biggest(campaignStats)}; AccountGuard ${biggest(accountGuard, 3)}.
 

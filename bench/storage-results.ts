@@ -29,7 +29,8 @@ export interface StorageResults {
   campaigns: number;
   mix: typeof MIX;
   eventsPerMail: number;
-  stores: { d1: StoreFigures; campaignStats: StoreFigures; accountGuard: StoreFigures };
+  /** accountCounters: absent from runs before the /metrics counters existed. */
+  stores: { d1: StoreFigures; campaignStats: StoreFigures; accountGuard: StoreFigures; accountCounters?: StoreFigures };
   total: { bytesPerEvent: number; rowsWrittenPerEvent: number };
   queues: { eventMessagesPerEvent: number; eventMessageBytesPerEvent: number; webhookMessagesPerEvent: number; consumedPerEvent: number };
   sends: { mails: number; d1: StoreFigures; deliveriesBytesPerMail: number; queueMessagesPerMail: number };

@@ -32,6 +32,7 @@ interface Snapshot {
   d1: FileUsage;
   campaignStats: FileUsage & { files: number };
   accountGuard: FileUsage & { files: number };
+  accountCounters: FileUsage & { files: number };
   answer: TalliesAnswer;
 }
 
@@ -51,6 +52,7 @@ async function snapshot(worker: LocalWorker): Promise<Snapshot> {
     d1: fileUsage(localD1File(worker.stateDir)),
     campaignStats: folderUsage(path.join(objects, "mail-tracker-CampaignStats")),
     accountGuard: folderUsage(path.join(objects, "mail-tracker-AccountGuard")),
+    accountCounters: folderUsage(path.join(objects, "mail-tracker-AccountCounters")),
   };
 }
 
@@ -151,6 +153,7 @@ function eventFigures(a: Snapshot, b: Snapshot, events: number): StorageResults[
     d1: figures(a.d1, b.d1, ta.d1, tb.d1, events),
     campaignStats: figures(a.campaignStats, b.campaignStats, ta["do:CampaignStats"], tb["do:CampaignStats"], events),
     accountGuard: figures(a.accountGuard, b.accountGuard, ta["do:AccountGuard"], tb["do:AccountGuard"], events),
+    accountCounters: figures(a.accountCounters, b.accountCounters, ta["do:AccountCounters"], tb["do:AccountCounters"], events),
   };
 }
 

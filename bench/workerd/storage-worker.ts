@@ -3,7 +3,7 @@
 //
 // Started only by bench/storage.ts (a generated config whose `main` is this file); `wrangler deploy` builds
 // src/index.ts, so neither the tallies nor the route ever ship.
-import worker, { AccountGuard as ProductionGuard, CampaignStats as ProductionStats } from "../../src/index";
+import worker, { AccountCounters as ProductionCounters, AccountGuard as ProductionGuard, CampaignStats as ProductionStats } from "../../src/index";
 import { TALLIES_PATH, type TalliesAnswer } from "./storage-route";
 import { countedD1, countedQueue, countSql, readTallies, type Tally } from "./storage-tally";
 
@@ -42,6 +42,12 @@ export class AccountGuard extends ProductionGuard {
   }
   benchTallies(): Tallies {
     return readTallies();
+  }
+}
+
+export class AccountCounters extends ProductionCounters {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(countSql(ctx, "do:AccountCounters"), countedEnv(env));
   }
 }
 

@@ -18,6 +18,7 @@ const JSON_BODY_ROUTES: Record<string, string> = {
   "POST /api/webhooks/:id/rotate-secret": "/api/webhooks/ep_nothere/rotate-secret",
   "POST /api/instrument": "/api/instrument",
   "POST /api/send": "/api/send",
+  "POST /api/segments/sunset": "/api/segments/sunset",
 };
 
 /** The routes that change something but read no JSON body, and why. */
