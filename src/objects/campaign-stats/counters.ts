@@ -161,7 +161,10 @@ function addCounter(sql: SqlStorage, name: string, delta: number): void {
 
 function bumpHour(sql: SqlStorage, name: Counter, hour: number, delta: number): void {
   const fold = folds.get(sql);
-  if (!fold) return writeHour(sql, name, hour, delta);
+  if (!fold) {
+    writeHour(sql, name, hour, delta);
+    return;
+  }
   const key = `${hour}:${name}`;
   const row = fold.hours.get(key);
   if (row) row.n += delta;
