@@ -80,8 +80,9 @@ function startNpmStart(quickStart: ReadmeBlock, logFile: string): { child: Child
   const line = quickStart.script.split("\n").find((l) => /^npm start\b/.test(l));
   if (!line) throw new Error("the README's Quick start block has no `npm start` line");
   log(`running the Quick start's \`${line.replace(/\s+#.*/, "")}\` (output: ${logFile})`);
-  // Its own process group (setsid), so that stopping it stops wrangler, workerd and the local SES with it.
-  const child = spawn("bash", ["-c", line], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  // `exec`: the child's PID is npm's own, the one a newcomer stops. Its own process group (setsid), so that whatever
+  // outlives that stop can be seen, and killed.
+  const child = spawn("bash", ["-c", `exec ${line}`], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let seen = "";
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start was not ready within 5 minutes:\n${seen.slice(-4000)}`)), 300_000);
@@ -103,15 +104,30 @@ function startNpmStart(quickStart: ReadmeBlock, logFile: string): { child: Child
   return { child, ready };
 }
 
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  process.kill(-child.pid, "SIGTERM");
-  const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 20_000).unref());
-  if ((await Promise.race([exited, timeout])) === "timeout") {
-    log("npm start did not stop within 20 s of SIGTERM: killing its process group");
-    process.kill(-child.pid, "SIGKILL");
+/** Whether any process of the group led by `pid` is still alive. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
   }
+}
+
+/**
+ * Stops npm start as a newcomer would: SIGTERM to its PID alone. Every process it started (wrangler's workerd, the
+ * local SES) must be gone within 20 s, or port 8787 stays taken for the next `npm start`: that fails the smoke test,
+ * after the group is killed so nothing outlives it.
+ */
+async function stopByPid(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return;
+  const pid = child.pid;
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + 20_000;
+  while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  if (!groupAlive(pid)) return;
+  process.kill(-pid, "SIGKILL");
+  throw new Error("npm start left processes running 20 s after SIGTERM to its PID (killed them)");
 }
 
 async function main(): Promise<void> {
@@ -137,7 +153,7 @@ async function main(): Promise<void> {
     }
     log(`every README example works (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } finally {
-    await stopGroup(child);
+    await stopByPid(child);
   }
 }
 
