@@ -1,8 +1,8 @@
 // A campaign's audience breakdown (issue 26 §2): human opens by mail client, human clicks by browser, device, OS and
 // country for both, events and people, as rows of CampaignStats' `counters` table named `aud:<dimension>:<value>:<measure>`.
 //
-// Folded per batch: one upsert per counter name a batch touches, in the transaction that applies the batch's ids, so
-// the breakdown is exactly-once with the other counters. A person counts for the client (browser, device, OS,
+// Folded per batch with the other counters (one upsert per counter name a batch touches, in the transaction that
+// applies the batch's ids), so the breakdown is exactly-once with them. A person counts for the client (browser, device, OS,
 // country) of their first human open (click) that is counted: the moment the object's unique set (`firsts`) takes them.
 //
 // Not taken back: a click the window relabels later (click-settlement.ts) keeps the breakdown of its first verdict (a
@@ -24,40 +24,23 @@ export function audienceCounter(dimension: AudienceDimension, value: string, mea
   return `${AUDIENCE_PREFIX}${dimension}:${part(value)}:${measure}`;
 }
 
-/** One batch's breakdown, folded in memory, written once per name. */
-export class AudienceTally {
-  private deltas = new Map<string, number>();
-
-  /** A counted event: `newPerson` when counting it put its contact in the unique set of human opens (clicks). */
-  add(e: CountedEvent, effect: Effect, newPerson: boolean): void {
-    const a = e.audience;
-    if (!a || (effect.counter !== "opens" && effect.counter !== "clicks")) return;
-    const open = effect.counter === "opens";
-    const measures: AudienceMeasure[] = open ? ["opens"] : ["clicks"];
-    if (newPerson) measures.push(open ? "openers" : "clickers");
-    const dims: [AudienceDimension, string | null][] = [
-      [open ? "client" : "browser", a.name],
-      ["device", a.device],
-      ["os", a.os],
-      ["country", a.country],
-    ];
-    for (const [dimension, value] of dims) {
-      if (value === null) continue;
-      for (const m of measures) this.bump(audienceCounter(dimension, value, m));
-    }
-  }
-
-  private bump(name: string): void {
-    this.deltas.set(name, (this.deltas.get(name) ?? 0) + 1);
-  }
-
-  /** Writes the batch's counts; call inside the transaction that applied its events. */
-  flush(sql: SqlStorage): void {
-    for (const [name, n] of this.deltas) {
-      sql.exec("INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n", name, n);
-    }
-    this.deltas.clear();
-  }
+/**
+ * The breakdown's counter names a counted event moves by one; `newPerson` when counting it put its contact in the
+ * unique set of human opens (clicks). The caller adds them in its batch's fold (campaign-stats/counters.ts).
+ */
+export function audienceCounters(e: CountedEvent, effect: Effect, newPerson: boolean): string[] {
+  const a = e.audience;
+  if (!a || (effect.counter !== "opens" && effect.counter !== "clicks")) return [];
+  const open = effect.counter === "opens";
+  const measures: AudienceMeasure[] = open ? ["opens"] : ["clicks"];
+  if (newPerson) measures.push(open ? "openers" : "clickers");
+  const dims: [AudienceDimension, string | null][] = [
+    [open ? "client" : "browser", a.name],
+    ["device", a.device],
+    ["os", a.os],
+    ["country", a.country],
+  ];
+  return dims.flatMap(([dimension, value]) => (value === null ? [] : measures.map((m) => audienceCounter(dimension, value, m))));
 }
 
 export interface AudienceItem {

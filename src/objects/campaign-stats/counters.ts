@@ -1,7 +1,7 @@
 // A campaign's counters in its CampaignStats storage: events counted once each, and a click's count taken back out.
 
 import type { HumanClick } from "../../db/machine-labels";
-import { AudienceTally } from "../../stats/audience-counts";
+import { audienceCounters } from "../../stats/audience-counts";
 import { rememberClick, type WindowRow } from "../../stats/click-window";
 import { effectOf, hourOf, linkKey, type Counter, type CountedEvent, type Effect } from "../../stats/counting";
 import { providerCounterName } from "../../stats/provider-counts";
@@ -26,20 +26,18 @@ export function applyEvents(
     folded(sql, () => {
       let applied = 0;
       let remembered = false;
-      const audience = new AudienceTally();
       for (const e of events) {
         const fresh = sql.exec("INSERT INTO applied (id, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id", e.id, now).toArray().length > 0;
         if (!fresh) continue;
         applied++;
         const effect = effectOf(e);
-        if (effect) audience.add(e, effect, count(sql, e, effect));
+        if (effect) for (const name of audienceCounters(e, effect, count(sql, e, effect))) addCounter(sql, name, 1);
         if (e.window && effect) {
           if (e.contactId !== null && !e.machine) onHumanClick(e.contactId);
           rememberClick(sql, e, e.machineReason ?? e.window.verdicts[0], now, due);
           remembered = true;
         }
       }
-      audience.flush(sql);
       return { applied, remembered };
     }),
   );
